@@ -1,0 +1,46 @@
+// The application: configuration, pools, clients and routes wired together; `serve` runs it.
+#pragma once
+#include <chrono>
+#include <memory>
+
+#include "botflow/config/config.hpp"
+#include "botflow/core/asio.hpp"
+#include "botflow/http/metrics.hpp"
+#include "botflow/http/router.hpp"
+#include "botflow/store/db.hpp"
+#include "botflow/util/redis_client.hpp"
+
+namespace botflow {
+
+class App {
+public:
+    /// Builds everything and registers every module's routes; connects to nothing yet.
+    explicit App(config::Config config);
+    ~App();
+    App(const App&) = delete;
+    App& operator=(const App&) = delete;
+
+    /// Migrates, connects, listens and runs until SIGTERM or SIGINT, then drains in-flight
+    /// requests within SHUTDOWN_GRACE_SECONDS. Blocks. Returns the process exit code.
+    int serve();
+
+    config::Config config;
+    asio::io_context io;
+    store::Db db;
+    util::RedisClient redis;
+    http::Router router;
+    http::Metrics metrics;
+    std::chrono::system_clock::time_point started_at = std::chrono::system_clock::now();
+};
+
+/// GET /api/health, /api/ready, /metrics, /api/openapi.json.
+void register_system_routes(App& app);
+
+/// The OpenAPI document compiled into the binary, parsed.
+const nlohmann::json& openapi_document();
+
+/// Build version and commit, e.g. "0.1.0" and "a1b2c3d4e5f6".
+const char* build_version() noexcept;
+const char* build_commit() noexcept;
+
+}  // namespace botflow

@@ -1,0 +1,18 @@
+// Files compiled into the binary at build time (migrations, the OpenAPI document).
+#pragma once
+#include <span>
+#include <string_view>
+
+namespace botflow {
+
+struct EmbeddedFile {
+    std::string_view name;  // base name, e.g. "0001_init.sql"
+    std::string_view content;
+};
+
+/// migrations/*.sql in file-name order.
+std::span<const EmbeddedFile> embedded_migrations();
+/// docs/openapi.json (one entry).
+std::span<const EmbeddedFile> embedded_openapi();
+
+}  // namespace botflow

@@ -1,0 +1,17 @@
+// Logging set-up: text or JSON lines on stdout, level from config.
+#pragma once
+#include <string>
+#include <string_view>
+
+namespace botflow::log {
+
+enum class Format { text, json };
+
+/// Installs the process-wide spdlog logger. Call once, before any thread starts.
+void init(Format format, std::string_view level);
+
+/// Renders "event key=value key2=value2" as a JSON object line; exposed for tests.
+std::string render_json_line(std::string_view timestamp, std::string_view level,
+                             std::string_view message);
+
+}  // namespace botflow::log

@@ -1,0 +1,42 @@
+// What a handler sees of an HTTP request: no Beast, so handlers compile fast and test without
+// sockets.
+#pragma once
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace botflow::http {
+
+enum class Method { get, head, post, put, patch, delete_, options, other };
+
+std::string_view method_name(Method m) noexcept;
+Method parse_method(std::string_view name) noexcept;
+
+struct Request {
+    Method method = Method::get;
+    std::string target;  // as sent: path and query, still percent-encoded
+    std::string path;    // target without the query, still percent-encoded
+    std::string query;   // after '?', without it
+    std::vector<std::pair<std::string, std::string>> headers;  // names lower-case
+    std::string body;
+    std::vector<std::pair<std::string, std::string>> params;  // from the route template
+    std::string request_id;
+    std::string remote_address;
+    std::chrono::steady_clock::time_point received_at{};
+
+    /// The first header of that (lower-case) name, or empty.
+    std::string_view header(std::string_view lower_name) const;
+    bool has_header(std::string_view lower_name) const;
+    /// A route parameter (`:id`), percent-decoded; empty when absent.
+    std::string_view param(std::string_view name) const;
+    /// A query parameter, percent-decoded ('+' is a space); nullopt when absent.
+    std::optional<std::string> query_param(std::string_view name) const;
+};
+
+/// Decodes %XX escapes; nullopt for a malformed escape. `plus_is_space` for query strings.
+std::optional<std::string> percent_decode(std::string_view in, bool plus_is_space = false);
+
+}  // namespace botflow::http

@@ -1,0 +1,52 @@
+// Method + path template -> handler, with `:name` parameters; 404 and 405 decisions.
+#pragma once
+#include <cstddef>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "botflow/core/asio.hpp"
+#include "botflow/http/request.hpp"
+#include "botflow/http/response.hpp"
+
+namespace botflow::http {
+
+using Handler = std::function<asio::awaitable<Response>(Request&)>;
+
+inline constexpr std::size_t kDefaultBodyLimit = 1024 * 1024;
+
+struct RouteOptions {
+    std::size_t max_body = kDefaultBodyLimit;
+};
+
+struct Route {
+    Method method;
+    std::string pattern;  // "/api/conversations/:id"
+    Handler handler;
+    RouteOptions options;
+    std::vector<std::string> segments;  // pattern split on '/'
+};
+
+struct Match {
+    const Route* route = nullptr;  // null: no route for this method
+    std::vector<std::pair<std::string, std::string>> params;
+    std::vector<Method> allowed;  // methods the path has, when `route` is null
+};
+
+class Router {
+public:
+    /// Adds a route. Throws std::invalid_argument for a malformed pattern or a duplicate.
+    void add(Method method, std::string pattern, Handler handler, RouteOptions options = {});
+
+    /// Literal segments win over parameters, so "/api/users/me" beats "/api/users/:id".
+    /// HEAD matches a GET route. Parameters are returned percent-decoded.
+    Match match(Method method, std::string_view path) const;
+
+    const std::vector<Route>& routes() const noexcept { return routes_; }
+
+private:
+    std::vector<Route> routes_;
+};
+
+}  // namespace botflow::http

@@ -1,0 +1,90 @@
+// PostgreSQL access: a fixed set of libpqxx connections, used only from the db thread pool.
+#pragma once
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include "botflow/core/asio.hpp"
+#include "botflow/core/blocking.hpp"
+#include "botflow/core/secret.hpp"
+
+namespace pqxx {
+class dbtransaction;
+}  // namespace pqxx
+
+namespace botflow::store {
+
+struct PooledConnection;  // a pqxx::connection, defined in db.cpp
+
+struct PoolStats {
+    int size = 0;
+    int in_use = 0;
+    int waiting = 0;
+};
+
+/// Adds libpq options every connection needs (connect_timeout, keepalives, application_name)
+/// to a postgres:// URL or key=value string, keeping any the caller set.
+std::string with_connection_defaults(const std::string& url);
+
+class Db {
+public:
+    /// Does not connect; connections open lazily and are replaced when broken.
+    Db(Secret url, int pool_size);
+    ~Db();
+    Db(const Db&) = delete;
+    Db& operator=(const Db&) = delete;
+
+    /// Runs f(tx) in one transaction on a pool thread and commits; resumes on the caller's
+    /// executor. Throws Errc::unavailable when PostgreSQL cannot be reached (fast: a failed
+    /// connect makes the next callers fail at once for a short while instead of each waiting),
+    /// conflict for a unique violation, unprocessable for a foreign key or check violation,
+    /// and rethrows botflow::Error thrown by f.
+    template <class F>
+    auto run(F f) -> asio::awaitable<std::invoke_result_t<F&, pqxx::dbtransaction&>> {
+        using R = std::invoke_result_t<F&, pqxx::dbtransaction&>;
+        waiting_.fetch_add(1, std::memory_order_relaxed);  // execute() moves it to in_use_
+        if constexpr (std::is_void_v<R>) {
+            std::function<void(pqxx::dbtransaction&)> work = std::move(f);
+            auto task = [this, work = std::move(work)]() { execute(work); };
+            co_await run_blocking(pool_, std::move(task));
+        } else {
+            static_assert(std::is_default_constructible_v<R>, "return std::optional<T> instead");
+            auto task = [this, f = std::move(f)]() mutable {
+                R result{};
+                std::function<void(pqxx::dbtransaction&)> work = [&](pqxx::dbtransaction& tx) {
+                    result = f(tx);
+                };
+                execute(work);
+                return result;
+            };
+            co_return co_await run_blocking(pool_, std::move(task));
+        }
+    }
+
+    /// Runs `SELECT 1`. Throws Errc::unavailable when PostgreSQL does not answer.
+    asio::awaitable<void> ping();
+
+    PoolStats stats() const noexcept;
+    /// Stops the pool threads after the queued work ran. Blocks.
+    void shutdown();
+
+private:
+    void execute(const std::function<void(pqxx::dbtransaction&)>& work);
+
+    std::string url_;
+    int size_;
+    asio::thread_pool pool_;
+    std::mutex mutex_;
+    std::vector<std::unique_ptr<PooledConnection>> idle_;  // under mutex_
+    std::chrono::steady_clock::time_point down_until_{};   // under mutex_: fail fast until then
+    std::string down_reason_;                              // under mutex_
+    std::atomic<int> in_use_{0};
+    std::atomic<int> waiting_{0};
+};
+
+}  // namespace botflow::store

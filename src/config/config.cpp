@@ -1,0 +1,152 @@
+#include "botflow/config/config.hpp"
+
+#include <charconv>
+#include <thread>
+
+#include "botflow/util/redis_client.hpp"
+
+extern char** environ;
+
+namespace botflow::config {
+namespace {
+
+class Reader {
+public:
+    Reader(const Env& env, std::vector<std::string>& errors) : env_(env), errors_(errors) {}
+
+    std::optional<std::string> get(const std::string& name) const {
+        auto it = env_.find(name);
+        if (it == env_.end() || it->second.empty()) return std::nullopt;
+        return it->second;
+    }
+
+    std::string required(const std::string& name, const std::string& hint) {
+        auto v = get(name);
+        if (!v) {
+            errors_.push_back(name + " is required: " + hint);
+            return {};
+        }
+        return *v;
+    }
+
+    template <class T>
+    T integer(const std::string& name, T fallback, T min, T max) {
+        auto v = get(name);
+        if (!v) return fallback;
+        long long parsed = 0;
+        auto [ptr, ec] = std::from_chars(v->data(), v->data() + v->size(), parsed);
+        if (ec != std::errc{} || ptr != v->data() + v->size() || parsed < min || parsed > max) {
+            errors_.push_back(name + " must be a whole number from " + std::to_string(min) +
+                              " to " + std::to_string(max) + " (got \"" + *v + "\")");
+            return fallback;
+        }
+        return static_cast<T>(parsed);
+    }
+
+    std::string one_of(const std::string& name, const std::string& fallback,
+                       std::initializer_list<const char*> allowed) {
+        auto v = get(name);
+        if (!v) return fallback;
+        std::string lower = *v;
+        for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        std::string list;
+        for (const char* a : allowed) {
+            if (lower == a) return lower;
+            if (!list.empty()) list += ", ";
+            list += a;
+        }
+        errors_.push_back(name + " must be one of " + list + " (got \"" + *v + "\")");
+        return fallback;
+    }
+
+    void error(std::string message) { errors_.push_back(std::move(message)); }
+
+private:
+    const Env& env_;
+    std::vector<std::string>& errors_;
+};
+
+bool starts_with_ci(std::string_view s, std::string_view prefix) {
+    if (s.size() < prefix.size()) return false;
+    for (std::size_t i = 0; i < prefix.size(); ++i) {
+        if (std::tolower(static_cast<unsigned char>(s[i])) != prefix[i]) return false;
+    }
+    return true;
+}
+
+}  // namespace
+
+std::variant<Config, std::vector<std::string>> load(const Env& env, Purpose purpose) {
+    std::vector<std::string> errors;
+    Reader r(env, errors);
+    Config c;
+
+    std::string db = r.required(
+        "DATABASE_URL", "the PostgreSQL connection URL, e.g. postgresql://user:pass@host:5432/db");
+    if (!db.empty() && !starts_with_ci(db, "postgres://") && !starts_with_ci(db, "postgresql://")) {
+        r.error("DATABASE_URL must start with postgresql:// or postgres://");
+    }
+    c.database_url = Secret(db);
+    c.db_pool_size = r.integer("DB_POOL_SIZE", 8, 1, 200);
+    c.log_level = r.one_of("LOG_LEVEL", "info", {"trace", "debug", "info", "warn", "error"});
+    c.log_format = r.one_of("LOG_FORMAT", "text", {"text", "json"}) == "json" ? log::Format::json
+                                                                              : log::Format::text;
+    if (purpose == Purpose::migrate) {
+        if (!errors.empty()) return errors;
+        return c;
+    }
+
+    c.port = r.integer<std::uint16_t>("PORT", 8080, 0, 65535);
+    if (auto host = r.get("HOST")) c.host = *host;
+
+    std::string redis =
+        r.required("REDIS_URL", "the Redis connection URL, e.g. redis://default:pass@host:6379");
+    if (!redis.empty()) {
+        try {
+            util::parse_redis_url(redis);
+        } catch (const std::invalid_argument& e) {
+            r.error(std::string("REDIS_URL ") + e.what());
+        }
+    }
+    c.redis_url = Secret(redis);
+
+    if (auto url = r.get("PUBLIC_URL")) {
+        if (!starts_with_ci(*url, "http://") && !starts_with_ci(*url, "https://")) {
+            r.error("PUBLIC_URL must start with https:// or http:// (got \"" + *url + "\")");
+        } else if (url->find_first_of(" \t\r\n") != std::string::npos) {
+            r.error("PUBLIC_URL must not contain spaces");
+        }
+        c.public_url = *url;
+        while (!c.public_url.empty() && c.public_url.back() == '/') c.public_url.pop_back();
+    } else {
+        c.public_url = "http://localhost:" + std::to_string(c.port);
+    }
+    if (auto dir = r.get("WEB_DIR")) c.web_dir = *dir;
+    c.io_threads = r.integer("IO_THREADS", 0, 0, 256);
+    if (c.io_threads == 0) {
+        c.io_threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    }
+    if (auto token = r.get("METRICS_TOKEN")) {
+        if (token->size() < 16) r.error("METRICS_TOKEN must be at least 16 characters");
+        c.metrics_token = Secret(*token);
+    }
+    c.http_idle_timeout = std::chrono::seconds(r.integer("HTTP_IDLE_TIMEOUT_SECONDS", 60, 1, 3600));
+    c.http_read_timeout = std::chrono::seconds(r.integer("HTTP_READ_TIMEOUT_SECONDS", 30, 1, 3600));
+    c.shutdown_grace = std::chrono::seconds(r.integer("SHUTDOWN_GRACE_SECONDS", 20, 0, 600));
+
+    if (!errors.empty()) return errors;
+    return c;
+}
+
+Env process_env() {
+    Env env;
+    for (char** e = environ; e && *e; ++e) {
+        std::string_view kv(*e);
+        auto eq = kv.find('=');
+        if (eq == std::string_view::npos) continue;
+        env.emplace(std::string(kv.substr(0, eq)), std::string(kv.substr(eq + 1)));
+    }
+    return env;
+}
+
+}  // namespace botflow::config

@@ -1,0 +1,120 @@
+#include "botflow/core/app.hpp"
+
+#include <boost/asio/signal_set.hpp>
+#include <thread>
+
+#include "botflow/core/embedded.hpp"
+#include "botflow/core/error.hpp"
+#include "botflow/http/server.hpp"
+#include "botflow/http/static_files.hpp"
+#include "botflow/store/migrator.hpp"
+
+namespace botflow {
+namespace {
+
+// Railway may start the app before its database accepts connections: keep trying this long.
+constexpr int kMigrateAttempts = 30;
+
+bool migrate_with_retries(const config::Config& config) {
+    auto plan = store::plan_migrations(embedded_migrations());
+    for (int attempt = 1;; ++attempt) {
+        try {
+            auto report = store::migrate(config.database_url.reveal(), plan);
+            for (const auto& name : report.applied) spdlog::info("migrate.applied name={}", name);
+            spdlog::info("migrate.done applied={} already={}", report.applied.size(),
+                         report.already);
+            return true;
+        } catch (const Error& e) {
+            if (e.code() != Errc::unavailable || attempt >= kMigrateAttempts) {
+                spdlog::error("migrate.failed detail=\"{}\" cause=\"{}\"", e.detail(), e.cause());
+                return false;
+            }
+            spdlog::warn("migrate.waiting_for_database attempt={} cause=\"{}\"", attempt,
+                         e.cause());
+            std::this_thread::sleep_for(std::chrono::seconds(1));
+        }
+    }
+}
+
+}  // namespace
+
+App::App(config::Config cfg)
+    : config(std::move(cfg)),
+      io(config.io_threads),
+      db(config.database_url, config.db_pool_size),
+      redis(io, util::parse_redis_url(config.redis_url.reveal())) {
+    register_system_routes(*this);
+}
+
+App::~App() = default;
+
+int App::serve() {
+    if (!migrate_with_retries(config)) return 1;
+
+    redis.start();
+
+    auto files = std::make_shared<http::StaticFiles>(config.web_dir);
+    http::ServerOptions options;
+    options.idle_timeout = config.http_idle_timeout;
+    options.read_timeout = config.http_read_timeout;
+    options.fallback = [files](http::Request& req) -> asio::awaitable<http::Response> {
+        co_return files->serve(req);
+    };
+    http::Server server(io, router, metrics, std::move(options));
+    std::uint16_t port = 0;
+    try {
+        port = server.listen(config.host, config.port);
+    } catch (const std::system_error& e) {
+        spdlog::error("http.listen_failed host={} port={} error=\"{}\"", config.host, config.port,
+                      e.what());
+        return 1;
+    }
+    server.start();
+    spdlog::info("http.listening port={} url={} web_dir={} io_threads={} db_pool={}", port,
+                 config.public_url, config.web_dir, config.io_threads, config.db_pool_size);
+    spdlog::default_logger()->flush();
+
+    asio::signal_set signals(io, SIGINT, SIGTERM);
+    asio::steady_timer drain(io);
+    auto deadline = std::make_shared<std::chrono::steady_clock::time_point>();
+    std::function<void()> poll_drain = [&] {
+        if (server.open_connections() == 0 || std::chrono::steady_clock::now() >= *deadline) {
+            if (server.open_connections() > 0) {
+                spdlog::warn("shutdown.grace_expired open_connections={}",
+                             server.open_connections());
+            }
+            spdlog::info("shutdown.done");
+            redis.stop();
+            io.stop();
+            return;
+        }
+        drain.expires_after(std::chrono::milliseconds(25));
+        drain.async_wait([&](boost::system::error_code) { poll_drain(); });
+    };
+    std::function<void(boost::system::error_code, int)> on_signal =
+        [&](boost::system::error_code ec, int sig) {
+            if (ec) return;
+            if (*deadline != std::chrono::steady_clock::time_point{}) {
+                spdlog::warn("shutdown.forced signal={}", sig);
+                io.stop();
+                return;
+            }
+            spdlog::info("shutdown.begin signal={} open_connections={} grace_s={}", sig,
+                         server.open_connections(), config.shutdown_grace.count());
+            *deadline = std::chrono::steady_clock::now() + config.shutdown_grace;
+            server.shutdown();
+            poll_drain();
+            signals.async_wait(on_signal);
+        };
+    signals.async_wait(on_signal);
+
+    std::vector<std::thread> threads;
+    for (int i = 1; i < config.io_threads; ++i) threads.emplace_back([this] { io.run(); });
+    io.run();
+    for (auto& t : threads) t.join();
+    db.shutdown();
+    spdlog::default_logger()->flush();
+    return 0;
+}
+
+}  // namespace botflow

@@ -1,0 +1,123 @@
+// Operational routes: liveness, readiness, Prometheus metrics and the API document.
+#include <openssl/crypto.h>
+
+#include "botflow/core/app.hpp"
+#include "botflow/core/embedded.hpp"
+#include "botflow/core/error.hpp"
+
+namespace botflow {
+namespace {
+
+using http::Request;
+using http::Response;
+
+asio::awaitable<Response> handle_health(App& app, Request&) {
+    auto uptime = std::chrono::duration_cast<std::chrono::seconds>(
+        std::chrono::system_clock::now() - app.started_at);
+    co_return Response::json(200, {{"status", "ok"},
+                                   {"version", build_version()},
+                                   {"commit", build_commit()},
+                                   {"uptime_s", uptime.count()}});
+}
+
+asio::awaitable<Response> handle_ready(App& app, Request& req) {
+    nlohmann::json checks = nlohmann::json::object();
+    std::vector<std::string> down;
+    try {
+        co_await app.db.ping();
+        checks["postgres"] = "ok";
+    } catch (const Error& e) {
+        checks["postgres"] = "unavailable";
+        down.push_back("PostgreSQL");
+        spdlog::warn("ready.postgres_down request_id={} cause=\"{}\"", req.request_id, e.cause());
+    }
+    try {
+        // Braced lists inside co_await trip g++ 12 ("array used as initializer"): name it.
+        std::vector<std::string> ping{"PING"};
+        auto reply = co_await app.redis.command(std::move(ping), std::chrono::milliseconds(1000));
+        if (reply.type == util::RedisReply::Type::error)
+            throw Error(Errc::unavailable, "", reply.str);
+        checks["redis"] = "ok";
+    } catch (const Error& e) {
+        checks["redis"] = "unavailable";
+        down.push_back("Redis");
+        spdlog::warn("ready.redis_down request_id={} cause=\"{}\"", req.request_id, e.cause());
+    }
+    if (!down.empty()) {
+        std::string names = down.size() == 2 ? "PostgreSQL and Redis are" : down[0] + " is";
+        throw Error(Errc::unavailable, "Not ready: " + names + " not answering.")
+            .with_extension("checks", checks)
+            .with_header("Retry-After", "5");
+    }
+    co_return Response::json(200, {{"status", "ready"}, {"checks", checks}});
+}
+
+asio::awaitable<Response> handle_metrics(App& app, Request& req) {
+    if (!app.config.metrics_token.empty()) {
+        std::string expected = "Bearer " + app.config.metrics_token.reveal();
+        auto given = req.header("authorization");
+        bool ok = given.size() == expected.size() &&
+                  CRYPTO_memcmp(given.data(), expected.data(), expected.size()) == 0;
+        if (!ok) {
+            throw Error(Errc::unauthorized,
+                        "This server's metrics need 'Authorization: Bearer <METRICS_TOKEN>'.")
+                .with_header("WWW-Authenticate", "Bearer realm=\"metrics\"");
+        }
+    }
+    auto pool = app.db.stats();
+    std::string out = app.metrics.render();
+    out += fmt::format(
+        "# HELP botflow_db_pool_connections PostgreSQL connections in the pool.\n"
+        "# TYPE botflow_db_pool_connections gauge\n"
+        "botflow_db_pool_connections{{state=\"size\"}} {}\n"
+        "botflow_db_pool_connections{{state=\"in_use\"}} {}\n"
+        "# HELP botflow_db_pool_waiting Database tasks waiting for a connection.\n"
+        "# TYPE botflow_db_pool_waiting gauge\n"
+        "botflow_db_pool_waiting {}\n"
+        "# HELP botflow_redis_connected 1 while the Redis connection is up.\n"
+        "# TYPE botflow_redis_connected gauge\n"
+        "botflow_redis_connected {}\n"
+        "# HELP botflow_build_info Version and commit of the running binary.\n"
+        "# TYPE botflow_build_info gauge\n"
+        "botflow_build_info{{version=\"{}\",commit=\"{}\"}} 1\n"
+        "# HELP process_start_time_seconds Start time of the process since the Unix epoch.\n"
+        "# TYPE process_start_time_seconds gauge\n"
+        "process_start_time_seconds {}\n",
+        pool.size, pool.in_use, pool.waiting, app.redis.connected() ? 1 : 0, build_version(),
+        build_commit(),
+        std::chrono::duration_cast<std::chrono::seconds>(app.started_at.time_since_epoch())
+            .count());
+    Response r = Response::text(200, std::move(out), "text/plain; version=0.0.4; charset=utf-8");
+    r.set_header("Cache-Control", "no-store");
+    co_return r;
+}
+
+asio::awaitable<Response> handle_openapi(App& app, Request&) {
+    nlohmann::json doc = openapi_document();
+    doc["servers"] = nlohmann::json::array({{{"url", app.config.public_url}}});
+    Response r = Response::json(200, doc);
+    r.set_header("Cache-Control", "no-cache");
+    co_return r;
+}
+
+}  // namespace
+
+const nlohmann::json& openapi_document() {
+    static const nlohmann::json doc = [] {
+        auto files = embedded_openapi();
+        return nlohmann::json::parse(files.front().content);
+    }();
+    return doc;
+}
+
+void register_system_routes(App& app) {
+    auto& r = app.router;
+    r.add(http::Method::get, "/api/health",
+          [&app](Request& req) { return handle_health(app, req); });
+    r.add(http::Method::get, "/api/ready", [&app](Request& req) { return handle_ready(app, req); });
+    r.add(http::Method::get, "/metrics", [&app](Request& req) { return handle_metrics(app, req); });
+    r.add(http::Method::get, "/api/openapi.json",
+          [&app](Request& req) { return handle_openapi(app, req); });
+}
+
+}  // namespace botflow

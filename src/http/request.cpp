@@ -1,0 +1,158 @@
+#include "botflow/http/request.hpp"
+
+#include "botflow/http/response.hpp"
+
+namespace botflow::http {
+namespace {
+
+bool iequals(std::string_view a, std::string_view b) {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        if (std::tolower(static_cast<unsigned char>(a[i])) !=
+            std::tolower(static_cast<unsigned char>(b[i])))
+            return false;
+    }
+    return true;
+}
+
+int hex_value(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+}  // namespace
+
+std::string_view method_name(Method m) noexcept {
+    switch (m) {
+        case Method::get:
+            return "GET";
+        case Method::head:
+            return "HEAD";
+        case Method::post:
+            return "POST";
+        case Method::put:
+            return "PUT";
+        case Method::patch:
+            return "PATCH";
+        case Method::delete_:
+            return "DELETE";
+        case Method::options:
+            return "OPTIONS";
+        case Method::other:
+            return "OTHER";
+    }
+    return "OTHER";
+}
+
+Method parse_method(std::string_view name) noexcept {
+    if (name == "GET") return Method::get;
+    if (name == "HEAD") return Method::head;
+    if (name == "POST") return Method::post;
+    if (name == "PUT") return Method::put;
+    if (name == "PATCH") return Method::patch;
+    if (name == "DELETE") return Method::delete_;
+    if (name == "OPTIONS") return Method::options;
+    return Method::other;
+}
+
+std::string_view Request::header(std::string_view lower_name) const {
+    for (const auto& [k, v] : headers) {
+        if (k == lower_name) return v;
+    }
+    return {};
+}
+
+bool Request::has_header(std::string_view lower_name) const {
+    for (const auto& [k, v] : headers) {
+        if (k == lower_name) return true;
+    }
+    return false;
+}
+
+std::string_view Request::param(std::string_view name) const {
+    for (const auto& [k, v] : params) {
+        if (k == name) return v;
+    }
+    return {};
+}
+
+std::optional<std::string> Request::query_param(std::string_view name) const {
+    std::string_view rest = query;
+    while (!rest.empty()) {
+        auto amp = rest.find('&');
+        auto pair = rest.substr(0, amp);
+        auto eq = pair.find('=');
+        auto key = percent_decode(pair.substr(0, eq), true);
+        if (key && *key == name) {
+            if (eq == std::string_view::npos) return std::string{};
+            return percent_decode(pair.substr(eq + 1), true);
+        }
+        if (amp == std::string_view::npos) break;
+        rest.remove_prefix(amp + 1);
+    }
+    return std::nullopt;
+}
+
+std::optional<std::string> percent_decode(std::string_view in, bool plus_is_space) {
+    std::string out;
+    out.reserve(in.size());
+    for (std::size_t i = 0; i < in.size(); ++i) {
+        char c = in[i];
+        if (c == '%') {
+            if (i + 2 >= in.size()) return std::nullopt;
+            int hi = hex_value(in[i + 1]);
+            int lo = hex_value(in[i + 2]);
+            if (hi < 0 || lo < 0) return std::nullopt;
+            out.push_back(static_cast<char>(hi * 16 + lo));
+            i += 2;
+        } else if (c == '+' && plus_is_space) {
+            out.push_back(' ');
+        } else {
+            out.push_back(c);
+        }
+    }
+    return out;
+}
+
+void Response::set_header(std::string name, std::string value) {
+    for (auto& [k, v] : headers) {
+        if (iequals(k, name)) {
+            v = std::move(value);
+            return;
+        }
+    }
+    headers.emplace_back(std::move(name), std::move(value));
+}
+
+std::string_view Response::header(std::string_view name) const {
+    for (const auto& [k, v] : headers) {
+        if (iequals(k, name)) return v;
+    }
+    return {};
+}
+
+Response Response::json(int status, const nlohmann::json& value) {
+    Response r;
+    r.status = status;
+    r.body = value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    r.headers.emplace_back("Content-Type", "application/json");
+    return r;
+}
+
+Response Response::text(int status, std::string body, std::string content_type) {
+    Response r;
+    r.status = status;
+    r.body = std::move(body);
+    r.headers.emplace_back("Content-Type", std::move(content_type));
+    return r;
+}
+
+Response Response::no_content() {
+    Response r;
+    r.status = 204;
+    return r;
+}
+
+}  // namespace botflow::http

@@ -1,0 +1,155 @@
+#include "botflow/store/db.hpp"
+
+#include <pqxx/pqxx>
+
+#include "botflow/core/error.hpp"
+
+namespace botflow::store {
+
+struct PooledConnection {
+    explicit PooledConnection(const std::string& url) : conn(url) {}
+    pqxx::connection conn;
+};
+
+namespace {
+
+// After a failed connect, callers fail at once for this long instead of each waiting on a
+// connect of their own; short enough that service resumes within a second of PostgreSQL.
+constexpr auto kDownBackoff = std::chrono::milliseconds(250);
+
+bool has_param(const std::string& url, const std::string& key) {
+    return url.find(key + "=") != std::string::npos;
+}
+
+}  // namespace
+
+std::string with_connection_defaults(const std::string& url) {
+    const bool uri = url.rfind("postgres://", 0) == 0 || url.rfind("postgresql://", 0) == 0;
+    std::string out = url;
+    auto add = [&](const std::string& key, const std::string& value) {
+        if (has_param(url, key)) return;
+        if (uri) {
+            out += (out.find('?') == std::string::npos ? "?" : "&");
+        } else if (!out.empty()) {
+            out += " ";
+        }
+        out += key + "=" + value;
+    };
+    // A connect to a host that drops packets must fail within seconds, not minutes, so /api/ready
+    // and requests answer 503 quickly; keepalives notice a dead server on an idle connection.
+    add("connect_timeout", "3");
+    add("keepalives", "1");
+    add("keepalives_idle", "10");
+    add("keepalives_interval", "5");
+    add("keepalives_count", "3");
+    add("application_name", "botflow");
+    return out;
+}
+
+Db::Db(Secret url, int pool_size)
+    : url_(with_connection_defaults(url.reveal())),
+      size_(pool_size),
+      pool_(static_cast<std::size_t>(pool_size)) {
+    idle_.resize(static_cast<std::size_t>(pool_size));
+}
+
+Db::~Db() { shutdown(); }
+
+void Db::shutdown() {
+    pool_.join();
+    std::lock_guard lock(mutex_);
+    idle_.clear();
+}
+
+asio::awaitable<void> Db::ping() {
+    auto select_one = [](pqxx::dbtransaction& tx) { tx.exec("SELECT 1"); };
+    co_await run(std::move(select_one));
+}
+
+PoolStats Db::stats() const noexcept {
+    return PoolStats{size_, in_use_.load(std::memory_order_relaxed),
+                     waiting_.load(std::memory_order_relaxed)};
+}
+
+void Db::execute(const std::function<void(pqxx::dbtransaction&)>& work) {
+    waiting_.fetch_sub(1, std::memory_order_relaxed);
+    in_use_.fetch_add(1, std::memory_order_relaxed);
+    struct InUse {
+        std::atomic<int>& n;
+        ~InUse() { n.fetch_sub(1, std::memory_order_relaxed); }
+    } in_use_guard{in_use_};
+
+    // The pool has as many threads as connections, so a slot is always free here.
+    std::unique_ptr<PooledConnection> conn;
+    {
+        std::lock_guard lock(mutex_);
+        for (auto& slot : idle_) {
+            if (slot) {
+                conn = std::move(slot);
+                break;
+            }
+        }
+        if (!conn && std::chrono::steady_clock::now() < down_until_) {
+            throw Error(Errc::unavailable, "The database is unavailable; try again shortly.",
+                        "postgres down: " + down_reason_);
+        }
+    }
+    auto give_back = [this](std::unique_ptr<PooledConnection> c) {
+        std::lock_guard lock(mutex_);
+        for (auto& slot : idle_) {
+            if (!slot) {
+                slot = std::move(c);
+                return;
+            }
+        }
+    };
+    if (!conn) {
+        try {
+            conn = std::make_unique<PooledConnection>(url_);
+        } catch (const std::exception& e) {
+            std::lock_guard lock(mutex_);
+            down_until_ = std::chrono::steady_clock::now() + kDownBackoff;
+            down_reason_ = e.what();
+            throw Error(Errc::unavailable, "The database is unavailable; try again shortly.",
+                        std::string("postgres connect: ") + e.what());
+        }
+    }
+    try {
+        pqxx::work tx(conn->conn);
+        work(tx);
+        tx.commit();
+    } catch (const pqxx::broken_connection& e) {
+        // Dropped here (not given back): the next user opens a fresh connection.
+        throw Error(Errc::unavailable, "The database is unavailable; try again shortly.",
+                    std::string("postgres connection lost: ") + e.what());
+    } catch (const pqxx::unique_violation& e) {
+        give_back(std::move(conn));
+        throw Error(Errc::conflict, "That already exists.", e.what());
+    } catch (const pqxx::foreign_key_violation& e) {
+        give_back(std::move(conn));
+        throw Error(Errc::unprocessable, "That refers to something that does not exist.", e.what());
+    } catch (const pqxx::check_violation& e) {
+        give_back(std::move(conn));
+        throw Error(Errc::unprocessable, "That value is not allowed.", e.what());
+    } catch (const pqxx::in_doubt_error& e) {
+        throw Error(Errc::unavailable, "The database connection failed during commit.", e.what());
+    } catch (const pqxx::sql_error& e) {
+        // 08xxx (connection exception) and 57P0x (server shutting down) mean this connection
+        // is finished even if libpq has not noticed yet.
+        const std::string& state = e.sqlstate();
+        if (state.rfind("08", 0) == 0 || state.rfind("57P", 0) == 0) {
+            throw Error(Errc::unavailable, "The database is unavailable; try again shortly.",
+                        std::string("postgres: ") + e.what());
+        }
+        give_back(std::move(conn));
+        throw;
+    } catch (...) {
+        if (conn->conn.is_open()) {
+            give_back(std::move(conn));
+        }
+        throw;
+    }
+    give_back(std::move(conn));
+}
+
+}  // namespace botflow::store

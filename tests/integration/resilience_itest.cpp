@@ -1,0 +1,60 @@
+// PostgreSQL going away and coming back under a running server. Runs alone (RUN_SERIAL): it
+// stops the shared test cluster.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "support/http_client.hpp"
+#include "support/process.hpp"
+#include "support/test_env.hpp"
+
+namespace botflow::test {
+namespace {
+
+using nlohmann::json;
+
+void run_or_fail(const std::string& command) {
+    ASSERT_FALSE(command.empty()) << "BOTFLOW_TEST_PG_STOP/START unset: run ./dev test";
+    ASSERT_EQ(std::system(command.c_str()), 0) << command;
+}
+
+TEST(Resilience, PostgresDownIs503AndServiceResumesWhenItIsBack) {
+    TestDatabase db;
+    ServerProcess server;
+    ASSERT_TRUE(server.start(server_env(db))) << server.log();
+    auto port = server.port();
+
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (request(port, "GET", "/api/ready").status != 200) {
+        ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "never ready";
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+
+    run_or_fail(env_or_empty("BOTFLOW_TEST_PG_STOP"));
+    // However the pool's connections notice, each answer is a quick 503, never a hang.
+    for (int i = 0; i < 5; ++i) {
+        auto started = std::chrono::steady_clock::now();
+        auto r = request(port, "GET", "/api/ready");
+        auto took = std::chrono::steady_clock::now() - started;
+        EXPECT_EQ(r.status, 503) << r.body;
+        EXPECT_EQ(json::parse(r.body)["checks"]["postgres"], "unavailable");
+        EXPECT_EQ(r.header("content-type"), "application/problem+json");
+        EXPECT_LT(took, std::chrono::seconds(1));
+    }
+    EXPECT_EQ(request(port, "GET", "/api/health").status, 200);
+    EXPECT_TRUE(server.running());
+
+    run_or_fail(env_or_empty("BOTFLOW_TEST_PG_START"));
+    auto back = std::chrono::steady_clock::now();
+    int status = 0;
+    while (std::chrono::steady_clock::now() - back < std::chrono::seconds(5)) {
+        status = request(port, "GET", "/api/ready").status;
+        if (status == 200) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    EXPECT_EQ(status, 200) << "not ready within 5 s of PostgreSQL's return";
+}
+
+}  // namespace
+}  // namespace botflow::test

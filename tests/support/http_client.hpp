@@ -1,0 +1,49 @@
+// A deliberately plain HTTP/1.1 client over POSIX sockets, so tests control every byte
+// (partial requests, oversized headers, idle connections).
+#pragma once
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace botflow::test {
+
+struct HttpResponse {
+    int status = 0;
+    std::map<std::string, std::string> headers;  // names lower-case
+    std::string body;
+    std::string header(const std::string& lower_name) const;
+};
+
+class Connection {
+public:
+    /// Connects to 127.0.0.1:port; throws std::runtime_error on failure.
+    explicit Connection(std::uint16_t port);
+    ~Connection();
+    Connection(const Connection&) = delete;
+    Connection& operator=(const Connection&) = delete;
+
+    /// Sends raw bytes; false if the peer closed.
+    bool send(const std::string& bytes);
+    /// Reads one response (Content-Length framed; no body for HEAD/204/304). nullopt if the
+    /// connection closed first or nothing came within `timeout`.
+    std::optional<HttpResponse> read_response(
+        bool head_request = false,
+        std::chrono::milliseconds timeout = std::chrono::milliseconds(10000));
+    /// True if the server closes the connection (EOF or reset) within `timeout`.
+    bool closed_within(std::chrono::milliseconds timeout);
+
+private:
+    bool fill(std::chrono::steady_clock::time_point deadline);
+    int fd_ = -1;
+    std::string buffer_;
+};
+
+/// One request on a fresh connection.
+HttpResponse request(std::uint16_t port, const std::string& method, const std::string& target,
+                     const std::vector<std::pair<std::string, std::string>>& headers = {},
+                     const std::string& body = {});
+
+}  // namespace botflow::test

@@ -1,0 +1,96 @@
+#include "botflow/config/config.hpp"
+
+#include <gtest/gtest.h>
+
+namespace botflow::config {
+namespace {
+
+Env minimal() {
+    return {{"DATABASE_URL", "postgresql://u:p@db:5432/botflow"},
+            {"REDIS_URL", "redis://default:pw@cache:6379"}};
+}
+
+std::vector<std::string> errors_of(const Env& env, Purpose p = Purpose::serve) {
+    auto r = load(env, p);
+    if (auto* e = std::get_if<std::vector<std::string>>(&r)) return *e;
+    return {};
+}
+
+TEST(Config, DefaultsFromAMinimalEnvironment) {
+    auto r = load(minimal(), Purpose::serve);
+    ASSERT_TRUE(std::holds_alternative<Config>(r));
+    auto& c = std::get<Config>(r);
+    EXPECT_EQ(c.port, 8080);
+    EXPECT_EQ(c.public_url, "http://localhost:8080");
+    EXPECT_EQ(c.web_dir, "web/out");
+    EXPECT_EQ(c.db_pool_size, 8);
+    EXPECT_GE(c.io_threads, 1);
+    EXPECT_EQ(c.log_format, log::Format::text);
+}
+
+TEST(Config, ReadsEveryVariable) {
+    auto env = minimal();
+    env["PORT"] = "9000";
+    env["PUBLIC_URL"] = "https://bot.example.com/";
+    env["LOG_LEVEL"] = "DEBUG";
+    env["LOG_FORMAT"] = "json";
+    env["WEB_DIR"] = "/srv/web";
+    env["DB_POOL_SIZE"] = "3";
+    env["IO_THREADS"] = "4";
+    env["METRICS_TOKEN"] = "0123456789abcdef";
+    env["HTTP_IDLE_TIMEOUT_SECONDS"] = "5";
+    env["SHUTDOWN_GRACE_SECONDS"] = "7";
+    auto c = std::get<Config>(load(env, Purpose::serve));
+    EXPECT_EQ(c.port, 9000);
+    EXPECT_EQ(c.public_url, "https://bot.example.com");
+    EXPECT_EQ(c.log_level, "debug");
+    EXPECT_EQ(c.log_format, log::Format::json);
+    EXPECT_EQ(c.web_dir, "/srv/web");
+    EXPECT_EQ(c.db_pool_size, 3);
+    EXPECT_EQ(c.io_threads, 4);
+    EXPECT_EQ(c.metrics_token.reveal(), "0123456789abcdef");
+    EXPECT_EQ(c.http_idle_timeout.count(), 5);
+    EXPECT_EQ(c.shutdown_grace.count(), 7);
+}
+
+TEST(Config, ReportsEveryProblemNamingItsVariable) {
+    Env env{{"PORT", "http"},
+            {"LOG_LEVEL", "loud"},
+            {"LOG_FORMAT", "xml"},
+            {"DB_POOL_SIZE", "0"},
+            {"PUBLIC_URL", "bot.example"},
+            {"METRICS_TOKEN", "short"},
+            {"REDIS_URL", "rediss://x:1"}};
+    auto errors = errors_of(env);
+    for (const char* name : {"DATABASE_URL", "PORT", "LOG_LEVEL", "LOG_FORMAT", "DB_POOL_SIZE",
+                             "PUBLIC_URL", "METRICS_TOKEN", "REDIS_URL"}) {
+        bool found = false;
+        for (const auto& e : errors) found = found || e.rfind(std::string(name) + " ", 0) == 0;
+        EXPECT_TRUE(found) << name;
+    }
+    EXPECT_EQ(errors.size(), 8u);
+}
+
+TEST(Config, MissingRequiredVariablesSayWhatTheyAre) {
+    auto errors = errors_of({});
+    ASSERT_EQ(errors.size(), 2u);
+    EXPECT_NE(errors[0].find("DATABASE_URL is required"), std::string::npos);
+    EXPECT_NE(errors[1].find("REDIS_URL is required"), std::string::npos);
+}
+
+TEST(Config, MigrateNeedsOnlyTheDatabase) {
+    Env env{{"DATABASE_URL", "postgres://u@h/db"}};
+    EXPECT_TRUE(errors_of(env, Purpose::migrate).empty());
+    EXPECT_FALSE(errors_of(env, Purpose::serve).empty());
+}
+
+TEST(Config, RejectsNonDatabaseUrls) {
+    auto env = minimal();
+    env["DATABASE_URL"] = "mysql://u@h/db";
+    auto errors = errors_of(env);
+    ASSERT_EQ(errors.size(), 1u);
+    EXPECT_EQ(errors[0].rfind("DATABASE_URL ", 0), 0u);
+}
+
+}  // namespace
+}  // namespace botflow::config
