@@ -58,3 +58,36 @@ TEST(Resilience, PostgresDownIs503AndServiceResumesWhenItIsBack) {
 
 }  // namespace
 }  // namespace botflow::test
+
+namespace botflow::test {
+namespace {
+
+TEST(Resilience, RedisRestartIsNoticedAndReconnected) {
+    TestDatabase db;
+    ServerProcess server;
+    ASSERT_TRUE(server.start(server_env(db))) << server.log();
+    auto port = server.port();
+    auto ready_within = [&](std::chrono::milliseconds timeout) {
+        auto deadline = std::chrono::steady_clock::now() + timeout;
+        while (std::chrono::steady_clock::now() < deadline) {
+            if (request(port, "GET", "/api/ready").status == 200) return true;
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        }
+        return false;
+    };
+    ASSERT_TRUE(ready_within(std::chrono::seconds(5)));
+
+    run_or_fail(env_or_empty("BOTFLOW_TEST_REDIS_STOP"));
+    auto r = request(port, "GET", "/api/ready");
+    EXPECT_EQ(r.status, 503);
+    EXPECT_EQ(nlohmann::json::parse(r.body)["checks"]["redis"], "unavailable");
+    EXPECT_EQ(request(port, "GET", "/api/health").status, 200);
+
+    run_or_fail(env_or_empty("BOTFLOW_TEST_REDIS_START"));
+    EXPECT_TRUE(ready_within(std::chrono::seconds(8)))
+        << "not ready within 8 s of Redis's return (reconnect backoff tops out at 5 s)";
+    EXPECT_TRUE(server.log_contains("redis.connected"));
+}
+
+}  // namespace
+}  // namespace botflow::test
