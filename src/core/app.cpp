@@ -3,6 +3,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <thread>
 
+#include "botflow/core/blocking.hpp"
 #include "botflow/core/embedded.hpp"
 #include "botflow/core/error.hpp"
 #include "botflow/http/server.hpp"
@@ -41,6 +42,7 @@ bool migrate_with_retries(const config::Config& config) {
 App::App(config::Config cfg)
     : config(std::move(cfg)),
       io(config.io_threads),
+      cpu(static_cast<std::size_t>(std::max(2, config.io_threads))),
       db(config.database_url, config.db_pool_size),
       redis(io, util::parse_redis_url(config.redis_url.reveal())) {
     register_system_routes(*this);
@@ -57,8 +59,12 @@ int App::serve() {
     http::ServerOptions options;
     options.idle_timeout = config.http_idle_timeout;
     options.read_timeout = config.http_read_timeout;
-    options.fallback = [files](http::Request& req) -> asio::awaitable<http::Response> {
-        co_return files->serve(req);
+    // Cached files are answered on the IO thread (a stat, no read); anything that needs the
+    // disk goes to the cpu pool.
+    options.fallback = [files, this](http::Request& req) -> asio::awaitable<http::Response> {
+        if (auto cached = files->serve_cached(req)) co_return std::move(*cached);
+        auto read = [files, req]() { return files->serve(req); };
+        co_return co_await run_blocking(cpu, std::move(read));
     };
     http::Server server(io, router, metrics, std::move(options));
     std::uint16_t port = 0;
@@ -84,7 +90,6 @@ int App::serve() {
                              server.open_connections());
             }
             spdlog::info("shutdown.done");
-            redis.stop();
             io.stop();
             return;
         }
@@ -112,7 +117,15 @@ int App::serve() {
     for (int i = 1; i < config.io_threads; ++i) threads.emplace_back([this] { io.run(); });
     io.run();
     for (auto& t : threads) t.join();
+    // From here no thread runs the io_context: a further signal must end the process as usual,
+    // and the clients are stopped synchronously.
+    boost::system::error_code ignored;
+    signals.cancel(ignored);
+    signals.clear(ignored);
+    redis.stop_now();
     db.shutdown();
+    cpu.stop();
+    cpu.join();
     spdlog::default_logger()->flush();
     return 0;
 }

@@ -1,5 +1,6 @@
 #include "botflow/http/server.hpp"
 
+#include <array>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ip/v6_only.hpp>
 #include <boost/beast/core.hpp>
@@ -15,6 +16,8 @@ namespace {
 namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 using tcp = asio::ip::tcp;
+
+constexpr std::size_t kMaxDrainBytes = 8 * 1024 * 1024;
 
 struct Connection {
     explicit Connection(tcp::socket socket) : stream(std::move(socket)) {}
@@ -52,7 +55,11 @@ std::string allow_header(const std::vector<Method>& methods) {
 
 struct Server::Impl : std::enable_shared_from_this<Impl> {
     Impl(asio::io_context& io, const Router& router, Metrics& metrics, ServerOptions options)
-        : io(io), router(router), metrics(metrics), options(std::move(options)), acceptor(io) {}
+        : io(io),
+          router(router),
+          metrics(metrics),
+          options(std::move(options)),
+          acceptor(asio::make_strand(io)) {}
 
     asio::io_context& io;
     const Router& router;
@@ -66,6 +73,7 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
     std::unordered_map<std::uint64_t, std::weak_ptr<Connection>> connections;  // under mutex
 
     asio::awaitable<void> accept_loop();
+    asio::awaitable<void> drain(Connection& conn);
     asio::awaitable<void> session(std::shared_ptr<Connection> conn, std::uint64_t id);
     asio::awaitable<Response> dispatch(Request& req, std::string& route_label);
     asio::awaitable<void> write(Connection& conn, const Request& req, Response& resp,
@@ -79,9 +87,10 @@ Server::~Server() = default;
 
 std::uint16_t Server::listen(const std::string& host, std::uint16_t port) {
     auto& acceptor = impl_->acceptor;
-    auto address = asio::ip::make_address(host);
-    tcp::endpoint endpoint(address, port);
     boost::system::error_code ec;
+    auto address = asio::ip::make_address(host, ec);
+    if (ec) throw std::system_error(ec, "HOST must be an IP address such as :: or 0.0.0.0");
+    tcp::endpoint endpoint(address, port);
     acceptor.open(endpoint.protocol(), ec);
     if (ec && address.is_v6() && address.to_v6().is_unspecified()) {
         // No IPv6 on this machine: the same intent on IPv4.
@@ -90,13 +99,16 @@ std::uint16_t Server::listen(const std::string& host, std::uint16_t port) {
         acceptor.open(endpoint.protocol(), ec);
     }
     if (ec) throw std::system_error(ec, "open listening socket");
-    acceptor.set_option(asio::socket_base::reuse_address(true));
+    acceptor.set_option(asio::socket_base::reuse_address(true), ec);
     if (endpoint.address().is_v6()) acceptor.set_option(asio::ip::v6_only(false), ec);
+    ec.clear();  // both options are best effort
     acceptor.bind(endpoint, ec);
     if (ec) throw std::system_error(ec, "bind " + host + ":" + std::to_string(port));
     acceptor.listen(asio::socket_base::max_listen_connections, ec);
     if (ec) throw std::system_error(ec, "listen");
-    return acceptor.local_endpoint().port();
+    auto local = acceptor.local_endpoint(ec);
+    if (ec) throw std::system_error(ec, "local endpoint");
+    return local.port();
 }
 
 void Server::start() {
@@ -128,9 +140,11 @@ void Server::shutdown() {
     for (auto& conn : live) {
         asio::post(conn->stream.get_executor(), [conn] {
             // An idle connection (waiting for a request) closes now; a busy one closes itself
-            // after its response.
-            if (!conn->busy) conn->stream.socket().shutdown(tcp::socket::shutdown_receive);
-            if (!conn->busy) conn->stream.cancel();
+            // after its response. The socket may already be closed or reset: ignore errors.
+            if (conn->busy) return;
+            boost::system::error_code ignored;
+            conn->stream.socket().shutdown(tcp::socket::shutdown_receive, ignored);
+            conn->stream.cancel();
         });
     }
 }
@@ -258,6 +272,7 @@ asio::awaitable<void> Server::Impl::session(std::shared_ptr<Connection> conn, st
         Response resp;
         std::string route_label = "unmatched";
         bool read_ok = false;
+        bool body_unread = false;  // refused before reading it: drain before closing
 
         if (ec == bhttp::error::end_of_stream || ec == beast::error::timeout ||
             ec == asio::error::operation_aborted || ec == asio::error::connection_reset ||
@@ -274,6 +289,7 @@ asio::awaitable<void> Server::Impl::session(std::shared_ptr<Connection> conn, st
                     ? fmt::format("Request headers exceed {} bytes.", options.max_header_bytes)
                     : "Malformed HTTP request: " + ec.message() + ".";
             resp = problem_response(Error(code, detail), req.path, req.request_id);
+            body_unread = true;
         } else {
             auto& h = head.get();
             req.method =
@@ -306,6 +322,7 @@ asio::awaitable<void> Server::Impl::session(std::shared_ptr<Connection> conn, st
                                     *declared, limit)),
                     req.path, req.request_id);
                 keep_alive = false;
+                body_unread = true;
             } else {
                 if (!parser.is_done()) {
                     auto expect = parser.get()[bhttp::field::expect];
@@ -327,6 +344,7 @@ asio::awaitable<void> Server::Impl::session(std::shared_ptr<Connection> conn, st
                             fmt::format("The request body exceeds this route's {} bytes.", limit)),
                         req.path, req.request_id);
                     keep_alive = false;
+                    body_unread = true;
                 } else if (ec == beast::error::timeout || ec == bhttp::error::end_of_stream ||
                            ec == asio::error::eof || ec == asio::error::connection_reset ||
                            ec == asio::error::operation_aborted ||
@@ -376,11 +394,29 @@ asio::awaitable<void> Server::Impl::session(std::shared_ptr<Connection> conn, st
                          e.code().message());
             break;
         }
-        if (!keep_alive) break;
+        if (!keep_alive) {
+            if (body_unread) co_await drain(*conn);
+            break;
+        }
     }
     boost::system::error_code ignored;
     conn->stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
     conn->stream.close();
+}
+
+asio::awaitable<void> Server::Impl::drain(Connection& conn) {
+    // Closing a socket with unread input makes Linux send RST, which can destroy the error
+    // response still in flight. Half-close, then read and discard (bounded) until the client
+    // closes too.
+    boost::system::error_code ec;
+    conn.stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+    conn.stream.expires_after(std::chrono::seconds(2));
+    std::array<char, 16384> sink;
+    std::size_t total = 0;
+    while (!ec && total < kMaxDrainBytes) {
+        total += co_await conn.stream.async_read_some(
+            asio::buffer(sink), asio::redirect_error(asio::use_awaitable, ec));
+    }
 }
 
 }  // namespace botflow::http

@@ -1,5 +1,6 @@
 #include "botflow/http/static_files.hpp"
 
+#include <spdlog/spdlog.h>
 #include <sys/stat.h>
 
 #include <filesystem>
@@ -47,6 +48,7 @@ constexpr std::string_view kNoDashboardPage = R"(<!doctype html>
 
 struct StaticFiles::Cached {
     std::string relative;
+    std::string real_path;  // canonical, checked to be inside the root
     off_t size = 0;
     struct timespec mtime {};
     std::string etag;
@@ -188,8 +190,14 @@ std::shared_ptr<const StaticFiles::Cached> StaticFiles::load(const std::string& 
         real_str[root_str.size()] != '/') {
         return nullptr;
     }
+    if (static_cast<std::size_t>(st.st_size) > kMaxFileBytes) {
+        spdlog::warn("static.too_large path={} bytes={} limit={}", relative, st.st_size,
+                     kMaxFileBytes);
+        return nullptr;
+    }
     auto entry = std::make_shared<Cached>();
     entry->relative = relative;
+    entry->real_path = real_str;
     entry->size = st.st_size;
     entry->mtime = st.st_mtim;
     char etag[64];
@@ -208,43 +216,65 @@ std::shared_ptr<const StaticFiles::Cached> StaticFiles::load(const std::string& 
     return entry;
 }
 
+std::vector<std::string> StaticFiles::candidates(const std::string& relative) {
+    if (relative.empty() || relative.back() == '/') return {relative + "index.html"};
+    return {relative, relative + ".html", relative + "/index.html"};
+}
+
+std::shared_ptr<const StaticFiles::Cached> StaticFiles::lookup(const std::string& relative,
+                                                               bool* needs_disk) const {
+    std::string full = root_ + "/" + relative;
+    struct stat st {};
+    if (::stat(full.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return nullptr;
+    std::lock_guard lock(mutex_);
+    auto it = cache_.find(relative);
+    if (it != cache_.end() && it->second->size == st.st_size &&
+        it->second->mtime.tv_sec == st.st_mtim.tv_sec &&
+        it->second->mtime.tv_nsec == st.st_mtim.tv_nsec) {
+        return it->second;
+    }
+    *needs_disk = true;
+    return nullptr;
+}
+
+std::optional<Response> StaticFiles::serve_cached(const Request& req) const {
+    auto relative = safe_relative_path(req.path);
+    if (!relative) return std::nullopt;
+    for (const auto& c : candidates(*relative)) {
+        bool needs_disk = false;
+        auto file = lookup(c, &needs_disk);
+        if (file) return respond(req, *file, 200);
+        if (needs_disk) return std::nullopt;
+    }
+    return std::nullopt;  // not found: serve() decides between 404.html and a problem
+}
+
 Response StaticFiles::serve(const Request& req) const {
     auto relative = safe_relative_path(req.path);
     if (!relative) throw Error(Errc::not_found, "No such page.");
+    for (const auto& c : candidates(*relative)) {
+        if (auto file = load(c)) return respond(req, *file, 200);
+    }
+    if (relative->empty()) {
+        Response page =
+            Response::text(200, std::string(kNoDashboardPage), "text/html; charset=utf-8");
+        page.set_header("Cache-Control", "no-cache");
+        return page;
+    }
+    auto not_found = load("404.html");
+    if (!not_found) throw Error(Errc::not_found, "No such page.");
+    return respond(req, *not_found, 404);
+}
 
-    std::vector<std::string> candidates;
-    if (relative->empty() || relative->back() == '/') {
-        candidates.push_back(*relative + "index.html");
-    } else {
-        candidates.push_back(*relative);
-        candidates.push_back(*relative + ".html");
-        candidates.push_back(*relative + "/index.html");
-    }
-    std::shared_ptr<const Cached> file;
-    int status = 200;
-    for (const auto& c : candidates) {
-        if ((file = load(c))) break;
-    }
-    if (!file) {
-        if (relative->empty()) {
-            Response page =
-                Response::text(200, std::string(kNoDashboardPage), "text/html; charset=utf-8");
-            page.set_header("Cache-Control", "no-cache");
-            return page;
-        }
-        file = load("404.html");
-        if (!file) throw Error(Errc::not_found, "No such page.");
-        status = 404;
-    }
-
+Response StaticFiles::respond(const Request& req, const Cached& file, int status) const {
     Response r;
     r.status = status;
-    r.headers.emplace_back("Content-Type", std::string(mime_type_for(file->relative)));
+    r.headers.emplace_back("Content-Type", std::string(mime_type_for(file.relative)));
     r.headers.emplace_back("X-Content-Type-Options", "nosniff");
     if (status == 200) {
-        r.headers.emplace_back("ETag", file->etag);
-        r.headers.emplace_back("Cache-Control", std::string(cache_control_for(file->relative)));
-        if (etag_matches(req.header("if-none-match"), file->etag)) {
+        r.headers.emplace_back("ETag", file.etag);
+        r.headers.emplace_back("Cache-Control", std::string(cache_control_for(file.relative)));
+        if (etag_matches(req.header("if-none-match"), file.etag)) {
             r.status = 304;
             r.headers.erase(r.headers.begin());  // 304 carries no Content-Type of a body
             return r;
@@ -252,10 +282,11 @@ Response StaticFiles::serve(const Request& req) const {
     } else {
         r.headers.emplace_back("Cache-Control", "no-cache");
     }
-    if (file->content) {
-        r.shared_body = file->content;
+    if (file.content) {
+        r.shared_body = file.content;
     } else {
-        std::ifstream in(root_ + "/" + file->relative, std::ios::binary);
+        // Too large to keep: read from the path that was checked to be inside the root.
+        std::ifstream in(file.real_path, std::ios::binary);
         r.body.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
     }
     return r;

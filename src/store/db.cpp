@@ -43,6 +43,8 @@ std::string with_connection_defaults(const std::string& url) {
     add("keepalives_interval", "5");
     add("keepalives_count", "3");
     add("application_name", "botflow");
+    // A query stuck on a lock must not hold a pool thread (and shutdown) forever.
+    add("options", uri ? "-c%20statement_timeout%3D30000" : "'-c statement_timeout=30000'");
     return out;
 }
 
@@ -56,6 +58,7 @@ Db::Db(Secret url, int pool_size)
 Db::~Db() { shutdown(); }
 
 void Db::shutdown() {
+    pool_.stop();  // queued work is dropped; work already running finishes
     pool_.join();
     std::lock_guard lock(mutex_);
     idle_.clear();

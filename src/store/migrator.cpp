@@ -70,6 +70,9 @@ MigrationReport migrate(const std::string& database_url, const std::vector<Migra
         // finds everything applied.
         {
             pqxx::nontransaction tx(*conn);
+            // Waiting for another replica's migrations, or a long migration, may take longer
+            // than the pool's statement timeout.
+            tx.exec("SET statement_timeout = 0");
             tx.exec_params("SELECT pg_advisory_lock($1)", kMigrationLockKey);
             tx.exec(
                 "CREATE TABLE IF NOT EXISTS schema_migrations ("

@@ -130,8 +130,9 @@ RedisEndpoint parse_redis_url(const std::string& url) {
 // One hiredis context's socket, watched through a dup'ed descriptor (closing it never closes
 // hiredis' own fd). Lives on the client's strand.
 struct Watcher : std::enable_shared_from_this<Watcher> {
+    // Takes ownership of `fd` (a dup of hiredis' socket).
     Watcher(Strand strand, int fd, RedisClient::State* state)
-        : descriptor(strand, ::dup(fd)), state(state) {}
+        : descriptor(strand, fd), state(state) {}
     asio::posix::stream_descriptor descriptor;
     RedisClient::State* state;
     redisAsyncContext* ctx = nullptr;  // null once hiredis cleaned up
@@ -175,6 +176,8 @@ struct RedisClient::State : std::enable_shared_from_this<RedisClient::State> {
               std::chrono::milliseconds timeout, bool during_handshake);
     void drop();  // frees the context; hiredis fails its pending commands
     asio::awaitable<RedisReply> handshake_command(std::vector<std::string> args);
+    // Connects to one address, attaches the watcher, authenticates; "" on success.
+    asio::awaitable<std::string> connect(std::string ip);
 };
 
 void Watcher::arm() {
@@ -269,6 +272,18 @@ void RedisClient::State::drop() {
 void RedisClient::State::send(std::shared_ptr<PendingCommand> pending,
                               std::vector<std::string> args, std::chrono::milliseconds timeout,
                               bool during_handshake) {
+    if (!args.empty()) {
+        std::string verb = args[0];
+        for (auto& c : verb) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+        // hiredis calls the callback of these again for every message, but on_reply owns its
+        // privdata for one call only.
+        if (verb == "SUBSCRIBE" || verb == "PSUBSCRIBE" || verb == "UNSUBSCRIBE" ||
+            verb == "PUNSUBSCRIBE" || verb == "MONITOR") {
+            pending->finish(std::make_exception_ptr(
+                Error(Errc::internal, "unsupported Redis command", verb + " needs a subscriber")));
+            return;
+        }
+    }
     if (!ctx || stopped || (!during_handshake && !is_connected)) {
         pending->finish(std::make_exception_ptr(unavailable("redis not connected")));
         return;
@@ -325,92 +340,52 @@ asio::awaitable<void> RedisClient::State::run() {
     auto backoff = std::chrono::milliseconds(100);
     bool logged_failure = false;
     asio::ip::tcp::resolver resolver(strand);
+    std::vector<std::string> addresses;  // from the last resolve, tried in turn
+    std::size_t next_address = 0;
     while (!stopped) {
         std::string failure;
         boost::system::error_code ec;
-        // Resolve asynchronously: hiredis would otherwise call getaddrinfo on this thread.
-        auto results =
-            co_await resolver.async_resolve(endpoint.host, std::to_string(endpoint.port),
-                                            asio::redirect_error(asio::use_awaitable, ec));
-        if (stopped) break;
-        if (ec || results.empty()) {
-            failure = "resolve " + endpoint.host + ": " + ec.message();
-        } else {
-            std::string ip = results.begin()->endpoint().address().to_string();
-            redisAsyncContext* c = redisAsyncConnect(ip.c_str(), endpoint.port);
-            if (!c) {
-                failure = "out of memory";
-            } else if (c->err) {
-                failure = c->errstr;
-                redisAsyncFree(c);
-            } else {
-                ctx = c;
-                c->data = this;
-                connect_status = 0;
-                watcher = std::make_shared<Watcher>(strand, c->c.fd, this);
-                watcher->ctx = c;
-                c->ev.data = watcher.get();
-                c->ev.addRead = on_add_read;
-                c->ev.delRead = on_del_read;
-                c->ev.addWrite = on_add_write;
-                c->ev.delWrite = on_del_write;
-                c->ev.cleanup = on_cleanup;
-                redisAsyncSetConnectCallback(c, on_connect);
-                redisAsyncSetDisconnectCallback(c, on_disconnect);
-                // Writability tells us the non-blocking connect finished (hiredis 0.14 only
-                // arms it on the first command).
-                watcher->want_write = true;
-                watcher->arm();
-                auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(3);
-                while (ctx && connect_status == 0 && !stopped &&
-                       std::chrono::steady_clock::now() < deadline) {
-                    wake.expires_at(deadline);
-                    co_await wake.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-                }
-                if (connect_status != 1 || !ctx) {
-                    failure = connect_status == 0 ? "connect timed out" : "connect refused";
-                    drop();
-                } else {
-                    try {
-                        if (!endpoint.password.empty()) {
-                            std::vector<std::string> auth{"AUTH"};
-                            if (!endpoint.username.empty() && endpoint.username != "default") {
-                                auth.push_back(endpoint.username);
-                            }
-                            auth.push_back(endpoint.password.reveal());
-                            auto reply = co_await handshake_command(std::move(auth));
-                            if (reply.type == RedisReply::Type::error) {
-                                failure = "AUTH refused: " + reply.str;
-                            }
-                        }
-                        if (failure.empty() && endpoint.db != 0) {
-                            std::vector<std::string> select{"SELECT", std::to_string(endpoint.db)};
-                            auto reply = co_await handshake_command(std::move(select));
-                            if (reply.type == RedisReply::Type::error) {
-                                failure = "SELECT refused: " + reply.str;
-                            }
-                        }
-                    } catch (const Error& e) {
-                        failure = e.cause();
-                    }
-                    if (!failure.empty()) drop();
+        if (next_address >= addresses.size()) {
+            // Resolve asynchronously: hiredis would otherwise call getaddrinfo on this thread.
+            addresses.clear();
+            next_address = 0;
+            auto results =
+                co_await resolver.async_resolve(endpoint.host, std::to_string(endpoint.port),
+                                                asio::redirect_error(asio::use_awaitable, ec));
+            if (stopped) break;
+            if (!ec) {
+                for (const auto& r : results) {
+                    addresses.push_back(r.endpoint().address().to_string());
                 }
             }
         }
+        if (addresses.empty()) {
+            failure = "resolve " + endpoint.host + ": " + (ec ? ec.message() : "no address");
+        } else {
+            failure = co_await connect(addresses[next_address++]);
+        }
         if (failure.empty() && ctx) {
             is_connected = true;
-            backoff = std::chrono::milliseconds(100);
-            logged_failure = false;
+            next_address = addresses.size();  // resolve afresh after the next drop
             spdlog::info("redis.connected host={} port={} db={}", endpoint.host, endpoint.port,
                          endpoint.db);
+            auto up_since = std::chrono::steady_clock::now();
             while (ctx && !stopped) {
                 wake.expires_at(asio::steady_timer::time_point::max());
                 co_await wake.async_wait(asio::redirect_error(asio::use_awaitable, ec));
             }
             is_connected = false;
             if (stopped) break;
-            spdlog::warn("redis.disconnected host={} action=reconnect", endpoint.host);
-            continue;
+            if (std::chrono::steady_clock::now() - up_since >= std::chrono::seconds(5)) {
+                // A connection that lived: reconnect at once, with a fresh backoff.
+                backoff = std::chrono::milliseconds(100);
+                logged_failure = false;
+                spdlog::warn("redis.disconnected host={} action=reconnect", endpoint.host);
+                continue;
+            }
+            // Closed right after connecting (protected mode, maxclients, a proxy without an
+            // upstream): back off like any failure instead of looping.
+            failure = "connection closed right after connect";
         }
         if (stopped) break;
         // Log the first failure of a run at warn, the repeats at debug: no log flood while down.
@@ -427,6 +402,74 @@ asio::awaitable<void> RedisClient::State::run() {
         backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));
     }
     drop();
+}
+
+asio::awaitable<std::string> RedisClient::State::connect(std::string ip) {
+    redisAsyncContext* c = redisAsyncConnect(ip.c_str(), endpoint.port);
+    if (!c) co_return "out of memory";
+    if (c->err) {
+        std::string error = c->errstr;
+        redisAsyncFree(c);
+        co_return error;
+    }
+    int fd = ::dup(c->c.fd);
+    std::shared_ptr<Watcher> w;
+    try {
+        if (fd < 0) throw std::system_error(errno, std::generic_category(), "dup");
+        w = std::make_shared<Watcher>(strand, fd, this);
+    } catch (const std::exception& e) {
+        if (fd >= 0) ::close(fd);
+        redisAsyncFree(c);  // no event hooks attached yet: freeing is safe
+        co_return e.what();
+    }
+    watcher = std::move(w);
+    ctx = c;
+    c->data = this;
+    connect_status = 0;
+    watcher->ctx = c;
+    c->ev.data = watcher.get();
+    c->ev.addRead = on_add_read;
+    c->ev.delRead = on_del_read;
+    c->ev.addWrite = on_add_write;
+    c->ev.delWrite = on_del_write;
+    c->ev.cleanup = on_cleanup;
+    redisAsyncSetConnectCallback(c, on_connect);
+    redisAsyncSetDisconnectCallback(c, on_disconnect);
+    // Writability tells us the non-blocking connect finished (hiredis 0.14 only arms it on the
+    // first command).
+    watcher->want_write = true;
+    watcher->arm();
+    boost::system::error_code ec;
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+    while (ctx && connect_status == 0 && !stopped && std::chrono::steady_clock::now() < deadline) {
+        wake.expires_at(deadline);
+        co_await wake.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    }
+    if (connect_status != 1 || !ctx) {
+        drop();
+        co_return connect_status == 0 ? "connect timed out" : "connect refused";
+    }
+    std::string failure;
+    try {
+        if (!endpoint.password.empty()) {
+            std::vector<std::string> auth{"AUTH"};
+            if (!endpoint.username.empty() && endpoint.username != "default") {
+                auth.push_back(endpoint.username);
+            }
+            auth.push_back(endpoint.password.reveal());
+            auto reply = co_await handshake_command(std::move(auth));
+            if (reply.type == RedisReply::Type::error) failure = "AUTH refused: " + reply.str;
+        }
+        if (failure.empty() && endpoint.db != 0) {
+            std::vector<std::string> select{"SELECT", std::to_string(endpoint.db)};
+            auto reply = co_await handshake_command(std::move(select));
+            if (reply.type == RedisReply::Type::error) failure = "SELECT refused: " + reply.str;
+        }
+    } catch (const Error& e) {
+        failure = e.cause();
+    }
+    if (!failure.empty()) drop();
+    co_return failure;
 }
 
 RedisClient::RedisClient(asio::io_context& io, RedisEndpoint endpoint)
@@ -457,6 +500,11 @@ void RedisClient::stop() {
         state->drop();
         state->wake.cancel();
     });
+}
+
+void RedisClient::stop_now() {
+    state_->stopped = true;
+    state_->drop();
 }
 
 bool RedisClient::connected() const noexcept { return state_->is_connected.load(); }

@@ -140,6 +140,18 @@ TEST_F(ServerTest, BodyOverTheLimitIs413BeforeItIsSent) {
     EXPECT_NE(json::parse(r->body)["detail"].get<std::string>().find("1048576"), std::string::npos);
 }
 
+TEST_F(ServerTest, BodyOverTheLimitSentAnywayStillGets413NotAReset) {
+    start();
+    Connection c(server_.port());
+    // The client sends its whole body without waiting; the server must not close on unread
+    // bytes (which makes the kernel send RST and lose the 413).
+    c.send("POST /api/health HTTP/1.1\r\nHost: x\r\nContent-Length: 2097152\r\n\r\n" +
+           std::string(2097152, 'x'));
+    auto r = c.read_response();
+    ASSERT_TRUE(r) << "no 413 received";
+    expect_problem(*r, 413);
+}
+
 TEST_F(ServerTest, ChunkedBodyOverTheLimitIs413) {
     start();
     Connection c(server_.port());

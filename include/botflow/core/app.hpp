@@ -26,6 +26,7 @@ public:
 
     config::Config config;
     asio::io_context io;
+    asio::thread_pool cpu;  // CPU-bound or disk work: hashing, extraction, static file reads
     store::Db db;
     util::RedisClient redis;
     http::Router router;

@@ -6,6 +6,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "botflow/http/request.hpp"
 #include "botflow/http/response.hpp"
@@ -35,11 +36,23 @@ public:
     /// Answers GET or HEAD of a non-API path: the file, its `.html` or `index.html` form, the
     /// site's 404.html with status 404, or throws Errc::not_found. Symlinks that lead outside
     /// the root are not followed. Files up to 2 MiB are kept in memory, revalidated by stat.
+    /// May read files: run it off the IO threads.
     Response serve(const Request& req) const;
+
+    /// The same answer when it can be given from memory (the file is cached and unchanged: one
+    /// stat, no read); nullopt when serve() is needed.
+    std::optional<Response> serve_cached(const Request& req) const;
+
+    /// Files larger than this are refused (404, logged): the dashboard's assets are far
+    /// smaller, and each response holds its file in memory.
+    static constexpr std::size_t kMaxFileBytes = 32 * 1024 * 1024;
 
 private:
     struct Cached;
     std::shared_ptr<const Cached> load(const std::string& relative) const;
+    std::shared_ptr<const Cached> lookup(const std::string& relative, bool* needs_disk) const;
+    Response respond(const Request& req, const Cached& file, int status) const;
+    static std::vector<std::string> candidates(const std::string& relative);
 
     std::string root_;
     mutable std::mutex mutex_;

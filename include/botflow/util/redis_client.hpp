@@ -44,6 +44,9 @@ public:
     void start();
     /// Disconnects and stops reconnecting; pending commands fail with Errc::unavailable.
     void stop();
+    /// Frees the connection synchronously. Only when no thread runs the io_context any more
+    /// (after it was stopped and its threads joined).
+    void stop_now();
     bool connected() const noexcept;
 
     /// Sends one command. Resumes on the caller's executor with the reply (a Redis error reply

@@ -133,3 +133,28 @@ TEST_F(StaticFilesServe, MissingRootStillAnswersTheHomePage) {
 
 }  // namespace
 }  // namespace botflow::http
+
+namespace botflow::http {
+namespace {
+
+TEST(StaticFilesCache, AnswersFromMemoryOnlyOnceLoadedAndUnchanged) {
+    auto root = fs::temp_directory_path() / ("bf-cache-" + std::to_string(getpid()));
+    fs::create_directories(root);
+    std::ofstream(root / "index.html") << "v1";
+    StaticFiles files(root.string());
+    Request req;
+    req.path = "/";
+    EXPECT_FALSE(files.serve_cached(req).has_value());  // never read yet: needs the disk
+    EXPECT_EQ(files.serve(req).body_view(), "v1");
+    auto cached = files.serve_cached(req);
+    ASSERT_TRUE(cached.has_value());
+    EXPECT_EQ(cached->body_view(), "v1");
+
+    std::ofstream(root / "index.html") << "version two";  // size changes: cache is stale
+    EXPECT_FALSE(files.serve_cached(req).has_value());
+    EXPECT_EQ(files.serve(req).body_view(), "version two");
+    fs::remove_all(root);
+}
+
+}  // namespace
+}  // namespace botflow::http
