@@ -74,7 +74,43 @@ bool starts_with_ci(std::string_view s, std::string_view prefix) {
     return true;
 }
 
+void read_public_url(Reader& r, Config& c) {
+    if (auto url = r.get("PUBLIC_URL")) {
+        if (!starts_with_ci(*url, "http://") && !starts_with_ci(*url, "https://")) {
+            r.error("PUBLIC_URL must start with https:// or http:// (got \"" + *url + "\")");
+        } else if (url->find_first_of(" \t\r\n") != std::string::npos) {
+            r.error("PUBLIC_URL must not contain spaces");
+        }
+        c.public_url = *url;
+        while (!c.public_url.empty() && c.public_url.back() == '/') c.public_url.pop_back();
+    } else {
+        c.public_url = "http://localhost:" + std::to_string(c.port);
+    }
+}
+
 }  // namespace
+
+std::optional<std::string> normalize_email(std::string_view email) {
+    while (!email.empty() && std::isspace(static_cast<unsigned char>(email.front()))) {
+        email.remove_prefix(1);
+    }
+    while (!email.empty() && std::isspace(static_cast<unsigned char>(email.back()))) {
+        email.remove_suffix(1);
+    }
+    if (email.empty() || email.size() > 254) return std::nullopt;
+    auto at = email.find('@');
+    if (at == 0 || at == std::string_view::npos || at + 1 == email.size() ||
+        email.find('@', at + 1) != std::string_view::npos) {
+        return std::nullopt;
+    }
+    std::string out;
+    for (char ch : email) {
+        auto u = static_cast<unsigned char>(ch);
+        if (std::isspace(u) || std::iscntrl(u)) return std::nullopt;
+        out.push_back(static_cast<char>(std::tolower(u)));
+    }
+    return out;
+}
 
 std::variant<Config, std::vector<std::string>> load(const Env& env, Purpose purpose) {
     std::vector<std::string> errors;
@@ -98,6 +134,11 @@ std::variant<Config, std::vector<std::string>> load(const Env& env, Purpose purp
 
     c.port = r.integer<std::uint16_t>("PORT", 8080, 0, 65535);
     if (auto host = r.get("HOST")) c.host = *host;
+    read_public_url(r, c);
+    if (purpose == Purpose::cli) {
+        if (!errors.empty()) return errors;
+        return c;
+    }
 
     std::string redis =
         r.required("REDIS_URL", "the Redis connection URL, e.g. redis://default:pass@host:6379");
@@ -110,17 +151,6 @@ std::variant<Config, std::vector<std::string>> load(const Env& env, Purpose purp
     }
     c.redis_url = Secret(redis);
 
-    if (auto url = r.get("PUBLIC_URL")) {
-        if (!starts_with_ci(*url, "http://") && !starts_with_ci(*url, "https://")) {
-            r.error("PUBLIC_URL must start with https:// or http:// (got \"" + *url + "\")");
-        } else if (url->find_first_of(" \t\r\n") != std::string::npos) {
-            r.error("PUBLIC_URL must not contain spaces");
-        }
-        c.public_url = *url;
-        while (!c.public_url.empty() && c.public_url.back() == '/') c.public_url.pop_back();
-    } else {
-        c.public_url = "http://localhost:" + std::to_string(c.port);
-    }
     if (auto dir = r.get("WEB_DIR")) c.web_dir = *dir;
     c.io_threads = r.integer("IO_THREADS", 0, 0, 256);
     if (c.io_threads == 0) {
@@ -133,6 +163,54 @@ std::variant<Config, std::vector<std::string>> load(const Env& env, Purpose purp
     c.http_idle_timeout = std::chrono::seconds(r.integer("HTTP_IDLE_TIMEOUT_SECONDS", 60, 1, 3600));
     c.http_read_timeout = std::chrono::seconds(r.integer("HTTP_READ_TIMEOUT_SECONDS", 30, 1, 3600));
     c.shutdown_grace = std::chrono::seconds(r.integer("SHUTDOWN_GRACE_SECONDS", 20, 0, 600));
+
+    if (auto secret = r.get("JWT_SECRET")) {
+        if (secret->size() < 32) {
+            r.error("JWT_SECRET must be at least 32 bytes (got " + std::to_string(secret->size()) +
+                    "); generate one with: openssl rand -base64 48");
+        }
+        c.jwt_secret = Secret(*secret);
+    } else {
+        r.error(
+            "JWT_SECRET is required: at least 32 random bytes that sign session tokens; "
+            "generate one with: openssl rand -base64 48");
+    }
+    auto admin_email = r.get("ADMIN_EMAIL");
+    auto admin_password = r.get("ADMIN_PASSWORD");
+    if (admin_email.has_value() != admin_password.has_value()) {
+        r.error(std::string(admin_email ? "ADMIN_PASSWORD" : "ADMIN_EMAIL") +
+                " must be set together with " + (admin_email ? "ADMIN_EMAIL" : "ADMIN_PASSWORD"));
+    }
+    if (admin_email) {
+        if (auto email = normalize_email(*admin_email)) {
+            c.admin_email = *email;
+        } else {
+            r.error("ADMIN_EMAIL must be an email address (got \"" + *admin_email + "\")");
+        }
+    }
+    if (admin_password) {
+        if (admin_password->size() < 10 || admin_password->size() > 1024) {
+            r.error("ADMIN_PASSWORD must be 10 to 1024 bytes long");
+        }
+        c.admin_password = Secret(*admin_password);
+    }
+    if (auto prefix = r.get("REDIS_KEY_PREFIX")) {
+        if (prefix->size() > 64 || prefix->find_first_of(" \t\r\n") != std::string::npos) {
+            r.error("REDIS_KEY_PREFIX must be at most 64 characters without spaces");
+        }
+        c.redis_prefix = *prefix;
+    }
+    if (auto trust = r.get("TRUST_PROXY")) {
+        std::string t = *trust;
+        for (auto& ch : t) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+        if (t == "true" || t == "yes") {
+            c.trust_proxy = 1;
+        } else if (t == "false" || t == "no") {
+            c.trust_proxy = 0;
+        } else {
+            c.trust_proxy = r.integer("TRUST_PROXY", 0, 0, 10);
+        }
+    }
 
     if (!errors.empty()) return errors;
     return c;

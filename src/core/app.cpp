@@ -3,6 +3,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <thread>
 
+#include "botflow/auth/auth.hpp"
 #include "botflow/core/blocking.hpp"
 #include "botflow/core/embedded.hpp"
 #include "botflow/core/error.hpp"
@@ -37,6 +38,24 @@ bool migrate_with_retries(const config::Config& config) {
     }
 }
 
+// Sent with every response. The CSP allows inline scripts and styles because the
+// dashboard's static export (Next.js) bootstraps with inline <script> tags.
+std::vector<std::pair<std::string, std::string>> security_headers(const std::string& public_url) {
+    std::vector<std::pair<std::string, std::string>> h{
+        {"X-Content-Type-Options", "nosniff"},
+        {"Referrer-Policy", "strict-origin-when-cross-origin"},
+        {"X-Frame-Options", "DENY"},
+        {"Content-Security-Policy",
+         "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' "
+         "'unsafe-inline'; img-src 'self' data: blob:; font-src 'self' data:; connect-src "
+         "'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src "
+         "'none'"}};
+    if (public_url.rfind("https://", 0) == 0) {
+        h.emplace_back("Strict-Transport-Security", "max-age=31536000; includeSubDomains");
+    }
+    return h;
+}
+
 }  // namespace
 
 App::App(config::Config cfg)
@@ -44,14 +63,23 @@ App::App(config::Config cfg)
       io(config.io_threads),
       cpu(static_cast<std::size_t>(std::max(2, config.io_threads))),
       db(config.database_url, config.db_pool_size),
-      redis(io, util::parse_redis_url(config.redis_url.reveal())) {
+      redis(io, util::parse_redis_url(config.redis_url.reveal())),
+      sessions(redis, config.jwt_secret, config.redis_prefix) {
     register_system_routes(*this);
+    auth::register_auth_routes(*this);
+    auth::register_user_routes(*this);
 }
 
 App::~App() = default;
 
 int App::serve() {
     if (!migrate_with_retries(config)) return 1;
+    try {
+        auth::bootstrap_first_owner(config);
+    } catch (const std::exception& e) {
+        spdlog::error("auth.bootstrap_failed what=\"{}\"", e.what());
+        return 1;
+    }
 
     redis.start();
 
@@ -66,6 +94,10 @@ int App::serve() {
         auto read = [files, req]() { return files->serve(req); };
         co_return co_await run_blocking(cpu, std::move(read));
     };
+    options.authenticate = [this](http::Request& req, http::Access access) {
+        return auth::authenticate(*this, req, access);
+    };
+    options.response_headers = security_headers(config.public_url);
     http::Server server(io, router, metrics, std::move(options));
     std::uint16_t port = 0;
     try {

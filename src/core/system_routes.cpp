@@ -112,10 +112,17 @@ const nlohmann::json& openapi_document() {
 
 void register_system_routes(App& app) {
     auto& r = app.router;
-    r.add(http::Method::get, "/api/health",
-          [&app](Request& req) { return handle_health(app, req); });
-    r.add(http::Method::get, "/api/ready", [&app](Request& req) { return handle_ready(app, req); });
-    r.add(http::Method::get, "/metrics", [&app](Request& req) { return handle_metrics(app, req); });
+    // Probes and the scrape endpoint answer without a session (metrics has its own token).
+    const http::RouteOptions open{http::kDefaultBodyLimit, http::Access::public_};
+    r.add(
+        http::Method::get, "/api/health", [&app](Request& req) { return handle_health(app, req); },
+        open);
+    r.add(
+        http::Method::get, "/api/ready", [&app](Request& req) { return handle_ready(app, req); },
+        open);
+    r.add(
+        http::Method::get, "/metrics", [&app](Request& req) { return handle_metrics(app, req); },
+        open);
     r.add(http::Method::get, "/api/openapi.json",
           [&app](Request& req) { return handle_openapi(app, req); });
 }

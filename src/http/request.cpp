@@ -95,6 +95,45 @@ std::optional<std::string> Request::query_param(std::string_view name) const {
     return std::nullopt;
 }
 
+std::string client_address(const Request& req, int trusted_proxies) {
+    if (trusted_proxies <= 0) return req.remote_address;
+    auto header = req.header("x-forwarded-for");
+    if (header.empty()) return req.remote_address;
+    std::vector<std::string_view> entries;
+    while (!header.empty()) {
+        auto comma = header.find(',');
+        auto item = header.substr(0, comma);
+        while (!item.empty() && (item.front() == ' ' || item.front() == '\t'))
+            item.remove_prefix(1);
+        while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) item.remove_suffix(1);
+        entries.push_back(item);
+        if (comma == std::string_view::npos) break;
+        header.remove_prefix(comma + 1);
+    }
+    // The last proxy appended the address it saw; trusting N proxies means the N-th entry from
+    // the right is the client (or the leftmost when the chain is shorter).
+    std::size_t n = static_cast<std::size_t>(trusted_proxies);
+    std::string_view pick = entries.size() >= n ? entries[entries.size() - n] : entries.front();
+    if (pick.empty() || pick.size() > 64) return req.remote_address;
+    return std::string(pick);
+}
+
+std::string cookie_value(const Request& req, std::string_view name) {
+    std::string_view header = req.header("cookie");
+    while (!header.empty()) {
+        auto semi = header.find(';');
+        auto item = header.substr(0, semi);
+        while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+        auto eq = item.find('=');
+        if (eq != std::string_view::npos && item.substr(0, eq) == name) {
+            return std::string(item.substr(eq + 1));
+        }
+        if (semi == std::string_view::npos) break;
+        header.remove_prefix(semi + 1);
+    }
+    return {};
+}
+
 std::optional<std::string> percent_decode(std::string_view in, bool plus_is_space) {
     std::string out;
     out.reserve(in.size());

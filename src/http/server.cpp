@@ -199,6 +199,12 @@ asio::awaitable<Response> Server::Impl::dispatch(Request& req, std::string& rout
     if (match.route) {
         route_label = match.route->pattern;
         req.params = std::move(match.params);
+        if (match.route->options.access != Access::public_) {
+            if (!options.authenticate) {
+                throw Error(Errc::internal, "Sign-in is not configured.", "no authenticator");
+            }
+            co_await options.authenticate(req, match.route->options.access);
+        }
         co_return co_await match.route->handler(req);
     }
     if (!match.allowed.empty()) {
@@ -228,6 +234,9 @@ asio::awaitable<void> Server::Impl::write(Connection& conn, const Request& req, 
     res.result(static_cast<unsigned>(resp.status));
     res.set(bhttp::field::server, "botflow");
     for (const auto& [k, v] : resp.headers) res.insert(k, v);
+    for (const auto& [k, v] : options.response_headers) {
+        if (resp.header(k).empty()) res.insert(k, v);
+    }
     res.set("X-Request-Id", req.request_id);
     auto view = resp.body_view();
     res.keep_alive(keep_alive);
@@ -249,7 +258,14 @@ asio::awaitable<void> Server::Impl::session(std::shared_ptr<Connection> conn, st
     {
         boost::system::error_code ec;
         auto ep = conn->stream.socket().remote_endpoint(ec);
-        if (!ec) remote = ep.address().to_string();
+        if (!ec) {
+            auto address = ep.address();
+            // A dual-stack socket reports IPv4 peers as ::ffff:a.b.c.d; log them as a.b.c.d.
+            if (address.is_v6() && address.to_v6().is_v4_mapped()) {
+                address = asio::ip::make_address_v4(asio::ip::v4_mapped, address.to_v6());
+            }
+            remote = address.to_string();
+        }
     }
     for (;;) {
         conn->busy = false;

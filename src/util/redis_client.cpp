@@ -170,11 +170,19 @@ struct RedisClient::State : std::enable_shared_from_this<RedisClient::State> {
     int connect_status = 0;  // 0 pending, 1 ok, -1 failed
     asio::steady_timer wake;
     std::atomic<bool> is_connected{false};
+    // False from start (and after a connection that lived) until a connect attempt fails:
+    // meanwhile commands wait for the connection instead of failing at once.
+    bool failing = false;
+    std::vector<std::pair<std::shared_ptr<PendingCommand>, std::vector<std::string>>> parked;
 
     asio::awaitable<void> run();
     void send(std::shared_ptr<PendingCommand> pending, std::vector<std::string> args,
               std::chrono::milliseconds timeout, bool during_handshake);
-    void drop();  // frees the context; hiredis fails its pending commands
+    void drop();                   // frees the context; hiredis fails its pending commands
+    void flush_parked(bool fail);  // sends (or fails) commands that waited for a connection
+    // Hands a command to hiredis; false (and the command failed) if hiredis refused it.
+    bool submit(const std::shared_ptr<PendingCommand>& pending,
+                const std::vector<std::string>& args);
     asio::awaitable<RedisReply> handshake_command(std::vector<std::string> args);
     // Connects to one address, attaches the watcher, authenticates; "" on success.
     asio::awaitable<std::string> connect(std::string ip);
@@ -260,6 +268,38 @@ void on_reply(redisAsyncContext*, void* reply, void* privdata) {
 
 }  // namespace
 
+bool RedisClient::State::submit(const std::shared_ptr<PendingCommand>& pending,
+                                const std::vector<std::string>& args) {
+    std::vector<const char*> argv;
+    std::vector<std::size_t> argvlen;
+    for (const auto& a : args) {
+        argv.push_back(a.data());
+        argvlen.push_back(a.size());
+    }
+    auto* holder = new std::shared_ptr<PendingCommand>(pending);
+    if (redisAsyncCommandArgv(ctx, on_reply, holder, static_cast<int>(argv.size()), argv.data(),
+                              argvlen.data()) != REDIS_OK) {
+        delete holder;
+        pending->finish(std::make_exception_ptr(unavailable("redis command rejected")));
+        return false;
+    }
+    return true;
+}
+
+void RedisClient::State::flush_parked(bool fail) {
+    auto waiting = std::move(parked);
+    parked.clear();
+    for (auto& [pending, args] : waiting) {
+        if (pending->done) continue;
+        if (fail) {
+            pending->finish(std::make_exception_ptr(unavailable("redis not connected")));
+            continue;
+        }
+        // The timer keeps running: the command's original deadline still holds.
+        submit(pending, args);
+    }
+}
+
 void RedisClient::State::drop() {
     if (ctx) {
         auto* c = ctx;
@@ -284,23 +324,23 @@ void RedisClient::State::send(std::shared_ptr<PendingCommand> pending,
             return;
         }
     }
+    if (!during_handshake && !is_connected && !stopped && !failing) {
+        // Connecting (at start, or right after a drop): wait for it, within this command's
+        // timeout, rather than failing a request that arrives a moment early.
+        pending->timer.expires_after(timeout);
+        auto self = shared_from_this();
+        pending->timer.async_wait([self, pending](boost::system::error_code ec) {
+            if (ec || pending->done) return;
+            pending->finish(std::make_exception_ptr(unavailable("redis not connected in time")));
+        });
+        parked.emplace_back(std::move(pending), std::move(args));
+        return;
+    }
     if (!ctx || stopped || (!during_handshake && !is_connected)) {
         pending->finish(std::make_exception_ptr(unavailable("redis not connected")));
         return;
     }
-    std::vector<const char*> argv;
-    std::vector<std::size_t> argvlen;
-    for (const auto& a : args) {
-        argv.push_back(a.data());
-        argvlen.push_back(a.size());
-    }
-    auto* holder = new std::shared_ptr<PendingCommand>(pending);
-    if (redisAsyncCommandArgv(ctx, on_reply, holder, static_cast<int>(argv.size()), argv.data(),
-                              argvlen.data()) != REDIS_OK) {
-        delete holder;
-        pending->finish(std::make_exception_ptr(unavailable("redis command rejected")));
-        return;
-    }
+    if (!submit(pending, args)) return;
     auto self = shared_from_this();
     pending->timer.expires_after(timeout);
     pending->timer.async_wait([self, pending](boost::system::error_code ec) {
@@ -366,6 +406,8 @@ asio::awaitable<void> RedisClient::State::run() {
         }
         if (failure.empty() && ctx) {
             is_connected = true;
+            failing = false;
+            flush_parked(false);
             next_address = addresses.size();  // resolve afresh after the next drop
             spdlog::info("redis.connected host={} port={} db={}", endpoint.host, endpoint.port,
                          endpoint.db);
@@ -380,6 +422,7 @@ asio::awaitable<void> RedisClient::State::run() {
                 // A connection that lived: reconnect at once, with a fresh backoff.
                 backoff = std::chrono::milliseconds(100);
                 logged_failure = false;
+                failing = false;
                 spdlog::warn("redis.disconnected host={} action=reconnect", endpoint.host);
                 continue;
             }
@@ -388,6 +431,8 @@ asio::awaitable<void> RedisClient::State::run() {
             failure = "connection closed right after connect";
         }
         if (stopped) break;
+        failing = true;
+        flush_parked(true);
         // Log the first failure of a run at warn, the repeats at debug: no log flood while down.
         if (!logged_failure) {
             spdlog::warn("redis.connect_failed host={} port={} error=\"{}\" retry_ms={}",
@@ -498,6 +543,7 @@ void RedisClient::stop() {
     asio::post(state->strand, [state] {
         state->stopped = true;
         state->drop();
+        state->flush_parked(true);
         state->wake.cancel();
     });
 }

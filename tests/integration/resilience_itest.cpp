@@ -91,3 +91,42 @@ TEST(Resilience, RedisRestartIsNoticedAndReconnected) {
 
 }  // namespace
 }  // namespace botflow::test
+
+namespace botflow::test {
+namespace {
+
+TEST(Resilience, LoginIs503WhileRedisIsDownAndWorksWhenItIsBack) {
+    TestDatabase db;
+    ServerProcess server;
+    auto env = server_env(db);
+    env["ADMIN_EMAIL"] = "owner@shop.example";
+    env["ADMIN_PASSWORD"] = "owner password";
+    ASSERT_TRUE(server.start(env)) << server.log();
+    auto port = server.port();
+    auto login = [&] {
+        return request(port, "POST", "/api/auth/login", {{"Content-Type", "application/json"}},
+                       R"({"email":"owner@shop.example","password":"owner password"})");
+    };
+    ASSERT_EQ(login().status, 200);
+
+    run_or_fail(env_or_empty("BOTFLOW_TEST_REDIS_STOP"));
+    for (int i = 0; i < 3; ++i) {
+        auto r = login();
+        EXPECT_EQ(r.status, 503) << r.body;
+        EXPECT_EQ(r.header("content-type"), "application/problem+json");
+    }
+    EXPECT_TRUE(server.running());
+
+    run_or_fail(env_or_empty("BOTFLOW_TEST_REDIS_START"));
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(8);
+    int status = 0;
+    while (std::chrono::steady_clock::now() < deadline) {
+        status = login().status;
+        if (status == 200) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    EXPECT_EQ(status, 200);
+}
+
+}  // namespace
+}  // namespace botflow::test

@@ -220,8 +220,16 @@ TEST_F(ServerTest, IdleKeepAliveConnectionIsClosed) {
 }
 
 TEST_F(ServerTest, ServesTheOpenApiDocumentWithThisServersUrl) {
-    start({{"PUBLIC_URL", "https://support.example.com/"}});
-    auto r = get("/api/openapi.json");
+    start({{"PUBLIC_URL", "https://support.example.com/"},
+           {"ADMIN_EMAIL", "owner@example.com"},
+           {"ADMIN_PASSWORD", "owner password"}});
+    expect_problem(get("/api/openapi.json"), 401);
+    auto login =
+        request(server_.port(), "POST", "/api/auth/login", {{"Content-Type", "application/json"}},
+                R"({"email":"owner@example.com","password":"owner password"})");
+    ASSERT_EQ(login.status, 200) << login.body;
+    auto token = json::parse(login.body)["token"].get<std::string>();
+    auto r = get("/api/openapi.json", {{"Authorization", "Bearer " + token}});
     ASSERT_EQ(r.status, 200);
     auto doc = json::parse(r.body);
     EXPECT_EQ(doc["openapi"], "3.1.0");

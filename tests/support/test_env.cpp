@@ -70,7 +70,12 @@ std::map<std::string, std::string> server_env(const TestDatabase& db) {
             {"METRICS_TOKEN", ""},
             {"LOG_FORMAT", "text"},
             {"DB_POOL_SIZE", "4"},
-            {"IO_THREADS", "2"}};
+            {"IO_THREADS", "2"},
+            {"JWT_SECRET", "test-secret-test-secret-test-secret-0123"},
+            // Tests share one Redis: each server keeps to its own keys.
+            {"REDIS_KEY_PREFIX", db.name() + ":"},
+            {"ADMIN_EMAIL", ""},
+            {"ADMIN_PASSWORD", ""}};
 }
 
 }  // namespace botflow::test

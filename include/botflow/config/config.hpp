@@ -3,7 +3,9 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -27,10 +29,20 @@ struct Config {
     std::chrono::seconds http_idle_timeout{60};
     std::chrono::seconds http_read_timeout{30};
     std::chrono::seconds shutdown_grace{20};
+    Secret jwt_secret;        // HS256 key for session tokens, at least 32 bytes
+    std::string admin_email;  // with admin_password: the first owner, created at start
+    Secret admin_password;
+    int trust_proxy = 0;  // proxies in front that append X-Forwarded-For (Railway: 1)
+    std::string redis_prefix = "botflow:";  // prefix of every Redis key this instance uses
 };
 
-/// Which variables a subcommand needs: `migrate` needs only the database.
-enum class Purpose { serve, migrate };
+/// Which variables a subcommand needs: `migrate` needs only the database; the operator's
+/// commands (create-user, reset-password) the database and PUBLIC_URL for links.
+enum class Purpose { serve, migrate, cli };
+
+/// Lower-cases and trims an email; nullopt unless it looks like local@domain (at most 254
+/// characters, no spaces).
+std::optional<std::string> normalize_email(std::string_view email);
 
 using Env = std::map<std::string, std::string>;
 

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <memory>
 
+#include "botflow/auth/sessions.hpp"
 #include "botflow/config/config.hpp"
 #include "botflow/core/asio.hpp"
 #include "botflow/http/metrics.hpp"
@@ -29,6 +30,7 @@ public:
     asio::thread_pool cpu;  // CPU-bound or disk work: hashing, extraction, static file reads
     store::Db db;
     util::RedisClient redis;
+    auth::Sessions sessions;
     http::Router router;
     http::Metrics metrics;
     std::chrono::system_clock::time_point started_at = std::chrono::system_clock::now();

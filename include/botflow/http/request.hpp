@@ -15,6 +15,14 @@ enum class Method { get, head, post, put, patch, delete_, options, other };
 std::string_view method_name(Method m) noexcept;
 Method parse_method(std::string_view name) noexcept;
 
+/// Who made a request, once the auth layer has checked the session.
+struct Principal {
+    std::string user_id;
+    std::string session_id;
+    std::string role;  // owner | agent
+    bool via_cookie = false;
+};
+
 struct Request {
     Method method = Method::get;
     std::string target;  // as sent: path and query, still percent-encoded
@@ -26,6 +34,7 @@ struct Request {
     std::string request_id;
     std::string remote_address;
     std::chrono::steady_clock::time_point received_at{};
+    std::optional<Principal> principal;  // set for routes that need a session
 
     /// The first header of that (lower-case) name, or empty.
     std::string_view header(std::string_view lower_name) const;
@@ -35,6 +44,14 @@ struct Request {
     /// A query parameter, percent-decoded ('+' is a space); nullopt when absent.
     std::optional<std::string> query_param(std::string_view name) const;
 };
+
+/// The client's address: the socket peer, or, behind `trusted_proxies` proxies that append to
+/// X-Forwarded-For, the entry that many places from its right end. A forged header cannot
+/// move the answer past the entries the trusted proxies added.
+std::string client_address(const Request& req, int trusted_proxies);
+
+/// A cookie's value from the Cookie header, or empty.
+std::string cookie_value(const Request& req, std::string_view name);
 
 /// Decodes %XX escapes; nullopt for a malformed escape. `plus_is_space` for query strings.
 std::optional<std::string> percent_decode(std::string_view in, bool plus_is_space = false);

@@ -16,8 +16,13 @@ using Handler = std::function<asio::awaitable<Response>(Request&)>;
 
 inline constexpr std::size_t kDefaultBodyLimit = 1024 * 1024;
 
+/// Who may call a route. Routes need a signed-in user unless they say otherwise, so a route
+/// added later is closed by default.
+enum class Access { public_, user, owner };
+
 struct RouteOptions {
     std::size_t max_body = kDefaultBodyLimit;
+    Access access = Access::user;
 };
 
 struct Route {

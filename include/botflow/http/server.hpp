@@ -3,8 +3,11 @@
 #pragma once
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "botflow/core/asio.hpp"
 #include "botflow/http/metrics.hpp"
@@ -17,6 +20,11 @@ struct ServerOptions {
     std::chrono::seconds read_timeout{30};  // reading a request body
     std::uint32_t max_header_bytes = 16 * 1024;
     Handler fallback;  // GET/HEAD of non-/api/ paths the router does not know (static files)
+    // Called before the handler of every route whose access is not public: sets
+    // req.principal or throws (401, 403, 503).
+    std::function<asio::awaitable<void>(Request&, Access)> authenticate;
+    // Added to every response that does not set them itself (security headers).
+    std::vector<std::pair<std::string, std::string>> response_headers;
 };
 
 class Server {

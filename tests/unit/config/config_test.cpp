@@ -7,7 +7,8 @@ namespace {
 
 Env minimal() {
     return {{"DATABASE_URL", "postgresql://u:p@db:5432/botflow"},
-            {"REDIS_URL", "redis://default:pw@cache:6379"}};
+            {"REDIS_URL", "redis://default:pw@cache:6379"},
+            {"JWT_SECRET", "0123456789abcdef0123456789abcdef"}};
 }
 
 std::vector<std::string> errors_of(const Env& env, Purpose p = Purpose::serve) {
@@ -63,25 +64,66 @@ TEST(Config, ReportsEveryProblemNamingItsVariable) {
             {"REDIS_URL", "rediss://x:1"}};
     auto errors = errors_of(env);
     for (const char* name : {"DATABASE_URL", "PORT", "LOG_LEVEL", "LOG_FORMAT", "DB_POOL_SIZE",
-                             "PUBLIC_URL", "METRICS_TOKEN", "REDIS_URL"}) {
+                             "PUBLIC_URL", "METRICS_TOKEN", "REDIS_URL", "JWT_SECRET"}) {
         bool found = false;
         for (const auto& e : errors) found = found || e.rfind(std::string(name) + " ", 0) == 0;
         EXPECT_TRUE(found) << name;
     }
-    EXPECT_EQ(errors.size(), 8u);
+    EXPECT_EQ(errors.size(), 9u);
 }
 
 TEST(Config, MissingRequiredVariablesSayWhatTheyAre) {
     auto errors = errors_of({});
-    ASSERT_EQ(errors.size(), 2u);
+    ASSERT_EQ(errors.size(), 3u);
     EXPECT_NE(errors[0].find("DATABASE_URL is required"), std::string::npos);
     EXPECT_NE(errors[1].find("REDIS_URL is required"), std::string::npos);
+    EXPECT_NE(errors[2].find("JWT_SECRET is required"), std::string::npos);
 }
 
 TEST(Config, MigrateNeedsOnlyTheDatabase) {
     Env env{{"DATABASE_URL", "postgres://u@h/db"}};
     EXPECT_TRUE(errors_of(env, Purpose::migrate).empty());
     EXPECT_FALSE(errors_of(env, Purpose::serve).empty());
+}
+
+TEST(Config, JwtSecretMustBeLongEnough) {
+    auto env = minimal();
+    env["JWT_SECRET"] = "short";
+    auto errors = errors_of(env);
+    ASSERT_EQ(errors.size(), 1u);
+    EXPECT_EQ(errors[0].rfind("JWT_SECRET must be at least 32 bytes", 0), 0u);
+}
+
+TEST(Config, AdminEmailAndPasswordGoTogether) {
+    auto env = minimal();
+    env["ADMIN_EMAIL"] = "Owner@Example.com ";
+    auto errors = errors_of(env);
+    ASSERT_EQ(errors.size(), 1u);
+    EXPECT_EQ(errors[0].rfind("ADMIN_PASSWORD must be set together with ADMIN_EMAIL", 0), 0u);
+    env["ADMIN_PASSWORD"] = "a-long-password";
+    auto c = std::get<Config>(load(env, Purpose::serve));
+    EXPECT_EQ(c.admin_email, "owner@example.com");
+    env["ADMIN_PASSWORD"] = "short";
+    EXPECT_EQ(errors_of(env).size(), 1u);
+}
+
+TEST(Config, TrustProxyAcceptsBooleansAndHopCounts) {
+    auto env = minimal();
+    env["TRUST_PROXY"] = "true";
+    EXPECT_EQ(std::get<Config>(load(env, Purpose::serve)).trust_proxy, 1);
+    env["TRUST_PROXY"] = "2";
+    EXPECT_EQ(std::get<Config>(load(env, Purpose::serve)).trust_proxy, 2);
+    env["TRUST_PROXY"] = "false";
+    EXPECT_EQ(std::get<Config>(load(env, Purpose::serve)).trust_proxy, 0);
+    env["TRUST_PROXY"] = "maybe";
+    EXPECT_EQ(errors_of(env).size(), 1u);
+}
+
+TEST(Email, NormalizesAndRejects) {
+    EXPECT_EQ(normalize_email("  Ana@Shop.COM "), "ana@shop.com");
+    for (const char* bad : {"", "ana", "@shop.com", "ana@", "a@b@c", "a b@c.d", "a\x01@c.d"}) {
+        EXPECT_EQ(normalize_email(bad), std::nullopt) << bad;
+    }
 }
 
 TEST(Config, RejectsNonDatabaseUrls) {

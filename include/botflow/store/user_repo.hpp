@@ -1,0 +1,85 @@
+// Users, one-time auth tokens, settings and the audit log in PostgreSQL. Each function runs in
+// the caller's transaction (from Db::run, or a direct connection in the CLI); none blocks on
+// anything but that transaction.
+#pragma once
+#include <chrono>
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace pqxx {
+class dbtransaction;
+}  // namespace pqxx
+
+namespace botflow::store {
+
+struct User {
+    std::string id;
+    std::string email;
+    std::string name;
+    std::string role;  // owner | agent
+    std::optional<std::string> password_hash;
+    bool disabled = false;
+    std::string created_at;  // ISO 8601
+    std::optional<std::string> last_login_at;
+};
+
+nlohmann::json to_json(const User& user);  // never includes the password hash
+
+/// Whether `s` is a UUID in its canonical 8-4-4-4-12 hex form.
+bool is_uuid(std::string_view s);
+
+/// `id` must be a well-formed UUID (see is_uuid); others throw from PostgreSQL.
+std::optional<User> find_user(pqxx::dbtransaction& tx, const std::string& id);
+std::optional<User> find_user_by_email(pqxx::dbtransaction& tx, const std::string& email);
+std::vector<User> list_users(pqxx::dbtransaction& tx);
+long count_users(pqxx::dbtransaction& tx);
+/// Owners that are not disabled, locking their rows (FOR UPDATE) so that two concurrent
+/// demotions cannot both see "another owner remains".
+long count_active_owners_locked(pqxx::dbtransaction& tx);
+/// Throws Errc::conflict when the email is taken.
+User insert_user(pqxx::dbtransaction& tx, const std::string& email, const std::string& name,
+                 const std::string& role, const std::optional<std::string>& password_hash);
+void update_user(pqxx::dbtransaction& tx, const User& user);
+void set_password(pqxx::dbtransaction& tx, const std::string& user_id, const std::string& hash);
+void touch_login(pqxx::dbtransaction& tx, const std::string& user_id);
+bool delete_user(pqxx::dbtransaction& tx, const std::string& user_id);
+
+struct AuthToken {
+    std::string id;
+    std::string kind;
+    std::optional<std::string> user_id;
+};
+
+/// Stores sha256(token). `user_id` empty for a setup token.
+void insert_auth_token(pqxx::dbtransaction& tx, const std::string& kind,
+                       const std::optional<std::string>& user_id, const std::string& token_hash,
+                       std::chrono::seconds valid_for,
+                       const std::optional<std::string>& created_by);
+/// Marks an open (unused, unexpired) token of that kind used and returns it; nullopt if none.
+std::optional<AuthToken> consume_auth_token(pqxx::dbtransaction& tx, const std::string& kind,
+                                            const std::string& token_hash);
+/// Retires the open tokens of a kind, for one user or (user_id empty) all setup tokens.
+void retire_auth_tokens(pqxx::dbtransaction& tx, const std::string& kind,
+                        const std::optional<std::string>& user_id);
+
+std::optional<nlohmann::json> get_setting(pqxx::dbtransaction& tx, const std::string& key);
+void put_setting(pqxx::dbtransaction& tx, const std::string& key, const nlohmann::json& value,
+                 const std::optional<std::string>& updated_by);
+
+struct AuditEntry {
+    std::optional<std::string> user_id;
+    std::string action;  // e.g. user.login
+    std::string target_type;
+    std::string target_id;
+    std::string ip;
+    nlohmann::json details = nlohmann::json::object();
+};
+void insert_audit(pqxx::dbtransaction& tx, const AuditEntry& entry);
+/// Newest first; `before` is an id cursor (exclusive). Each item has the acting user's email.
+nlohmann::json list_audit(pqxx::dbtransaction& tx, int limit, std::optional<std::int64_t> before);
+
+}  // namespace botflow::store

@@ -1,0 +1,73 @@
+// Helpers shared by the auth and user route files.
+#pragma once
+#include <optional>
+#include <string>
+
+#include "botflow/auth/auth.hpp"
+#include "botflow/auth/passwords.hpp"
+#include "botflow/auth/sessions.hpp"
+#include "botflow/core/app.hpp"
+#include "botflow/core/blocking.hpp"
+#include "botflow/core/error.hpp"
+#include "botflow/http/response.hpp"
+#include "botflow/store/migrator.hpp"
+#include "botflow/store/user_repo.hpp"
+
+namespace botflow::auth {
+
+inline std::string client_ip(const App& app, const http::Request& req) {
+    return http::client_address(req, app.config.trust_proxy);
+}
+
+inline Claims claims_of(const http::Request& req) {
+    Claims c;
+    c.sub = req.principal->user_id;
+    c.sid = req.principal->session_id;
+    c.role = req.principal->role;
+    return c;
+}
+
+/// Set-Cookie value for the session (an empty token with max_age 0 clears it).
+inline std::string session_cookie(const App& app, const std::string& token, long max_age) {
+    std::string cookie = std::string(kSessionCookie) + "=" + token +
+                         "; Path=/; HttpOnly; SameSite=Lax; Max-Age=" + std::to_string(max_age);
+    if (app.config.public_url.rfind("https://", 0) == 0) cookie += "; Secure";
+    return cookie;
+}
+
+inline nlohmann::json token_json(const Issued& issued) {
+    return {{"token", issued.token}, {"expires_at", issued.claims.exp}};
+}
+
+inline http::Response signed_in(const App& app, int status, const Issued& issued,
+                                const store::User& user,
+                                const std::optional<std::string>& business) {
+    auto body = token_json(issued);
+    body["user"] = store::to_json(user);
+    body["business_name"] = business ? nlohmann::json(*business) : nlohmann::json(nullptr);
+    auto r = http::Response::json(status, body);
+    r.headers.emplace_back("Set-Cookie",
+                           session_cookie(app, issued.token, kSessionLifetime.count()));
+    r.set_header("Cache-Control", "no-store");
+    return r;
+}
+
+inline asio::awaitable<std::string> hash_off_thread(App& app, std::string password) {
+    auto work = [password = std::move(password)]() { return hash_password(password); };
+    co_return co_await run_blocking(app.cpu, std::move(work));
+}
+
+inline asio::awaitable<void> audit(App& app, store::AuditEntry entry) {
+    auto work = [entry = std::move(entry)](pqxx::dbtransaction& tx) {
+        store::insert_audit(tx, entry);
+    };
+    co_await app.db.run(std::move(work));
+}
+
+inline Error registration_closed() {
+    return Error(Errc::forbidden,
+                 "Registration is closed: this BotFlow already has an owner. Ask them for an "
+                 "invite.");
+}
+
+}  // namespace botflow::auth

@@ -1,0 +1,186 @@
+// /api/users (invite, list, change, remove) and /api/audit: the owner's team management.
+#include <pqxx/pqxx>
+
+#include "auth_common.hpp"
+#include "botflow/http/json_body.hpp"
+
+namespace botflow::auth {
+namespace {
+
+using http::Request;
+using http::Response;
+
+constexpr auto kInviteLifetime = std::chrono::hours(24 * 7);
+
+std::string role_field(const nlohmann::json& body, bool required) {
+    auto role = required ? std::optional<std::string>(http::required_string(body, "role", 20))
+                         : http::optional_string(body, "role", 20);
+    if (!role) return {};
+    if (*role != "owner" && *role != "agent") {
+        throw Error(Errc::unprocessable, "role must be owner or agent.", {},
+                    {{"role", "must be owner or agent"}});
+    }
+    return *role;
+}
+
+std::string user_id_param(const Request& req) {
+    std::string id(req.param("id"));
+    if (!store::is_uuid(id)) throw Error(Errc::not_found, "No user has the id " + id + ".");
+    return id;
+}
+
+[[noreturn]] void last_owner() {
+    throw Error(Errc::conflict,
+                "BotFlow needs at least one active owner: make another user owner first.");
+}
+
+asio::awaitable<Response> handle_list(App& app, Request&) {
+    auto list = [](pqxx::dbtransaction& tx) { return store::list_users(tx); };
+    auto users = co_await app.db.run(std::move(list));
+    nlohmann::json items = nlohmann::json::array();
+    for (const auto& u : users) items.push_back(store::to_json(u));
+    co_return Response::json(200, {{"items", items}});
+}
+
+asio::awaitable<Response> handle_invite(App& app, Request& req) {
+    auto body = http::json_object_body(req);
+    auto raw = http::required_string(body, "email", 254);
+    auto email = config::normalize_email(raw);
+    if (!email) {
+        throw Error(Errc::unprocessable, "email must be an email address.", {},
+                    {{"email", "must be an email address"}});
+    }
+    auto role = role_field(body, true);
+    auto name = http::optional_string(body, "name", 200).value_or("");
+    auto token = random_token(32);
+    auto by = req.principal->user_id;
+    auto ip = client_ip(app, req);
+    auto work = [email = *email, role, name, token, by, ip](pqxx::dbtransaction& tx) {
+        auto user = store::insert_user(tx, email, name, role, std::nullopt);
+        store::insert_auth_token(tx, "invite", user.id, store::sha256_hex(token),
+                                 std::chrono::duration_cast<std::chrono::seconds>(kInviteLifetime),
+                                 by);
+        store::insert_audit(tx, {by, "user.invite", "user", user.id, ip,
+                                 nlohmann::json{{"email", email}, {"role", role}}});
+        return user;
+    };
+    auto user = co_await app.db.run(std::move(work));
+    auto expires = std::chrono::duration_cast<std::chrono::seconds>(
+                       (std::chrono::system_clock::now() + kInviteLifetime).time_since_epoch())
+                       .count();
+    Response r = Response::json(
+        201, {{"user", store::to_json(user)},
+              {"invite_url", app.config.public_url + "/accept-invite?token=" + token},
+              {"invite_token", token},
+              {"invite_expires_at", expires}});
+    r.set_header("Cache-Control", "no-store");
+    co_return r;
+}
+
+asio::awaitable<Response> handle_update(App& app, Request& req) {
+    auto id = user_id_param(req);
+    auto body = http::json_object_body(req);
+    auto role = role_field(body, false);
+    auto disabled = http::optional_bool(body, "disabled");
+    auto name = http::optional_string(body, "name", 200);
+    auto by = req.principal->user_id;
+    auto ip = client_ip(app, req);
+    struct Outcome {
+        store::User user;
+        bool end_sessions = false;
+    };
+    auto work = [id, role, disabled, name, by, ip](pqxx::dbtransaction& tx) {
+        long owners = store::count_active_owners_locked(tx);
+        auto user = store::find_user(tx, id);
+        if (!user) throw Error(Errc::not_found, "No user has the id " + id + ".");
+        store::User next = *user;
+        if (!role.empty()) next.role = role;
+        if (disabled) next.disabled = *disabled;
+        if (name) next.name = *name;
+        bool was_active_owner = user->role == "owner" && !user->disabled;
+        bool is_active_owner = next.role == "owner" && !next.disabled;
+        if (was_active_owner && !is_active_owner && owners <= 1) last_owner();
+        store::update_user(tx, next);
+        nlohmann::json changes = nlohmann::json::object();
+        if (next.role != user->role) changes["role"] = {user->role, next.role};
+        if (next.disabled != user->disabled) changes["disabled"] = {user->disabled, next.disabled};
+        if (next.name != user->name) changes["name"] = {user->name, next.name};
+        store::insert_audit(tx, {by, "user.update", "user", id, ip, changes});
+        // A new role or a disabled account must not keep a session minted under the old one.
+        bool end = next.role != user->role || (next.disabled && !user->disabled);
+        return std::optional<Outcome>(Outcome{next, end});
+    };
+    auto outcome = co_await app.db.run(std::move(work));
+    if (outcome->end_sessions) co_await app.sessions.end_all(id);
+    co_return Response::json(200, {{"user", store::to_json(outcome->user)}});
+}
+
+asio::awaitable<Response> handle_delete(App& app, Request& req) {
+    auto id = user_id_param(req);
+    auto by = req.principal->user_id;
+    auto ip = client_ip(app, req);
+    auto work = [id, by, ip](pqxx::dbtransaction& tx) {
+        long owners = store::count_active_owners_locked(tx);
+        auto user = store::find_user(tx, id);
+        if (!user) throw Error(Errc::not_found, "No user has the id " + id + ".");
+        if (user->role == "owner" && !user->disabled && owners <= 1) last_owner();
+        store::delete_user(tx, id);
+        store::insert_audit(tx, {by, "user.delete", "user", id, ip,
+                                 nlohmann::json{{"email", user->email}, {"role", user->role}}});
+    };
+    co_await app.db.run(std::move(work));
+    co_await app.sessions.end_all(id);
+    co_return Response::no_content();
+}
+
+asio::awaitable<Response> handle_audit(App& app, Request& req) {
+    int limit = 50;
+    std::optional<std::int64_t> before;
+    auto parse = [](const std::optional<std::string>& v, const char* field, long long min,
+                    long long max) -> std::optional<long long> {
+        if (!v) return std::nullopt;
+        try {
+            std::size_t used = 0;
+            long long n = std::stoll(*v, &used);
+            if (used == v->size() && n >= min && n <= max) return n;
+        } catch (const std::exception&) {
+        }
+        throw Error(Errc::unprocessable,
+                    std::string(field) + " must be a whole number from " + std::to_string(min) +
+                        " to " + std::to_string(max) + ".",
+                    {}, {{field, "out of range"}});
+    };
+    if (auto l = parse(req.query_param("limit"), "limit", 1, 200)) limit = static_cast<int>(*l);
+    if (auto b = parse(req.query_param("before"), "before", 1, INT64_MAX)) before = *b;
+    auto list = [limit, before](pqxx::dbtransaction& tx) {
+        return store::list_audit(tx, limit, before);
+    };
+    auto items = co_await app.db.run(std::move(list));
+    nlohmann::json body{{"items", items}, {"next_before", nullptr}};
+    if (static_cast<int>(items.size()) == limit) body["next_before"] = items.back()["id"];
+    co_return Response::json(200, body);
+}
+
+}  // namespace
+
+void register_user_routes(App& app) {
+    using http::Access;
+    using http::Method;
+    auto& r = app.router;
+    const http::RouteOptions owner{http::kDefaultBodyLimit, Access::owner};
+    r.add(
+        Method::get, "/api/users", [&app](Request& req) { return handle_list(app, req); }, owner);
+    r.add(
+        Method::post, "/api/users", [&app](Request& req) { return handle_invite(app, req); },
+        owner);
+    r.add(
+        Method::patch, "/api/users/:id", [&app](Request& req) { return handle_update(app, req); },
+        owner);
+    r.add(
+        Method::delete_, "/api/users/:id", [&app](Request& req) { return handle_delete(app, req); },
+        owner);
+    r.add(
+        Method::get, "/api/audit", [&app](Request& req) { return handle_audit(app, req); }, owner);
+}
+
+}  // namespace botflow::auth

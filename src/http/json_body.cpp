@@ -1,0 +1,59 @@
+#include "botflow/http/json_body.hpp"
+
+#include "botflow/core/error.hpp"
+
+namespace botflow::http {
+namespace {
+
+[[noreturn]] void invalid(const std::string& field, const std::string& message) {
+    throw Error(Errc::unprocessable, field + " " + message + ".", {}, {{field, message}});
+}
+
+}  // namespace
+
+nlohmann::json json_object_body(const Request& req) {
+    auto type = req.header("content-type");
+    if (!type.empty() && type.find("json") == std::string_view::npos) {
+        throw Error(Errc::unsupported_media_type,
+                    "Send the body as JSON with Content-Type: application/json.");
+    }
+    auto body = nlohmann::json::parse(req.body, nullptr, false);
+    if (body.is_discarded() || !body.is_object()) {
+        throw Error(Errc::bad_request, "The request body must be a JSON object.");
+    }
+    return body;
+}
+
+std::string required_string(const nlohmann::json& body, const std::string& field,
+                            std::size_t max_bytes) {
+    auto it = body.find(field);
+    if (it == body.end() || it->is_null()) invalid(field, "is required");
+    if (!it->is_string()) invalid(field, "must be a string");
+    auto value = it->get<std::string>();
+    if (value.empty()) invalid(field, "must not be empty");
+    if (value.size() > max_bytes) {
+        invalid(field, "must be at most " + std::to_string(max_bytes) + " bytes");
+    }
+    return value;
+}
+
+std::optional<std::string> optional_string(const nlohmann::json& body, const std::string& field,
+                                           std::size_t max_bytes) {
+    auto it = body.find(field);
+    if (it == body.end() || it->is_null()) return std::nullopt;
+    if (!it->is_string()) invalid(field, "must be a string");
+    auto value = it->get<std::string>();
+    if (value.size() > max_bytes) {
+        invalid(field, "must be at most " + std::to_string(max_bytes) + " bytes");
+    }
+    return value;
+}
+
+std::optional<bool> optional_bool(const nlohmann::json& body, const std::string& field) {
+    auto it = body.find(field);
+    if (it == body.end() || it->is_null()) return std::nullopt;
+    if (!it->is_boolean()) invalid(field, "must be true or false");
+    return it->get<bool>();
+}
+
+}  // namespace botflow::http
