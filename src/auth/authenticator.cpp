@@ -11,17 +11,6 @@
 namespace botflow::auth {
 namespace {
 
-bool iequals(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        if (std::tolower(static_cast<unsigned char>(a[i])) !=
-            std::tolower(static_cast<unsigned char>(b[i]))) {
-            return false;
-        }
-    }
-    return true;
-}
-
 bool changes_state(http::Method m) {
     return m != http::Method::get && m != http::Method::head && m != http::Method::options;
 }
@@ -31,10 +20,10 @@ void check_same_origin(const App& app, const http::Request& req) {
     std::string expected = origin_of(app.config.public_url);
     auto origin = req.header("origin");
     if (!origin.empty()) {
-        if (iequals(origin, expected)) return;
+        if (http::iequals(origin, expected)) return;
     } else {
         auto referer = req.header("referer");
-        if (!referer.empty() && iequals(origin_of(std::string(referer)), expected)) return;
+        if (!referer.empty() && http::iequals(origin_of(std::string(referer)), expected)) return;
     }
     throw Error(Errc::forbidden,
                 "Cross-site request refused: a request signed in with the session cookie must "
@@ -61,7 +50,7 @@ asio::awaitable<void> authenticate(App& app, http::Request& req, http::Access ac
     std::string token;
     bool via_cookie = false;
     auto authorization = req.header("authorization");
-    if (authorization.size() > 7 && iequals(authorization.substr(0, 7), "Bearer ")) {
+    if (authorization.size() > 7 && http::iequals(authorization.substr(0, 7), "Bearer ")) {
         token = std::string(authorization.substr(7));
     } else {
         token = http::cookie_value(req, kSessionCookie);

@@ -3,9 +3,7 @@
 #include "botflow/http/response.hpp"
 
 namespace botflow::http {
-namespace {
-
-bool iequals(std::string_view a, std::string_view b) {
+bool iequals(std::string_view a, std::string_view b) noexcept {
     if (a.size() != b.size()) return false;
     for (std::size_t i = 0; i < a.size(); ++i) {
         if (std::tolower(static_cast<unsigned char>(a[i])) !=
@@ -14,6 +12,8 @@ bool iequals(std::string_view a, std::string_view b) {
     }
     return true;
 }
+
+namespace {
 
 int hex_value(char c) {
     if (c >= '0' && c <= '9') return c - '0';

@@ -15,13 +15,6 @@ namespace fs = std::filesystem;
 
 constexpr std::size_t kMaxCachedBytes = 2 * 1024 * 1024;
 
-int hex_value(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
 bool ends_with(std::string_view s, std::string_view suffix) {
     return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
 }
@@ -57,22 +50,16 @@ struct StaticFiles::Cached {
 
 std::optional<std::string> safe_relative_path(std::string_view raw) {
     if (raw.empty() || raw.front() != '/') return std::nullopt;
-    std::string decoded;
-    decoded.reserve(raw.size());
-    for (std::size_t i = 0; i < raw.size(); ++i) {
-        char c = raw[i];
-        if (c == '%') {
-            if (i + 2 >= raw.size()) return std::nullopt;
-            int hi = hex_value(raw[i + 1]);
-            int lo = hex_value(raw[i + 2]);
-            if (hi < 0 || lo < 0) return std::nullopt;
-            c = static_cast<char>(hi * 16 + lo);
-            // An encoded separator would let a "segment" contain a path step.
-            if (c == '/' || c == '\\') return std::nullopt;
-            i += 2;
-        }
+    // An encoded separator would let one "segment" hold a path step once decoded.
+    std::string lowered = lower(raw);
+    if (lowered.find("%2f") != std::string::npos || lowered.find("%5c") != std::string::npos) {
+        return std::nullopt;
+    }
+    auto decoded_or = percent_decode(raw);
+    if (!decoded_or) return std::nullopt;
+    const std::string& decoded = *decoded_or;
+    for (char c : decoded) {
         if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f || c == '\\') return std::nullopt;
-        decoded.push_back(c);
     }
     std::string out;
     std::string_view rest(decoded);
@@ -165,18 +152,12 @@ StaticFiles::StaticFiles(std::string root) : root_(std::move(root)) {}
 StaticFiles::~StaticFiles() = default;
 
 std::shared_ptr<const StaticFiles::Cached> StaticFiles::load(const std::string& relative) const {
+    bool needs_disk = false;
+    if (auto cached = lookup(relative, &needs_disk)) return cached;
+    if (!needs_disk) return nullptr;  // no such regular file
     std::string full = root_ + "/" + relative;
     struct stat st {};
     if (::stat(full.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return nullptr;
-    {
-        std::lock_guard lock(mutex_);
-        auto it = cache_.find(relative);
-        if (it != cache_.end() && it->second->size == st.st_size &&
-            it->second->mtime.tv_sec == st.st_mtim.tv_sec &&
-            it->second->mtime.tv_nsec == st.st_mtim.tv_nsec) {
-            return it->second;
-        }
-    }
     // First sight (or a change): make sure the real path stays inside the root, so a symlink
     // pointing out of WEB_DIR is never followed.
     std::error_code ec;

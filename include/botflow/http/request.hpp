@@ -53,6 +53,9 @@ std::string client_address(const Request& req, int trusted_proxies);
 /// A cookie's value from the Cookie header, or empty.
 std::string cookie_value(const Request& req, std::string_view name);
 
+/// ASCII case-insensitive equality (header names and values, schemes).
+bool iequals(std::string_view a, std::string_view b) noexcept;
+
 /// Decodes %XX escapes; nullopt for a malformed escape. `plus_is_space` for query strings.
 std::optional<std::string> percent_decode(std::string_view in, bool plus_is_space = false);
 
