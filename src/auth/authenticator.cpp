@@ -63,11 +63,24 @@ asio::awaitable<void> authenticate(App& app, http::Request& req, http::Access ac
             .with_header("WWW-Authenticate", "Bearer");
     }
     Claims claims = co_await app.sessions.verify(token);
+    // The account as it is now, not as it was when the token was made: a user disabled,
+    // removed or demoted, or a password changed, must not ride on an older session even if
+    // ending the sessions in Redis failed.
+    auto id = claims.sub;
+    auto find = [id](pqxx::dbtransaction& tx) { return store::find_session_user(tx, id); };
+    auto user = co_await app.db.run(std::move(find));
+    if (!user || user->disabled) {
+        throw Error(Errc::unauthorized, "This account is disabled or was removed.");
+    }
+    if (claims.iat < user->password_changed_at) {
+        throw Error(Errc::unauthorized, "This session has ended; sign in again.",
+                    "issued before the last password change");
+    }
     if (via_cookie && changes_state(req.method)) check_same_origin(app, req);
-    if (access == http::Access::owner && claims.role != "owner") {
+    if (access == http::Access::owner && user->role != "owner") {
         throw Error(Errc::forbidden, "Only the owner can do this.");
     }
-    req.principal = http::Principal{claims.sub, claims.sid, claims.role, via_cookie};
+    req.principal = http::Principal{claims.sub, claims.sid, user->role, via_cookie};
 }
 
 void bootstrap_first_owner(const config::Config& config) {
@@ -91,8 +104,9 @@ void bootstrap_first_owner(const config::Config& config) {
         spdlog::info("auth.owner_created email={} source=ADMIN_EMAIL", user.email);
         return;
     }
+    // Earlier tokens stay valid until they expire (another replica may have just logged
+    // one); all of them stop working once an owner exists.
     std::string token = random_token(32);
-    store::retire_auth_tokens(tx, "setup", std::nullopt);
     store::insert_auth_token(tx, "setup", std::nullopt, store::sha256_hex(token),
                              std::chrono::duration_cast<std::chrono::seconds>(kSetupTokenLifetime),
                              std::nullopt);

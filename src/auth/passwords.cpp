@@ -35,9 +35,17 @@ bool verify_password(std::string_view password, const std::string& hash) {
     return crypto_pwhash_str_verify(hash.c_str(), password.data(), password.size()) == 0;
 }
 
-void verify_password_dummy(std::string_view password) {
+namespace {
+const std::string& dummy_hash() {
     static const std::string dummy = hash_password(random_token(24));
-    (void)verify_password(password, dummy);
+    return dummy;
+}
+}  // namespace
+
+void prepare_dummy_hash() { (void)dummy_hash(); }
+
+void verify_password_dummy(std::string_view password) {
+    (void)verify_password(password, dummy_hash());
 }
 
 std::string random_token(std::size_t bytes) {

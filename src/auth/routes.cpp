@@ -94,11 +94,17 @@ asio::awaitable<Response> handle_login(App& app, Request& req) {
     auto body = http::json_object_body(req);
     auto raw_email = http::required_string(body, "email", 254);
     auto password = http::required_string(body, "password", kMaxPasswordBytes);
-    auto email = config::normalize_email(raw_email).value_or(raw_email);
     co_await limit_by_ip(app, req, "login");
-    co_await limit_by_email(app, email, "login");
+    // Only a well-formed address is looked up or counted: any other string would be a fresh
+    // per-email counter while naming the same account.
+    auto normalized = config::normalize_email(raw_email);
+    std::string email = normalized.value_or("");
+    if (normalized) co_await limit_by_email(app, email, "login");
 
-    auto find = [email](pqxx::dbtransaction& tx) { return store::find_user_by_email(tx, email); };
+    auto find = [email](pqxx::dbtransaction& tx) -> std::optional<store::User> {
+        if (email.empty()) return std::nullopt;
+        return store::find_user_by_email(tx, email);
+    };
     auto user = co_await app.db.run(std::move(find));
     std::optional<std::string> hash;
     if (user) hash = user->password_hash;
@@ -116,7 +122,7 @@ asio::awaitable<Response> handle_login(App& app, Request& req) {
                                  "user",
                                  user ? user->id : "",
                                  ip,
-                                 nlohmann::json{{"email", email}}};
+                                 nlohmann::json{{"email", normalized ? email : "(malformed)"}}};
         co_await audit(app, std::move(failed));
         throw Error(Errc::unauthorized, "The email or password is wrong.");
     }
@@ -159,6 +165,7 @@ asio::awaitable<Response> handle_me(App& app, Request& req) {
 asio::awaitable<Response> handle_refresh(App& app, Request& req) {
     auto issued = co_await app.sessions.refresh(claims_of(req));
     Response r = Response::json(200, token_json(issued));
+    r.set_header("Cache-Control", "no-store");
     r.headers.emplace_back("Set-Cookie",
                            session_cookie(app, issued.token, kSessionLifetime.count()));
     co_return r;
@@ -185,6 +192,7 @@ asio::awaitable<Response> handle_change_password(App& app, Request& req) {
     auto ip = client_ip(app, req);
     auto store_it = [id, hash, ip](pqxx::dbtransaction& tx) {
         store::set_password(tx, id, hash);
+        store::retire_user_tokens(tx, id);
         store::insert_audit(
             tx, {id, "user.password_changed", "user", id, ip, nlohmann::json::object()});
     };
@@ -193,6 +201,7 @@ asio::awaitable<Response> handle_change_password(App& app, Request& req) {
     co_await app.sessions.end_all(id);
     auto issued = co_await app.sessions.create(id, user->role);
     Response r = Response::json(200, token_json(issued));
+    r.set_header("Cache-Control", "no-store");
     r.headers.emplace_back("Set-Cookie",
                            session_cookie(app, issued.token, kSessionLifetime.count()));
     co_return r;
@@ -218,7 +227,12 @@ asio::awaitable<store::User> redeem(App& app, Request& req, const std::string& k
         }
         auto user = store::find_user(tx, *redeemed->user_id);
         if (!user) throw Error(Errc::unprocessable, "This account no longer exists.");
+        // Thrown inside the transaction, so the token is not used up by a refused attempt.
+        if (user->disabled) {
+            throw Error(Errc::forbidden, "This account is disabled; ask the owner.");
+        }
         store::set_password(tx, user->id, hash);
+        store::retire_user_tokens(tx, user->id);  // any other open link dies with this one
         store::insert_audit(tx, {user->id, action, "user", user->id, ip, nlohmann::json::object()});
         return *user;
     };
@@ -227,7 +241,6 @@ asio::awaitable<store::User> redeem(App& app, Request& req, const std::string& k
 
 asio::awaitable<Response> handle_accept_invite(App& app, Request& req) {
     auto user = co_await redeem(app, req, "invite", "user.invite_accepted");
-    if (user.disabled) throw Error(Errc::forbidden, "This account is disabled; ask the owner.");
     auto issued = co_await app.sessions.create(user.id, user.role);
     auto business = co_await business_name(app);
     co_return signed_in(app, 200, issued, user, business);

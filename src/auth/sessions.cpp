@@ -4,6 +4,23 @@
 #include "botflow/core/error.hpp"
 
 namespace botflow::auth {
+namespace {
+
+// KEYS: session key, user's session set. ARGV: user id, ttl seconds, session id.
+constexpr const char* kCreateScript =
+    "redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2]) "
+    "redis.call('SADD', KEYS[2], ARGV[3]) "
+    "redis.call('EXPIRE', KEYS[2], ARGV[2]) "
+    "return 1";
+
+// KEYS: user's session set. ARGV: the session key prefix.
+constexpr const char* kEndAllScript =
+    "local sids = redis.call('SMEMBERS', KEYS[1]) "
+    "for _, sid in ipairs(sids) do redis.call('DEL', ARGV[1] .. sid) end "
+    "redis.call('DEL', KEYS[1]) "
+    "return #sids";
+
+}  // namespace
 namespace {}  // namespace
 
 std::int64_t unix_now() {
@@ -40,12 +57,11 @@ asio::awaitable<Issued> Sessions::create(const std::string& user_id, const std::
     c.iat = unix_now();
     c.exp = c.iat + kSessionLifetime.count();
     std::string ttl = std::to_string(kSessionLifetime.count());
-    std::vector<std::string> set{"SET", session_key(c.sid), user_id, "EX", ttl};
-    co_await call(std::move(set));
-    std::vector<std::string> add{"SADD", user_key(user_id), c.sid};
-    co_await call(std::move(add));
-    std::vector<std::string> expire{"EXPIRE", user_key(user_id), ttl};
-    co_await call(std::move(expire));
+    // One script, so the session and its entry in the user's set exist together or not at
+    // all (a session missing from the set would survive "end all sessions").
+    std::vector<std::string> create{
+        "EVAL", kCreateScript, "2", session_key(c.sid), user_key(user_id), user_id, ttl, c.sid};
+    co_await call(std::move(create));
     co_return Issued{sign_jwt(c, key_), c};
 }
 
@@ -83,11 +99,9 @@ asio::awaitable<void> Sessions::end(const Claims& c) {
 }
 
 asio::awaitable<void> Sessions::end_all(const std::string& user_id) {
-    std::vector<std::string> members{"SMEMBERS", user_key(user_id)};
-    auto reply = co_await call(std::move(members));
-    std::vector<std::string> del{"DEL", user_key(user_id)};
-    for (const auto& e : reply.elements) del.push_back(session_key(e.str));
-    co_await call(std::move(del));
+    // Atomic, so a session created meanwhile cannot slip between reading and deleting the set.
+    std::vector<std::string> end{"EVAL", kEndAllScript, "1", user_key(user_id), session_key("")};
+    co_await call(std::move(end));
 }
 
 }  // namespace botflow::auth

@@ -97,8 +97,10 @@ asio::awaitable<Response> handle_update(App& app, Request& req) {
         if (!role.empty()) next.role = role;
         if (disabled) next.disabled = *disabled;
         if (name) next.name = *name;
-        bool was_active_owner = user->role == "owner" && !user->disabled;
-        bool is_active_owner = next.role == "owner" && !next.disabled;
+        // "Active" = can sign in as owner: an owner still invited (no password) does not count.
+        bool can_sign_in = user->password_hash.has_value();
+        bool was_active_owner = user->role == "owner" && !user->disabled && can_sign_in;
+        bool is_active_owner = next.role == "owner" && !next.disabled && can_sign_in;
         if (was_active_owner && !is_active_owner && owners <= 1) last_owner();
         store::update_user(tx, next);
         nlohmann::json changes = nlohmann::json::object();
@@ -123,10 +125,14 @@ asio::awaitable<Response> handle_delete(App& app, Request& req) {
         long owners = store::count_active_owners_locked(tx);
         auto user = store::find_user(tx, id);
         if (!user) throw Error(Errc::not_found, "No user has the id " + id + ".");
-        if (user->role == "owner" && !user->disabled && owners <= 1) last_owner();
-        store::delete_user(tx, id);
+        if (user->role == "owner" && !user->disabled && user->password_hash && owners <= 1) {
+            last_owner();
+        }
+        // Audit first: an owner may remove themselves, and the entry's user reference then
+        // turns NULL with the row (ON DELETE SET NULL) instead of failing.
         store::insert_audit(tx, {by, "user.delete", "user", id, ip,
                                  nlohmann::json{{"email", user->email}, {"role", user->role}}});
+        store::delete_user(tx, id);
     };
     co_await app.db.run(std::move(work));
     co_await app.sessions.end_all(id);

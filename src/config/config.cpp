@@ -83,6 +83,11 @@ void read_public_url(Reader& r, Config& c) {
         }
         c.public_url = *url;
         while (!c.public_url.empty() && c.public_url.back() == '/') c.public_url.pop_back();
+        // The scheme decides Secure cookies and HSTS: compare it in one case only.
+        for (std::size_t i = 0; i < c.public_url.size() && c.public_url[i] != ':'; ++i) {
+            c.public_url[i] =
+                static_cast<char>(std::tolower(static_cast<unsigned char>(c.public_url[i])));
+        }
     } else {
         c.public_url = "http://localhost:" + std::to_string(c.port);
     }

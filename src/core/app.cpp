@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "botflow/auth/auth.hpp"
+#include "botflow/auth/passwords.hpp"
 #include "botflow/core/blocking.hpp"
 #include "botflow/core/embedded.hpp"
 #include "botflow/core/error.hpp"
@@ -76,6 +77,7 @@ int App::serve() {
     if (!migrate_with_retries(config)) return 1;
     try {
         auth::bootstrap_first_owner(config);
+        auth::prepare_dummy_hash();
     } catch (const std::exception& e) {
         spdlog::error("auth.bootstrap_failed what=\"{}\"", e.what());
         return 1;

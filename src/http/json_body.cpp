@@ -31,6 +31,7 @@ std::string required_string(const nlohmann::json& body, const std::string& field
     if (!it->is_string()) invalid(field, "must be a string");
     auto value = it->get<std::string>();
     if (value.empty()) invalid(field, "must not be empty");
+    if (value.find('\0') != std::string::npos) invalid(field, "must not contain NUL characters");
     if (value.size() > max_bytes) {
         invalid(field, "must be at most " + std::to_string(max_bytes) + " bytes");
     }
@@ -46,6 +47,7 @@ std::optional<std::string> optional_string(const nlohmann::json& body, const std
     if (value.size() > max_bytes) {
         invalid(field, "must be at most " + std::to_string(max_bytes) + " bytes");
     }
+    if (value.find('\0') != std::string::npos) invalid(field, "must not contain NUL characters");
     return value;
 }
 

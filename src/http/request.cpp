@@ -1,5 +1,8 @@
 #include "botflow/http/request.hpp"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include "botflow/http/response.hpp"
 
 namespace botflow::http {
@@ -97,7 +100,14 @@ std::optional<std::string> Request::query_param(std::string_view name) const {
 
 std::string client_address(const Request& req, int trusted_proxies) {
     if (trusted_proxies <= 0) return req.remote_address;
-    auto header = req.header("x-forwarded-for");
+    // Every X-Forwarded-For line, in order: a proxy may add its own line after a forged one.
+    std::string joined;
+    for (const auto& [k, v] : req.headers) {
+        if (k != "x-forwarded-for") continue;
+        if (!joined.empty()) joined += ",";
+        joined += v;
+    }
+    std::string_view header = joined;
     if (header.empty()) return req.remote_address;
     std::vector<std::string_view> entries;
     while (!header.empty()) {
@@ -114,8 +124,13 @@ std::string client_address(const Request& req, int trusted_proxies) {
     // the right is the client (or the leftmost when the chain is shorter).
     std::size_t n = static_cast<std::size_t>(trusted_proxies);
     std::string_view pick = entries.size() >= n ? entries[entries.size() - n] : entries.front();
-    if (pick.empty() || pick.size() > 64) return req.remote_address;
-    return std::string(pick);
+    std::string candidate(pick);
+    unsigned char buf[sizeof(in6_addr)];
+    if (inet_pton(AF_INET, candidate.c_str(), buf) != 1 &&
+        inet_pton(AF_INET6, candidate.c_str(), buf) != 1) {
+        return req.remote_address;  // not an address: not to be trusted as one
+    }
+    return candidate;
 }
 
 std::string cookie_value(const Request& req, std::string_view name) {

@@ -82,8 +82,19 @@ long count_users(pqxx::dbtransaction& tx) {
 }
 
 long count_active_owners_locked(pqxx::dbtransaction& tx) {
-    return static_cast<long>(
-        tx.exec("SELECT id FROM users WHERE role = 'owner' AND NOT disabled FOR UPDATE").size());
+    return static_cast<long>(tx.exec("SELECT id FROM users WHERE role = 'owner' AND NOT disabled "
+                                     "AND password_hash IS NOT NULL FOR UPDATE")
+                                 .size());
+}
+
+std::optional<SessionUser> find_session_user(pqxx::dbtransaction& tx, const std::string& id) {
+    auto r = tx.exec_params(
+        "SELECT role, disabled, "
+        "COALESCE(floor(extract(epoch FROM password_changed_at))::bigint, 0) "
+        "FROM users WHERE id = $1::uuid",
+        id);
+    if (r.empty()) return std::nullopt;
+    return SessionUser{r[0][0].as<std::string>(), r[0][1].as<bool>(), r[0][2].as<std::int64_t>()};
 }
 
 User insert_user(pqxx::dbtransaction& tx, const std::string& email, const std::string& name,
@@ -142,6 +153,12 @@ std::optional<AuthToken> consume_auth_token(pqxx::dbtransaction& tx, const std::
     AuthToken t{r[0][0].as<std::string>(), r[0][1].as<std::string>(), std::nullopt};
     if (!r[0][2].is_null()) t.user_id = r[0][2].as<std::string>();
     return t;
+}
+
+void retire_user_tokens(pqxx::dbtransaction& tx, const std::string& user_id) {
+    tx.exec_params(
+        "UPDATE auth_tokens SET used_at = now() WHERE user_id = $1::uuid AND used_at IS NULL",
+        user_id);
 }
 
 void retire_auth_tokens(pqxx::dbtransaction& tx, const std::string& kind,

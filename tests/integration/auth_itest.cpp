@@ -138,6 +138,23 @@ TEST_F(AuthTest, UnknownEmailAndWrongPasswordGetTheSameAnswer) {
     expect_problem(malformed, 400);
 }
 
+TEST_F(AuthTest, HostileStringsAreRefusedNotCrashed) {
+    start_with_owner();
+    // A NUL after a real address must neither find that account nor escape its limits.
+    auto r = login_response(std::string(kOwnerEmail) + std::string(1, '\0') + "x", kOwnerPassword);
+    EXPECT_TRUE(r.status == 401 || r.status == 422) << r.status << " " << r.body;
+    auto owner = login(kOwnerEmail, kOwnerPassword);
+    auto users = json::parse(call("GET", "/api/users", owner).body)["items"];
+    std::string owner_id = users[0]["id"];
+    expect_problem(call("PATCH", "/api/users/" + owner_id, owner,
+                        {{"name", std::string("a") + std::string(1, '\0') + "b"}}),
+                   422);
+    expect_problem(call("PATCH", "/api/users/" + owner_id, owner, {{"disabled", "yes"}}), 422);
+    expect_problem(call("PATCH", "/api/users/'%20OR%201=1%20--", owner, {{"name", "x"}}), 404);
+    auto sql = login_response("x' OR '1'='1@shop.example", "' OR '1'='1");
+    expect_problem(sql, 401);
+}
+
 TEST_F(AuthTest, RefreshKeepsTheSessionAndBadTokensAreRefused) {
     start_with_owner();
     auto token = login(kOwnerEmail, kOwnerPassword);
@@ -219,6 +236,56 @@ TEST_F(AuthTest, DisablingAUserEndsTheirSessionsAndTheLastOwnerStays) {
     expect_problem(call("PATCH", "/api/users/not-a-uuid", owner, {{"name", "x"}}), 404);
     expect_problem(call("DELETE", "/api/users/00000000-0000-0000-0000-000000000000", owner), 404);
     EXPECT_EQ(call("DELETE", "/api/users/" + agent_id, owner).status, 204);
+}
+
+TEST_F(AuthTest, AnInvitedOwnerWhoNeverSignedInDoesNotCountAsTheLastOwner) {
+    start_with_owner();
+    auto owner = login(kOwnerEmail, kOwnerPassword);
+    auto invite =
+        call("POST", "/api/users", owner, {{"email", "second@shop.example"}, {"role", "owner"}});
+    ASSERT_EQ(invite.status, 201);
+    auto users = json::parse(call("GET", "/api/users", owner).body)["items"];
+    std::string owner_id;
+    for (const auto& u : users) {
+        if (u["email"] == kOwnerEmail) owner_id = u["id"];
+    }
+    expect_problem(call("PATCH", "/api/users/" + owner_id, owner, {{"role", "agent"}}), 409);
+    expect_problem(call("DELETE", "/api/users/" + owner_id, owner), 409);
+
+    // Once the second owner has a password, the first may leave (and the audit survives it).
+    auto token = json::parse(invite.body)["invite_token"].get<std::string>();
+    ASSERT_EQ(call("POST", "/api/auth/accept-invite", {},
+                   {{"token", token}, {"password", "second password"}})
+                  .status,
+              200);
+    EXPECT_EQ(call("DELETE", "/api/users/" + owner_id, owner).status, 204);
+    expect_problem(call("GET", "/api/auth/me", owner), 401);
+    auto second = login("second@shop.example", "second password");
+    auto audit = json::parse(call("GET", "/api/audit", second).body)["items"];
+    bool deleted = false;
+    for (const auto& e : audit) deleted = deleted || e["action"] == "user.delete";
+    EXPECT_TRUE(deleted) << audit.dump();
+}
+
+TEST_F(AuthTest, UsingOneLinkRetiresTheOthers) {
+    start_with_owner();
+    auto owner = login(kOwnerEmail, kOwnerPassword);
+    auto invite =
+        call("POST", "/api/users", owner, {{"email", "late@shop.example"}, {"role", "agent"}});
+    ASSERT_EQ(invite.status, 201);
+    auto invite_token = json::parse(invite.body)["invite_token"].get<std::string>();
+    std::map<std::string, std::string> env{{"DATABASE_URL", db_.url()}, {"PUBLIC_URL", kPublicUrl}};
+    auto reset = run_botflow({"reset-password", "late@shop.example"}, env);
+    std::smatch m;
+    ASSERT_TRUE(std::regex_search(reset.output, m, std::regex("token=([A-Za-z0-9_-]+)")));
+    ASSERT_EQ(call("POST", "/api/auth/reset-password", {},
+                   {{"token", m[1].str()}, {"password", "chosen password"}})
+                  .status,
+              200);
+    expect_problem(call("POST", "/api/auth/accept-invite", {},
+                        {{"token", invite_token}, {"password", "hijacked password"}}),
+                   422);
+    EXPECT_FALSE(login("late@shop.example", "chosen password").empty());
 }
 
 TEST_F(AuthTest, CookieSessionsMustComeFromOurOrigin) {

@@ -21,6 +21,10 @@ std::string hash_password(std::string_view password);
 /// Whether `password` matches `hash`. False for a malformed hash.
 bool verify_password(std::string_view password, const std::string& hash);
 
+/// Computes the fixed hash verify_password_dummy uses, so the first unknown-email sign-in is
+/// not slower than the rest. Call once before serving. Blocks (one hash).
+void prepare_dummy_hash();
+
 /// Spends the same time as verify_password on a fixed hash: used when the email is unknown so
 /// that the answer takes about as long as for a wrong password.
 void verify_password_dummy(std::string_view password);

@@ -37,8 +37,16 @@ std::optional<User> find_user(pqxx::dbtransaction& tx, const std::string& id);
 std::optional<User> find_user_by_email(pqxx::dbtransaction& tx, const std::string& email);
 std::vector<User> list_users(pqxx::dbtransaction& tx);
 long count_users(pqxx::dbtransaction& tx);
-/// Owners that are not disabled, locking their rows (FOR UPDATE) so that two concurrent
-/// demotions cannot both see "another owner remains".
+
+/// What a session check needs to know of its user, now.
+struct SessionUser {
+    std::string role;
+    bool disabled = false;
+    std::int64_t password_changed_at = 0;  // Unix seconds (floor); 0 when never set
+};
+std::optional<SessionUser> find_session_user(pqxx::dbtransaction& tx, const std::string& id);
+/// Owners that can sign in (not disabled, password set), locking their rows (FOR UPDATE) so
+/// that two concurrent demotions cannot both see "another owner remains".
 long count_active_owners_locked(pqxx::dbtransaction& tx);
 /// Throws Errc::conflict when the email is taken.
 User insert_user(pqxx::dbtransaction& tx, const std::string& email, const std::string& name,
@@ -62,6 +70,9 @@ void insert_auth_token(pqxx::dbtransaction& tx, const std::string& kind,
 /// Marks an open (unused, unexpired) token of that kind used and returns it; nullopt if none.
 std::optional<AuthToken> consume_auth_token(pqxx::dbtransaction& tx, const std::string& kind,
                                             const std::string& token_hash);
+/// Retires every open token (invite and reset) of a user: after one is used, or the password
+/// changes, the others must not work any more.
+void retire_user_tokens(pqxx::dbtransaction& tx, const std::string& user_id);
 /// Retires the open tokens of a kind, for one user or (user_id empty) all setup tokens.
 void retire_auth_tokens(pqxx::dbtransaction& tx, const std::string& kind,
                         const std::optional<std::string>& user_id);

@@ -31,6 +31,16 @@ TEST(ClientAddress, UsesTheSocketUnlessProxiesAreTrusted) {
     EXPECT_EQ(http::client_address(req, 1), "203.0.113.7");
     EXPECT_EQ(http::client_address(req, 2), "6.6.6.6");
     EXPECT_EQ(http::client_address(req, 5), "6.6.6.6");
+    // A proxy that adds its own header line after a forged one: every line counts, in order.
+    http::Request two_lines;
+    two_lines.remote_address = "10.0.0.5";
+    two_lines.headers.emplace_back("x-forwarded-for", "6.6.6.6");
+    two_lines.headers.emplace_back("x-forwarded-for", "203.0.113.7");
+    EXPECT_EQ(http::client_address(two_lines, 1), "203.0.113.7");
+    http::Request junk;
+    junk.remote_address = "10.0.0.5";
+    junk.headers.emplace_back("x-forwarded-for", "not-an-ip");
+    EXPECT_EQ(http::client_address(junk, 1), "10.0.0.5");
     http::Request bare;
     bare.remote_address = "10.0.0.5";
     EXPECT_EQ(http::client_address(bare, 1), "10.0.0.5");

@@ -32,7 +32,7 @@ TEST(Config, DefaultsFromAMinimalEnvironment) {
 TEST(Config, ReadsEveryVariable) {
     auto env = minimal();
     env["PORT"] = "9000";
-    env["PUBLIC_URL"] = "https://bot.example.com/";
+    env["PUBLIC_URL"] = "HTTPS://bot.example.com/";
     env["LOG_LEVEL"] = "DEBUG";
     env["LOG_FORMAT"] = "json";
     env["WEB_DIR"] = "/srv/web";
