@@ -199,6 +199,20 @@ std::variant<Config, std::vector<std::string>> load(const Env& env, Purpose purp
         }
         c.admin_password = Secret(*admin_password);
     }
+    if (auto secret = r.get("WHATSAPP_APP_SECRET")) c.whatsapp_app_secret = Secret(*secret);
+    if (auto token = r.get("WHATSAPP_VERIFY_TOKEN")) {
+        if (token->size() < 8) r.error("WHATSAPP_VERIFY_TOKEN must be at least 8 characters");
+        c.whatsapp_verify_token = Secret(*token);
+    }
+    if (auto id = r.get("WHATSAPP_PHONE_NUMBER_ID")) {
+        if (id->find_first_not_of("0123456789") != std::string::npos) {
+            r.error(
+                "WHATSAPP_PHONE_NUMBER_ID must be the numeric id from Meta's API Setup page "
+                "(got \"" +
+                *id + "\")");
+        }
+        c.whatsapp_phone_number_id = *id;
+    }
     if (auto prefix = r.get("REDIS_KEY_PREFIX")) {
         if (prefix->size() > 64 || prefix->find_first_of(" \t\r\n") != std::string::npos) {
             r.error("REDIS_KEY_PREFIX must be at most 64 characters without spaces");

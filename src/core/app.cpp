@@ -11,6 +11,7 @@
 #include "botflow/http/server.hpp"
 #include "botflow/http/static_files.hpp"
 #include "botflow/store/migrator.hpp"
+#include "botflow/whatsapp/routes.hpp"
 
 namespace botflow {
 namespace {
@@ -65,10 +66,13 @@ App::App(config::Config cfg)
       cpu(static_cast<std::size_t>(std::max(2, config.io_threads))),
       db(config.database_url, config.db_pool_size),
       redis(io, util::parse_redis_url(config.redis_url.reveal())),
-      sessions(redis, config.jwt_secret, config.redis_prefix) {
+      sessions(redis, config.jwt_secret, config.redis_prefix),
+      inbox(db) {
     register_system_routes(*this);
     auth::register_auth_routes(*this);
     auth::register_user_routes(*this);
+    whatsapp::register_routes(*this);
+    whatsapp::register_conversation_routes(*this);
 }
 
 App::~App() = default;

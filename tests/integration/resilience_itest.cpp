@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "botflow/whatsapp/webhook.hpp"
 #include "support/http_client.hpp"
 #include "support/process.hpp"
 #include "support/test_env.hpp"
@@ -126,6 +127,51 @@ TEST(Resilience, LoginIs503WhileRedisIsDownAndWorksWhenItIsBack) {
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
     EXPECT_EQ(status, 200);
+}
+
+}  // namespace
+}  // namespace botflow::test
+
+namespace botflow::test {
+namespace {
+
+TEST(Resilience, WebhookIs503WhilePostgresIsDownAndNothingIsLostAfter) {
+    TestDatabase db;
+    ServerProcess server;
+    auto env = server_env(db);
+    env["WHATSAPP_APP_SECRET"] = "resilience-secret";
+    ASSERT_TRUE(server.start(env)) << server.log();
+    auto port = server.port();
+    std::string body = R"({"object":"whatsapp_business_account","entry":[{"id":"1","changes":[
+        {"field":"messages","value":{"messaging_product":"whatsapp",
+         "metadata":{"phone_number_id":"106540352242922"},
+         "contacts":[{"profile":{"name":"Ana"},"wa_id":"34600000000"}],
+         "messages":[{"from":"34600000000","id":"wamid.down1","timestamp":"1750000000",
+                      "type":"text","text":{"body":"are you open?"}}]}}]}]})";
+    auto deliver = [&] {
+        return request(
+            port, "POST", "/api/webhook/whatsapp",
+            {{"Content-Type", "application/json"},
+             {"X-Hub-Signature-256", whatsapp::sign_body(body, Secret("resilience-secret"))}},
+            body);
+    };
+    run_or_fail(env_or_empty("BOTFLOW_TEST_PG_STOP"));
+    auto started = std::chrono::steady_clock::now();
+    auto r = deliver();
+    EXPECT_EQ(r.status, 503) << r.body;  // Meta retries anything but 200
+    EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(1));
+
+    run_or_fail(env_or_empty("BOTFLOW_TEST_PG_START"));
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    int status = 0;
+    while (std::chrono::steady_clock::now() < deadline && status != 200) {
+        status = deliver().status;  // Meta's retry
+        if (status != 200) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    EXPECT_EQ(status, 200);
+    EXPECT_EQ(deliver().status, 200);  // and a duplicate retry
+    EXPECT_EQ(db.scalar("SELECT count(*) FROM messages WHERE whatsapp_message_id = 'wamid.down1'"),
+              "1");
 }
 
 }  // namespace

@@ -34,6 +34,9 @@ struct Config {
     Secret admin_password;
     int trust_proxy = 0;  // proxies in front that append X-Forwarded-For (Railway: 1)
     std::string redis_prefix = "botflow:";  // prefix of every Redis key this instance uses
+    Secret whatsapp_app_secret;             // signs Meta's webhooks (App Dashboard > Basic)
+    Secret whatsapp_verify_token;           // the verify token typed into Meta's webhook settings
+    std::string whatsapp_phone_number_id;   // deliveries for other numbers are not stored
 };
 
 /// Which variables a subcommand needs: `migrate` needs only the database; the operator's

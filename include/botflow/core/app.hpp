@@ -10,6 +10,7 @@
 #include "botflow/http/router.hpp"
 #include "botflow/store/db.hpp"
 #include "botflow/util/redis_client.hpp"
+#include "botflow/whatsapp/inbox.hpp"
 
 namespace botflow {
 
@@ -31,6 +32,7 @@ public:
     store::Db db;
     util::RedisClient redis;
     auth::Sessions sessions;
+    whatsapp::Inbox inbox;
     http::Router router;
     http::Metrics metrics;
     std::chrono::system_clock::time_point started_at = std::chrono::system_clock::now();

@@ -1,0 +1,57 @@
+// Storing webhook deliveries: one PostgreSQL transaction per group of concurrent deliveries
+// (group commit), idempotent on the wamid, statuses applied monotonically.
+#pragma once
+#include <deque>
+#include <memory>
+#include <mutex>
+
+#include "botflow/core/asio.hpp"
+#include "botflow/whatsapp/webhook.hpp"
+
+namespace pqxx {
+class dbtransaction;
+}  // namespace pqxx
+
+namespace botflow::store {
+class Db;
+}
+
+namespace botflow::whatsapp {
+
+struct StoreResult {
+    int stored = 0;      // new messages
+    int duplicates = 0;  // messages already stored (Meta re-delivered)
+    int statuses = 0;    // statuses applied to a message
+    int pending = 0;     // statuses kept for a message not stored yet
+};
+
+/// Stores one delivery in the caller's transaction.
+void store_batch(pqxx::dbtransaction& tx, const WebhookBatch& batch, StoreResult& result);
+
+/// Applies and removes pending statuses for `wamid` (call when a message with that wamid
+/// appears). Returns how many were applied.
+int apply_pending_statuses(pqxx::dbtransaction& tx, const std::string& wamid);
+
+class Inbox {
+public:
+    explicit Inbox(store::Db& db);
+    ~Inbox();
+
+    /// Stores `batch` together with the deliveries that arrive while a transaction is in
+    /// flight; resumes (on the caller's executor) only after COMMIT. Throws
+    /// Errc::unavailable when PostgreSQL is down. A delivery that makes the shared
+    /// transaction fail is retried alone, so it cannot fail its neighbours.
+    asio::awaitable<StoreResult> store(WebhookBatch batch);
+
+    struct Waiter;
+
+private:
+    asio::awaitable<void> flush(std::vector<std::shared_ptr<Waiter>>& group);
+
+    store::Db& db_;
+    std::mutex mutex_;
+    std::vector<std::shared_ptr<Waiter>> queue_;  // under mutex_
+    bool flushing_ = false;                       // under mutex_
+};
+
+}  // namespace botflow::whatsapp

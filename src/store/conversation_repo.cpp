@@ -1,0 +1,217 @@
+#include "botflow/store/conversation_repo.hpp"
+
+#include <pqxx/pqxx>
+
+#include "botflow/auth/jwt.hpp"
+#include "botflow/core/error.hpp"
+
+namespace botflow::store {
+namespace {
+
+const char* nullable(const std::optional<std::string>& v) { return v ? v->c_str() : nullptr; }
+
+// One JSON object per conversation, built by PostgreSQL.
+constexpr const char* kConversationJson = R"SQL(
+json_build_object(
+  'id', c.id,
+  'customer', json_build_object('name', c.customer_name, 'wa_id', c.wa_id, 'bsuid', c.bsuid,
+                                'phone', c.phone),
+  'status', c.status,
+  'ai_enabled', c.ai_enabled,
+  'assigned_user_id', c.assigned_user_id,
+  'tags', to_json(c.tags),
+  'notes', c.notes,
+  'unread_count', c.unread_count,
+  'last_message_at', c.last_message_at,
+  'last_customer_message_at', c.last_customer_message_at,
+  'last_message_preview', c.last_message_preview,
+  'handoff_reason', c.handoff_reason,
+  'window_open', c.last_customer_message_at > now() - interval '24 hours',
+  'window_expires_at', c.last_customer_message_at + interval '24 hours',
+  'created_at', c.created_at
+)::text)SQL";
+
+constexpr const char* kMessageJson = R"SQL(
+json_build_object(
+  'id', m.id, 'conversation_id', m.conversation_id, 'direction', m.direction,
+  'sender', m.sender, 'sender_user_id', m.sender_user_id, 'type', m.type,
+  'content', m.content,
+  'media', CASE WHEN m.media_id IS NULL THEN NULL ELSE json_build_object(
+      'id', m.media_id, 'mime_type', m.media_mime_type, 'filename', m.media_filename,
+      'sha256', m.media_sha256, 'size', m.media_size) END,
+  'context_message_id', m.context_message_id, 'whatsapp_message_id', m.whatsapp_message_id,
+  'status', m.status, 'sent_at', m.sent_at, 'delivered_at', m.delivered_at,
+  'read_at', m.read_at, 'played_at', m.played_at, 'failed_at', m.failed_at,
+  'error', CASE WHEN m.error_code IS NULL AND m.error_title IS NULL THEN NULL
+      ELSE json_build_object('code', m.error_code, 'title', m.error_title,
+                             'detail', m.error_detail) END,
+  'ai', CASE WHEN m.ai_model IS NULL THEN NULL ELSE json_build_object(
+      'model', m.ai_model, 'prompt_tokens', m.prompt_tokens,
+      'completion_tokens', m.completion_tokens, 'cost_usd', m.cost_usd,
+      'processing_ms', m.processing_ms) END,
+  'created_at', m.created_at
+)::text)SQL";
+
+// Cursors are opaque to callers: base64url of "<timestamp>|<uuid>".
+std::string make_cursor(const std::string& at, const std::string& id) {
+    return auth::base64url_encode(at + "|" + id);
+}
+
+std::pair<std::string, std::string> read_cursor(const std::string& cursor, const char* field) {
+    std::string raw;
+    auto bad = [&] {
+        return Error(Errc::unprocessable,
+                     std::string(field) + " is not a cursor this API gave out.", {},
+                     {{field, "is not a valid cursor"}});
+    };
+    if (!auth::base64url_decode(cursor, raw)) throw bad();
+    auto bar = raw.find('|');
+    if (bar == std::string::npos || bar == 0 || raw.size() - bar - 1 != 36) throw bad();
+    for (char c : raw.substr(0, bar)) {
+        if (!(std::isdigit(static_cast<unsigned char>(c)) || c == '-' || c == ':' || c == ' ' ||
+              c == '.' || c == '+' || c == 'T')) {
+            throw bad();
+        }
+    }
+    return {raw.substr(0, bar), raw.substr(bar + 1)};
+}
+
+std::string like_pattern(const std::string& q) {
+    std::string out = "%";
+    for (char c : q) {
+        if (c == '%' || c == '_' || c == '\\') out.push_back('\\');
+        out.push_back(c);
+    }
+    return out + "%";
+}
+
+}  // namespace
+
+nlohmann::json list_conversations(pqxx::dbtransaction& tx, const ConversationFilter& f) {
+    std::optional<std::string> cursor_at, cursor_id;
+    if (f.cursor) {
+        auto [at, id] = read_cursor(*f.cursor, "cursor");
+        cursor_at = at;
+        cursor_id = id;
+    }
+    std::optional<std::string> ai =
+        f.ai_enabled ? std::optional<std::string>(*f.ai_enabled ? "true" : "false") : std::nullopt;
+    std::optional<std::string> like =
+        f.q ? std::optional<std::string>(like_pattern(*f.q)) : std::nullopt;
+    auto rows = tx.exec_params(
+        std::string("SELECT ") + kConversationJson +
+            ", COALESCE(c.last_message_at, c.created_at)::text, c.id::text "
+            "FROM conversations c WHERE "
+            "($1::text IS NULL OR c.status = $1) "
+            "AND ($2::boolean IS NULL OR c.ai_enabled = $2::boolean) "
+            "AND ($3::text IS NULL OR ($3 = 'none' AND c.assigned_user_id IS NULL) "
+            "     OR c.assigned_user_id::text = $3) "
+            "AND ($4::text IS NULL OR c.tags @> ARRAY[$4::text]) "
+            "AND (NOT $5::boolean OR c.unread_count > 0) "
+            "AND ($6::text IS NULL OR (c.customer_name || ' ' || coalesce(c.phone, '')) ILIKE $6 "
+            "     OR EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id "
+            "        AND to_tsvector('simple', m.content) @@ websearch_to_tsquery('simple', $7))) "
+            "AND ($8::timestamptz IS NULL OR (COALESCE(c.last_message_at, c.created_at), c.id) "
+            "     < ($8::timestamptz, $9::uuid)) "
+            "ORDER BY COALESCE(c.last_message_at, c.created_at) DESC, c.id DESC LIMIT $10",
+        nullable(f.status), nullable(ai), nullable(f.assigned), nullable(f.tag),
+        f.unread_only ? "true" : "false", nullable(like), nullable(f.q), nullable(cursor_at),
+        nullable(cursor_id), f.limit);
+    nlohmann::json items = nlohmann::json::array();
+    for (const auto& row : rows) items.push_back(nlohmann::json::parse(row[0].as<std::string>()));
+    nlohmann::json out{{"items", items}, {"next_cursor", nullptr}};
+    if (static_cast<int>(rows.size()) == f.limit) {
+        const auto& last = rows[rows.size() - 1];
+        out["next_cursor"] = make_cursor(last[1].as<std::string>(), last[2].as<std::string>());
+    }
+    return out;
+}
+
+std::optional<nlohmann::json> find_conversation(pqxx::dbtransaction& tx, const std::string& id) {
+    auto rows = tx.exec_params(
+        std::string("SELECT ") + kConversationJson + " FROM conversations c WHERE c.id = $1::uuid",
+        id);
+    if (rows.empty()) return std::nullopt;
+    return nlohmann::json::parse(rows[0][0].as<std::string>());
+}
+
+nlohmann::json list_messages(pqxx::dbtransaction& tx, const std::string& conversation_id,
+                             const MessagePage& page) {
+    std::optional<std::string> at, id;
+    bool newer = false;
+    if (page.before) {
+        std::tie(at, id) = read_cursor(*page.before, "before");
+    } else if (page.after) {
+        std::tie(at, id) = read_cursor(*page.after, "after");
+        newer = true;
+    }
+    // Older pages walk backwards from the cursor (or the newest message); newer pages forwards.
+    std::string sql = std::string("SELECT ") + kMessageJson +
+                      ", m.created_at::text, m.id::text FROM messages m "
+                      "WHERE m.conversation_id = $1::uuid AND ($2::timestamptz IS NULL OR " +
+                      (newer ? "(m.created_at, m.id) > ($2::timestamptz, $3::uuid)) "
+                               "ORDER BY m.created_at, m.id LIMIT $4"
+                             : "(m.created_at, m.id) < ($2::timestamptz, $3::uuid)) "
+                               "ORDER BY m.created_at DESC, m.id DESC LIMIT $4");
+    auto rows = tx.exec_params(sql, conversation_id, nullable(at), nullable(id), page.limit);
+    std::vector<pqxx::row> ordered(rows.begin(), rows.end());
+    if (!newer) std::reverse(ordered.begin(), ordered.end());
+    nlohmann::json items = nlohmann::json::array();
+    for (const auto& row : ordered)
+        items.push_back(nlohmann::json::parse(row[0].as<std::string>()));
+    nlohmann::json out{{"items", items}, {"older_cursor", nullptr}, {"newer_cursor", nullptr}};
+    // newer_cursor is always given, so a client can poll for what arrives next; older_cursor
+    // only while older messages may exist.
+    if (ordered.empty()) {
+        if (newer) out["newer_cursor"] = *page.after;
+        return out;
+    }
+    auto cursor_of = [](const pqxx::row& row) {
+        return make_cursor(row[1].as<std::string>(), row[2].as<std::string>());
+    };
+    bool full = static_cast<int>(ordered.size()) == page.limit;
+    if (newer || full) out["older_cursor"] = cursor_of(ordered.front());
+    out["newer_cursor"] = cursor_of(ordered.back());
+    return out;
+}
+
+bool update_conversation(pqxx::dbtransaction& tx, const std::string& id,
+                         const ConversationChange& c) {
+    std::optional<std::string> ai =
+        c.ai_enabled ? std::optional<std::string>(*c.ai_enabled ? "true" : "false") : std::nullopt;
+    std::optional<std::string> tags;
+    if (c.tags) tags = nlohmann::json(*c.tags).dump();
+    auto r = tx.exec_params(
+        "UPDATE conversations SET "
+        " status = COALESCE($2, status),"
+        " ai_enabled = COALESCE($3::boolean, ai_enabled),"
+        " assigned_user_id = CASE WHEN $4::boolean THEN $5::uuid ELSE assigned_user_id END,"
+        " tags = COALESCE(ARRAY(SELECT jsonb_array_elements_text($6::jsonb)), tags),"
+        " customer_name = COALESCE($7, customer_name),"
+        " notes = COALESCE($8, notes),"
+        " handoff_reason = CASE WHEN $2 = 'active' THEN NULL ELSE handoff_reason END,"
+        " updated_at = now() "
+        "WHERE id = $1::uuid",
+        id, nullable(c.status), nullable(ai), c.set_assigned ? "true" : "false",
+        nullable(c.assigned_to), nullable(tags), nullable(c.customer_name), nullable(c.notes));
+    return r.affected_rows() > 0;
+}
+
+bool mark_conversation_read(pqxx::dbtransaction& tx, const std::string& id) {
+    return tx.exec_params("UPDATE conversations SET unread_count = 0 WHERE id = $1::uuid", id)
+               .affected_rows() > 0;
+}
+
+std::optional<long> erase_conversation(pqxx::dbtransaction& tx, const std::string& id) {
+    auto found = tx.exec_params("SELECT 1 FROM conversations WHERE id = $1::uuid FOR UPDATE", id);
+    if (found.empty()) return std::nullopt;
+    auto erased = tx.exec_params("DELETE FROM messages WHERE conversation_id = $1::uuid", id);
+    tx.exec_params(
+        "UPDATE conversations SET customer_name = '', notes = '', tags = '{}', "
+        " last_message_preview = '', unread_count = 0, status = 'archived', updated_at = now() "
+        "WHERE id = $1::uuid",
+        id);
+    return static_cast<long>(erased.affected_rows());
+}
+
+}  // namespace botflow::store

@@ -1,0 +1,228 @@
+// /api/conversations: the inbox, a conversation, its messages, and the changes agents make.
+#include <pqxx/pqxx>
+
+#include "botflow/core/app.hpp"
+#include "botflow/core/error.hpp"
+#include "botflow/http/json_body.hpp"
+#include "botflow/store/conversation_repo.hpp"
+#include "botflow/store/user_repo.hpp"
+#include "botflow/whatsapp/routes.hpp"
+
+namespace botflow::whatsapp {
+namespace {
+
+using http::Request;
+using http::Response;
+
+std::string conversation_id(const Request& req) {
+    std::string id(req.param("id"));
+    if (!store::is_uuid(id)) throw Error(Errc::not_found, "No conversation has the id " + id + ".");
+    return id;
+}
+
+[[noreturn]] void no_conversation(const std::string& id) {
+    throw Error(Errc::not_found, "No conversation has the id " + id + ".");
+}
+
+int limit_param(const Request& req, int fallback) {
+    auto v = req.query_param("limit");
+    if (!v) return fallback;
+    try {
+        std::size_t used = 0;
+        int n = std::stoi(*v, &used);
+        if (used == v->size() && n >= 1 && n <= 200) return n;
+    } catch (const std::exception&) {
+    }
+    throw Error(Errc::unprocessable, "limit must be a whole number from 1 to 200.", {},
+                {{"limit", "must be 1 to 200"}});
+}
+
+std::optional<bool> bool_param(const Request& req, const std::string& name) {
+    auto v = req.query_param(name);
+    if (!v) return std::nullopt;
+    if (*v == "true" || *v == "1") return true;
+    if (*v == "false" || *v == "0") return false;
+    throw Error(Errc::unprocessable, name + " must be true or false.", {},
+                {{name, "must be true or false"}});
+}
+
+void check_status(const std::string& status, const char* field) {
+    if (status != "active" && status != "handed_off" && status != "closed" &&
+        status != "archived") {
+        throw Error(Errc::unprocessable,
+                    std::string(field) + " must be active, handed_off, closed or archived.", {},
+                    {{field, "must be active, handed_off, closed or archived"}});
+    }
+}
+
+asio::awaitable<Response> handle_list(App& app, Request& req) {
+    store::ConversationFilter f;
+    f.status = req.query_param("status");
+    if (f.status) check_status(*f.status, "status");
+    f.ai_enabled = bool_param(req, "ai_enabled");
+    if (auto assigned = req.query_param("assigned")) {
+        if (*assigned == "me") {
+            f.assigned = req.principal->user_id;
+        } else if (*assigned == "none" || store::is_uuid(*assigned)) {
+            f.assigned = *assigned;
+        } else {
+            throw Error(Errc::unprocessable, "assigned must be me, none or a user id.", {},
+                        {{"assigned", "must be me, none or a user id"}});
+        }
+    }
+    f.tag = req.query_param("tag");
+    f.unread_only = bool_param(req, "unread").value_or(false);
+    f.q = req.query_param("q");
+    if (f.q && (f.q->empty() || f.q->size() > 200)) f.q.reset();
+    f.cursor = req.query_param("cursor");
+    f.limit = limit_param(req, 50);
+    auto list = [f](pqxx::dbtransaction& tx) { return store::list_conversations(tx, f); };
+    co_return Response::json(200, co_await app.db.run(std::move(list)));
+}
+
+asio::awaitable<Response> handle_get(App& app, Request& req) {
+    auto id = conversation_id(req);
+    auto find = [id](pqxx::dbtransaction& tx) { return store::find_conversation(tx, id); };
+    auto found = co_await app.db.run(std::move(find));
+    if (!found) no_conversation(id);
+    co_return Response::json(200, *found);
+}
+
+asio::awaitable<Response> handle_messages(App& app, Request& req) {
+    auto id = conversation_id(req);
+    store::MessagePage page;
+    page.before = req.query_param("before");
+    page.after = req.query_param("after");
+    if (page.before && page.after) {
+        throw Error(Errc::unprocessable, "Give before or after, not both.", {},
+                    {{"after", "cannot be combined with before"}});
+    }
+    page.limit = limit_param(req, 50);
+    auto work = [id, page](pqxx::dbtransaction& tx) -> std::optional<nlohmann::json> {
+        if (!store::find_conversation(tx, id)) return std::nullopt;
+        return store::list_messages(tx, id, page);
+    };
+    auto out = co_await app.db.run(std::move(work));
+    if (!out) no_conversation(id);
+    co_return Response::json(200, *out);
+}
+
+asio::awaitable<Response> apply_change(App& app, Request& req, const std::string& id,
+                                       store::ConversationChange change) {
+    auto by = req.principal->user_id;
+    auto work = [id, change, by](pqxx::dbtransaction& tx) -> std::optional<nlohmann::json> {
+        if (!store::update_conversation(tx, id, change)) return std::nullopt;
+        return store::find_conversation(tx, id);
+    };
+    auto updated = co_await app.db.run(std::move(work));
+    if (!updated) no_conversation(id);
+    co_return Response::json(200, *updated);
+}
+
+asio::awaitable<Response> handle_patch(App& app, Request& req) {
+    auto id = conversation_id(req);
+    auto body = http::json_object_body(req);
+    store::ConversationChange change;
+    change.status = http::optional_string(body, "status", 20);
+    if (change.status) check_status(*change.status, "status");
+    change.ai_enabled = http::optional_bool(body, "ai_enabled");
+    if (body.contains("assigned_to")) {
+        change.set_assigned = true;
+        if (!body["assigned_to"].is_null()) {
+            auto who = http::required_string(body, "assigned_to", 36);
+            if (!store::is_uuid(who)) {
+                throw Error(Errc::unprocessable, "assigned_to must be a user id or null.", {},
+                            {{"assigned_to", "must be a user id or null"}});
+            }
+            change.assigned_to = who;
+        }
+    }
+    if (body.contains("tags")) {
+        const auto& tags = body["tags"];
+        bool ok = tags.is_array() && tags.size() <= 20;
+        std::vector<std::string> list;
+        for (const auto& t : tags) {
+            ok = ok && t.is_string() && !t.get<std::string>().empty() &&
+                 t.get<std::string>().size() <= 50 &&
+                 t.get<std::string>().find('\0') == std::string::npos;
+            if (ok) list.push_back(t.get<std::string>());
+        }
+        if (!ok) {
+            throw Error(Errc::unprocessable, "tags must be up to 20 strings of 1 to 50 bytes.", {},
+                        {{"tags", "must be up to 20 strings of 1 to 50 bytes"}});
+        }
+        change.tags = list;
+    }
+    change.customer_name = http::optional_string(body, "customer_name", 200);
+    change.notes = http::optional_string(body, "notes", 10000);
+    co_return co_await apply_change(app, req, id, std::move(change));
+}
+
+asio::awaitable<Response> handle_ai_toggle(App& app, Request& req) {
+    auto id = conversation_id(req);
+    auto body = http::json_object_body(req);
+    auto enabled = http::optional_bool(body, "enabled");
+    if (!enabled) {
+        throw Error(Errc::unprocessable, "enabled is required: true or false.", {},
+                    {{"enabled", "is required"}});
+    }
+    store::ConversationChange change;
+    change.ai_enabled = *enabled;
+    co_return co_await apply_change(app, req, id, std::move(change));
+}
+
+asio::awaitable<Response> handle_read(App& app, Request& req) {
+    auto id = conversation_id(req);
+    auto work = [id](pqxx::dbtransaction& tx) { return store::mark_conversation_read(tx, id); };
+    if (!co_await app.db.run(std::move(work))) no_conversation(id);
+    co_return Response::no_content();
+}
+
+asio::awaitable<Response> handle_delete(App& app, Request& req) {
+    auto id = conversation_id(req);
+    if (req.query_param("erase").value_or("") != "true") {
+        store::ConversationChange change;
+        change.status = "archived";
+        co_return co_await apply_change(app, req, id, std::move(change));
+    }
+    // Erasing a customer's data is for the owner alone, and leaves a trace in the audit log.
+    if (req.principal->role != "owner") {
+        throw Error(Errc::forbidden, "Only the owner can erase a customer's messages.");
+    }
+    auto by = req.principal->user_id;
+    auto ip = req.remote_address;
+    auto work = [id, by, ip](pqxx::dbtransaction& tx) -> std::optional<long> {
+        auto erased = store::erase_conversation(tx, id);
+        if (erased) {
+            store::insert_audit(tx, {by, "conversation.erase", "conversation", id, ip,
+                                     nlohmann::json{{"messages", *erased}}});
+        }
+        return erased;
+    };
+    auto erased = co_await app.db.run(std::move(work));
+    if (!erased) no_conversation(id);
+    co_return Response::json(200, {{"status", "erased"}, {"messages", *erased}});
+}
+
+}  // namespace
+
+void register_conversation_routes(App& app) {
+    using http::Method;
+    auto& r = app.router;
+    r.add(Method::get, "/api/conversations",
+          [&app](Request& req) { return handle_list(app, req); });
+    r.add(Method::get, "/api/conversations/:id",
+          [&app](Request& req) { return handle_get(app, req); });
+    r.add(Method::patch, "/api/conversations/:id",
+          [&app](Request& req) { return handle_patch(app, req); });
+    r.add(Method::delete_, "/api/conversations/:id",
+          [&app](Request& req) { return handle_delete(app, req); });
+    r.add(Method::get, "/api/conversations/:id/messages",
+          [&app](Request& req) { return handle_messages(app, req); });
+    r.add(Method::put, "/api/conversations/:id/ai-toggle",
+          [&app](Request& req) { return handle_ai_toggle(app, req); });
+    r.add(Method::post, "/api/conversations/:id/read",
+          [&app](Request& req) { return handle_read(app, req); });
+}
+
+}  // namespace botflow::whatsapp

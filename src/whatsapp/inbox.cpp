@@ -1,0 +1,284 @@
+#include "botflow/whatsapp/inbox.hpp"
+
+#include <pqxx/pqxx>
+
+#include "botflow/core/error.hpp"
+#include "botflow/store/db.hpp"
+
+namespace botflow::whatsapp {
+namespace {
+
+const char* nullable(const std::optional<std::string>& v) { return v ? v->c_str() : nullptr; }
+
+std::string preview(const std::string& content) {
+    // At most 200 bytes, cut at a UTF-8 character boundary.
+    if (content.size() <= 200) return content;
+    std::size_t cut = 200;
+    while (cut > 0 && (static_cast<unsigned char>(content[cut]) & 0xC0) == 0x80) --cut;
+    return content.substr(0, cut);
+}
+
+// The conversation of a customer, created on first contact. Either identity may be missing;
+// one that was missing before is filled in now.
+std::string conversation_for(pqxx::dbtransaction& tx, const InboundMessage& m) {
+    const char* wa = m.customer_wa_id.empty() ? nullptr : m.customer_wa_id.c_str();
+    const char* bsuid = m.customer_bsuid.empty() ? nullptr : m.customer_bsuid.c_str();
+    std::string phone = m.customer_wa_id.empty() ? std::string() : "+" + m.customer_wa_id;
+    for (int attempt = 0; attempt < 2; ++attempt) {
+        auto found = tx.exec_params(
+            "SELECT id::text FROM conversations WHERE ($1::text IS NOT NULL AND wa_id = $1) "
+            "OR ($2::text IS NOT NULL AND bsuid = $2) ORDER BY created_at LIMIT 1 FOR UPDATE",
+            wa, bsuid);
+        if (!found.empty()) {
+            auto id = found[0][0].as<std::string>();
+            tx.exec_params(
+                "UPDATE conversations SET wa_id = COALESCE(wa_id, $2), bsuid = COALESCE(bsuid, "
+                "$3), "
+                "phone = COALESCE(phone, NULLIF($4, '')), "
+                "customer_name = CASE WHEN $5 = '' THEN customer_name ELSE $5 END "
+                "WHERE id = $1::uuid",
+                id, wa, bsuid, phone, m.customer_name);
+            return id;
+        }
+        // No arbiter index named: a concurrent first message from the same customer makes
+        // this a no-op, and the SELECT above finds that row on the second pass.
+        auto inserted = tx.exec_params(
+            "INSERT INTO conversations (wa_id, bsuid, phone, customer_name, last_message_at) "
+            "VALUES ($1, $2, NULLIF($3, ''), $4, now()) ON CONFLICT DO NOTHING RETURNING id::text",
+            wa, bsuid, phone, m.customer_name);
+        if (!inserted.empty()) return inserted[0][0].as<std::string>();
+    }
+    throw Error(Errc::conflict, "Could not file the message under a conversation.",
+                "conversation upsert raced twice");
+}
+
+bool apply_status(pqxx::dbtransaction& tx, const std::string& wamid, const std::string& status,
+                  const std::string& at, const std::optional<std::string>& code,
+                  const std::optional<std::string>& title,
+                  const std::optional<std::string>& detail) {
+    // "played" is a read voice message; the status column keeps the delivery states.
+    auto r = tx.exec_params(
+        "UPDATE messages SET "
+        " status = CASE WHEN status = 'failed' THEN status"
+        "   WHEN $2 = 'failed' THEN 'failed'"
+        "   WHEN botflow_status_rank(CASE WHEN $2 = 'played' THEN 'read' ELSE $2 END)"
+        "        > botflow_status_rank(status)"
+        "   THEN CASE WHEN $2 = 'played' THEN 'read' ELSE $2 END ELSE status END,"
+        " sent_at = CASE WHEN $2 IN ('sent', 'delivered', 'read', 'played')"
+        "   THEN COALESCE(sent_at, $3::timestamptz) ELSE sent_at END,"
+        " delivered_at = CASE WHEN $2 IN ('delivered', 'read', 'played')"
+        "   THEN COALESCE(delivered_at, $3::timestamptz) ELSE delivered_at END,"
+        " read_at = CASE WHEN $2 IN ('read', 'played')"
+        "   THEN COALESCE(read_at, $3::timestamptz) ELSE read_at END,"
+        " played_at = CASE WHEN $2 = 'played' THEN COALESCE(played_at, $3::timestamptz)"
+        "   ELSE played_at END,"
+        " failed_at = CASE WHEN $2 = 'failed' THEN COALESCE(failed_at, $3::timestamptz)"
+        "   ELSE failed_at END,"
+        " error_code = CASE WHEN $2 = 'failed' THEN $4 ELSE error_code END,"
+        " error_title = CASE WHEN $2 = 'failed' THEN $5 ELSE error_title END,"
+        " error_detail = CASE WHEN $2 = 'failed' THEN $6 ELSE error_detail END "
+        "WHERE whatsapp_message_id = $1 AND direction = 'outbound'",
+        wamid, status, at, nullable(code), nullable(title), nullable(detail));
+    return r.affected_rows() > 0;
+}
+
+std::string timestamp_text(std::int64_t unix_seconds) {
+    // Meta's time when given; else the moment we heard of it.
+    return unix_seconds > 0 ? std::to_string(unix_seconds) : std::string();
+}
+
+}  // namespace
+
+int apply_pending_statuses(pqxx::dbtransaction& tx, const std::string& wamid) {
+    auto rows = tx.exec_params(
+        "DELETE FROM pending_statuses WHERE whatsapp_message_id = $1 "
+        "RETURNING status, at::text, error_code, error_title, error_detail",
+        wamid);
+    // Oldest state first, so the final state is the highest one seen.
+    std::vector<pqxx::row> ordered(rows.begin(), rows.end());
+    auto rank = [](const std::string& s) {
+        return s == "sent" ? 1 : s == "delivered" ? 2 : s == "read" ? 3 : s == "played" ? 4 : 5;
+    };
+    std::sort(ordered.begin(), ordered.end(), [&](const pqxx::row& a, const pqxx::row& b) {
+        return rank(a[0].as<std::string>()) < rank(b[0].as<std::string>());
+    });
+    int applied = 0;
+    for (const auto& row : ordered) {
+        auto opt = [&](int i) -> std::optional<std::string> {
+            if (row[i].is_null()) return std::nullopt;
+            return row[i].as<std::string>();
+        };
+        if (apply_status(tx, wamid, row[0].as<std::string>(), row[1].as<std::string>(), opt(2),
+                         opt(3), opt(4))) {
+            ++applied;
+        }
+    }
+    return applied;
+}
+
+void store_batch(pqxx::dbtransaction& tx, const WebhookBatch& batch, StoreResult& result) {
+    for (const auto& m : batch.messages) {
+        std::string conversation = conversation_for(tx, m);
+        std::string ts = timestamp_text(m.timestamp);
+        auto metadata = m.raw.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+        auto inserted = tx.exec_params(
+            "INSERT INTO messages (conversation_id, direction, sender, type, content, media_id, "
+            " media_mime_type, media_filename, media_sha256, context_message_id, "
+            " whatsapp_message_id, status, sent_at, metadata, created_at) "
+            "VALUES ($1::uuid, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, "
+            " CASE WHEN $2 = 'outbound' THEN COALESCE(to_timestamp(NULLIF($13, '')::bigint), "
+            "now()) END,"
+            " $14::jsonb, COALESCE(to_timestamp(NULLIF($13, '')::bigint), now())) "
+            "ON CONFLICT (whatsapp_message_id) WHERE whatsapp_message_id IS NOT NULL DO NOTHING "
+            "RETURNING id",
+            conversation, m.echo ? "outbound" : "inbound", m.echo ? "agent" : "customer", m.type,
+            m.content, nullable(m.media_id), nullable(m.media_mime_type),
+            nullable(m.media_filename), nullable(m.media_sha256), nullable(m.context_id), m.wamid,
+            m.echo ? "sent" : "received", ts, metadata);
+        if (inserted.empty()) {
+            ++result.duplicates;
+            continue;
+        }
+        ++result.stored;
+        if (m.echo) {
+            // The owner answered from the WhatsApp Business app: a person is talking, so the
+            // AI pauses for this conversation exactly as after a dashboard reply.
+            tx.exec_params(
+                "UPDATE conversations SET ai_enabled = false, "
+                " last_message_at = GREATEST(last_message_at, "
+                "   COALESCE(to_timestamp(NULLIF($2, '')::bigint), now())), "
+                " last_message_preview = $3, updated_at = now() WHERE id = $1::uuid",
+                conversation, ts, preview(m.content));
+            result.statuses += apply_pending_statuses(tx, m.wamid);
+        } else {
+            tx.exec_params(
+                "UPDATE conversations SET "
+                " last_message_at = GREATEST(last_message_at, "
+                "   COALESCE(to_timestamp(NULLIF($2, '')::bigint), now())), "
+                " last_customer_message_at = GREATEST(last_customer_message_at, "
+                "   COALESCE(to_timestamp(NULLIF($2, '')::bigint), now())), "
+                " unread_count = unread_count + 1, last_message_preview = $3, "
+                " status = CASE WHEN status IN ('closed', 'archived') THEN 'active' ELSE status "
+                "END, "
+                " updated_at = now() WHERE id = $1::uuid",
+                conversation, ts, preview(m.content));
+        }
+    }
+    for (const auto& s : batch.statuses) {
+        if (s.status != "sent" && s.status != "delivered" && s.status != "read" &&
+            s.status != "played" && s.status != "failed") {
+            continue;  // a status this code does not know: nothing to move
+        }
+        auto at_text =
+            tx.exec_params1("SELECT COALESCE(to_timestamp(NULLIF($1, '')::bigint), now())::text",
+                            timestamp_text(s.timestamp))[0]
+                .as<std::string>();
+        if (apply_status(tx, s.wamid, s.status, at_text, s.error_code, s.error_title,
+                         s.error_detail)) {
+            ++result.statuses;
+        } else {
+            tx.exec_params(
+                "INSERT INTO pending_statuses (whatsapp_message_id, status, at, error_code, "
+                " error_title, error_detail) VALUES ($1, $2, $3::timestamptz, $4, $5, $6) "
+                "ON CONFLICT DO NOTHING",
+                s.wamid, s.status, at_text, nullable(s.error_code), nullable(s.error_title),
+                nullable(s.error_detail));
+            ++result.pending;
+        }
+    }
+}
+
+struct Inbox::Waiter {
+    const WebhookBatch* batch = nullptr;
+    StoreResult result;
+    std::exception_ptr error;
+    std::atomic<bool> done{false};
+    std::shared_ptr<asio::steady_timer> wake;  // on the waiting coroutine's executor
+};
+
+Inbox::Inbox(store::Db& db) : db_(db) {}
+Inbox::~Inbox() = default;
+
+asio::awaitable<StoreResult> Inbox::store(WebhookBatch batch) {
+    auto executor = co_await asio::this_coro::executor;
+    auto me = std::make_shared<Waiter>();
+    me->batch = &batch;
+    me->wake =
+        std::make_shared<asio::steady_timer>(executor, asio::steady_timer::time_point::max());
+    bool lead = false;
+    {
+        std::lock_guard lock(mutex_);
+        queue_.push_back(me);
+        lead = !flushing_;
+        flushing_ = true;
+    }
+    if (lead) {
+        // The leader commits for everyone who queued meanwhile, round after round, until the
+        // queue is empty: concurrent deliveries share one transaction (and one fsync).
+        for (;;) {
+            std::vector<std::shared_ptr<Waiter>> group;
+            {
+                std::lock_guard lock(mutex_);
+                group.swap(queue_);
+                if (group.empty()) {
+                    flushing_ = false;
+                    break;
+                }
+            }
+            co_await flush(group);
+        }
+    }
+    while (!me->done.load(std::memory_order_acquire)) {
+        boost::system::error_code ec;
+        co_await me->wake->async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    }
+    if (me->error) std::rethrow_exception(me->error);
+    co_return me->result;
+}
+
+asio::awaitable<void> Inbox::flush(std::vector<std::shared_ptr<Waiter>>& group) {
+    std::exception_ptr shared_failure;
+    try {
+        auto all = [&group](pqxx::dbtransaction& tx) {
+            for (auto& w : group) {
+                w->result = {};
+                store_batch(tx, *w->batch, w->result);
+            }
+        };
+        co_await db_.run(std::move(all));
+    } catch (...) {
+        shared_failure = std::current_exception();
+    }
+    if (shared_failure) {
+        bool unavailable = false;
+        try {
+            std::rethrow_exception(shared_failure);
+        } catch (const Error& e) {
+            unavailable = e.code() == Errc::unavailable;
+        } catch (...) {
+        }
+        for (auto& w : group) {
+            if (unavailable || group.size() == 1) {
+                w->error = shared_failure;
+                continue;
+            }
+            // Alone, so one bad delivery cannot fail the others.
+            try {
+                auto one = [w](pqxx::dbtransaction& tx) {
+                    w->result = {};
+                    store_batch(tx, *w->batch, w->result);
+                };
+                co_await db_.run(std::move(one));
+            } catch (...) {
+                w->error = std::current_exception();
+            }
+        }
+    }
+    for (auto& w : group) {
+        w->done.store(true, std::memory_order_release);
+        auto wake = w->wake;
+        asio::post(wake->get_executor(), [wake] { wake->cancel(); });
+    }
+}
+
+}  // namespace botflow::whatsapp

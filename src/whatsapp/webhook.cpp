@@ -1,0 +1,311 @@
+#include "botflow/whatsapp/webhook.hpp"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include "botflow/core/error.hpp"
+
+namespace botflow::whatsapp {
+namespace {
+
+using nlohmann::json;
+
+std::string str(const json& j, const char* key) {
+    auto it = j.find(key);
+    if (it == j.end()) return {};
+    if (it->is_string()) return it->get<std::string>();
+    if (it->is_number()) return it->dump();
+    return {};
+}
+
+std::optional<std::string> opt_str(const json& j, const char* key) {
+    auto s = str(j, key);
+    if (s.empty()) return std::nullopt;
+    return s;
+}
+
+std::int64_t timestamp_of(const json& j) {
+    auto s = str(j, "timestamp");  // Meta sends Unix seconds as a string
+    if (s.empty()) return 0;
+    try {
+        return std::stoll(s);
+    } catch (const std::exception&) {
+        return 0;
+    }
+}
+
+std::string hex(const unsigned char* data, std::size_t n) {
+    static const char* kHex = "0123456789abcdef";
+    std::string out;
+    out.reserve(n * 2);
+    for (std::size_t i = 0; i < n; ++i) {
+        out.push_back(kHex[data[i] >> 4]);
+        out.push_back(kHex[data[i] & 15]);
+    }
+    return out;
+}
+
+std::string number(const json& j, const char* key) {
+    auto it = j.find(key);
+    if (it == j.end() || !it->is_number()) return str(j, key);
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.6f", it->get<double>());
+    return buf;
+}
+
+std::string contact_card(const json& c) {
+    std::string name = c.contains("name") ? str(c["name"], "formatted_name") : "";
+    if (name.empty() && c.contains("name")) {
+        name = str(c["name"], "first_name") + " " + str(c["name"], "last_name");
+    }
+    std::string phones;
+    if (c.contains("phones") && c["phones"].is_array()) {
+        for (const auto& p : c["phones"]) {
+            if (!phones.empty()) phones += ", ";
+            phones += str(p, "phone");
+        }
+    }
+    return phones.empty() ? name : name + " (" + phones + ")";
+}
+
+// Caption or empty, with the kind of attachment for people reading the thread.
+std::string media_line(const char* label, const json& media) {
+    std::string caption = str(media, "caption");
+    std::string filename = str(media, "filename");
+    std::string out = std::string("[") + label + (filename.empty() ? "" : ": " + filename) + "]";
+    return caption.empty() ? out : out + " " + caption;
+}
+
+}  // namespace
+
+std::string sign_body(std::string_view body, const Secret& app_secret) {
+    unsigned char out[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    HMAC(EVP_sha256(), app_secret.reveal().data(), static_cast<int>(app_secret.reveal().size()),
+         reinterpret_cast<const unsigned char*>(body.data()), body.size(), out, &len);
+    return "sha256=" + hex(out, len);
+}
+
+void check_signature(std::string_view header, std::string_view body, const Secret& app_secret) {
+    if (header.empty()) {
+        throw Error(Errc::unauthorized, "X-Hub-Signature-256 is missing.");
+    }
+    // Over the raw bytes as received: re-serialised JSON would not match Meta's escaping.
+    std::string expected = sign_body(body, app_secret);
+    std::string given(header);
+    for (auto& c : given) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (given.size() != expected.size() ||
+        CRYPTO_memcmp(given.data(), expected.data(), expected.size()) != 0) {
+        throw Error(Errc::unauthorized, "X-Hub-Signature-256 does not match this body.");
+    }
+}
+
+std::pair<std::string, std::string> describe_message(const json& m) {
+    std::string type = str(m, "type");
+    const json empty = json::object();
+    const json& obj = m.contains(type) && m[type].is_object() ? m[type] : empty;
+    if (type == "text") return {type, str(obj, "body")};
+    if (type == "image") return {type, media_line("image", obj)};
+    if (type == "video") return {type, media_line("video", obj)};
+    if (type == "sticker") return {type, "[sticker]"};
+    if (type == "document") return {type, media_line("document", obj)};
+    if (type == "audio") {
+        bool voice = obj.value("voice", false);
+        return {type, voice ? "[voice message]" : "[audio]"};
+    }
+    if (type == "location") {
+        std::string where = str(obj, "name");
+        std::string address = str(obj, "address");
+        if (!address.empty()) where += where.empty() ? address : ", " + address;
+        std::string coords = number(obj, "latitude") + ", " + number(obj, "longitude");
+        return {type, "[location] " + (where.empty() ? coords : where + " (" + coords + ")")};
+    }
+    if (type == "contacts") {
+        std::string list;
+        if (m.contains("contacts") && m["contacts"].is_array()) {
+            for (const auto& c : m["contacts"]) {
+                if (!list.empty()) list += "; ";
+                list += contact_card(c);
+            }
+        }
+        return {type, "[contact] " + list};
+    }
+    if (type == "interactive") {
+        std::string kind = str(obj, "type");
+        if (obj.contains(kind) && obj[kind].is_object()) {
+            const auto& reply = obj[kind];
+            std::string title = str(reply, "title");
+            std::string description = str(reply, "description");
+            std::string label = kind == "list_reply" ? "[chose from list] " : "[pressed] ";
+            if (kind == "nfm_reply") return {type, "[form reply] " + str(reply, "response_json")};
+            return {type, label + title + (description.empty() ? "" : " (" + description + ")")};
+        }
+        return {type, "[interactive reply]"};
+    }
+    if (type == "button") return {type, "[pressed] " + str(obj, "text")};
+    if (type == "reaction") {
+        std::string emoji = str(obj, "emoji");
+        std::string target = str(obj, "message_id");
+        return {type, emoji.empty() ? "[removed reaction] on " + target
+                                    : "[reacted " + emoji + "] to " + target};
+    }
+    if (type == "order") {
+        std::size_t items = obj.contains("product_items") && obj["product_items"].is_array()
+                                ? obj["product_items"].size()
+                                : 0;
+        std::string text = str(obj, "text");
+        return {type, "[order] " + std::to_string(items) + " item(s)" +
+                          (text.empty() ? "" : ": " + text)};
+    }
+    if (type == "system") return {type, "[system] " + str(obj, "body")};
+    if (type == "revoke") return {type, "[deleted a message] " + str(obj, "original_message_id")};
+    if (type == "edit") {
+        std::string body;
+        if (obj.contains("message") && obj["message"].is_object()) {
+            body = describe_message(obj["message"]).second;
+        }
+        return {type, "[edited " + str(obj, "original_message_id") + "] " + body};
+    }
+    // "unsupported", the older "unknown", and any type invented after this code.
+    std::string what = type == "unsupported" || type == "unknown"
+                           ? (obj.contains("type") ? str(obj, "type") : "")
+                           : type;
+    std::string detail;
+    if (m.contains("errors") && m["errors"].is_array() && !m["errors"].empty()) {
+        detail = str(m["errors"][0], "title");
+    }
+    return {"unsupported", "[unsupported message" + (what.empty() ? "" : ": " + what) + "]" +
+                               (detail.empty() ? "" : " " + detail)};
+}
+
+WebhookBatch parse_webhook(std::string_view body, const std::string& our_phone_number_id) {
+    auto root = json::parse(body, nullptr, false);
+    if (root.is_discarded()) throw Error(Errc::bad_request, "The body is not valid JSON.");
+    WebhookBatch batch;
+    if (!root.is_object() || !root.contains("entry") || !root["entry"].is_array()) {
+        ++batch.skipped;
+        return batch;
+    }
+    for (const auto& entry : root["entry"]) {
+        if (!entry.is_object() || !entry.contains("changes") || !entry["changes"].is_array()) {
+            continue;
+        }
+        for (const auto& change : entry["changes"]) {
+            if (!change.is_object() || !change.contains("value") || !change["value"].is_object()) {
+                ++batch.skipped;
+                continue;
+            }
+            const auto& value = change["value"];
+            std::string field = str(change, "field");
+            if (field != "messages" && field != "smb_message_echoes") {
+                ++batch.skipped;  // account_update, template status, ...: not ours to handle
+                continue;
+            }
+            std::string phone_id =
+                value.contains("metadata") ? str(value["metadata"], "phone_number_id") : "";
+            if (!our_phone_number_id.empty() && phone_id != our_phone_number_id) {
+                ++batch.foreign;
+                continue;
+            }
+            // contacts[]: the profile name and identities of whoever wrote.
+            std::vector<json> contacts;
+            if (value.contains("contacts") && value["contacts"].is_array()) {
+                for (const auto& c : value["contacts"]) contacts.push_back(c);
+            }
+            auto identity_for = [&](InboundMessage& msg, const std::string& from,
+                                    const std::string& from_user_id) {
+                msg.customer_wa_id = from;
+                msg.customer_bsuid = from_user_id;
+                for (const auto& c : contacts) {
+                    std::string wa = str(c, "wa_id"), uid = str(c, "user_id");
+                    bool match = contacts.size() == 1 || (!from.empty() && wa == from) ||
+                                 (!from_user_id.empty() && uid == from_user_id);
+                    if (!match) continue;
+                    if (msg.customer_wa_id.empty()) msg.customer_wa_id = wa;
+                    if (msg.customer_bsuid.empty()) msg.customer_bsuid = uid;
+                    if (c.contains("profile") && c["profile"].is_object()) {
+                        msg.customer_name = str(c["profile"], "name");
+                        if (msg.customer_name.empty()) {
+                            msg.customer_name = str(c["profile"], "username");
+                        }
+                    }
+                    break;
+                }
+            };
+            auto add_message = [&](const json& m, bool echo) {
+                if (!m.is_object() || str(m, "id").empty()) {
+                    ++batch.skipped;  // without a wamid a re-delivery could not be recognised
+                    return;
+                }
+                InboundMessage msg;
+                msg.wamid = str(m, "id");
+                msg.echo = echo;
+                msg.timestamp = timestamp_of(m);
+                if (echo) {
+                    identity_for(msg, str(m, "to"), str(m, "to_user_id"));
+                } else {
+                    identity_for(msg, str(m, "from"), str(m, "from_user_id"));
+                }
+                auto [type, content] = describe_message(m);
+                msg.type = type;
+                msg.content = content;
+                std::string media_type = str(m, "type");
+                if (m.contains(media_type) && m[media_type].is_object() &&
+                    m[media_type].contains("id") &&
+                    (media_type == "image" || media_type == "video" || media_type == "audio" ||
+                     media_type == "document" || media_type == "sticker")) {
+                    const auto& media = m[media_type];
+                    msg.media_id = opt_str(media, "id");
+                    msg.media_mime_type = opt_str(media, "mime_type");
+                    msg.media_filename = opt_str(media, "filename");
+                    msg.media_sha256 = opt_str(media, "sha256");
+                }
+                if (m.contains("context") && m["context"].is_object()) {
+                    msg.context_id = opt_str(m["context"], "id");
+                }
+                if (msg.type == "reaction" && m.contains("reaction")) {
+                    msg.context_id = opt_str(m["reaction"], "message_id");
+                }
+                msg.raw = m;
+                if (msg.customer_wa_id.empty() && msg.customer_bsuid.empty()) {
+                    ++batch.skipped;  // nobody to file it under
+                    return;
+                }
+                batch.messages.push_back(std::move(msg));
+            };
+            if (value.contains("messages") && value["messages"].is_array()) {
+                for (const auto& m : value["messages"]) add_message(m, false);
+            }
+            if (value.contains("message_echoes") && value["message_echoes"].is_array()) {
+                for (const auto& m : value["message_echoes"]) add_message(m, true);
+            }
+            if (value.contains("statuses") && value["statuses"].is_array()) {
+                for (const auto& st : value["statuses"]) {
+                    if (!st.is_object() || str(st, "id").empty() || str(st, "status").empty()) {
+                        ++batch.skipped;
+                        continue;
+                    }
+                    StatusUpdate u;
+                    u.wamid = str(st, "id");
+                    u.status = str(st, "status");
+                    u.timestamp = timestamp_of(st);
+                    if (st.contains("errors") && st["errors"].is_array() && !st["errors"].empty()) {
+                        const auto& e = st["errors"][0];
+                        u.error_code = opt_str(e, "code");
+                        u.error_title = opt_str(e, "title");
+                        if (e.contains("error_data") && e["error_data"].is_object()) {
+                            u.error_detail = opt_str(e["error_data"], "details");
+                        }
+                        if (!u.error_detail) u.error_detail = opt_str(e, "message");
+                    }
+                    u.raw = st;
+                    batch.statuses.push_back(std::move(u));
+                }
+            }
+        }
+    }
+    return batch;
+}
+
+}  // namespace botflow::whatsapp

@@ -1,0 +1,394 @@
+// The WhatsApp webhook and the conversations API against the real server and PostgreSQL.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <thread>
+
+#include "botflow/whatsapp/webhook.hpp"
+#include "support/http_client.hpp"
+#include "support/process.hpp"
+#include "support/test_env.hpp"
+
+namespace botflow::test {
+namespace {
+
+using nlohmann::json;
+
+constexpr const char* kAppSecret = "test-app-secret-0123456789";
+constexpr const char* kVerifyToken = "verify-me-please";
+constexpr const char* kNumber = "106540352242922";
+
+json fixture(const std::string& name) {
+    std::ifstream in(std::string(BOTFLOW_SOURCE_DIR) + "/tests/fixtures/whatsapp/" + name);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    auto j = json::parse(ss.str());
+    // The fixtures come from several numbers: address them all to ours.
+    for (auto& entry : j["entry"]) {
+        for (auto& change : entry["changes"]) {
+            change["value"]["metadata"]["phone_number_id"] = kNumber;
+        }
+    }
+    return j;
+}
+
+json text_delivery(const std::string& wamid, const std::string& from, const std::string& text,
+                   const std::string& name = "Customer", long timestamp = 0) {
+    auto j = fixture("inbound-text.json");
+    auto& value = j["entry"][0]["changes"][0]["value"];
+    value["contacts"][0]["wa_id"] = from;
+    value["contacts"][0]["profile"]["name"] = name;
+    value["messages"][0]["from"] = from;
+    value["messages"][0]["id"] = wamid;
+    value["messages"][0]["text"]["body"] = text;
+    if (timestamp > 0) value["messages"][0]["timestamp"] = std::to_string(timestamp);
+    return j;
+}
+
+json echo_delivery(const std::string& wamid, const std::string& to, const std::string& text) {
+    return json::parse(R"({"object":"whatsapp_business_account","entry":[{"id":"1","changes":[
+        {"field":"smb_message_echoes","value":{"messaging_product":"whatsapp",
+         "metadata":{"phone_number_id":"106540352242922"},
+         "message_echoes":[{"from":"15550783881","to":")" +
+                       to + R"(","id":")" + wamid + R"(","timestamp":"1750000000",
+           "type":"text","text":{"body":")" +
+                       text + R"("}}]}}]}]})");
+}
+
+json status_delivery(const std::string& wamid, const std::string& status,
+                     const std::string& timestamp) {
+    auto j = fixture(status == "failed" ? "status-failed.json" : "status-read.json");
+    auto& st = j["entry"][0]["changes"][0]["value"]["statuses"][0];
+    st["id"] = wamid;
+    st["status"] = status;
+    st["timestamp"] = timestamp;
+    return j;
+}
+
+class WebhookTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        auto env = server_env(db_);
+        env["WHATSAPP_APP_SECRET"] = kAppSecret;
+        env["WHATSAPP_VERIFY_TOKEN"] = kVerifyToken;
+        env["WHATSAPP_PHONE_NUMBER_ID"] = kNumber;
+        env["ADMIN_EMAIL"] = "owner@shop.example";
+        env["ADMIN_PASSWORD"] = "owner password";
+        ASSERT_TRUE(server_.start(env)) << server_.log();
+        auto login = request(server_.port(), "POST", "/api/auth/login",
+                             {{"Content-Type", "application/json"}},
+                             R"({"email":"owner@shop.example","password":"owner password"})");
+        ASSERT_EQ(login.status, 200) << login.body;
+        token_ = json::parse(login.body)["token"];
+    }
+    HttpResponse deliver(const std::string& body, const std::string& signature = "auto") {
+        std::string sig =
+            signature == "auto" ? whatsapp::sign_body(body, Secret(kAppSecret)) : signature;
+        std::vector<std::pair<std::string, std::string>> headers{
+            {"Content-Type", "application/json"}};
+        if (!sig.empty()) headers.emplace_back("X-Hub-Signature-256", sig);
+        return request(server_.port(), "POST", "/api/webhook/whatsapp", headers, body);
+    }
+    HttpResponse deliver(const json& body) { return deliver(body.dump()); }
+    json api(const std::string& method, const std::string& target, const json& body = nullptr,
+             int expect = 200) {
+        std::vector<std::pair<std::string, std::string>> headers{
+            {"Authorization", "Bearer " + token_}};
+        std::string payload;
+        if (!body.is_null()) {
+            headers.emplace_back("Content-Type", "application/json");
+            payload = body.dump();
+        }
+        auto r = request(server_.port(), method, target, headers, payload);
+        EXPECT_EQ(r.status, expect) << method << " " << target << " " << r.body;
+        return r.body.empty() ? json() : json::parse(r.body);
+    }
+    long count(const std::string& sql) { return std::stol(db_.scalar(sql)); }
+    std::string conversation_of(const std::string& wa_id) {
+        return db_.scalar("SELECT id FROM conversations WHERE wa_id = '" + wa_id + "'");
+    }
+
+    TestDatabase db_;
+    ServerProcess server_;
+    std::string token_;
+};
+
+TEST_F(WebhookTest, VerificationHandshake) {
+    auto ok = request(server_.port(), "GET",
+                      "/api/webhook/whatsapp?hub.mode=subscribe&hub.challenge=1158201444"
+                      "&hub.verify_token=verify-me-please");
+    EXPECT_EQ(ok.status, 200);
+    EXPECT_EQ(ok.body, "1158201444");
+    EXPECT_EQ(ok.header("content-type").rfind("text/plain", 0), 0u);
+    for (const char* bad :
+         {"/api/webhook/whatsapp?hub.mode=subscribe&hub.challenge=1&hub.verify_token=nope",
+          "/api/webhook/"
+          "whatsapp?hub.mode=unsubscribe&hub.challenge=1&hub.verify_token=verify-me-please",
+          "/api/webhook/whatsapp"}) {
+        auto r = request(server_.port(), "GET", bad);
+        EXPECT_EQ(r.status, 403) << bad;
+        EXPECT_EQ(r.header("content-type"), "application/problem+json");
+    }
+}
+
+TEST_F(WebhookTest, SignatureIsRequiredAndNothingIsStoredWithoutIt) {
+    auto body = text_delivery("wamid.sig", "111", "hello").dump();
+    EXPECT_EQ(deliver(body, "").status, 401);
+    EXPECT_EQ(deliver(body, "sha256=" + std::string(64, '0')).status, 401);
+    EXPECT_EQ(deliver(body, whatsapp::sign_body(body, Secret("wrong secret"))).status, 401);
+    EXPECT_EQ(deliver(body + " ", whatsapp::sign_body(body, Secret(kAppSecret))).status, 401);
+    EXPECT_EQ(count("SELECT count(*) FROM messages"), 0);
+    EXPECT_EQ(deliver(body).status, 200);
+    EXPECT_EQ(count("SELECT count(*) FROM messages"), 1);
+}
+
+TEST_F(WebhookTest, BadBodiesAreRefusedClearly) {
+    auto r = deliver(std::string("{not json"));
+    EXPECT_EQ(r.status, 400);
+    EXPECT_EQ(r.header("content-type"), "application/problem+json");
+    // Meta sends up to 3 MB: 3.5 MB is accepted, over 4 MiB is 413.
+    std::string padding(3500 * 1024, ' ');
+    auto big = text_delivery("wamid.big", "222", "big").dump();
+    big.insert(big.size() - 1, padding);
+    EXPECT_EQ(deliver(big).status, 200);
+    std::string huge = big;
+    huge.insert(huge.size() - 1, std::string(1024 * 1024, ' '));
+    EXPECT_EQ(deliver(huge).status, 413);
+}
+
+TEST_F(WebhookTest, EveryMessageTypeIsStoredReadably) {
+    int n = 0;
+    for (const char* name :
+         {"inbound-text.json", "inbound-image.json", "inbound-video.json", "inbound-audio.json",
+          "inbound-document.json", "inbound-sticker.json", "inbound-location.json",
+          "inbound-contacts.json", "inbound-interactive-button-reply.json",
+          "inbound-interactive-list-reply.json", "inbound-button-template-quick-reply.json",
+          "inbound-reaction.json", "inbound-unsupported.json"}) {
+        auto j = fixture(name);
+        j["entry"][0]["changes"][0]["value"]["messages"][0]["id"] =
+            "wamid.type" + std::to_string(n++);
+        auto r = deliver(j);
+        EXPECT_EQ(r.status, 200) << name << r.body;
+    }
+    EXPECT_EQ(count("SELECT count(*) FROM messages"), n);
+    EXPECT_EQ(count("SELECT count(*) FROM messages WHERE content = ''"), 0);
+    EXPECT_EQ(db_.scalar("SELECT content FROM messages WHERE type = 'location'"),
+              "[location] Philz Coffee, 101 Forest Ave, Palo Alto, CA 94301 (37.442215, "
+              "-122.161659)");
+    EXPECT_EQ(db_.scalar("SELECT media_filename FROM messages WHERE type = 'document'"),
+              "receipt.pdf");
+    EXPECT_EQ(db_.scalar("SELECT metadata->'unsupported'->>'type' FROM messages WHERE type = "
+                         "'unsupported'"),
+              "edit");
+    auto conv = conversation_of("16505551234");
+    auto thread = api("GET", "/api/conversations/" + conv + "/messages?limit=200");
+    EXPECT_GE(thread["items"].size(), 5u);
+    EXPECT_EQ(db_.scalar("SELECT customer_name FROM conversations WHERE wa_id = '16505551234'"),
+              "Sheena Nelson");
+}
+
+TEST_F(WebhookTest, RedeliveriesAreStoredOnce) {
+    auto body = text_delivery("wamid.dup", "333", "only once").dump();
+    for (int i = 0; i < 5; ++i) EXPECT_EQ(deliver(body).status, 200);
+    EXPECT_EQ(count("SELECT count(*) FROM messages WHERE whatsapp_message_id = 'wamid.dup'"), 1);
+    EXPECT_EQ(count("SELECT unread_count FROM conversations WHERE wa_id = '333'"), 1);
+}
+
+TEST_F(WebhookTest, ConcurrentDeliveriesAreAllStored) {
+    std::vector<std::thread> threads;
+    std::atomic<int> ok{0};
+    for (int t = 0; t < 8; ++t) {
+        threads.emplace_back([&, t] {
+            for (int i = 0; i < 10; ++i) {
+                auto body =
+                    text_delivery("wamid.c" + std::to_string(t) + "." + std::to_string(i),
+                                  "44" + std::to_string(t % 3), "message " + std::to_string(i))
+                        .dump();
+                if (deliver(body).status == 200) ++ok;
+            }
+        });
+    }
+    for (auto& th : threads) th.join();
+    EXPECT_EQ(ok.load(), 80);
+    EXPECT_EQ(count("SELECT count(*) FROM messages"), 80);
+    EXPECT_EQ(count("SELECT count(*) FROM conversations"), 3);
+    EXPECT_EQ(count("SELECT sum(unread_count) FROM conversations"), 80);
+}
+
+TEST_F(WebhookTest, ForeignNumbersAndUnknownFieldsAreAcknowledgedNotStored) {
+    auto foreign = text_delivery("wamid.foreign", "555", "not for us");
+    foreign["entry"][0]["changes"][0]["value"]["metadata"]["phone_number_id"] = "999999";
+    EXPECT_EQ(deliver(foreign).status, 200);
+    auto other_field = json::parse(
+        R"({"object":"whatsapp_business_account","entry":[{"id":"1","changes":[
+            {"field":"account_update","value":{"event":"VERIFIED_ACCOUNT"}}]}]})");
+    EXPECT_EQ(deliver(other_field).status, 200);
+    EXPECT_EQ(count("SELECT count(*) FROM messages"), 0);
+    EXPECT_TRUE(server_.log_contains("webhook.foreign_number"));
+}
+
+TEST_F(WebhookTest, StatusesMoveForwardOnlyAndWaitForTheirMessage) {
+    // The owner answered from the phone (coexistence): the statuses arrive first.
+    EXPECT_EQ(deliver(status_delivery("wamid.out1", "delivered", "1750000010")).status, 200);
+    EXPECT_EQ(count("SELECT count(*) FROM pending_statuses"), 1);
+    ASSERT_EQ(deliver(text_delivery("wamid.in1", "16505551234", "hello")).status, 200);
+    ASSERT_EQ(deliver(echo_delivery("wamid.out1", "16505551234", "Hi! On my way")).status, 200);
+    EXPECT_EQ(count("SELECT count(*) FROM pending_statuses"), 0);
+    EXPECT_EQ(db_.scalar("SELECT status FROM messages WHERE whatsapp_message_id = 'wamid.out1'"),
+              "delivered");
+    EXPECT_EQ(db_.scalar("SELECT sender FROM messages WHERE whatsapp_message_id = 'wamid.out1'"),
+              "agent");
+    // A person answered: the AI is paused for this conversation.
+    EXPECT_EQ(db_.scalar("SELECT ai_enabled FROM conversations WHERE wa_id = '16505551234'"), "f");
+
+    deliver(status_delivery("wamid.out1", "read", "1750000020"));
+    deliver(status_delivery("wamid.out1", "delivered", "1750000030"));  // late: ignored
+    EXPECT_EQ(db_.scalar("SELECT status FROM messages WHERE whatsapp_message_id = 'wamid.out1'"),
+              "read");
+    EXPECT_EQ(count("SELECT extract(epoch FROM delivered_at)::bigint FROM messages "
+                    "WHERE whatsapp_message_id = 'wamid.out1'"),
+              1750000010);
+
+    ASSERT_EQ(deliver(echo_delivery("wamid.out2", "16505551234", "Second")).status, 200);
+    deliver(status_delivery("wamid.out2", "failed", "1750000040"));
+    deliver(status_delivery("wamid.out2", "read", "1750000050"));  // failed is final
+    EXPECT_EQ(db_.scalar("SELECT status || ' ' || error_code FROM messages "
+                         "WHERE whatsapp_message_id = 'wamid.out2'"),
+              "failed 131049");
+}
+
+TEST_F(WebhookTest, CustomersWithoutAPhoneNumberAreFiledByTheirUserId) {
+    auto body = json::parse(R"({"object":"whatsapp_business_account","entry":[{"id":"1","changes":[
+        {"field":"messages","value":{"messaging_product":"whatsapp",
+         "metadata":{"phone_number_id":"106540352242922"},
+         "contacts":[{"profile":{"name":"Nina"},"user_id":"US.1349120865530274"}],
+         "messages":[{"from_user_id":"US.1349120865530274","id":"wamid.bsuid1",
+                      "timestamp":"1750000000","type":"text","text":{"body":"hi, no number"}}]}}]}]})");
+    ASSERT_EQ(deliver(body).status, 200);
+    EXPECT_EQ(db_.scalar("SELECT customer_name || '|' || coalesce(wa_id, '-') || '|' || bsuid "
+                         "FROM conversations"),
+              "Nina|-|US.1349120865530274");
+}
+
+TEST_F(WebhookTest, ConversationsListFiltersSearchesAndPages) {
+    for (int i = 0; i < 5; ++i) {
+        auto from = "77" + std::to_string(i);
+        ASSERT_EQ(deliver(text_delivery("wamid.l" + std::to_string(i), from,
+                                        i == 3 ? "Do you deliver pizza on Sundays?" : "hello",
+                                        i == 1 ? "Marta Lopez" : "Customer " + from))
+                      .status,
+                  200);
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    auto all = api("GET", "/api/conversations");
+    ASSERT_EQ(all["items"].size(), 5u);
+    auto page1 = api("GET", "/api/conversations?limit=2");
+    ASSERT_EQ(page1["items"].size(), 2u);
+    ASSERT_TRUE(page1["next_cursor"].is_string());
+    auto page2 =
+        api("GET", "/api/conversations?limit=2&cursor=" + page1["next_cursor"].get<std::string>());
+    auto page3 =
+        api("GET", "/api/conversations?limit=2&cursor=" + page2["next_cursor"].get<std::string>());
+    EXPECT_EQ(page2["items"].size(), 2u);
+    EXPECT_EQ(page3["items"].size(), 1u);
+    std::set<std::string> seen;
+    for (const auto* p : {&page1, &page2, &page3}) {
+        for (const auto& c : (*p)["items"]) seen.insert(c["id"]);
+    }
+    EXPECT_EQ(seen.size(), 5u);
+
+    EXPECT_EQ(api("GET", "/api/conversations?q=marta")["items"].size(), 1u);
+    auto pizza = api("GET", "/api/conversations?q=pizza%20sundays");
+    ASSERT_EQ(pizza["items"].size(), 1u);
+    EXPECT_EQ(pizza["items"][0]["customer"]["wa_id"], "773");
+    EXPECT_EQ(api("GET", "/api/conversations?q=%25")["items"].size(), 0u);  // % is literal
+
+    auto id = conversation_of("770");
+    api("PATCH", "/api/conversations/" + id,
+        {{"tags", {"vip", "wholesale"}}, {"status", "handed_off"}, {"notes", "Prefers mornings"}});
+    EXPECT_EQ(api("GET", "/api/conversations?tag=vip")["items"].size(), 1u);
+    EXPECT_EQ(api("GET", "/api/conversations?status=handed_off")["items"].size(), 1u);
+    api("POST", "/api/conversations/" + id + "/read", nullptr, 204);
+    EXPECT_EQ(api("GET", "/api/conversations?unread=true")["items"].size(), 4u);
+    auto toggled = api("PUT", "/api/conversations/" + id + "/ai-toggle", {{"enabled", false}});
+    EXPECT_EQ(toggled["ai_enabled"], false);
+    EXPECT_EQ(api("GET", "/api/conversations?ai_enabled=false")["items"].size(), 1u);
+    auto me = api("GET", "/api/auth/me");
+    api("PATCH", "/api/conversations/" + id, {{"assigned_to", me["user"]["id"]}});
+    EXPECT_EQ(api("GET", "/api/conversations?assigned=me")["items"].size(), 1u);
+    EXPECT_EQ(api("GET", "/api/conversations?assigned=none")["items"].size(), 4u);
+
+    api("GET", "/api/conversations?status=lost", nullptr, 422);
+    api("GET", "/api/conversations?cursor=garbage", nullptr, 422);
+    api("GET", "/api/conversations?limit=0", nullptr, 422);
+    api("PATCH", "/api/conversations/" + id, {{"tags", "vip"}}, 422);
+    api("PATCH", "/api/conversations/" + id,
+        {{"assigned_to", "00000000-0000-0000-0000-000000000000"}}, 422);
+    api("GET", "/api/conversations/not-a-uuid", nullptr, 404);
+    api("GET", "/api/conversations/00000000-0000-0000-0000-000000000000", nullptr, 404);
+}
+
+TEST_F(WebhookTest, ThreadPagesBackwardsAndForwards) {
+    for (int i = 0; i < 5; ++i) {
+        ASSERT_EQ(deliver(text_delivery("wamid.t" + std::to_string(i), "880",
+                                        "message " + std::to_string(i), "C", 1750000000 + i))
+                      .status,
+                  200);
+    }
+    auto id = conversation_of("880");
+    auto texts = [](const json& page) {
+        std::vector<std::string> out;
+        for (const auto& m : page["items"]) out.push_back(m["content"]);
+        return out;
+    };
+    auto newest = api("GET", "/api/conversations/" + id + "/messages?limit=2");
+    EXPECT_EQ(texts(newest), (std::vector<std::string>{"message 3", "message 4"}));
+    auto older = api("GET", "/api/conversations/" + id + "/messages?limit=2&before=" +
+                                newest["older_cursor"].get<std::string>());
+    EXPECT_EQ(texts(older), (std::vector<std::string>{"message 1", "message 2"}));
+    auto oldest = api("GET", "/api/conversations/" + id + "/messages?limit=2&before=" +
+                                 older["older_cursor"].get<std::string>());
+    EXPECT_EQ(texts(oldest), (std::vector<std::string>{"message 0"}));
+    EXPECT_TRUE(oldest["older_cursor"].is_null());
+
+    auto cursor = newest["newer_cursor"].get<std::string>();
+    EXPECT_TRUE(
+        api("GET", "/api/conversations/" + id + "/messages?after=" + cursor)["items"].empty());
+    ASSERT_EQ(deliver(text_delivery("wamid.t9", "880", "a new one", "C", 1750000100)).status, 200);
+    auto since = api("GET", "/api/conversations/" + id + "/messages?after=" + cursor);
+    EXPECT_EQ(texts(since), (std::vector<std::string>{"a new one"}));
+    api("GET", "/api/conversations/" + id + "/messages?before=x&after=y", nullptr, 422);
+    api("GET", "/api/conversations/" + id + "/messages?before=bm90IGEgY3Vyc29y", nullptr, 422);
+}
+
+TEST_F(WebhookTest, ArchiveAndErase) {
+    ASSERT_EQ(deliver(text_delivery("wamid.e1", "990", "my address is 1 Main St", "Eve")).status,
+              200);
+    auto id = conversation_of("990");
+    EXPECT_EQ(api("DELETE", "/api/conversations/" + id)["status"], "archived");
+    // A new message brings an archived conversation back.
+    ASSERT_EQ(deliver(text_delivery("wamid.e2", "990", "hello again", "Eve")).status, 200);
+    EXPECT_EQ(db_.scalar("SELECT status FROM conversations WHERE id = '" + id + "'"), "active");
+    auto erased = api("DELETE", "/api/conversations/" + id + "?erase=true");
+    EXPECT_EQ(erased["messages"], 2);
+    EXPECT_EQ(count("SELECT count(*) FROM messages"), 0);
+    EXPECT_EQ(db_.scalar("SELECT customer_name FROM conversations WHERE id = '" + id + "'"), "");
+    EXPECT_EQ(count("SELECT count(*) FROM audit_log WHERE action = 'conversation.erase'"), 1);
+}
+
+TEST(WebhookNotConnected, AnswersUnavailableSoMetaRetries) {
+    TestDatabase db;
+    ServerProcess server;
+    ASSERT_TRUE(server.start(server_env(db))) << server.log();
+    auto body = text_delivery("wamid.nc", "123", "early").dump();
+    auto r =
+        request(server.port(), "POST", "/api/webhook/whatsapp",
+                {{"Content-Type", "application/json"}, {"X-Hub-Signature-256", "sha256=00"}}, body);
+    EXPECT_EQ(r.status, 503);
+    EXPECT_NE(r.body.find("WHATSAPP_APP_SECRET"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace botflow::test
