@@ -6,8 +6,11 @@ WORKDIR /src
 COPY scripts/install-deps scripts/install-deps
 RUN scripts/install-deps build && rm -rf /var/lib/apt/lists/*
 COPY . .
+# Railway passes the deployed commit; elsewhere: docker build --build-arg GIT_COMMIT=$(git rev-parse HEAD)
+ARG RAILWAY_GIT_COMMIT_SHA
+ARG GIT_COMMIT=${RAILWAY_GIT_COMMIT_SHA}
 RUN cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DBOTFLOW_TESTS=OFF \
-        -DCMAKE_CXX_FLAGS_RELEASE="-O2 -DNDEBUG" \
+        -DCMAKE_CXX_FLAGS_RELEASE="-O2 -DNDEBUG" -DBOTFLOW_GIT_COMMIT="${GIT_COMMIT:-unknown}" \
     && ninja -C build -j"$(nproc)" \
     && strip build/botflow
 

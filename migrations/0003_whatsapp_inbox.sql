@@ -20,6 +20,12 @@ CREATE INDEX pending_statuses_received_idx ON pending_statuses (received_at);
 -- A voice message's first play ("played" status).
 ALTER TABLE messages ADD COLUMN played_at timestamptz;
 
+-- Arrival order. created_at is WhatsApp's own time (one-second precision, and a retried or
+-- out-of-order delivery can be older than what is already stored), so thread pages and
+-- "what arrived since" cursors follow seq instead, which never repeats or goes back.
+ALTER TABLE messages ADD COLUMN seq bigint GENERATED ALWAYS AS IDENTITY;
+CREATE UNIQUE INDEX messages_conversation_seq_idx ON messages (conversation_id, seq);
+
 -- The order of delivery states: a status never moves a message backwards, and failed is final.
 CREATE FUNCTION botflow_status_rank(status text) RETURNS integer
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
@@ -36,3 +42,6 @@ CREATE INDEX conversations_customer_trgm_idx
 
 -- The team's private notes about a customer.
 ALTER TABLE conversations ADD COLUMN notes text NOT NULL DEFAULT '';
+-- The customer's WhatsApp profile name as last sent; customer_name starts as it and then
+-- belongs to the team (an agent's correction is never overwritten by the next message).
+ALTER TABLE conversations ADD COLUMN profile_name text NOT NULL DEFAULT '';

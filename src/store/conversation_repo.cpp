@@ -4,6 +4,7 @@
 
 #include "botflow/auth/jwt.hpp"
 #include "botflow/core/error.hpp"
+#include "botflow/store/user_repo.hpp"
 
 namespace botflow::store {
 namespace {
@@ -14,8 +15,8 @@ const char* nullable(const std::optional<std::string>& v) { return v ? v->c_str(
 constexpr const char* kConversationJson = R"SQL(
 json_build_object(
   'id', c.id,
-  'customer', json_build_object('name', c.customer_name, 'wa_id', c.wa_id, 'bsuid', c.bsuid,
-                                'phone', c.phone),
+  'customer', json_build_object('name', c.customer_name, 'profile_name', c.profile_name,
+                                'wa_id', c.wa_id, 'bsuid', c.bsuid, 'phone', c.phone),
   'status', c.status,
   'ai_enabled', c.ai_enabled,
   'assigned_user_id', c.assigned_user_id,
@@ -49,7 +50,7 @@ json_build_object(
       'model', m.ai_model, 'prompt_tokens', m.prompt_tokens,
       'completion_tokens', m.completion_tokens, 'cost_usd', m.cost_usd,
       'processing_ms', m.processing_ms) END,
-  'created_at', m.created_at
+  'created_at', m.created_at, 'seq', m.seq
 )::text)SQL";
 
 // Cursors are opaque to callers: base64url of "<timestamp>|<uuid>".
@@ -66,7 +67,7 @@ std::pair<std::string, std::string> read_cursor(const std::string& cursor, const
     };
     if (!auth::base64url_decode(cursor, raw)) throw bad();
     auto bar = raw.find('|');
-    if (bar == std::string::npos || bar == 0 || raw.size() - bar - 1 != 36) throw bad();
+    if (bar == std::string::npos || bar == 0 || !is_uuid(raw.substr(bar + 1))) throw bad();
     for (char c : raw.substr(0, bar)) {
         if (!(std::isdigit(static_cast<unsigned char>(c)) || c == '-' || c == ':' || c == ' ' ||
               c == '.' || c == '+' || c == 'T')) {
@@ -135,25 +136,38 @@ std::optional<nlohmann::json> find_conversation(pqxx::dbtransaction& tx, const s
     return nlohmann::json::parse(rows[0][0].as<std::string>());
 }
 
+namespace {
+
+std::optional<std::string> read_seq_cursor(const std::optional<std::string>& cursor,
+                                           const char* field) {
+    if (!cursor) return std::nullopt;
+    std::string raw;
+    bool ok = auth::base64url_decode(*cursor, raw) && !raw.empty() && raw.size() <= 18 &&
+              raw.find_first_not_of("0123456789") == std::string::npos;
+    if (!ok) {
+        throw Error(Errc::unprocessable, std::string(field) + " is not a cursor this API gave out.",
+                    {}, {{field, "is not a valid cursor"}});
+    }
+    return raw;
+}
+
+}  // namespace
+
 nlohmann::json list_messages(pqxx::dbtransaction& tx, const std::string& conversation_id,
                              const MessagePage& page) {
-    std::optional<std::string> at, id;
-    bool newer = false;
-    if (page.before) {
-        std::tie(at, id) = read_cursor(*page.before, "before");
-    } else if (page.after) {
-        std::tie(at, id) = read_cursor(*page.after, "after");
-        newer = true;
-    }
-    // Older pages walk backwards from the cursor (or the newest message); newer pages forwards.
+    auto before = read_seq_cursor(page.before, "before");
+    auto after = read_seq_cursor(page.after, "after");
+    bool newer = after.has_value();
+    // Pages follow arrival order (seq): older pages walk back from the cursor (or the newest
+    // message), newer pages forward from it.
     std::string sql = std::string("SELECT ") + kMessageJson +
-                      ", m.created_at::text, m.id::text FROM messages m "
-                      "WHERE m.conversation_id = $1::uuid AND ($2::timestamptz IS NULL OR " +
-                      (newer ? "(m.created_at, m.id) > ($2::timestamptz, $3::uuid)) "
-                               "ORDER BY m.created_at, m.id LIMIT $4"
-                             : "(m.created_at, m.id) < ($2::timestamptz, $3::uuid)) "
-                               "ORDER BY m.created_at DESC, m.id DESC LIMIT $4");
-    auto rows = tx.exec_params(sql, conversation_id, nullable(at), nullable(id), page.limit);
+                      ", m.seq::text FROM messages m WHERE m.conversation_id = $1::uuid AND " +
+                      (newer ? "m.seq > $2::bigint ORDER BY m.seq LIMIT $3"
+                             : "($2::bigint IS NULL OR m.seq < $2::bigint) "
+                               "ORDER BY m.seq DESC LIMIT $3");
+    auto rows =
+        tx.exec_params(sql, conversation_id,
+                       newer ? after->c_str() : (before ? before->c_str() : nullptr), page.limit);
     std::vector<pqxx::row> ordered(rows.begin(), rows.end());
     if (!newer) std::reverse(ordered.begin(), ordered.end());
     nlohmann::json items = nlohmann::json::array();
@@ -167,7 +181,7 @@ nlohmann::json list_messages(pqxx::dbtransaction& tx, const std::string& convers
         return out;
     }
     auto cursor_of = [](const pqxx::row& row) {
-        return make_cursor(row[1].as<std::string>(), row[2].as<std::string>());
+        return auth::base64url_encode(row[1].as<std::string>());
     };
     bool full = static_cast<int>(ordered.size()) == page.limit;
     if (newer || full) out["older_cursor"] = cursor_of(ordered.front());
@@ -186,7 +200,8 @@ bool update_conversation(pqxx::dbtransaction& tx, const std::string& id,
         " status = COALESCE($2, status),"
         " ai_enabled = COALESCE($3::boolean, ai_enabled),"
         " assigned_user_id = CASE WHEN $4::boolean THEN $5::uuid ELSE assigned_user_id END,"
-        " tags = COALESCE(ARRAY(SELECT jsonb_array_elements_text($6::jsonb)), tags),"
+        " tags = CASE WHEN $6::jsonb IS NULL THEN tags"
+        "   ELSE ARRAY(SELECT jsonb_array_elements_text($6::jsonb)) END,"
         " customer_name = COALESCE($7, customer_name),"
         " notes = COALESCE($8, notes),"
         " handoff_reason = CASE WHEN $2 = 'active' THEN NULL ELSE handoff_reason END,"

@@ -1,5 +1,7 @@
 #include "botflow/store/db.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <pqxx/pqxx>
 
 #include "botflow/core/error.hpp"
@@ -118,9 +120,20 @@ void Db::execute(const std::function<void(pqxx::dbtransaction&)>& work) {
         }
     }
     try {
-        pqxx::work tx(conn->conn);
-        work(tx);
-        tx.commit();
+        // A deadlock or serialization failure aborts the whole transaction before anything
+        // took effect: run it again (the work functions are written to be re-run).
+        for (int attempt = 1;; ++attempt) {
+            try {
+                pqxx::work tx(conn->conn);
+                work(tx);
+                tx.commit();
+                break;
+            } catch (const pqxx::sql_error& e) {
+                const std::string& state = e.sqlstate();
+                if (attempt >= 3 || (state != "40P01" && state != "40001")) throw;
+                spdlog::warn("db.retry sqlstate={} attempt={}", state, attempt);
+            }
+        }
     } catch (const pqxx::broken_connection& e) {
         // Dropped here (not given back): the next user opens a fresh connection.
         throw Error(Errc::unavailable, "The database is unavailable; try again shortly.",
@@ -136,6 +149,10 @@ void Db::execute(const std::function<void(pqxx::dbtransaction&)>& work) {
         throw Error(Errc::unprocessable, "That value is not allowed.", e.what());
     } catch (const pqxx::in_doubt_error& e) {
         throw Error(Errc::unavailable, "The database connection failed during commit.", e.what());
+    } catch (const pqxx::data_exception& e) {
+        // 22xxx: a value PostgreSQL cannot take (a malformed timestamp or id from a caller).
+        give_back(std::move(conn));
+        throw Error(Errc::unprocessable, "A value in the request is not valid.", e.what());
     } catch (const pqxx::sql_error& e) {
         // 08xxx (connection exception) and 57P0x (server shutting down) mean this connection
         // is finished even if libpq has not noticed yet.

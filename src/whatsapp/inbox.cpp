@@ -19,7 +19,9 @@ std::string preview(const std::string& content) {
 }
 
 // The conversation of a customer, created on first contact. Either identity may be missing;
-// one that was missing before is filled in now.
+// one that was missing before is filled in now. When a message names both a number and a
+// business-scoped user id that were so far two conversations, they become one (the older),
+// since they are the same person.
 std::string conversation_for(pqxx::dbtransaction& tx, const InboundMessage& m) {
     const char* wa = m.customer_wa_id.empty() ? nullptr : m.customer_wa_id.c_str();
     const char* bsuid = m.customer_bsuid.empty() ? nullptr : m.customer_bsuid.c_str();
@@ -27,15 +29,48 @@ std::string conversation_for(pqxx::dbtransaction& tx, const InboundMessage& m) {
     for (int attempt = 0; attempt < 2; ++attempt) {
         auto found = tx.exec_params(
             "SELECT id::text FROM conversations WHERE ($1::text IS NOT NULL AND wa_id = $1) "
-            "OR ($2::text IS NOT NULL AND bsuid = $2) ORDER BY created_at LIMIT 1 FOR UPDATE",
+            "OR ($2::text IS NOT NULL AND bsuid = $2) ORDER BY created_at, id FOR UPDATE",
             wa, bsuid);
         if (!found.empty()) {
             auto id = found[0][0].as<std::string>();
+            for (std::size_t i = 1; i < found.size(); ++i) {
+                auto other = found[i][0].as<std::string>();
+                tx.exec_params(
+                    "UPDATE messages SET conversation_id = $1::uuid "
+                    "WHERE conversation_id = $2::uuid",
+                    id, other);
+                tx.exec_params(
+                    "UPDATE jobs SET conversation_id = $1::uuid "
+                    "WHERE conversation_id = $2::uuid",
+                    id, other);
+                // Delete the newer row first (its identities are unique), then fold it in.
+                auto gone = tx.exec_params(
+                    "DELETE FROM conversations WHERE id = $1::uuid RETURNING wa_id, bsuid, "
+                    "phone, unread_count, last_message_at::text, last_customer_message_at::text, "
+                    "array_to_json(tags)::text, notes",
+                    other);
+                const auto& o = gone[0];
+                auto text = [&](int i) -> const char* {
+                    return o[i].is_null() ? nullptr : o[i].c_str();
+                };
+                tx.exec_params(
+                    "UPDATE conversations SET unread_count = unread_count + $2, "
+                    " last_message_at = GREATEST(last_message_at, $3::timestamptz), "
+                    " last_customer_message_at = GREATEST(last_customer_message_at, "
+                    "   $4::timestamptz), "
+                    " wa_id = COALESCE(wa_id, $5), bsuid = COALESCE(bsuid, $6), "
+                    " phone = COALESCE(phone, $7), "
+                    " tags = ARRAY(SELECT DISTINCT unnest(tags || ARRAY(SELECT "
+                    "   json_array_elements_text($8::json)))), "
+                    " notes = trim(notes || E'\\n' || $9) WHERE id = $1::uuid",
+                    id, o[3].as<long>(), text(4), text(5), text(0), text(1), text(2), text(6),
+                    o[7].as<std::string>());
+            }
             tx.exec_params(
-                "UPDATE conversations SET wa_id = COALESCE(wa_id, $2), bsuid = COALESCE(bsuid, "
-                "$3), "
-                "phone = COALESCE(phone, NULLIF($4, '')), "
-                "customer_name = CASE WHEN $5 = '' THEN customer_name ELSE $5 END "
+                "UPDATE conversations SET wa_id = COALESCE(wa_id, $2), "
+                " bsuid = COALESCE(bsuid, $3), phone = COALESCE(phone, NULLIF($4, '')), "
+                " profile_name = CASE WHEN $5 = '' THEN profile_name ELSE $5 END, "
+                " customer_name = CASE WHEN customer_name = '' THEN $5 ELSE customer_name END "
                 "WHERE id = $1::uuid",
                 id, wa, bsuid, phone, m.customer_name);
             return id;
@@ -43,8 +78,9 @@ std::string conversation_for(pqxx::dbtransaction& tx, const InboundMessage& m) {
         // No arbiter index named: a concurrent first message from the same customer makes
         // this a no-op, and the SELECT above finds that row on the second pass.
         auto inserted = tx.exec_params(
-            "INSERT INTO conversations (wa_id, bsuid, phone, customer_name, last_message_at) "
-            "VALUES ($1, $2, NULLIF($3, ''), $4, now()) ON CONFLICT DO NOTHING RETURNING id::text",
+            "INSERT INTO conversations (wa_id, bsuid, phone, customer_name, profile_name) "
+            "VALUES ($1, $2, NULLIF($3, ''), $4, $4) "
+            "ON CONFLICT DO NOTHING RETURNING id::text",
             wa, bsuid, phone, m.customer_name);
         if (!inserted.empty()) return inserted[0][0].as<std::string>();
     }
@@ -117,7 +153,28 @@ int apply_pending_statuses(pqxx::dbtransaction& tx, const std::string& wamid) {
 }
 
 void store_batch(pqxx::dbtransaction& tx, const WebhookBatch& batch, StoreResult& result) {
+    // An echo and a status for the same wamid in two concurrent transactions (two replicas)
+    // must not each miss the other: both take the wamid's lock, in one global order.
+    std::vector<std::string> wamids;
     for (const auto& m : batch.messages) {
+        if (m.echo) wamids.push_back(m.wamid);
+    }
+    for (const auto& s : batch.statuses) wamids.push_back(s.wamid);
+    std::sort(wamids.begin(), wamids.end());
+    wamids.erase(std::unique(wamids.begin(), wamids.end()), wamids.end());
+    for (const auto& w : wamids) {
+        tx.exec_params("SELECT pg_advisory_xact_lock(hashtextextended($1, 7))", w);
+    }
+    // Conversations are locked in one global order too, so two transactions never wait on
+    // each other in a cycle.
+    std::vector<const InboundMessage*> ordered;
+    for (const auto& m : batch.messages) ordered.push_back(&m);
+    std::stable_sort(ordered.begin(), ordered.end(), [](const auto* a, const auto* b) {
+        return std::tie(a->customer_wa_id, a->customer_bsuid) <
+               std::tie(b->customer_wa_id, b->customer_bsuid);
+    });
+    for (const auto* mp : ordered) {
+        const auto& m = *mp;
         std::string conversation = conversation_for(tx, m);
         std::string ts = timestamp_text(m.timestamp);
         auto metadata = m.raw.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
@@ -145,19 +202,25 @@ void store_batch(pqxx::dbtransaction& tx, const WebhookBatch& batch, StoreResult
             // AI pauses for this conversation exactly as after a dashboard reply.
             tx.exec_params(
                 "UPDATE conversations SET ai_enabled = false, "
+                " last_message_preview = CASE WHEN COALESCE(to_timestamp(NULLIF($2, '')::bigint), "
+                "   now()) >= COALESCE(last_message_at, '-infinity') THEN $3 "
+                "   ELSE last_message_preview END, "
                 " last_message_at = GREATEST(last_message_at, "
                 "   COALESCE(to_timestamp(NULLIF($2, '')::bigint), now())), "
-                " last_message_preview = $3, updated_at = now() WHERE id = $1::uuid",
+                " updated_at = now() WHERE id = $1::uuid",
                 conversation, ts, preview(m.content));
             result.statuses += apply_pending_statuses(tx, m.wamid);
         } else {
             tx.exec_params(
                 "UPDATE conversations SET "
+                " last_message_preview = CASE WHEN COALESCE(to_timestamp(NULLIF($2, '')::bigint), "
+                "   now()) >= COALESCE(last_message_at, '-infinity') THEN $3 "
+                "   ELSE last_message_preview END, "
                 " last_message_at = GREATEST(last_message_at, "
                 "   COALESCE(to_timestamp(NULLIF($2, '')::bigint), now())), "
                 " last_customer_message_at = GREATEST(last_customer_message_at, "
                 "   COALESCE(to_timestamp(NULLIF($2, '')::bigint), now())), "
-                " unread_count = unread_count + 1, last_message_preview = $3, "
+                " unread_count = unread_count + 1, "
                 " status = CASE WHEN status IN ('closed', 'archived') THEN 'active' ELSE status "
                 "END, "
                 " updated_at = now() WHERE id = $1::uuid",
@@ -193,8 +256,21 @@ struct Inbox::Waiter {
     StoreResult result;
     std::exception_ptr error;
     std::atomic<bool> done{false};
+    std::atomic<bool> promoted{false};         // asked to lead the next rounds
     std::shared_ptr<asio::steady_timer> wake;  // on the waiting coroutine's executor
 };
+
+namespace {
+
+// Deliveries per shared transaction: enough to share the fsync, few enough that one round
+// stays short for everyone in it.
+constexpr std::size_t kMaxGroup = 64;
+
+void wake_up(const std::shared_ptr<asio::steady_timer>& wake) {
+    asio::post(wake->get_executor(), [wake] { wake->cancel(); });
+}
+
+}  // namespace
 
 Inbox::Inbox(store::Db& db) : db_(db) {}
 Inbox::~Inbox() = default;
@@ -212,25 +288,32 @@ asio::awaitable<StoreResult> Inbox::store(WebhookBatch batch) {
         lead = !flushing_;
         flushing_ = true;
     }
-    if (lead) {
-        // The leader commits for everyone who queued meanwhile, round after round, until the
-        // queue is empty: concurrent deliveries share one transaction (and one fsync).
-        for (;;) {
-            std::vector<std::shared_ptr<Waiter>> group;
-            {
-                std::lock_guard lock(mutex_);
-                group.swap(queue_);
-                if (group.empty()) {
-                    flushing_ = false;
-                    break;
+    for (;;) {
+        if (lead) {
+            // Lead until this delivery is committed (normally the first round), then hand the
+            // lead to the oldest waiter, so no request waits on other people's traffic.
+            while (!me->done.load(std::memory_order_acquire)) {
+                std::vector<std::shared_ptr<Waiter>> group;
+                {
+                    std::lock_guard lock(mutex_);
+                    auto n = std::min(queue_.size(), kMaxGroup);
+                    group.assign(queue_.begin(), queue_.begin() + static_cast<long>(n));
+                    queue_.erase(queue_.begin(), queue_.begin() + static_cast<long>(n));
                 }
+                co_await flush(group);
             }
-            co_await flush(group);
+            std::lock_guard lock(mutex_);
+            if (queue_.empty()) {
+                flushing_ = false;
+            } else {
+                queue_.front()->promoted.store(true, std::memory_order_release);
+                wake_up(queue_.front()->wake);
+            }
         }
-    }
-    while (!me->done.load(std::memory_order_acquire)) {
+        if (me->done.load(std::memory_order_acquire)) break;
         boost::system::error_code ec;
         co_await me->wake->async_wait(asio::redirect_error(asio::use_awaitable, ec));
+        lead = me->promoted.exchange(false, std::memory_order_acq_rel);
     }
     if (me->error) std::rethrow_exception(me->error);
     co_return me->result;
@@ -276,8 +359,7 @@ asio::awaitable<void> Inbox::flush(std::vector<std::shared_ptr<Waiter>>& group) 
     }
     for (auto& w : group) {
         w->done.store(true, std::memory_order_release);
-        auto wake = w->wake;
-        asio::post(wake->get_executor(), [wake] { wake->cancel(); });
+        wake_up(w->wake);
     }
 }
 

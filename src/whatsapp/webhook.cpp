@@ -29,9 +29,31 @@ std::int64_t timestamp_of(const json& j) {
     auto s = str(j, "timestamp");  // Meta sends Unix seconds as a string
     if (s.empty()) return 0;
     try {
-        return std::stoll(s);
+        auto t = std::stoll(s);
+        // Anything outside 1970..2096 is not seconds (milliseconds?): use our own clock.
+        return t > 0 && t < 4'000'000'000LL ? t : 0;
     } catch (const std::exception&) {
         return 0;
+    }
+}
+
+// PostgreSQL text and jsonb cannot hold U+0000; a well-signed delivery carrying one must still
+// be stored (or Meta retries it for a week), so it is dropped from every string and key.
+void strip_nul(json& j) {
+    if (j.is_string()) {
+        auto& s = j.get_ref<std::string&>();
+        s.erase(std::remove(s.begin(), s.end(), '\0'), s.end());
+    } else if (j.is_array()) {
+        for (auto& e : j) strip_nul(e);
+    } else if (j.is_object()) {
+        json clean = json::object();
+        for (auto& [k, v] : j.items()) {
+            std::string key = k;
+            key.erase(std::remove(key.begin(), key.end(), '\0'), key.end());
+            strip_nul(v);
+            clean[key] = std::move(v);
+        }
+        j = std::move(clean);
     }
 }
 
@@ -111,7 +133,7 @@ std::pair<std::string, std::string> describe_message(const json& m) {
     if (type == "sticker") return {type, "[sticker]"};
     if (type == "document") return {type, media_line("document", obj)};
     if (type == "audio") {
-        bool voice = obj.value("voice", false);
+        bool voice = obj.contains("voice") && obj["voice"].is_boolean() && obj["voice"].get<bool>();
         return {type, voice ? "[voice message]" : "[audio]"};
     }
     if (type == "location") {
@@ -182,6 +204,7 @@ std::pair<std::string, std::string> describe_message(const json& m) {
 WebhookBatch parse_webhook(std::string_view body, const std::string& our_phone_number_id) {
     auto root = json::parse(body, nullptr, false);
     if (root.is_discarded()) throw Error(Errc::bad_request, "The body is not valid JSON.");
+    strip_nul(root);
     WebhookBatch batch;
     if (!root.is_object() || !root.contains("entry") || !root["entry"].is_array()) {
         ++batch.skipped;

@@ -378,6 +378,61 @@ TEST_F(WebhookTest, ArchiveAndErase) {
     EXPECT_EQ(count("SELECT count(*) FROM audit_log WHERE action = 'conversation.erase'"), 1);
 }
 
+TEST_F(WebhookTest, OddButWellSignedPayloadsAreStoredNotRetriedForever) {
+    auto nul = text_delivery("wamid.nul", "661", std::string("a") + '\0' + "b");
+    EXPECT_EQ(deliver(nul).status, 200);
+    EXPECT_EQ(db_.scalar("SELECT content FROM messages WHERE whatsapp_message_id = 'wamid.nul'"),
+              "ab");
+    auto millis = text_delivery("wamid.ms", "662", "milliseconds");
+    millis["entry"][0]["changes"][0]["value"]["messages"][0]["timestamp"] = "1750000000000000";
+    EXPECT_EQ(deliver(millis).status, 200);
+    auto voice = fixture("inbound-audio.json");
+    auto& m = voice["entry"][0]["changes"][0]["value"]["messages"][0];
+    m["id"] = "wamid.voice";
+    m["audio"]["voice"] = "yes";
+    EXPECT_EQ(deliver(voice).status, 200);
+    EXPECT_EQ(count("SELECT count(*) FROM messages"), 3);
+}
+
+TEST_F(WebhookTest, ANumberAndAUserIdOfTheSamePersonBecomeOneConversation) {
+    ASSERT_EQ(deliver(text_delivery("wamid.m1", "34611111111", "by number")).status, 200);
+    auto by_id = json::parse(R"({"object":"whatsapp_business_account","entry":[{"id":"1","changes":[
+        {"field":"messages","value":{"metadata":{"phone_number_id":"106540352242922"},
+         "contacts":[{"profile":{"name":"Nina"},"user_id":"US.42"}],
+         "messages":[{"from_user_id":"US.42","id":"wamid.m2","timestamp":"1750000001",
+                      "type":"text","text":{"body":"by user id"}}]}}]}]})");
+    ASSERT_EQ(deliver(by_id).status, 200);
+    EXPECT_EQ(count("SELECT count(*) FROM conversations"), 2);
+    auto both = by_id;
+    auto& value = both["entry"][0]["changes"][0]["value"];
+    value["contacts"][0]["wa_id"] = "34611111111";
+    value["messages"][0]["from"] = "34611111111";
+    value["messages"][0]["id"] = "wamid.m3";
+    ASSERT_EQ(deliver(both).status, 200);
+    EXPECT_EQ(count("SELECT count(*) FROM conversations"), 1);
+    EXPECT_EQ(count("SELECT count(DISTINCT conversation_id) FROM messages"), 1);
+    EXPECT_EQ(count("SELECT count(*) FROM messages"), 3);
+    EXPECT_EQ(db_.scalar("SELECT wa_id || ' ' || bsuid FROM conversations"), "34611111111 US.42");
+}
+
+TEST_F(WebhookTest, TheTeamsEditsSurviveNewMessages) {
+    ASSERT_EQ(deliver(text_delivery("wamid.n1", "551", "first", "sk8r_boi", 1750000100)).status,
+              200);
+    auto id = conversation_of("551");
+    api("PATCH", "/api/conversations/" + id, {{"customer_name", "Tom Baker"}, {"tags", {"vip"}}});
+    api("PUT", "/api/conversations/" + id + "/ai-toggle", {{"enabled", false}});
+    ASSERT_EQ(deliver(text_delivery("wamid.n2", "551", "second", "Tommy", 1750000200)).status, 200);
+    // Meta re-sends an older message late: the preview stays on the newest.
+    ASSERT_EQ(deliver(text_delivery("wamid.n0", "551", "zeroth", "Tommy", 1750000000)).status, 200);
+    auto c = api("GET", "/api/conversations/" + id);
+    EXPECT_EQ(c["customer"]["name"], "Tom Baker");
+    EXPECT_EQ(c["customer"]["profile_name"], "Tommy");
+    EXPECT_EQ(c["tags"], json::array({"vip"}));
+    EXPECT_EQ(c["ai_enabled"], false);
+    EXPECT_EQ(c["last_message_preview"], "second");
+    api("GET", "/api/conversations?cursor=" + std::string("OTk5OS05OS05OXx4eHh4"), nullptr, 422);
+}
+
 TEST(WebhookNotConnected, AnswersUnavailableSoMetaRetries) {
     TestDatabase db;
     ServerProcess server;
