@@ -213,6 +213,7 @@ std::variant<Config, std::vector<std::string>> load(const Env& env, Purpose purp
         }
         c.whatsapp_phone_number_id = *id;
     }
+    c.job_workers = r.integer("JOB_WORKERS", 4, 0, 64);
     if (auto prefix = r.get("REDIS_KEY_PREFIX")) {
         if (prefix->size() > 64 || prefix->find_first_of(" \t\r\n") != std::string::npos) {
             r.error("REDIS_KEY_PREFIX must be at most 64 characters without spaces");

@@ -10,6 +10,7 @@
 #include "botflow/core/error.hpp"
 #include "botflow/http/server.hpp"
 #include "botflow/http/static_files.hpp"
+#include "botflow/jobs/routes.hpp"
 #include "botflow/store/migrator.hpp"
 #include "botflow/whatsapp/routes.hpp"
 
@@ -67,8 +68,11 @@ App::App(config::Config cfg)
       db(config.database_url, config.db_pool_size),
       redis(io, util::parse_redis_url(config.redis_url.reveal())),
       sessions(redis, config.jwt_secret, config.redis_prefix),
-      inbox(db) {
+      inbox(db),
+      jobs(io, db, config.database_url, jobs::RunnerOptions{.workers = config.job_workers}) {
     register_system_routes(*this);
+    jobs::register_routes(*this);
+    jobs::register_handlers(*this);
     auth::register_auth_routes(*this);
     auth::register_user_routes(*this);
     whatsapp::register_routes(*this);
@@ -114,6 +118,7 @@ int App::serve() {
         return 1;
     }
     server.start();
+    jobs.start();
     spdlog::info("http.listening port={} url={} web_dir={} io_threads={} db_pool={}", port,
                  config.public_url, config.web_dir, config.io_threads, config.db_pool_size);
     spdlog::default_logger()->flush();
@@ -122,10 +127,13 @@ int App::serve() {
     asio::steady_timer drain(io);
     auto deadline = std::make_shared<std::chrono::steady_clock::time_point>();
     std::function<void()> poll_drain = [&] {
-        if (server.open_connections() == 0 || std::chrono::steady_clock::now() >= *deadline) {
-            if (server.open_connections() > 0) {
-                spdlog::warn("shutdown.grace_expired open_connections={}",
-                             server.open_connections());
+        bool idle = server.open_connections() == 0 && jobs.running() == 0;
+        if (idle || std::chrono::steady_clock::now() >= *deadline) {
+            if (!idle) {
+                // Unfinished jobs are not lost: their lease runs out and another worker (or
+                // this server after a restart) takes them again.
+                spdlog::warn("shutdown.grace_expired open_connections={} running_jobs={}",
+                             server.open_connections(), jobs.running());
             }
             spdlog::info("shutdown.done");
             io.stop();
@@ -146,6 +154,7 @@ int App::serve() {
                          server.open_connections(), config.shutdown_grace.count());
             *deadline = std::chrono::steady_clock::now() + config.shutdown_grace;
             server.shutdown();
+            jobs.stop();
             poll_drain();
             signals.async_wait(on_signal);
         };
@@ -161,6 +170,8 @@ int App::serve() {
     signals.cancel(ignored);
     signals.clear(ignored);
     redis.stop_now();
+    jobs.stop();
+    jobs.join();
     db.shutdown();
     cpu.stop();
     cpu.join();

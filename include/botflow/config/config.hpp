@@ -37,6 +37,7 @@ struct Config {
     Secret whatsapp_app_secret;             // signs Meta's webhooks (App Dashboard > Basic)
     Secret whatsapp_verify_token;           // the verify token typed into Meta's webhook settings
     std::string whatsapp_phone_number_id;   // deliveries for other numbers are not stored
+    int job_workers = 4;  // job worker coroutines on this replica (0: this replica runs none)
 };
 
 /// Which variables a subcommand needs: `migrate` needs only the database; the operator's

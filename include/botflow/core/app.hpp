@@ -8,6 +8,7 @@
 #include "botflow/core/asio.hpp"
 #include "botflow/http/metrics.hpp"
 #include "botflow/http/router.hpp"
+#include "botflow/jobs/runner.hpp"
 #include "botflow/store/db.hpp"
 #include "botflow/util/redis_client.hpp"
 #include "botflow/whatsapp/inbox.hpp"
@@ -33,6 +34,7 @@ public:
     util::RedisClient redis;
     auth::Sessions sessions;
     whatsapp::Inbox inbox;
+    jobs::JobRunner jobs;
     http::Router router;
     http::Metrics metrics;
     std::chrono::system_clock::time_point started_at = std::chrono::system_clock::now();

@@ -1,0 +1,76 @@
+// The durable job queue in PostgreSQL: every step after a committed webhook is a row here.
+// Functions run in the caller's transaction.
+#pragma once
+#include <chrono>
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <random>
+#include <string>
+
+namespace pqxx {
+class dbtransaction;
+}  // namespace pqxx
+
+namespace botflow::jobs {
+
+/// The channel workers LISTEN on; enqueue NOTIFYs it (delivered at COMMIT).
+inline constexpr const char* kChannel = "botflow_jobs";
+
+struct EnqueueOptions {
+    std::chrono::milliseconds delay{0};
+    int max_attempts = 8;
+    int priority = 0;
+    std::optional<std::string> idempotency_key;  // the same key twice enqueues once
+    std::optional<std::string> conversation_id;
+};
+
+/// Returns the new job's id, or nullopt when `idempotency_key` was enqueued before.
+std::optional<std::int64_t> enqueue(pqxx::dbtransaction& tx, const std::string& kind,
+                                    const nlohmann::json& payload,
+                                    const EnqueueOptions& options = {});
+
+struct Job {
+    std::int64_t id = 0;
+    std::string kind;
+    nlohmann::json payload;
+    int attempts = 0;  // including this one
+    int max_attempts = 0;
+    std::optional<std::string> conversation_id;
+};
+
+/// Takes the next due job (FOR UPDATE SKIP LOCKED, so workers never take the same one) and
+/// holds it for `lease`. nullopt when nothing is due.
+std::optional<Job> claim(pqxx::dbtransaction& tx, const std::string& worker,
+                         std::chrono::seconds lease);
+
+/// Marks the job done if `worker` still holds it; false (and nothing changed) otherwise, so a
+/// job finished twice by mistake is harmless.
+bool complete(pqxx::dbtransaction& tx, std::int64_t id, const std::string& worker);
+
+/// Records a failure: queued again after `retry_in`, or dead when `permanent` or its attempts
+/// are spent. False when `worker` no longer holds the job.
+bool fail(pqxx::dbtransaction& tx, std::int64_t id, const std::string& worker,
+          const std::string& error, bool permanent, std::chrono::milliseconds retry_in);
+
+/// Running jobs whose lease passed (their worker died): queued again, or dead when their
+/// attempts are spent. Returns how many.
+int reclaim_expired(pqxx::dbtransaction& tx);
+
+/// Exponential backoff with jitter for the attempt that just failed (1-based): `base` doubled
+/// per attempt, capped at `cap`, then scaled by a random factor in [0.8, 1.2]. Pure.
+std::chrono::milliseconds backoff(int attempt, std::chrono::milliseconds base,
+                                  std::chrono::milliseconds cap, std::mt19937_64& rng);
+
+/// {items, next_before} of jobs in `state`, newest first.
+nlohmann::json list_jobs(pqxx::dbtransaction& tx, const std::string& state, int limit,
+                         std::optional<std::int64_t> before);
+
+/// A dead job queued again with fresh attempts. nullopt: no such job; false: not dead.
+std::optional<bool> retry_dead(pqxx::dbtransaction& tx, std::int64_t id);
+
+/// Deletes done jobs older than `keep_done` and dead ones older than `keep_dead`, and pending
+/// statuses older than `keep_done`. Returns rows deleted.
+long prune(pqxx::dbtransaction& tx, std::chrono::hours keep_done, std::chrono::hours keep_dead);
+
+}  // namespace botflow::jobs

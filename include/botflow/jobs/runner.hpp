@@ -1,0 +1,61 @@
+// Job workers: coroutines that claim due jobs, run the handler for their kind, and record the
+// outcome with retries and backoff; woken by LISTEN/NOTIFY, with a periodic sweep as a net.
+#pragma once
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "botflow/core/asio.hpp"
+#include "botflow/core/secret.hpp"
+#include "botflow/jobs/queue.hpp"
+
+namespace botflow::store {
+class Db;
+}
+
+namespace botflow::jobs {
+
+struct RunnerOptions {
+    int workers = 4;
+    std::chrono::seconds lease{300};        // a job not finished by then is taken again
+    std::chrono::milliseconds sweep{2000};  // idle workers look for due jobs this often
+    std::chrono::milliseconds base_backoff{2000};
+    std::chrono::milliseconds max_backoff{15 * 60 * 1000};
+    std::chrono::seconds reclaim_every{15};  // how often expired leases are looked for
+    bool schedule_maintenance = true;        // enqueue jobs.prune every hour
+};
+
+/// A handler finishes the job or throws: botflow::Error that is transient() (unavailable,
+/// rate_limited, upstream_failed) and any other exception retry; other Errors are permanent.
+/// A job can run more than once (a lost lease, a crash after the work): handlers must be
+/// idempotent.
+using JobHandler = std::function<asio::awaitable<void>(const Job&)>;
+
+class JobRunner {
+public:
+    JobRunner(asio::io_context& io, store::Db& db, Secret database_url, RunnerOptions options);
+    ~JobRunner();
+    JobRunner(const JobRunner&) = delete;
+    JobRunner& operator=(const JobRunner&) = delete;
+
+    /// Registers the handler of a job kind. Before start() only.
+    void add(std::string kind, JobHandler handler);
+    /// Starts the workers, the LISTEN thread and the lease reclaimer. Non-blocking.
+    void start();
+    /// Stops taking new jobs; handlers already running finish. Non-blocking, any thread.
+    void stop();
+    /// Joins the LISTEN thread. Blocks up to about a second. After stop().
+    void join();
+    /// Jobs being handled at this moment.
+    int running() const noexcept;
+    /// Wakes idle workers to look for due jobs now. Any thread.
+    void wake();
+
+    struct State;
+
+private:
+    std::shared_ptr<State> state_;
+};
+
+}  // namespace botflow::jobs

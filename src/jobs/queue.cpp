@@ -1,0 +1,142 @@
+#include "botflow/jobs/queue.hpp"
+
+#include <pqxx/pqxx>
+
+namespace botflow::jobs {
+namespace {
+
+const char* nullable(const std::optional<std::string>& v) { return v ? v->c_str() : nullptr; }
+
+}  // namespace
+
+std::optional<std::int64_t> enqueue(pqxx::dbtransaction& tx, const std::string& kind,
+                                    const nlohmann::json& payload, const EnqueueOptions& o) {
+    auto r = tx.exec_params(
+        "INSERT INTO jobs (kind, payload, run_at, max_attempts, priority, idempotency_key, "
+        " conversation_id) VALUES ($1, $2::jsonb, now() + make_interval(secs => $3::float8 / "
+        "1000), "
+        " $4, $5, $6, $7::uuid) "
+        "ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING RETURNING id",
+        kind, payload.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+        static_cast<long long>(o.delay.count()), o.max_attempts, o.priority,
+        nullable(o.idempotency_key), nullable(o.conversation_id));
+    if (r.empty()) return std::nullopt;
+    // Delivered at COMMIT, and only then: workers never wake for a job they cannot see yet.
+    tx.exec_params("SELECT pg_notify($1, $2)", kChannel, kind);
+    return r[0][0].as<std::int64_t>();
+}
+
+std::optional<Job> claim(pqxx::dbtransaction& tx, const std::string& worker,
+                         std::chrono::seconds lease) {
+    auto r = tx.exec_params(
+        "UPDATE jobs SET state = 'running', attempts = attempts + 1, locked_by = $1, "
+        " locked_until = now() + make_interval(secs => $2) "
+        "WHERE id = (SELECT id FROM jobs WHERE state = 'queued' AND run_at <= now() "
+        "            ORDER BY priority DESC, run_at LIMIT 1 FOR UPDATE SKIP LOCKED) "
+        "RETURNING id, kind, payload::text, attempts, max_attempts, conversation_id::text",
+        worker, static_cast<long long>(lease.count()));
+    if (r.empty()) return std::nullopt;
+    Job job;
+    job.id = r[0][0].as<std::int64_t>();
+    job.kind = r[0][1].as<std::string>();
+    job.payload = nlohmann::json::parse(r[0][2].as<std::string>());
+    job.attempts = r[0][3].as<int>();
+    job.max_attempts = r[0][4].as<int>();
+    if (!r[0][5].is_null()) job.conversation_id = r[0][5].as<std::string>();
+    return job;
+}
+
+bool complete(pqxx::dbtransaction& tx, std::int64_t id, const std::string& worker) {
+    return tx.exec_params(
+                 "UPDATE jobs SET state = 'done', finished_at = now(), locked_by = NULL, "
+                 " locked_until = NULL, last_error = NULL "
+                 "WHERE id = $1 AND state = 'running' AND locked_by = $2",
+                 id, worker)
+               .affected_rows() > 0;
+}
+
+bool fail(pqxx::dbtransaction& tx, std::int64_t id, const std::string& worker,
+          const std::string& error, bool permanent, std::chrono::milliseconds retry_in) {
+    return tx.exec_params(
+                 "UPDATE jobs SET last_error = left($3, 2000), locked_by = NULL, "
+                 " locked_until = NULL, "
+                 " state = CASE WHEN $4::boolean OR attempts >= max_attempts THEN 'dead' "
+                 "   ELSE 'queued' END, "
+                 " finished_at = CASE WHEN $4::boolean OR attempts >= max_attempts THEN now() END, "
+                 " run_at = now() + make_interval(secs => $5::float8 / 1000) "
+                 "WHERE id = $1 AND state = 'running' AND locked_by = $2",
+                 id, worker, error, permanent ? "true" : "false",
+                 static_cast<long long>(retry_in.count()))
+               .affected_rows() > 0;
+}
+
+int reclaim_expired(pqxx::dbtransaction& tx) {
+    return static_cast<int>(
+        tx.exec("UPDATE jobs SET locked_by = NULL, locked_until = NULL, run_at = now(), "
+                " last_error = 'its worker stopped before finishing (lease expired)', "
+                " state = CASE WHEN attempts >= max_attempts THEN 'dead' ELSE 'queued' END, "
+                " finished_at = CASE WHEN attempts >= max_attempts THEN now() END "
+                "WHERE state = 'running' AND locked_until < now()")
+            .affected_rows());
+}
+
+std::chrono::milliseconds backoff(int attempt, std::chrono::milliseconds base,
+                                  std::chrono::milliseconds cap, std::mt19937_64& rng) {
+    double ms = static_cast<double>(base.count());
+    for (int i = 1; i < attempt && ms < static_cast<double>(cap.count()); ++i) ms *= 2;
+    ms = std::min(ms, static_cast<double>(cap.count()));
+    std::uniform_real_distribution<double> jitter(0.8, 1.2);
+    return std::chrono::milliseconds(static_cast<long long>(ms * jitter(rng)));
+}
+
+nlohmann::json list_jobs(pqxx::dbtransaction& tx, const std::string& state, int limit,
+                         std::optional<std::int64_t> before) {
+    std::string before_text = before ? std::to_string(*before) : std::string();
+    auto r = tx.exec_params(
+        "SELECT json_build_object('id', id, 'kind', kind, 'payload', payload, 'state', state, "
+        " 'attempts', attempts, 'max_attempts', max_attempts, 'last_error', last_error, "
+        " 'run_at', run_at, 'created_at', created_at, 'finished_at', finished_at, "
+        " 'conversation_id', conversation_id)::text, id FROM jobs "
+        "WHERE state = $1 AND ($2::bigint IS NULL OR id < $2::bigint) ORDER BY id DESC LIMIT $3",
+        state, before ? before_text.c_str() : nullptr, limit);
+    nlohmann::json items = nlohmann::json::array();
+    for (const auto& row : r) items.push_back(nlohmann::json::parse(row[0].as<std::string>()));
+    nlohmann::json out{{"items", items}, {"next_before", nullptr}};
+    if (static_cast<int>(r.size()) == limit)
+        out["next_before"] = r[r.size() - 1][1].as<std::int64_t>();
+    return out;
+}
+
+std::optional<bool> retry_dead(pqxx::dbtransaction& tx, std::int64_t id) {
+    auto found = tx.exec_params("SELECT state FROM jobs WHERE id = $1 FOR UPDATE", id);
+    if (found.empty()) return std::nullopt;
+    if (found[0][0].as<std::string>() != "dead") return false;
+    tx.exec_params(
+        "UPDATE jobs SET state = 'queued', attempts = 0, run_at = now(), finished_at = NULL "
+        "WHERE id = $1",
+        id);
+    tx.exec_params("SELECT pg_notify($1, 'retry')", kChannel);
+    return true;
+}
+
+long prune(pqxx::dbtransaction& tx, std::chrono::hours keep_done, std::chrono::hours keep_dead) {
+    long n = 0;
+    n += static_cast<long>(
+        tx.exec_params("DELETE FROM jobs WHERE state = 'done' AND finished_at < now() - "
+                       "make_interval(hours => $1)",
+                       static_cast<int>(keep_done.count()))
+            .affected_rows());
+    n += static_cast<long>(
+        tx.exec_params("DELETE FROM jobs WHERE state = 'dead' AND finished_at < now() - "
+                       "make_interval(hours => $1)",
+                       static_cast<int>(keep_dead.count()))
+            .affected_rows());
+    n +=
+        static_cast<long>(tx.exec_params("DELETE FROM pending_statuses WHERE received_at < now() - "
+                                         "make_interval(hours => $1)",
+                                         static_cast<int>(keep_done.count()))
+                              .affected_rows());
+    return n;
+}
+
+}  // namespace botflow::jobs

@@ -1,0 +1,99 @@
+// /api/jobs: the owner sees jobs (above all the dead ones) and re-runs them; and the job
+// kinds the queue itself owns.
+#include "botflow/jobs/routes.hpp"
+
+#include <pqxx/pqxx>
+
+#include "botflow/core/app.hpp"
+#include "botflow/core/error.hpp"
+#include "botflow/jobs/queue.hpp"
+
+namespace botflow::jobs {
+namespace {
+
+using http::Request;
+using http::Response;
+
+std::optional<long long> number(const std::optional<std::string>& v, const std::string& field,
+                                long long min, long long max) {
+    if (!v) return std::nullopt;
+    try {
+        std::size_t used = 0;
+        long long n = std::stoll(*v, &used);
+        if (used == v->size() && n >= min && n <= max) return n;
+    } catch (const std::exception&) {
+    }
+    throw Error(Errc::unprocessable,
+                field + " must be a whole number from " + std::to_string(min) + " to " +
+                    std::to_string(max) + ".",
+                {}, {{field, "out of range"}});
+}
+
+asio::awaitable<Response> handle_list(App& app, Request& req) {
+    auto state = req.query_param("state").value_or("dead");
+    if (state != "queued" && state != "running" && state != "done" && state != "dead") {
+        throw Error(Errc::unprocessable, "state must be queued, running, done or dead.", {},
+                    {{"state", "must be queued, running, done or dead"}});
+    }
+    int limit = static_cast<int>(number(req.query_param("limit"), "limit", 1, 200).value_or(50));
+    auto before = number(req.query_param("before"), "before", 1, INT64_MAX);
+    auto list = [state, limit, before](pqxx::dbtransaction& tx) {
+        return list_jobs(tx, state, limit, before);
+    };
+    co_return Response::json(200, co_await app.db.run(std::move(list)));
+}
+
+asio::awaitable<Response> handle_retry(App& app, Request& req) {
+    std::string raw(req.param("id"));
+    std::int64_t id = 0;
+    try {
+        std::size_t used = 0;
+        id = std::stoll(raw, &used);
+        if (used != raw.size() || id <= 0) throw std::invalid_argument(raw);
+    } catch (const std::exception&) {
+        throw Error(Errc::not_found, "No job has the id " + raw + ".");
+    }
+    auto by = req.principal->user_id;
+    auto retry = [id, by](pqxx::dbtransaction& tx) -> std::optional<bool> {
+        auto r = retry_dead(tx, id);
+        if (r && *r) {
+            tx.exec_params(
+                "INSERT INTO audit_log (user_id, action, target_type, target_id) "
+                "VALUES ($1::uuid, 'job.retry', 'job', $2)",
+                by, std::to_string(id));
+        }
+        return r;
+    };
+    auto result = co_await app.db.run(std::move(retry));
+    if (!result) throw Error(Errc::not_found, "No job has the id " + raw + ".");
+    if (!*result) throw Error(Errc::conflict, "Only a dead job can be retried; this one is not.");
+    app.jobs.wake();
+    co_return Response::json(200, {{"id", id}, {"state", "queued"}});
+}
+
+asio::awaitable<void> prune_job(App& app, const Job&) {
+    auto work = [](pqxx::dbtransaction& tx) {
+        return prune(tx, std::chrono::hours(24 * 7), std::chrono::hours(24 * 30));
+    };
+    long n = co_await app.db.run(std::move(work));
+    spdlog::info("jobs.pruned rows={}", n);
+}
+
+}  // namespace
+
+void register_routes(App& app) {
+    using http::Access;
+    using http::Method;
+    const http::RouteOptions owner{http::kDefaultBodyLimit, Access::owner};
+    app.router.add(
+        Method::get, "/api/jobs", [&app](Request& req) { return handle_list(app, req); }, owner);
+    app.router.add(
+        Method::post, "/api/jobs/:id/retry",
+        [&app](Request& req) { return handle_retry(app, req); }, owner);
+}
+
+void register_handlers(App& app) {
+    app.jobs.add("jobs.prune", [&app](const Job& job) { return prune_job(app, job); });
+}
+
+}  // namespace botflow::jobs

@@ -1,0 +1,244 @@
+// The job queue and its workers against a real PostgreSQL, in this process: handlers here are
+// test handlers, the queue, the claims, LISTEN/NOTIFY and the leases are the real ones.
+#include <gtest/gtest.h>
+
+#include <pqxx/pqxx>
+#include <thread>
+
+#include "botflow/core/error.hpp"
+#include "botflow/jobs/runner.hpp"
+#include "botflow/store/db.hpp"
+#include "support/process.hpp"
+#include "support/test_env.hpp"
+
+namespace botflow::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+class JobsTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        auto migrated = run_botflow({"migrate"}, {{"DATABASE_URL", db_.url()}});
+        ASSERT_EQ(migrated.exit_code, 0) << migrated.output;
+    }
+    void TearDown() override {
+        if (runner_) runner_->stop();
+        if (thread_.joinable()) {
+            // Let running handlers finish, then stop the loop.
+            for (int i = 0; i < 100 && runner_ && runner_->running() > 0; ++i) {
+                std::this_thread::sleep_for(10ms);
+            }
+            io_.stop();
+            thread_.join();
+        }
+        if (runner_) runner_->join();
+        runner_.reset();
+        pool_.shutdown();
+    }
+    void start(jobs::RunnerOptions options) {
+        options.schedule_maintenance = false;
+        runner_ = std::make_unique<jobs::JobRunner>(io_, pool_, Secret(db_.url()), options);
+        for (auto& [kind, handler] : handlers_) runner_->add(kind, handler);
+        runner_->start();
+        thread_ = std::thread([this] {
+            auto guard = asio::make_work_guard(io_);
+            io_.run();
+        });
+    }
+    std::int64_t enqueue(const std::string& kind, jobs::EnqueueOptions options = {}) {
+        pqxx::connection c(db_.url());
+        pqxx::work tx(c);
+        auto id = jobs::enqueue(tx, kind, {{"n", 1}}, options);
+        tx.commit();
+        return id.value_or(0);
+    }
+    std::string state_of(std::int64_t id) {
+        return db_.scalar("SELECT state || ':' || attempts FROM jobs WHERE id = " +
+                          std::to_string(id));
+    }
+    bool wait_for_state(std::int64_t id, const std::string& want,
+                        std::chrono::milliseconds timeout = 5s) {
+        auto deadline = std::chrono::steady_clock::now() + timeout;
+        while (std::chrono::steady_clock::now() < deadline) {
+            if (state_of(id) == want) return true;
+            std::this_thread::sleep_for(20ms);
+        }
+        return false;
+    }
+
+    TestDatabase db_;
+    asio::io_context io_;
+    store::Db pool_{Secret(db_.url()), 4};
+    std::unique_ptr<jobs::JobRunner> runner_;
+    std::thread thread_;
+    std::map<std::string, jobs::JobHandler> handlers_;
+};
+
+asio::awaitable<void> succeed(std::atomic<int>* calls) {
+    ++*calls;
+    co_return;
+}
+
+asio::awaitable<void> fail_until(std::atomic<int>* calls, int succeed_on, bool permanent) {
+    int n = ++*calls;
+    if (n < succeed_on) {
+        throw Error(permanent ? Errc::unprocessable : Errc::upstream_failed, "not yet");
+    }
+    co_return;
+}
+
+TEST_F(JobsTest, AJobRunsOnceAndIsDone) {
+    std::atomic<int> calls{0};
+    handlers_["test.ok"] = [&](const jobs::Job&) { return succeed(&calls); };
+    start({.workers = 2, .sweep = 200ms});
+    auto id = enqueue("test.ok");
+    ASSERT_TRUE(wait_for_state(id, "done:1")) << state_of(id);
+    std::this_thread::sleep_for(300ms);
+    EXPECT_EQ(calls.load(), 1);
+}
+
+TEST_F(JobsTest, NotifyWakesIdleWorkersWithoutWaitingForTheSweep) {
+    std::atomic<int> calls{0};
+    handlers_["test.ok"] = [&](const jobs::Job&) { return succeed(&calls); };
+    start({.workers = 1, .sweep = 60s});
+    std::this_thread::sleep_for(500ms);  // the worker is idle and LISTENing
+    auto started = std::chrono::steady_clock::now();
+    auto id = enqueue("test.ok");
+    ASSERT_TRUE(wait_for_state(id, "done:1", 5s)) << state_of(id);
+    EXPECT_LT(std::chrono::steady_clock::now() - started, 3s);
+}
+
+TEST_F(JobsTest, TransientFailuresRetryWithBackoffThenSucceed) {
+    std::atomic<int> calls{0};
+    handlers_["test.flaky"] = [&](const jobs::Job&) { return fail_until(&calls, 3, false); };
+    start({.workers = 1, .sweep = 50ms, .base_backoff = 100ms, .max_backoff = 400ms});
+    auto id = enqueue("test.flaky");
+    ASSERT_TRUE(wait_for_state(id, "done:3")) << state_of(id);
+    EXPECT_EQ(calls.load(), 3);
+}
+
+TEST_F(JobsTest, PermanentFailuresAndSpentAttemptsAreDead) {
+    std::atomic<int> permanent_calls{0}, transient_calls{0};
+    handlers_["test.permanent"] = [&](const jobs::Job&) {
+        return fail_until(&permanent_calls, 100, true);
+    };
+    handlers_["test.always"] = [&](const jobs::Job&) {
+        return fail_until(&transient_calls, 100, false);
+    };
+    start({.workers = 2, .sweep = 50ms, .base_backoff = 20ms, .max_backoff = 50ms});
+    auto permanent = enqueue("test.permanent");
+    auto spent = enqueue("test.always", {.max_attempts = 3});
+    auto unknown = enqueue("test.nobody-handles-this");
+    EXPECT_TRUE(wait_for_state(permanent, "dead:1")) << state_of(permanent);
+    EXPECT_TRUE(wait_for_state(spent, "dead:3")) << state_of(spent);
+    EXPECT_TRUE(wait_for_state(unknown, "dead:1")) << state_of(unknown);
+    EXPECT_EQ(db_.scalar("SELECT last_error FROM jobs WHERE id = " + std::to_string(unknown)),
+              "no handler for job kind test.nobody-handles-this");
+    EXPECT_EQ(permanent_calls.load(), 1);
+    EXPECT_EQ(transient_calls.load(), 3);
+}
+
+TEST_F(JobsTest, AJobWhoseWorkerDiedIsTakenAgainAfterItsLease) {
+    std::atomic<int> calls{0};
+    handlers_["test.ok"] = [&](const jobs::Job&) { return succeed(&calls); };
+    // A worker of another (dead) process holds the job with a lease that has run out.
+    db_.exec(
+        "INSERT INTO jobs (kind, state, attempts, locked_by, locked_until) "
+        "VALUES ('test.ok', 'running', 1, 'gone:1:0', now() - interval '1 minute')");
+    start({.workers = 1, .sweep = 100ms, .reclaim_every = 1s});
+    auto id = std::stoll(db_.scalar("SELECT id FROM jobs"));
+    ASSERT_TRUE(wait_for_state(id, "done:2")) << state_of(id);
+    EXPECT_EQ(calls.load(), 1);
+}
+
+TEST_F(JobsTest, FinishingTwiceOrWithoutTheLeaseIsHarmless) {
+    auto id = enqueue("test.ok");
+    pqxx::connection c(db_.url());
+    {
+        pqxx::work tx(c);
+        auto job = jobs::claim(tx, "me", 60s);
+        ASSERT_TRUE(job);
+        EXPECT_FALSE(jobs::complete(tx, id, "someone-else"));
+        EXPECT_TRUE(jobs::complete(tx, id, "me"));
+        EXPECT_FALSE(jobs::complete(tx, id, "me"));
+        EXPECT_FALSE(jobs::fail(tx, id, "me", "late", false, 0ms));
+        tx.commit();
+    }
+    EXPECT_EQ(state_of(id), "done:1");
+}
+
+TEST_F(JobsTest, AnIdempotencyKeyEnqueuesOnce) {
+    jobs::EnqueueOptions o;
+    o.idempotency_key = "reply:wamid.1";
+    EXPECT_GT(enqueue("test.ok", o), 0);
+    EXPECT_EQ(enqueue("test.ok", o), 0);
+    EXPECT_EQ(db_.scalar("SELECT count(*) FROM jobs"), "1");
+}
+
+TEST_F(JobsTest, ConcurrentWorkersNeverTakeTheSameJob) {
+    std::atomic<int> calls{0};
+    handlers_["test.ok"] = [&](const jobs::Job&) { return succeed(&calls); };
+    for (int i = 0; i < 40; ++i) enqueue("test.ok");
+    start({.workers = 8, .sweep = 50ms});
+    auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (db_.scalar("SELECT count(*) FROM jobs WHERE state = 'done'") != "40" &&
+           std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(20ms);
+    }
+    EXPECT_EQ(db_.scalar("SELECT count(*) FROM jobs WHERE state = 'done' AND attempts = 1"), "40");
+    EXPECT_EQ(calls.load(), 40);
+}
+
+}  // namespace
+}  // namespace botflow::test
+
+#include <nlohmann/json.hpp>
+
+#include "support/http_client.hpp"
+
+namespace botflow::test {
+namespace {
+
+TEST(JobsApi, TheOwnerSeesDeadJobsAndRunsThemAgain) {
+    TestDatabase db;
+    ServerProcess server;
+    auto env = server_env(db);
+    env["ADMIN_EMAIL"] = "owner@shop.example";
+    env["ADMIN_PASSWORD"] = "owner password";
+    ASSERT_TRUE(server.start(env)) << server.log();
+    auto port = server.port();
+    auto login = request(port, "POST", "/api/auth/login", {{"Content-Type", "application/json"}},
+                         R"({"email":"owner@shop.example","password":"owner password"})");
+    ASSERT_EQ(login.status, 200);
+    auto auth = std::pair<std::string, std::string>(
+        "Authorization", "Bearer " + nlohmann::json::parse(login.body)["token"].get<std::string>());
+
+    db.exec(
+        "INSERT INTO jobs (kind, state, attempts, last_error, finished_at) "
+        "VALUES ('jobs.prune', 'dead', 8, 'database was down', now())");
+    auto id = db.scalar("SELECT id FROM jobs WHERE state = 'dead'");
+    auto list = request(port, "GET", "/api/jobs?state=dead", {auth});
+    ASSERT_EQ(list.status, 200) << list.body;
+    auto items = nlohmann::json::parse(list.body)["items"];
+    ASSERT_EQ(items.size(), 1u);
+    EXPECT_EQ(items[0]["last_error"], "database was down");
+
+    auto retried = request(port, "POST", "/api/jobs/" + id + "/retry", {auth});
+    ASSERT_EQ(retried.status, 200) << retried.body;
+    // The server's own workers run it (jobs.prune is a real job kind).
+    auto deadline = std::chrono::steady_clock::now() + 5s;
+    while (db.scalar("SELECT state FROM jobs WHERE id = " + id) != "done" &&
+           std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(50ms);
+    }
+    EXPECT_EQ(db.scalar("SELECT state FROM jobs WHERE id = " + id), "done");
+    EXPECT_EQ(request(port, "POST", "/api/jobs/" + id + "/retry", {auth}).status, 409);
+    EXPECT_EQ(request(port, "POST", "/api/jobs/999999/retry", {auth}).status, 404);
+    EXPECT_EQ(request(port, "POST", "/api/jobs/abc/retry", {auth}).status, 404);
+    EXPECT_EQ(request(port, "GET", "/api/jobs?state=lost", {auth}).status, 422);
+    EXPECT_EQ(db.scalar("SELECT count(*) FROM audit_log WHERE action = 'job.retry'"), "1");
+}
+
+}  // namespace
+}  // namespace botflow::test
