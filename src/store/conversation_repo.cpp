@@ -212,6 +212,31 @@ bool update_conversation(pqxx::dbtransaction& tx, const std::string& id,
     return r.affected_rows() > 0;
 }
 
+nlohmann::json all_messages(pqxx::dbtransaction& tx, const std::string& conversation_id) {
+    auto rows = tx.exec_params(std::string("SELECT ") + kMessageJson +
+                                   " FROM messages m WHERE m.conversation_id = $1::uuid "
+                                   "ORDER BY m.seq",
+                               conversation_id);
+    nlohmann::json items = nlohmann::json::array();
+    for (const auto& row : rows) items.push_back(nlohmann::json::parse(row[0].as<std::string>()));
+    return items;
+}
+
+std::string csv_field(const std::string& value) {
+    std::string v = value;
+    if (!v.empty() && (v[0] == '=' || v[0] == '+' || v[0] == '-' || v[0] == '@' || v[0] == '\t' ||
+                       v[0] == '\r')) {
+        v.insert(v.begin(), '\'');
+    }
+    if (v.find_first_of(",\"\r\n") == std::string::npos) return v;
+    std::string out = "\"";
+    for (char c : v) {
+        if (c == '"') out.push_back('"');
+        out.push_back(c);
+    }
+    return out + "\"";
+}
+
 bool mark_conversation_read(pqxx::dbtransaction& tx, const std::string& id) {
     return tx.exec_params("UPDATE conversations SET unread_count = 0 WHERE id = $1::uuid", id)
                .affected_rows() > 0;

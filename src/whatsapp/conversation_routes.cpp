@@ -171,6 +171,45 @@ asio::awaitable<Response> handle_ai_toggle(App& app, Request& req) {
     co_return co_await apply_change(app, req, id, std::move(change));
 }
 
+asio::awaitable<Response> handle_export(App& app, Request& req) {
+    auto id = conversation_id(req);
+    auto format = req.query_param("format").value_or("json");
+    if (format != "json" && format != "csv") {
+        throw Error(Errc::unprocessable, "format must be json or csv.", {},
+                    {{"format", "must be json or csv"}});
+    }
+    auto work = [id](pqxx::dbtransaction& tx) -> std::optional<nlohmann::json> {
+        auto conversation = store::find_conversation(tx, id);
+        if (!conversation) return std::nullopt;
+        return nlohmann::json{{"conversation", *conversation},
+                              {"messages", store::all_messages(tx, id)}};
+    };
+    auto data = co_await app.db.run(std::move(work));
+    if (!data) no_conversation(id);
+    Response r;
+    if (format == "json") {
+        r = Response::json(200, *data);
+    } else {
+        std::string csv = "time,direction,sender,type,content,status,whatsapp_message_id\r\n";
+        auto text = [](const nlohmann::json& v) {
+            return v.is_string() ? v.get<std::string>() : v.is_null() ? std::string() : v.dump();
+        };
+        for (const auto& m : (*data)["messages"]) {
+            csv += store::csv_field(text(m["created_at"])) + "," +
+                   store::csv_field(text(m["direction"])) + "," +
+                   store::csv_field(text(m["sender"])) + "," + store::csv_field(text(m["type"])) +
+                   "," + store::csv_field(text(m["content"])) + "," +
+                   store::csv_field(text(m["status"])) + "," +
+                   store::csv_field(text(m["whatsapp_message_id"])) + "\r\n";
+        }
+        r = Response::text(200, std::move(csv), "text/csv; charset=utf-8");
+    }
+    r.set_header("Content-Disposition",
+                 "attachment; filename=\"conversation-" + id + "." + format + "\"");
+    r.set_header("Cache-Control", "no-store");
+    co_return r;
+}
+
 asio::awaitable<Response> handle_read(App& app, Request& req) {
     auto id = conversation_id(req);
     auto work = [id](pqxx::dbtransaction& tx) { return store::mark_conversation_read(tx, id); };
@@ -221,6 +260,8 @@ void register_conversation_routes(App& app) {
           [&app](Request& req) { return handle_messages(app, req); });
     r.add(Method::put, "/api/conversations/:id/ai-toggle",
           [&app](Request& req) { return handle_ai_toggle(app, req); });
+    r.add(Method::get, "/api/conversations/:id/export",
+          [&app](Request& req) { return handle_export(app, req); });
     r.add(Method::post, "/api/conversations/:id/read",
           [&app](Request& req) { return handle_read(app, req); });
 }

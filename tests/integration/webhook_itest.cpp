@@ -363,6 +363,24 @@ TEST_F(WebhookTest, ThreadPagesBackwardsAndForwards) {
     api("GET", "/api/conversations/" + id + "/messages?before=bm90IGEgY3Vyc29y", nullptr, 422);
 }
 
+TEST_F(WebhookTest, ExportsAsJsonAndCsv) {
+    ASSERT_EQ(deliver(text_delivery("wamid.x1", "120", "=cmd|' /C calc'!A0", "Eve")).status, 200);
+    ASSERT_EQ(deliver(text_delivery("wamid.x2", "120", "line one\nline, two", "Eve")).status, 200);
+    auto id = conversation_of("120");
+    auto j = request(server_.port(), "GET", "/api/conversations/" + id + "/export",
+                     {{"Authorization", "Bearer " + token_}});
+    ASSERT_EQ(j.status, 200);
+    EXPECT_NE(j.header("content-disposition").find("attachment"), std::string::npos);
+    EXPECT_EQ(json::parse(j.body)["messages"].size(), 2u);
+    auto csv = request(server_.port(), "GET", "/api/conversations/" + id + "/export?format=csv",
+                       {{"Authorization", "Bearer " + token_}});
+    ASSERT_EQ(csv.status, 200);
+    EXPECT_EQ(csv.header("content-type"), "text/csv; charset=utf-8");
+    EXPECT_NE(csv.body.find("'=cmd"), std::string::npos);
+    EXPECT_NE(csv.body.find("\"line one\nline, two\""), std::string::npos);
+    api("GET", "/api/conversations/" + id + "/export?format=xml", nullptr, 422);
+}
+
 TEST_F(WebhookTest, ArchiveAndErase) {
     ASSERT_EQ(deliver(text_delivery("wamid.e1", "990", "my address is 1 Main St", "Eve")).status,
               200);

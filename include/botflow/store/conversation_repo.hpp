@@ -56,6 +56,13 @@ struct ConversationChange {
 bool update_conversation(pqxx::dbtransaction& tx, const std::string& id,
                          const ConversationChange& change);
 
+/// Every message of a conversation in arrival order (for export).
+nlohmann::json all_messages(pqxx::dbtransaction& tx, const std::string& conversation_id);
+
+/// One CSV field (RFC 4180 quoting). Text a spreadsheet would run as a formula (=, +, -, @,
+/// tab, carriage return first) gets a leading apostrophe.
+std::string csv_field(const std::string& value);
+
 bool mark_conversation_read(pqxx::dbtransaction& tx, const std::string& id);
 
 /// Deletes every message of the conversation and blanks what identifies the customer beyond

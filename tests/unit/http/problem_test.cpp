@@ -69,3 +69,25 @@ TEST(Problem, InvalidUtf8InDetailDoesNotThrow) {
 
 }  // namespace
 }  // namespace botflow::http
+
+#include "botflow/store/conversation_repo.hpp"
+
+namespace botflow::store {
+namespace {
+
+TEST(CsvField, QuotesOnlyWhatNeedsIt) {
+    EXPECT_EQ(csv_field("plain"), "plain");
+    EXPECT_EQ(csv_field("a,b"), "\"a,b\"");
+    EXPECT_EQ(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+    EXPECT_EQ(csv_field("two\nlines"), "\"two\nlines\"");
+}
+
+TEST(CsvField, DefusesSpreadsheetFormulas) {
+    EXPECT_EQ(csv_field("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
+    EXPECT_EQ(csv_field("+1 555"), "'+1 555");
+    EXPECT_EQ(csv_field("-2"), "'-2");
+    EXPECT_EQ(csv_field("@SUM(A1)"), "'@SUM(A1)");
+}
+
+}  // namespace
+}  // namespace botflow::store
