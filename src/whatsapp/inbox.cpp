@@ -28,8 +28,11 @@ std::string conversation_for(pqxx::dbtransaction& tx, const InboundMessage& m) {
     std::string phone = m.customer_wa_id.empty() ? std::string() : "+" + m.customer_wa_id;
     for (int attempt = 0; attempt < 2; ++attempt) {
         auto found = tx.exec_params(
-            "SELECT id::text FROM conversations WHERE ($1::text IS NOT NULL AND wa_id = $1) "
-            "OR ($2::text IS NOT NULL AND bsuid = $2) ORDER BY created_at, id FOR UPDATE",
+            // Two index lookups (an OR over both columns would scan the table).
+            "SELECT id::text FROM conversations WHERE id IN ("
+            " SELECT id FROM conversations WHERE wa_id = $1::text"
+            " UNION ALL SELECT id FROM conversations WHERE bsuid = $2::text) "
+            "ORDER BY created_at, id FOR UPDATE",
             wa, bsuid);
         if (!found.empty()) {
             auto id = found[0][0].as<std::string>();
@@ -266,6 +269,10 @@ namespace {
 // stays short for everyone in it.
 constexpr std::size_t kMaxGroup = 64;
 
+// Transactions in flight at once: each leader commits its own group, so the pool's
+// connections work in parallel while every group still shares its commit.
+constexpr int kMaxLeaders = 4;
+
 void wake_up(const std::shared_ptr<asio::steady_timer>& wake) {
     asio::post(wake->get_executor(), [wake] { wake->cancel(); });
 }
@@ -285,8 +292,8 @@ asio::awaitable<StoreResult> Inbox::store(WebhookBatch batch) {
     {
         std::lock_guard lock(mutex_);
         queue_.push_back(me);
-        lead = !flushing_;
-        flushing_ = true;
+        lead = leaders_ < kMaxLeaders;
+        if (lead) ++leaders_;
     }
     for (;;) {
         if (lead) {
@@ -304,7 +311,7 @@ asio::awaitable<StoreResult> Inbox::store(WebhookBatch batch) {
             }
             std::lock_guard lock(mutex_);
             if (queue_.empty()) {
-                flushing_ = false;
+                --leaders_;
             } else {
                 queue_.front()->promoted.store(true, std::memory_order_release);
                 wake_up(queue_.front()->wake);

@@ -51,7 +51,7 @@ private:
     store::Db& db_;
     std::mutex mutex_;
     std::vector<std::shared_ptr<Waiter>> queue_;  // under mutex_
-    bool flushing_ = false;                       // under mutex_
+    int leaders_ = 0;                             // under mutex_: groups being committed
 };
 
 }  // namespace botflow::whatsapp

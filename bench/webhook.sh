@@ -1,0 +1,133 @@
+#!/usr/bin/env bash
+# Webhook ingestion throughput: stored messages per second and latency, against PostgreSQL's
+# own single-row INSERT+COMMIT rate on the same machine, in one run.
+#
+#   bench/webhook.sh            (or ./dev bench webhook)
+#
+# Starts a throwaway PostgreSQL with durable settings (fsync and synchronous_commit on, as in
+# production), Redis, and a release botflow; pre-signs unique Cloud API deliveries (one text
+# message each); then runs wrk at 16 and 64 connections and pgbench with a one-row
+# INSERT+COMMIT transaction at 16 clients. Prints stored messages/s (counted in the database),
+# p50 and p99.
+#
+# Environment: DURATION (seconds, default 5), DELIVERIES (per run, default 80000).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+BIN="$ROOT/build/release/botflow"
+DURATION="${DURATION:-5}"
+DELIVERIES="${DELIVERIES:-80000}"
+SECRET="bench-app-secret"
+[ -x "$BIN" ] || { echo "bench: build first (./dev build release)" >&2; exit 1; }
+for tool in wrk pgbench python3; do
+    command -v "$tool" >/dev/null || { echo "bench: $tool missing (scripts/install-deps bench)" >&2; exit 1; }
+done
+PGBENCH="$(command -v pgbench)"
+
+tmp="$(mktemp -d /tmp/botflow-bench.XXXXXX)"
+chmod 755 "$tmp"
+pg_port="$("$ROOT/dev" _free-port)"
+redis_port="$("$ROOT/dev" _free-port)"
+bf_port="$("$ROOT/dev" _free-port)"
+bf_pid=""
+cleanup() {
+    [ -n "$bf_pid" ] && kill "$bf_pid" 2>/dev/null && wait "$bf_pid" 2>/dev/null
+    "$ROOT/dev" _pg stop "$tmp/pg" "$pg_port"
+    "$ROOT/dev" _redis stop "$tmp/redis" "$redis_port"
+    [ -n "${KEEP_BENCH_LOG:-}" ] && cp "$tmp/botflow.log" /tmp/bench-botflow.log
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+"$ROOT/dev" _pg start "$tmp/pg" "$pg_port" durable
+"$ROOT/dev" _redis start "$tmp/redis" "$redis_port"
+PSQL=(psql -h 127.0.0.1 -p "$pg_port" -U botflow -d postgres -qtAX)
+
+DATABASE_URL="postgresql://botflow@127.0.0.1:$pg_port/postgres" \
+REDIS_URL="redis://127.0.0.1:$redis_port" PORT="$bf_port" HOST=127.0.0.1 \
+JWT_SECRET="bench-jwt-secret-bench-jwt-secret-000" WHATSAPP_APP_SECRET="$SECRET" \
+    "$BIN" serve > "$tmp/botflow.log" 2>&1 &
+bf_pid=$!
+for _ in $(seq 1 100); do
+    curl -fsS "http://127.0.0.1:$bf_port/api/health" >/dev/null 2>&1 && break
+    sleep 0.1
+done
+
+# One line per delivery: "<X-Hub-Signature-256>\t<body>", every wamid unique.
+sign() {  # sign PREFIX FILE
+    python3 - "$1" "$2" "$DELIVERIES" "$SECRET" <<'PY'
+import hashlib, hmac, json, sys
+prefix, path, n, secret = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4].encode()
+with open(path, "w") as out:
+    for i in range(n):
+        customer = "3460%07d" % (i % 5000)
+        body = json.dumps({"object": "whatsapp_business_account", "entry": [{"id": "1", "changes": [
+            {"field": "messages", "value": {"messaging_product": "whatsapp",
+             "metadata": {"display_phone_number": "15550783881", "phone_number_id": "106540352242922"},
+             "contacts": [{"profile": {"name": "Customer %d" % (i % 5000)}, "wa_id": customer}],
+             "messages": [{"from": customer, "id": "wamid.%s.%d" % (prefix, i),
+                           "timestamp": "1750000000", "type": "text",
+                           "text": {"body": "Hello, are you open on Sunday? (%d)" % i}}]}}]}]},
+            separators=(",", ":"))
+        sig = hmac.new(secret, body.encode(), hashlib.sha256).hexdigest()
+        out.write("sha256=%s\t%s\n" % (sig, body))
+PY
+}
+
+cat > "$tmp/deliveries.lua" <<'LUA'
+local counter = 0
+local threads = {}
+function setup(thread)
+    thread:set("tid", counter)
+    counter = counter + 1
+    table.insert(threads, thread)
+end
+function init(args)
+    lines = {}
+    for line in io.lines(args[1]) do lines[#lines + 1] = line end
+    step = tonumber(args[2])
+    idx = tid
+end
+function request()
+    local line = lines[(idx % #lines) + 1]
+    idx = idx + step
+    local tab = line:find("\t", 1, true)
+    return wrk.format("POST", "/api/webhook/whatsapp",
+        {["Content-Type"] = "application/json", ["X-Hub-Signature-256"] = line:sub(1, tab - 1)},
+        line:sub(tab + 1))
+end
+LUA
+
+stored() { "${PSQL[@]}" -c "SELECT count(*) FROM messages"; }
+
+run() {  # run CONNECTIONS
+    local conns="$1" before after out p50 p99 rate non2xx
+    sign "c$conns" "$tmp/deliveries-$conns.txt"
+    before="$(stored)"
+    out="$(wrk -t2 -c"$conns" -d"${DURATION}s" --latency -s "$tmp/deliveries.lua" \
+        "http://127.0.0.1:$bf_port" -- "$tmp/deliveries-$conns.txt" 2)"
+    after="$(stored)"
+    p50="$(awk '$1 == "50%" {print $2}' <<<"$out")"
+    p99="$(awk '$1 == "99%" {print $2}' <<<"$out")"
+    non2xx="$(awk '/Non-2xx/ {print $5}' <<<"$out")"
+    rate="$(awk -v a="$before" -v b="$after" -v d="$DURATION" 'BEGIN { printf "%.0f", (b - a) / d }')"
+    printf '%-34s %14s %10s %10s %s\n' "botflow webhook, $conns connections" "$rate" "$p50" "$p99" \
+        "${non2xx:+(non-2xx: $non2xx)}"
+    eval "RATE_$conns=$rate"
+}
+
+echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
+echo "PostgreSQL with fsync=on, synchronous_commit=on; wrk 2 threads, ${DURATION} s per run; unique deliveries, one text message each"
+printf '%-34s %14s %10s %10s\n' "target" "stored msg/s" "p50" "p99"
+run 16
+run 64
+
+"${PSQL[@]}" -c "CREATE TABLE bench_insert (id bigserial PRIMARY KEY, body text NOT NULL)"
+echo "INSERT INTO bench_insert (body) VALUES ('Hello, are you open on Sunday?');" > "$tmp/insert.sql"
+pg="$(PGHOST=127.0.0.1 PGPORT="$pg_port" PGUSER=botflow "$PGBENCH" -n -c 16 -j 2 -T "$DURATION" \
+    -M prepared -f "$tmp/insert.sql" postgres 2>/dev/null)"
+tps="$(awk '/^tps/ {printf "%.0f", $3}' <<<"$pg")"
+lat="$(awk '/latency average/ {print $4 "ms"}' <<<"$pg")"
+printf '%-34s %14s %10s %10s\n' "pgbench 1-row INSERT+COMMIT, 16" "$tps" "avg $lat" "-"
+awk -v a="$RATE_16" -v b="$tps" \
+    'BEGIN { printf "botflow/pgbench: %.2f (target: at least 10,000 msg/s at 16 connections, and above pgbench)\n", a / b }'
