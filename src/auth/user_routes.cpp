@@ -140,24 +140,8 @@ asio::awaitable<Response> handle_delete(App& app, Request& req) {
 }
 
 asio::awaitable<Response> handle_audit(App& app, Request& req) {
-    int limit = 50;
-    std::optional<std::int64_t> before;
-    auto parse = [](const std::optional<std::string>& v, const char* field, long long min,
-                    long long max) -> std::optional<long long> {
-        if (!v) return std::nullopt;
-        try {
-            std::size_t used = 0;
-            long long n = std::stoll(*v, &used);
-            if (used == v->size() && n >= min && n <= max) return n;
-        } catch (const std::exception&) {
-        }
-        throw Error(Errc::unprocessable,
-                    std::string(field) + " must be a whole number from " + std::to_string(min) +
-                        " to " + std::to_string(max) + ".",
-                    {}, {{field, "out of range"}});
-    };
-    if (auto l = parse(req.query_param("limit"), "limit", 1, 200)) limit = static_cast<int>(*l);
-    if (auto b = parse(req.query_param("before"), "before", 1, INT64_MAX)) before = *b;
+    int limit = static_cast<int>(http::integer_query(req, "limit", 1, 200).value_or(50));
+    std::optional<std::int64_t> before = http::integer_query(req, "before", 1, INT64_MAX);
     auto list = [limit, before](pqxx::dbtransaction& tx) {
         return store::list_audit(tx, limit, before);
     };

@@ -86,6 +86,7 @@ int App::serve() {
     try {
         auth::bootstrap_first_owner(config);
         auth::prepare_dummy_hash();
+        spdlog::info("db.pool_ready connections={}", db.warm_up());
     } catch (const std::exception& e) {
         spdlog::error("auth.bootstrap_failed what=\"{}\"", e.what());
         return 1;

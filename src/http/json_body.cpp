@@ -51,6 +51,21 @@ std::optional<std::string> optional_string(const nlohmann::json& body, const std
     return value;
 }
 
+std::optional<long long> integer_query(const Request& req, const std::string& name, long long min,
+                                       long long max) {
+    auto v = req.query_param(name);
+    if (!v) return std::nullopt;
+    try {
+        std::size_t used = 0;
+        long long n = std::stoll(*v, &used);
+        if (used == v->size() && n >= min && n <= max) return n;
+    } catch (const std::exception&) {
+    }
+    std::string range = std::to_string(min) + " to " + std::to_string(max);
+    throw Error(Errc::unprocessable, name + " must be a whole number from " + range + ".", {},
+                {{name, "must be a whole number from " + range}});
+}
+
 std::optional<bool> optional_bool(const nlohmann::json& body, const std::string& field) {
     auto it = body.find(field);
     if (it == body.end() || it->is_null()) return std::nullopt;

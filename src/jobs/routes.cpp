@@ -6,6 +6,7 @@
 
 #include "botflow/core/app.hpp"
 #include "botflow/core/error.hpp"
+#include "botflow/http/json_body.hpp"
 #include "botflow/jobs/queue.hpp"
 
 namespace botflow::jobs {
@@ -14,29 +15,14 @@ namespace {
 using http::Request;
 using http::Response;
 
-std::optional<long long> number(const std::optional<std::string>& v, const std::string& field,
-                                long long min, long long max) {
-    if (!v) return std::nullopt;
-    try {
-        std::size_t used = 0;
-        long long n = std::stoll(*v, &used);
-        if (used == v->size() && n >= min && n <= max) return n;
-    } catch (const std::exception&) {
-    }
-    throw Error(Errc::unprocessable,
-                field + " must be a whole number from " + std::to_string(min) + " to " +
-                    std::to_string(max) + ".",
-                {}, {{field, "out of range"}});
-}
-
 asio::awaitable<Response> handle_list(App& app, Request& req) {
     auto state = req.query_param("state").value_or("dead");
     if (state != "queued" && state != "running" && state != "done" && state != "dead") {
         throw Error(Errc::unprocessable, "state must be queued, running, done or dead.", {},
                     {{"state", "must be queued, running, done or dead"}});
     }
-    int limit = static_cast<int>(number(req.query_param("limit"), "limit", 1, 200).value_or(50));
-    auto before = number(req.query_param("before"), "before", 1, INT64_MAX);
+    int limit = static_cast<int>(http::integer_query(req, "limit", 1, 200).value_or(50));
+    auto before = http::integer_query(req, "before", 1, INT64_MAX);
     auto list = [state, limit, before](pqxx::dbtransaction& tx) {
         return list_jobs(tx, state, limit, before);
     };

@@ -71,6 +71,22 @@ asio::awaitable<void> Db::ping() {
     co_await run(std::move(select_one));
 }
 
+int Db::warm_up() {
+    int opened = 0;
+    std::lock_guard lock(mutex_);
+    for (auto& slot : idle_) {
+        if (slot) continue;
+        try {
+            slot = std::make_unique<PooledConnection>(url_);
+            ++opened;
+        } catch (const std::exception& e) {
+            spdlog::warn("db.warm_up_failed error=\"{}\"", e.what());
+            break;
+        }
+    }
+    return opened;
+}
+
 PoolStats Db::stats() const noexcept {
     return PoolStats{size_, in_use_.load(std::memory_order_relaxed),
                      waiting_.load(std::memory_order_relaxed)};

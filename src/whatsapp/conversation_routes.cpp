@@ -25,16 +25,7 @@ std::string conversation_id(const Request& req) {
 }
 
 int limit_param(const Request& req, int fallback) {
-    auto v = req.query_param("limit");
-    if (!v) return fallback;
-    try {
-        std::size_t used = 0;
-        int n = std::stoi(*v, &used);
-        if (used == v->size() && n >= 1 && n <= 200) return n;
-    } catch (const std::exception&) {
-    }
-    throw Error(Errc::unprocessable, "limit must be a whole number from 1 to 200.", {},
-                {{"limit", "must be 1 to 200"}});
+    return static_cast<int>(http::integer_query(req, "limit", 1, 200).value_or(fallback));
 }
 
 std::optional<bool> bool_param(const Request& req, const std::string& name) {

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <thread>
@@ -199,6 +200,8 @@ TEST_F(WebhookTest, RedeliveriesAreStoredOnce) {
 TEST_F(WebhookTest, ConcurrentDeliveriesAreAllStored) {
     std::vector<std::thread> threads;
     std::atomic<int> ok{0};
+    std::mutex failures_mutex;
+    std::vector<std::string> failures;
     for (int t = 0; t < 8; ++t) {
         threads.emplace_back([&, t] {
             for (int i = 0; i < 10; ++i) {
@@ -206,12 +209,18 @@ TEST_F(WebhookTest, ConcurrentDeliveriesAreAllStored) {
                     text_delivery("wamid.c" + std::to_string(t) + "." + std::to_string(i),
                                   "44" + std::to_string(t % 3), "message " + std::to_string(i))
                         .dump();
-                if (deliver(body).status == 200) ++ok;
+                auto r = deliver(body);
+                if (r.status == 200) {
+                    ++ok;
+                } else {
+                    std::lock_guard lock(failures_mutex);
+                    failures.push_back(std::to_string(r.status) + " " + r.body);
+                }
             }
         });
     }
     for (auto& th : threads) th.join();
-    EXPECT_EQ(ok.load(), 80);
+    EXPECT_EQ(ok.load(), 80) << (failures.empty() ? "" : failures.front());
     EXPECT_EQ(count("SELECT count(*) FROM messages"), 80);
     EXPECT_EQ(count("SELECT count(*) FROM conversations"), 3);
     EXPECT_EQ(count("SELECT sum(unread_count) FROM conversations"), 80);

@@ -20,6 +20,11 @@ std::string required_string(const nlohmann::json& body, const std::string& field
 /// not a string or is longer than `max_bytes`.
 std::optional<std::string> optional_string(const nlohmann::json& body, const std::string& field,
                                            std::size_t max_bytes = 1024);
+/// A whole-number query parameter in [min, max]; nullopt when absent. Throws
+/// Errc::unprocessable naming it otherwise.
+std::optional<long long> integer_query(const Request& req, const std::string& name, long long min,
+                                       long long max);
+
 /// An optional boolean member. Throws Errc::unprocessable when it is not a boolean.
 std::optional<bool> optional_bool(const nlohmann::json& body, const std::string& field);
 

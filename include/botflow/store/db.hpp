@@ -69,6 +69,10 @@ public:
     /// Runs `SELECT 1`. Throws Errc::unavailable when PostgreSQL does not answer.
     asio::awaitable<void> ping();
 
+    /// Opens the pool's connections now (blocking), so the first burst of requests does not
+    /// open them all at once. Returns how many opened; failures are left to open lazily.
+    int warm_up();
+
     PoolStats stats() const noexcept;
     /// Stops the pool threads after the queued work ran. Blocks.
     void shutdown();
