@@ -299,22 +299,32 @@ asio::awaitable<StoreResult> Inbox::store(WebhookBatch batch) {
         if (lead) {
             // Lead until this delivery is committed (normally the first round), then hand the
             // lead to the oldest waiter, so no request waits on other people's traffic.
+            bool gave_up = false;
             while (!me->done.load(std::memory_order_acquire)) {
                 std::vector<std::shared_ptr<Waiter>> group;
                 {
                     std::lock_guard lock(mutex_);
+                    if (queue_.empty()) {
+                        // Another leader took this delivery into its group: wait for that
+                        // commit like any follower, and free the slot.
+                        --leaders_;
+                        gave_up = true;
+                        break;
+                    }
                     auto n = std::min(queue_.size(), kMaxGroup);
                     group.assign(queue_.begin(), queue_.begin() + static_cast<long>(n));
                     queue_.erase(queue_.begin(), queue_.begin() + static_cast<long>(n));
                 }
                 co_await flush(group);
             }
-            std::lock_guard lock(mutex_);
-            if (queue_.empty()) {
-                --leaders_;
-            } else {
-                queue_.front()->promoted.store(true, std::memory_order_release);
-                wake_up(queue_.front()->wake);
+            if (!gave_up) {
+                std::lock_guard lock(mutex_);
+                if (queue_.empty()) {
+                    --leaders_;
+                } else {
+                    queue_.front()->promoted.store(true, std::memory_order_release);
+                    wake_up(queue_.front()->wake);
+                }
             }
         }
         if (me->done.load(std::memory_order_acquire)) break;
