@@ -173,6 +173,12 @@ void Db::execute(const std::function<void(pqxx::dbtransaction&)>& work) {
         // 08xxx (connection exception) and 57P0x (server shutting down) mean this connection
         // is finished even if libpq has not noticed yet.
         const std::string& state = e.sqlstate();
+        if (state == "40P01" || state == "40001") {
+            // Still conflicting after the retries above: busy, not broken. A 503 makes callers
+            // (and Meta) try again.
+            give_back(std::move(conn));
+            throw Error(Errc::unavailable, "The database is busy; try again shortly.", e.what());
+        }
         if (state.rfind("08", 0) == 0 || state.rfind("57P", 0) == 0) {
             throw Error(Errc::unavailable, "The database is unavailable; try again shortly.",
                         std::string("postgres: ") + e.what());

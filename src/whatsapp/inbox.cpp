@@ -155,19 +155,29 @@ int apply_pending_statuses(pqxx::dbtransaction& tx, const std::string& wamid) {
     return applied;
 }
 
+// Takes, in one global order and before any row is touched, a transaction lock for every
+// customer identity and every echoed or status wamid the deliveries name. Two transactions
+// then never wait on each other in a cycle, however their deliveries are grouped, and an echo
+// and a status for the same wamid (two replicas) cannot each miss the other.
+void lock_keys(pqxx::dbtransaction& tx, const std::vector<const WebhookBatch*>& batches) {
+    std::vector<std::string> keys;
+    for (const auto* batch : batches) {
+        for (const auto& m : batch->messages) {
+            if (!m.customer_wa_id.empty()) keys.push_back("wa:" + m.customer_wa_id);
+            if (!m.customer_bsuid.empty()) keys.push_back("bs:" + m.customer_bsuid);
+            if (m.echo) keys.push_back("id:" + m.wamid);
+        }
+        for (const auto& s : batch->statuses) keys.push_back("id:" + s.wamid);
+    }
+    std::sort(keys.begin(), keys.end());
+    keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+    for (const auto& k : keys) {
+        tx.exec_params("SELECT pg_advisory_xact_lock(hashtextextended($1, 7))", k);
+    }
+}
+
 void store_batch(pqxx::dbtransaction& tx, const WebhookBatch& batch, StoreResult& result) {
-    // An echo and a status for the same wamid in two concurrent transactions (two replicas)
-    // must not each miss the other: both take the wamid's lock, in one global order.
-    std::vector<std::string> wamids;
-    for (const auto& m : batch.messages) {
-        if (m.echo) wamids.push_back(m.wamid);
-    }
-    for (const auto& s : batch.statuses) wamids.push_back(s.wamid);
-    std::sort(wamids.begin(), wamids.end());
-    wamids.erase(std::unique(wamids.begin(), wamids.end()), wamids.end());
-    for (const auto& w : wamids) {
-        tx.exec_params("SELECT pg_advisory_xact_lock(hashtextextended($1, 7))", w);
-    }
+    lock_keys(tx, {&batch});  // already held (and so a no-op) when its group took them
     // Conversations are locked in one global order too, so two transactions never wait on
     // each other in a cycle.
     std::vector<const InboundMessage*> ordered;
@@ -340,6 +350,9 @@ asio::awaitable<void> Inbox::flush(std::vector<std::shared_ptr<Waiter>>& group) 
     std::exception_ptr shared_failure;
     try {
         auto all = [&group](pqxx::dbtransaction& tx) {
+            std::vector<const WebhookBatch*> batches;
+            for (auto& w : group) batches.push_back(w->batch);
+            lock_keys(tx, batches);
             for (auto& w : group) {
                 w->result = {};
                 store_batch(tx, *w->batch, w->result);

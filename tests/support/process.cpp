@@ -98,9 +98,24 @@ ServerProcess::~ServerProcess() {
     }
     if (::testing::Test::HasFailure() && !log_path_.empty()) {
         std::string text = log();
+        // Warnings and errors from anywhere in the log first: the cause of a failure is often
+        // long before the tail.
+        std::string notable;
+        std::size_t pos = 0;
+        while (pos < text.size() && notable.size() < 8000) {
+            auto end = text.find('\n', pos);
+            if (end == std::string::npos) end = text.size();
+            auto line = text.substr(pos, end - pos);
+            if (line.find(" error ") != std::string::npos ||
+                line.find(" warning ") != std::string::npos) {
+                notable += line + "\n";
+            }
+            pos = end + 1;
+        }
         auto start = text.size() > 6000 ? text.size() - 6000 : 0;
-        std::fprintf(stderr, "---- botflow log tail (%s) ----\n%s\n----\n", log_path_.c_str(),
-                     text.substr(start).c_str());
+        std::fprintf(stderr,
+                     "---- botflow warnings and errors (%s) ----\n%s---- log tail ----\n%s\n----\n",
+                     log_path_.c_str(), notable.c_str(), text.substr(start).c_str());
     }
 }
 

@@ -4,6 +4,7 @@
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <vector>
 
 #include "botflow/core/asio.hpp"
 #include "botflow/whatsapp/webhook.hpp"
@@ -24,6 +25,10 @@ struct StoreResult {
     int statuses = 0;    // statuses applied to a message
     int pending = 0;     // statuses kept for a message not stored yet
 };
+
+/// Locks (transaction-scoped, in one global order) every customer and wamid the deliveries
+/// name. Call before storing several deliveries in one transaction.
+void lock_keys(pqxx::dbtransaction& tx, const std::vector<const WebhookBatch*>& batches);
 
 /// Stores one delivery in the caller's transaction.
 void store_batch(pqxx::dbtransaction& tx, const WebhookBatch& batch, StoreResult& result);
