@@ -12,6 +12,7 @@
 #include "botflow/http/response.hpp"
 #include "botflow/store/migrator.hpp"
 #include "botflow/store/user_repo.hpp"
+#include "botflow/util/crypto.hpp"
 
 namespace botflow::auth {
 

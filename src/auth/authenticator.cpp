@@ -7,6 +7,7 @@
 #include "botflow/store/db.hpp"
 #include "botflow/store/migrator.hpp"
 #include "botflow/store/user_repo.hpp"
+#include "botflow/util/crypto.hpp"
 
 namespace botflow::auth {
 namespace {
@@ -107,7 +108,7 @@ void bootstrap_first_owner(const config::Config& config) {
     // Earlier tokens stay valid until they expire (another replica may have just logged
     // one); all of them stop working once an owner exists.
     std::string token = random_token(32);
-    store::insert_auth_token(tx, "setup", std::nullopt, store::sha256_hex(token),
+    store::insert_auth_token(tx, "setup", std::nullopt, util::sha256_hex(token),
                              std::chrono::duration_cast<std::chrono::seconds>(kSetupTokenLifetime),
                              std::nullopt);
     tx.commit();
@@ -140,7 +141,7 @@ int create_user_command(const config::Config& config, const std::string& raw_ema
         return 1;
     }
     std::string token = random_token(32);
-    store::insert_auth_token(tx, "invite", user.id, store::sha256_hex(token),
+    store::insert_auth_token(tx, "invite", user.id, util::sha256_hex(token),
                              std::chrono::hours(24 * 7), std::nullopt);
     store::insert_audit(tx, {std::nullopt,
                              "user.created_from_cli",
@@ -174,7 +175,7 @@ int reset_password_command(const config::Config& config, const std::string& raw_
     }
     std::string token = random_token(32);
     store::retire_auth_tokens(tx, "reset", user->id);
-    store::insert_auth_token(tx, "reset", user->id, store::sha256_hex(token), std::chrono::hours(1),
+    store::insert_auth_token(tx, "reset", user->id, util::sha256_hex(token), std::chrono::hours(1),
                              std::nullopt);
     store::insert_audit(tx, {std::nullopt,
                              "user.reset_link_created",

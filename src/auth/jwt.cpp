@@ -1,25 +1,16 @@
 #include "botflow/auth/jwt.hpp"
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <sodium.h>
 
 #include <cstring>
 #include <nlohmann/json.hpp>
 
 #include "botflow/core/error.hpp"
+#include "botflow/util/crypto.hpp"
 
 namespace botflow::auth {
 namespace {
-
-std::string hmac_sha256(const Secret& key, std::string_view data) {
-    unsigned char out[EVP_MAX_MD_SIZE];
-    unsigned int len = 0;
-    HMAC(EVP_sha256(), key.reveal().data(), static_cast<int>(key.reveal().size()),
-         reinterpret_cast<const unsigned char*>(data.data()), data.size(), out, &len);
-    return std::string(reinterpret_cast<char*>(out), len);
-}
 
 [[noreturn]] void refuse(const std::string& why) {
     throw Error(Errc::unauthorized, "The session token is not valid; sign in again.", why);
@@ -55,7 +46,7 @@ std::string sign_jwt(const Claims& c, const Secret& key) {
     nlohmann::json payload{
         {"sub", c.sub}, {"sid", c.sid}, {"role", c.role}, {"iat", c.iat}, {"exp", c.exp}};
     std::string signing_input = header + "." + base64url_encode(payload.dump());
-    return signing_input + "." + base64url_encode(hmac_sha256(key, signing_input));
+    return signing_input + "." + base64url_encode(util::hmac_sha256(key, signing_input));
 }
 
 Claims verify_jwt(std::string_view token, const Secret& key, std::int64_t now) {
@@ -78,7 +69,7 @@ Claims verify_jwt(std::string_view token, const Secret& key, std::int64_t now) {
         refuse("alg is not HS256");
     }
     if (header.contains("crit")) refuse("unsupported crit header");
-    std::string expected = hmac_sha256(key, token.substr(0, dot2));
+    std::string expected = util::hmac_sha256(key, token.substr(0, dot2));
     if (signature.size() != expected.size() ||
         CRYPTO_memcmp(signature.data(), expected.data(), expected.size()) != 0) {
         refuse("bad signature");

@@ -23,7 +23,7 @@ asio::awaitable<void> limit_by_ip(App& app, const Request& req, const std::strin
 
 asio::awaitable<void> limit_by_email(App& app, const std::string& email, const std::string& what) {
     co_await count_attempt(
-        app.redis, app.config.redis_prefix + "rl:" + what + ":email:" + store::sha256_hex(email),
+        app.redis, app.config.redis_prefix + "rl:" + what + ":email:" + util::sha256_hex(email),
         kAttemptLimit, kAttemptWindow, what);
 }
 
@@ -69,7 +69,7 @@ asio::awaitable<Response> handle_register(App& app, Request& req) {
     auto create = [email, name, hash, business, token, ip](pqxx::dbtransaction& tx) {
         tx.exec("SELECT pg_advisory_xact_lock(7172434)");
         if (store::count_users(tx) > 0) throw registration_closed();
-        if (!store::consume_auth_token(tx, "setup", store::sha256_hex(token))) {
+        if (!store::consume_auth_token(tx, "setup", util::sha256_hex(token))) {
             throw Error(Errc::forbidden,
                         "The setup token is wrong or expired. Find the current one in the server "
                         "log (auth.setup_required), or restart the server for a new one.");
@@ -218,7 +218,7 @@ asio::awaitable<store::User> redeem(App& app, Request& req, const std::string& k
     auto hash = co_await hash_off_thread(app, password);
     auto ip = client_ip(app, req);
     auto work = [kind, action, token, hash, ip](pqxx::dbtransaction& tx) {
-        auto redeemed = store::consume_auth_token(tx, kind, store::sha256_hex(token));
+        auto redeemed = store::consume_auth_token(tx, kind, util::sha256_hex(token));
         if (!redeemed || !redeemed->user_id) {
             std::string what = kind == "invite" ? "invite link" : "reset link";
             throw Error(Errc::unprocessable,

@@ -57,7 +57,7 @@ asio::awaitable<Response> handle_invite(App& app, Request& req) {
     auto ip = client_ip(app, req);
     auto work = [email = *email, role, name, token, by, ip](pqxx::dbtransaction& tx) {
         auto user = store::insert_user(tx, email, name, role, std::nullopt);
-        store::insert_auth_token(tx, "invite", user.id, store::sha256_hex(token),
+        store::insert_auth_token(tx, "invite", user.id, util::sha256_hex(token),
                                  std::chrono::duration_cast<std::chrono::seconds>(kInviteLifetime),
                                  by);
         store::insert_audit(tx, {by, "user.invite", "user", user.id, ip,

@@ -90,6 +90,17 @@ std::string render_json_line(std::string_view timestamp, std::string_view level,
     return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
+void log_escaped(std::string_view event, std::exception_ptr error) {
+    if (!error) return;
+    try {
+        std::rethrow_exception(error);
+    } catch (const std::exception& e) {
+        spdlog::error("{} what=\"{}\"", event, e.what());
+    } catch (...) {
+        spdlog::error("{} what=unknown", event);
+    }
+}
+
 void init(Format format, std::string_view level) {
     auto sink = std::make_shared<spdlog::sinks::stdout_sink_mt>();
     auto logger = std::make_shared<spdlog::logger>("botflow", sink);

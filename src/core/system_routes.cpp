@@ -92,10 +92,10 @@ asio::awaitable<Response> handle_metrics(App& app, Request& req) {
     co_return r;
 }
 
-asio::awaitable<Response> handle_openapi(App& app, Request&) {
-    nlohmann::json doc = openapi_document();
-    doc["servers"] = nlohmann::json::array({{{"url", app.config.public_url}}});
-    Response r = Response::json(200, doc);
+asio::awaitable<Response> handle_openapi(std::shared_ptr<const std::string> body) {
+    Response r;
+    r.shared_body = std::move(body);
+    r.headers.emplace_back("Content-Type", "application/json");
     r.set_header("Cache-Control", "no-cache");
     co_return r;
 }
@@ -123,8 +123,12 @@ void register_system_routes(App& app) {
     r.add(
         http::Method::get, "/metrics", [&app](Request& req) { return handle_metrics(app, req); },
         open);
+    // The document only changes with the binary and PUBLIC_URL: serialise it once.
+    nlohmann::json doc = openapi_document();
+    doc["servers"] = nlohmann::json::array({{{"url", app.config.public_url}}});
+    auto body = std::make_shared<const std::string>(doc.dump());
     r.add(http::Method::get, "/api/openapi.json",
-          [&app](Request& req) { return handle_openapi(app, req); });
+          [body](Request&) { return handle_openapi(body); });
 }
 
 }  // namespace botflow

@@ -6,6 +6,13 @@
 #include "botflow/http/response.hpp"
 
 namespace botflow::http {
+
+std::string_view trim_blanks(std::string_view s) noexcept {
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+    return s;
+}
+
 bool iequals(std::string_view a, std::string_view b) noexcept {
     if (a.size() != b.size()) return false;
     for (std::size_t i = 0; i < a.size(); ++i) {
@@ -112,11 +119,7 @@ std::string client_address(const Request& req, int trusted_proxies) {
     std::vector<std::string_view> entries;
     while (!header.empty()) {
         auto comma = header.find(',');
-        auto item = header.substr(0, comma);
-        while (!item.empty() && (item.front() == ' ' || item.front() == '\t'))
-            item.remove_prefix(1);
-        while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) item.remove_suffix(1);
-        entries.push_back(item);
+        entries.push_back(trim_blanks(header.substr(0, comma)));
         if (comma == std::string_view::npos) break;
         header.remove_prefix(comma + 1);
     }

@@ -8,6 +8,7 @@
 #include <random>
 #include <unordered_map>
 
+#include "botflow/core/log.hpp"
 #include "problem.hpp"
 
 namespace botflow::http {
@@ -75,7 +76,7 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
     asio::awaitable<void> accept_loop();
     asio::awaitable<void> drain(Connection& conn);
     asio::awaitable<void> session(std::shared_ptr<Connection> conn, std::uint64_t id);
-    asio::awaitable<Response> dispatch(Request& req, std::string& route_label);
+    asio::awaitable<Response> dispatch(Request& req, Match match, std::string& route_label);
     asio::awaitable<void> write(Connection& conn, const Request& req, Response& resp,
                                 bool keep_alive);
 };
@@ -113,14 +114,8 @@ std::uint16_t Server::listen(const std::string& host, std::uint16_t port) {
 
 void Server::start() {
     auto self = impl_;
-    asio::co_spawn(impl_->acceptor.get_executor(), self->accept_loop(), [](std::exception_ptr e) {
-        if (!e) return;
-        try {
-            std::rethrow_exception(e);
-        } catch (const std::exception& ex) {
-            spdlog::error("http.accept_failed what=\"{}\"", ex.what());
-        }
-    });
+    asio::co_spawn(impl_->acceptor.get_executor(), self->accept_loop(),
+                   log::log_on_error("http.accept_failed"));
 }
 
 void Server::shutdown() {
@@ -183,19 +178,15 @@ asio::awaitable<void> Server::Impl::accept_loop() {
                 self->connections.erase(id);
             }
             self->open.fetch_sub(1);
-            if (!e) return;
-            try {
-                std::rethrow_exception(e);
-            } catch (const std::exception& ex) {
-                spdlog::error("http.session_failed what=\"{}\"", ex.what());
-            }
+            log::log_escaped("http.session_failed", e);
         };
         asio::co_spawn(executor, session(std::move(conn), id), std::move(on_done));
     }
 }
 
-asio::awaitable<Response> Server::Impl::dispatch(Request& req, std::string& route_label) {
-    Match match = router.match(req.method, req.path);
+// `match` is the router's answer for this request, made once when its header was read.
+asio::awaitable<Response> Server::Impl::dispatch(Request& req, Match match,
+                                                 std::string& route_label) {
     if (match.route) {
         route_label = match.route->pattern;
         req.params = std::move(match.params);
@@ -289,6 +280,7 @@ asio::awaitable<void> Server::Impl::session(std::shared_ptr<Connection> conn, st
         std::string route_label = "unmatched";
         bool read_ok = false;
         bool body_unread = false;  // refused before reading it: drain before closing
+        Match match;
 
         if (ec == bhttp::error::end_of_stream || ec == beast::error::timeout ||
             ec == asio::error::operation_aborted || ec == asio::error::connection_reset ||
@@ -325,8 +317,8 @@ asio::awaitable<void> Server::Impl::session(std::shared_ptr<Connection> conn, st
                 valid_request_id(incoming_id) ? std::string(incoming_id) : new_request_id();
             keep_alive = h.keep_alive();
 
-            Match peek = router.match(req.method, req.path);
-            std::size_t limit = peek.route ? peek.route->options.max_body : kDefaultBodyLimit;
+            match = router.match(req.method, req.path);
+            std::size_t limit = match.route ? match.route->options.max_body : kDefaultBodyLimit;
             bhttp::request_parser<bhttp::string_body> parser(std::move(head));
             parser.body_limit(limit);
             auto declared = parser.content_length();
@@ -382,7 +374,7 @@ asio::awaitable<void> Server::Impl::session(std::shared_ptr<Connection> conn, st
         if (read_ok) {
             std::exception_ptr failure;
             try {
-                resp = co_await dispatch(req, route_label);
+                resp = co_await dispatch(req, std::move(match), route_label);
             } catch (...) {
                 failure = std::current_exception();
             }

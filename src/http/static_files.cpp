@@ -137,10 +137,7 @@ bool etag_matches(std::string_view header, std::string_view etag) {
     std::string_view want = strip_weak(etag);
     while (!header.empty()) {
         auto comma = header.find(',');
-        auto item = header.substr(0, comma);
-        while (!item.empty() && (item.front() == ' ' || item.front() == '\t'))
-            item.remove_prefix(1);
-        while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) item.remove_suffix(1);
+        auto item = trim_blanks(header.substr(0, comma));
         if (item == "*" || (!item.empty() && strip_weak(item) == want)) return true;
         if (comma == std::string_view::npos) break;
         header.remove_prefix(comma + 1);

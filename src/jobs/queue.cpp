@@ -2,10 +2,12 @@
 
 #include <pqxx/pqxx>
 
+#include "botflow/store/db.hpp"
+
 namespace botflow::jobs {
 namespace {
 
-const char* nullable(const std::optional<std::string>& v) { return v ? v->c_str() : nullptr; }
+using store::nullable;
 
 }  // namespace
 

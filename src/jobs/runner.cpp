@@ -7,6 +7,7 @@
 #include <unordered_map>
 
 #include "botflow/core/error.hpp"
+#include "botflow/core/log.hpp"
 #include "botflow/store/db.hpp"
 
 namespace botflow::jobs {
@@ -35,19 +36,6 @@ struct JobRunner::State : std::enable_shared_from_this<JobRunner::State> {
         }
     }
 };
-
-namespace {
-
-void log_escaped(std::exception_ptr e) {
-    if (!e) return;
-    try {
-        std::rethrow_exception(e);
-    } catch (const std::exception& ex) {
-        spdlog::error("jobs.loop_failed what=\"{}\"", ex.what());
-    }
-}
-
-}  // namespace
 
 asio::awaitable<void> JobRunner::State::work(std::string worker,
                                              std::shared_ptr<asio::steady_timer> timer) {
@@ -223,10 +211,12 @@ void JobRunner::start() {
     for (int i = 0; i < s.options.workers; ++i) {
         auto timer = s.idle[static_cast<std::size_t>(i)];
         asio::co_spawn(timer->get_executor(),
-                       s.work(s.worker_prefix + ":" + std::to_string(i), timer), log_escaped);
+                       s.work(s.worker_prefix + ":" + std::to_string(i), timer),
+                       log::log_on_error("jobs.loop_failed"));
     }
     auto maintenance = std::make_shared<asio::steady_timer>(asio::make_strand(s.io));
-    asio::co_spawn(maintenance->get_executor(), s.maintain(maintenance), log_escaped);
+    asio::co_spawn(maintenance->get_executor(), s.maintain(maintenance),
+                   log::log_on_error("jobs.loop_failed"));
     if (s.options.workers > 0) {
         s.listener = std::thread([state = state_] { state->listen(); });
     }

@@ -4,12 +4,11 @@
 
 #include "botflow/auth/jwt.hpp"
 #include "botflow/core/error.hpp"
+#include "botflow/store/db.hpp"
 #include "botflow/store/user_repo.hpp"
 
 namespace botflow::store {
 namespace {
-
-const char* nullable(const std::optional<std::string>& v) { return v ? v->c_str() : nullptr; }
 
 // One JSON object per conversation, built by PostgreSQL.
 constexpr const char* kConversationJson = R"SQL(

@@ -1,13 +1,12 @@
 #include "botflow/store/migrator.hpp"
 
-#include <openssl/sha.h>
-
 #include <pqxx/pqxx>
 #include <set>
 #include <stdexcept>
 
 #include "botflow/core/error.hpp"
 #include "botflow/store/db.hpp"
+#include "botflow/util/crypto.hpp"
 
 namespace botflow::store {
 namespace {
@@ -16,19 +15,6 @@ namespace {
 constexpr long long kMigrationLockKey = 0x626f74666c6f77;
 
 }  // namespace
-
-std::string sha256_hex(std::string_view data) {
-    unsigned char digest[SHA256_DIGEST_LENGTH];
-    SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest);
-    static const char* kHex = "0123456789abcdef";
-    std::string out;
-    out.reserve(sizeof digest * 2);
-    for (unsigned char b : digest) {
-        out.push_back(kHex[b >> 4]);
-        out.push_back(kHex[b & 15]);
-    }
-    return out;
-}
 
 std::vector<Migration> plan_migrations(std::span<const EmbeddedFile> files) {
     std::vector<Migration> plan;
@@ -50,7 +36,7 @@ std::vector<Migration> plan_migrations(std::span<const EmbeddedFile> files) {
         if (version == 0 || !versions.insert(version).second) {
             throw std::invalid_argument("migration version used twice or zero: " + name);
         }
-        plan.push_back(Migration{version, name, sha256_hex(f.content), f.content});
+        plan.push_back(Migration{version, name, util::sha256_hex(f.content), f.content});
     }
     std::sort(plan.begin(), plan.end(),
               [](const Migration& a, const Migration& b) { return a.version < b.version; });

@@ -3,6 +3,7 @@
 #include <pqxx/pqxx>
 
 #include "botflow/core/error.hpp"
+#include "botflow/store/db.hpp"
 
 namespace botflow::store {
 namespace {
@@ -29,9 +30,6 @@ std::optional<User> one_user(const pqxx::result& r) {
     if (r.empty()) return std::nullopt;
     return read_user(r[0]);
 }
-
-// A value for a nullable text parameter: libpqxx 6 sends a null pointer as SQL NULL.
-const char* nullable(const std::optional<std::string>& v) { return v ? v->c_str() : nullptr; }
 
 }  // namespace
 

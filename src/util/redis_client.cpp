@@ -10,6 +10,7 @@
 #include <stdexcept>
 
 #include "botflow/core/error.hpp"
+#include "botflow/core/log.hpp"
 #include "botflow/http/request.hpp"
 
 namespace botflow::util {
@@ -527,14 +528,7 @@ void RedisClient::start() {
     asio::post(state->strand, [state] {
         if (state->started || state->stopped) return;
         state->started = true;
-        asio::co_spawn(state->strand, state->run(), [](std::exception_ptr e) {
-            if (!e) return;
-            try {
-                std::rethrow_exception(e);
-            } catch (const std::exception& ex) {
-                spdlog::error("redis.loop_failed what=\"{}\"", ex.what());
-            }
-        });
+        asio::co_spawn(state->strand, state->run(), log::log_on_error("redis.loop_failed"));
     });
 }
 

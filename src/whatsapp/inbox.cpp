@@ -1,5 +1,6 @@
 #include "botflow/whatsapp/inbox.hpp"
 
+#include <ctime>
 #include <pqxx/pqxx>
 
 #include "botflow/core/error.hpp"
@@ -8,7 +9,7 @@
 namespace botflow::whatsapp {
 namespace {
 
-const char* nullable(const std::optional<std::string>& v) { return v ? v->c_str() : nullptr; }
+using store::nullable;
 
 std::string preview(const std::string& content) {
     // At most 200 bytes, cut at a UTF-8 character boundary.
@@ -119,6 +120,17 @@ bool apply_status(pqxx::dbtransaction& tx, const std::string& wamid, const std::
         "WHERE whatsapp_message_id = $1 AND direction = 'outbound'",
         wamid, status, at, nullable(code), nullable(title), nullable(detail));
     return r.affected_rows() > 0;
+}
+
+// A timestamptz input for Meta's Unix time, or 'now' (the transaction's time) without one.
+std::string timestamptz_literal(std::int64_t unix_seconds) {
+    if (unix_seconds <= 0) return "now";
+    std::time_t t = static_cast<std::time_t>(unix_seconds);
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char buf[40];
+    std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S+00", &tm);
+    return buf;
 }
 
 std::string timestamp_text(std::int64_t unix_seconds) {
@@ -245,10 +257,7 @@ void store_batch(pqxx::dbtransaction& tx, const WebhookBatch& batch, StoreResult
             s.status != "played" && s.status != "failed") {
             continue;  // a status this code does not know: nothing to move
         }
-        auto at_text =
-            tx.exec_params1("SELECT COALESCE(to_timestamp(NULLIF($1, '')::bigint), now())::text",
-                            timestamp_text(s.timestamp))[0]
-                .as<std::string>();
+        auto at_text = timestamptz_literal(s.timestamp);
         if (apply_status(tx, s.wamid, s.status, at_text, s.error_code, s.error_title,
                          s.error_detail)) {
             ++result.statuses;

@@ -1,10 +1,9 @@
 #include "botflow/whatsapp/webhook.hpp"
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 #include "botflow/core/error.hpp"
+#include "botflow/util/crypto.hpp"
 
 namespace botflow::whatsapp {
 namespace {
@@ -57,17 +56,6 @@ void strip_nul(json& j) {
     }
 }
 
-std::string hex(const unsigned char* data, std::size_t n) {
-    static const char* kHex = "0123456789abcdef";
-    std::string out;
-    out.reserve(n * 2);
-    for (std::size_t i = 0; i < n; ++i) {
-        out.push_back(kHex[data[i] >> 4]);
-        out.push_back(kHex[data[i] & 15]);
-    }
-    return out;
-}
-
 std::string number(const json& j, const char* key) {
     auto it = j.find(key);
     if (it == j.end() || !it->is_number()) return str(j, key);
@@ -102,11 +90,7 @@ std::string media_line(const char* label, const json& media) {
 }  // namespace
 
 std::string sign_body(std::string_view body, const Secret& app_secret) {
-    unsigned char out[EVP_MAX_MD_SIZE];
-    unsigned int len = 0;
-    HMAC(EVP_sha256(), app_secret.reveal().data(), static_cast<int>(app_secret.reveal().size()),
-         reinterpret_cast<const unsigned char*>(body.data()), body.size(), out, &len);
-    return "sha256=" + hex(out, len);
+    return "sha256=" + util::to_hex(util::hmac_sha256(app_secret, body));
 }
 
 void check_signature(std::string_view header, std::string_view body, const Secret& app_secret) {

@@ -53,6 +53,9 @@ std::string client_address(const Request& req, int trusted_proxies);
 /// A cookie's value from the Cookie header, or empty.
 std::string cookie_value(const Request& req, std::string_view name);
 
+/// `s` without leading and trailing spaces and tabs (header list items).
+std::string_view trim_blanks(std::string_view s) noexcept;
+
 /// ASCII case-insensitive equality (header names and values, schemes).
 bool iequals(std::string_view a, std::string_view b) noexcept;
 

@@ -5,6 +5,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <type_traits>
 #include <vector>
@@ -26,6 +27,11 @@ struct PoolStats {
     int in_use = 0;
     int waiting = 0;
 };
+
+/// A nullable text parameter for exec_params: libpqxx 6 sends a null pointer as SQL NULL.
+inline const char* nullable(const std::optional<std::string>& v) {
+    return v ? v->c_str() : nullptr;
+}
 
 /// Adds libpq options every connection needs (connect_timeout, keepalives, application_name)
 /// to a postgres:// URL or key=value string, keeping any the caller set.

@@ -31,7 +31,4 @@ struct MigrationReport {
 /// migration's SQL fails (naming it and PostgreSQL's message).
 MigrationReport migrate(const std::string& database_url, const std::vector<Migration>& plan);
 
-/// SHA-256 of `data` as lower-case hex.
-std::string sha256_hex(std::string_view data);
-
 }  // namespace botflow::store

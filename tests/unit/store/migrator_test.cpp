@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "botflow/store/db.hpp"
+#include "botflow/util/crypto.hpp"
 
 namespace botflow::store {
 namespace {
@@ -19,7 +20,7 @@ TEST(Migrations, OrdersByVersionAndChecksumsContent) {
     auto plan = plan_migrations(files);
     ASSERT_EQ(plan.size(), 2u);
     EXPECT_EQ(plan[0].name, "0001_a.sql");
-    EXPECT_EQ(plan[0].checksum, sha256_hex("SELECT 1"));
+    EXPECT_EQ(plan[0].checksum, util::sha256_hex("SELECT 1"));
 }
 
 TEST(Migrations, RejectsBadNamesAndDuplicateVersions) {
@@ -32,7 +33,7 @@ TEST(Migrations, RejectsBadNamesAndDuplicateVersions) {
 }
 
 TEST(Sha256, KnownVector) {
-    EXPECT_EQ(sha256_hex("abc"),
+    EXPECT_EQ(util::sha256_hex("abc"),
               "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 }
 
