@@ -208,11 +208,8 @@ TEST(JobsApi, TheOwnerSeesDeadJobsAndRunsThemAgain) {
     env["ADMIN_PASSWORD"] = "owner password";
     ASSERT_TRUE(server.start(env)) << server.log();
     auto port = server.port();
-    auto login = request(port, "POST", "/api/auth/login", {{"Content-Type", "application/json"}},
-                         R"({"email":"owner@shop.example","password":"owner password"})");
-    ASSERT_EQ(login.status, 200);
     auto auth = std::pair<std::string, std::string>(
-        "Authorization", "Bearer " + nlohmann::json::parse(login.body)["token"].get<std::string>());
+        "Authorization", "Bearer " + login(port, "owner@shop.example", "owner password"));
 
     db.exec(
         "INSERT INTO jobs (kind, state, attempts, last_error, finished_at) "

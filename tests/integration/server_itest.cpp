@@ -152,6 +152,30 @@ TEST_F(ServerTest, BodyOverTheLimitSentAnywayStillGets413NotAReset) {
     expect_problem(*r, 413);
 }
 
+TEST_F(ServerTest, ExpectContinueIsAnsweredBeforeTheBody) {
+    start();
+    Connection c(server_.port());
+    std::string body = R"({"email":"nobody@example.com","password":"not a password"})";
+    c.send(
+        "POST /api/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        "Expect: 100-continue\r\nContent-Length: " +
+        std::to_string(body.size()) + "\r\n\r\n");
+    auto interim = c.read_available(std::chrono::seconds(2));
+    EXPECT_EQ(interim.rfind("HTTP/1.1 100 Continue\r\n", 0), 0u) << interim;
+    c.send(body);
+    auto r = c.read_response();
+    ASSERT_TRUE(r);
+    expect_problem(*r, 401);  // the body was read and the route answered
+
+    // Too large: refused at once, no 100 Continue.
+    Connection big(server_.port());
+    big.send(
+        "POST /api/auth/login HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
+        "Content-Length: 5000000\r\n\r\n");
+    auto refused = big.read_available(std::chrono::seconds(2));
+    EXPECT_EQ(refused.rfind("HTTP/1.1 413", 0), 0u) << refused.substr(0, 80);
+}
+
 TEST_F(ServerTest, ChunkedBodyOverTheLimitIs413) {
     start();
     Connection c(server_.port());
@@ -224,11 +248,7 @@ TEST_F(ServerTest, ServesTheOpenApiDocumentWithThisServersUrl) {
            {"ADMIN_EMAIL", "owner@example.com"},
            {"ADMIN_PASSWORD", "owner password"}});
     expect_problem(get("/api/openapi.json"), 401);
-    auto login =
-        request(server_.port(), "POST", "/api/auth/login", {{"Content-Type", "application/json"}},
-                R"({"email":"owner@example.com","password":"owner password"})");
-    ASSERT_EQ(login.status, 200) << login.body;
-    auto token = json::parse(login.body)["token"].get<std::string>();
+    auto token = login(server_.port(), "owner@example.com", "owner password");
     auto r = get("/api/openapi.json", {{"Authorization", "Bearer " + token}});
     ASSERT_EQ(r.status, 200);
     auto doc = json::parse(r.body);

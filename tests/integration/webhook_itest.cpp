@@ -78,11 +78,8 @@ protected:
         env["ADMIN_EMAIL"] = "owner@shop.example";
         env["ADMIN_PASSWORD"] = "owner password";
         ASSERT_TRUE(server_.start(env)) << server_.log();
-        auto login = request(server_.port(), "POST", "/api/auth/login",
-                             {{"Content-Type", "application/json"}},
-                             R"({"email":"owner@shop.example","password":"owner password"})");
-        ASSERT_EQ(login.status, 200) << login.body;
-        token_ = json::parse(login.body)["token"];
+        token_ = login(server_.port(), "owner@shop.example", "owner password");
+        ASSERT_FALSE(token_.empty());
     }
     HttpResponse deliver(const std::string& body, const std::string& signature = "auto") {
         std::string sig =

@@ -1,12 +1,14 @@
 #include "support/http_client.hpp"
 
 #include <arpa/inet.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <cstring>
+#include <nlohmann/json.hpp>
 #include <stdexcept>
 
 namespace botflow::test {
@@ -112,6 +114,22 @@ bool Connection::closed_within(std::chrono::milliseconds timeout) {
         buffer_.append(buf, static_cast<std::size_t>(got));
     }
     return false;
+}
+
+std::string Connection::read_available(std::chrono::milliseconds timeout) {
+    fill(std::chrono::steady_clock::now() + timeout);
+    std::string out;
+    out.swap(buffer_);
+    return out;
+}
+
+std::string login(std::uint16_t port, const std::string& email, const std::string& password) {
+    nlohmann::json body{{"email", email}, {"password", password}};
+    auto r = request(port, "POST", "/api/auth/login", {{"Content-Type", "application/json"}},
+                     body.dump());
+    EXPECT_EQ(r.status, 200) << r.body;
+    if (r.status != 200) return {};
+    return nlohmann::json::parse(r.body)["token"].get<std::string>();
 }
 
 HttpResponse request(std::uint16_t port, const std::string& method, const std::string& target,

@@ -32,6 +32,8 @@ public:
     std::optional<HttpResponse> read_response(
         bool head_request = false,
         std::chrono::milliseconds timeout = std::chrono::milliseconds(10000));
+    /// Whatever arrives within `timeout` (at least one read), unparsed.
+    std::string read_available(std::chrono::milliseconds timeout);
     /// True if the server closes the connection (EOF or reset) within `timeout`.
     bool closed_within(std::chrono::milliseconds timeout);
 
@@ -40,6 +42,10 @@ private:
     int fd_ = -1;
     std::string buffer_;
 };
+
+/// Signs in with POST /api/auth/login and returns the session token ("" and a test failure
+/// when sign-in does not answer 200).
+std::string login(std::uint16_t port, const std::string& email, const std::string& password);
 
 /// One request on a fresh connection.
 HttpResponse request(std::uint16_t port, const std::string& method, const std::string& target,

@@ -48,8 +48,10 @@ public:
     /// Runs f(tx) in one transaction on a pool thread and commits; resumes on the caller's
     /// executor. Throws Errc::unavailable when PostgreSQL cannot be reached (fast: a failed
     /// connect makes the next callers fail at once for a short while instead of each waiting),
-    /// conflict for a unique violation, unprocessable for a foreign key or check violation,
-    /// and rethrows botflow::Error thrown by f.
+    /// conflict for a unique violation, unprocessable for a foreign key or check violation or
+    /// a value PostgreSQL cannot take (22xxx), and rethrows botflow::Error thrown by f. A
+    /// deadlock or serialization failure re-runs f (up to 3 times in all), then throws
+    /// unavailable: f must be safe to run again.
     template <class F>
     auto run(F f) -> asio::awaitable<std::invoke_result_t<F&, pqxx::dbtransaction&>> {
         using R = std::invoke_result_t<F&, pqxx::dbtransaction&>;

@@ -119,6 +119,17 @@ TEST(Config, TrustProxyAcceptsBooleansAndHopCounts) {
     EXPECT_EQ(errors_of(env).size(), 1u);
 }
 
+TEST(Config, RedisKeyPrefixIsShortAndWithoutSpaces) {
+    auto env = minimal();
+    env["REDIS_KEY_PREFIX"] = "shop-a:";
+    EXPECT_EQ(std::get<Config>(load(env, Purpose::serve)).redis_prefix, "shop-a:");
+    env["REDIS_KEY_PREFIX"] = "has space";
+    EXPECT_EQ(errors_of(env).size(), 1u);
+    env["REDIS_KEY_PREFIX"] = std::string(65, 'a');
+    EXPECT_EQ(errors_of(env).size(), 1u);
+    EXPECT_EQ(std::get<Config>(load(minimal(), Purpose::serve)).redis_prefix, "botflow:");
+}
+
 TEST(Email, NormalizesAndRejects) {
     EXPECT_EQ(normalize_email("  Ana@Shop.COM "), "ana@shop.com");
     for (const char* bad : {"", "ana", "@shop.com", "ana@", "a@b@c", "a b@c.d", "a\x01@c.d"}) {
