@@ -213,7 +213,26 @@ std::variant<Config, std::vector<std::string>> load(const Env& env, Purpose purp
         }
         c.whatsapp_phone_number_id = *id;
     }
+    if (auto token = r.get("WHATSAPP_ACCESS_TOKEN")) c.whatsapp_access_token = Secret(*token);
+    if (auto base = r.get("GRAPH_API_BASE")) {
+        if (!starts_with_ci(*base, "https://") && !starts_with_ci(*base, "http://")) {
+            r.error("GRAPH_API_BASE must start with https:// or http:// (got \"" + *base + "\")");
+        }
+        c.graph_api_base = *base;
+        while (!c.graph_api_base.empty() && c.graph_api_base.back() == '/') {
+            c.graph_api_base.pop_back();
+        }
+    }
+    if (auto version = r.get("GRAPH_API_VERSION")) {
+        bool ok = version->size() >= 2 && (*version)[0] == 'v' &&
+                  version->find_first_not_of("0123456789.", 1) == std::string::npos;
+        if (!ok) r.error("GRAPH_API_VERSION must look like v25.0 (got \"" + *version + "\")");
+        c.graph_api_version = *version;
+    }
+    c.whatsapp_send_rate = r.integer("WHATSAPP_SEND_RATE", 80, 1, 1000);
+    c.whatsapp_pair_burst = r.integer("WHATSAPP_PAIR_BURST", 6, 1, 45);
     c.job_workers = r.integer("JOB_WORKERS", 4, 0, 64);
+    c.job_lease = std::chrono::seconds(r.integer("JOB_LEASE_SECONDS", 300, 2, 86400));
     if (auto prefix = r.get("REDIS_KEY_PREFIX")) {
         if (prefix->size() > 64 || prefix->find_first_of(" \t\r\n") != std::string::npos) {
             r.error("REDIS_KEY_PREFIX must be at most 64 characters without spaces");

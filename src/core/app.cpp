@@ -13,6 +13,7 @@
 #include "botflow/jobs/routes.hpp"
 #include "botflow/store/migrator.hpp"
 #include "botflow/whatsapp/routes.hpp"
+#include "botflow/whatsapp/sender.hpp"
 
 namespace botflow {
 namespace {
@@ -67,9 +68,19 @@ App::App(config::Config cfg)
       cpu(static_cast<std::size_t>(std::max(2, config.io_threads))),
       db(config.database_url, config.db_pool_size),
       redis(io, util::parse_redis_url(config.redis_url.reveal())),
+      http(io),
+      graph(http, whatsapp::GraphSettings{.base = config.graph_api_base,
+                                          .version = config.graph_api_version,
+                                          .token = config.whatsapp_access_token,
+                                          .phone_number_id = config.whatsapp_phone_number_id}),
       sessions(redis, config.jwt_secret, config.redis_prefix),
       inbox(db),
-      jobs(io, db, config.database_url, jobs::RunnerOptions{.workers = config.job_workers}) {
+      jobs(io, db, config.database_url,
+           jobs::RunnerOptions{
+               .workers = config.job_workers,
+               .lease = config.job_lease,
+               .reclaim_every = std::clamp(config.job_lease / 3, std::chrono::seconds(1),
+                                           std::chrono::seconds(15))}) {
     register_system_routes(*this);
     jobs::register_routes(*this);
     jobs::register_handlers(*this);
@@ -77,6 +88,8 @@ App::App(config::Config cfg)
     auth::register_user_routes(*this);
     whatsapp::register_routes(*this);
     whatsapp::register_conversation_routes(*this);
+    whatsapp::register_message_routes(*this);
+    whatsapp::register_whatsapp_jobs(*this);
 }
 
 App::~App() = default;
@@ -171,6 +184,7 @@ int App::serve() {
     signals.cancel(ignored);
     signals.clear(ignored);
     redis.stop_now();
+    http.stop_now();
     jobs.stop();
     jobs.join();
     db.shutdown();

@@ -72,6 +72,17 @@ bool fail(pqxx::dbtransaction& tx, std::int64_t id, const std::string& worker,
                .affected_rows() > 0;
 }
 
+bool defer(pqxx::dbtransaction& tx, std::int64_t id, const std::string& worker,
+           const std::string& why, std::chrono::milliseconds delay) {
+    return tx.exec_params(
+                 "UPDATE jobs SET last_error = left($3, 2000), locked_by = NULL, "
+                 " locked_until = NULL, state = 'queued', attempts = greatest(attempts - 1, 0), "
+                 " run_at = now() + make_interval(secs => $4::float8 / 1000) "
+                 "WHERE id = $1 AND state = 'running' AND locked_by = $2",
+                 id, worker, why, static_cast<long long>(delay.count()))
+               .affected_rows() > 0;
+}
+
 int reclaim_expired(pqxx::dbtransaction& tx) {
     return static_cast<int>(
         tx.exec("UPDATE jobs SET locked_by = NULL, locked_until = NULL, run_at = now(), "

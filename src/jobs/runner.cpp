@@ -61,6 +61,8 @@ asio::awaitable<void> JobRunner::State::work(std::string worker,
         auto started = std::chrono::steady_clock::now();
         bool ok = false;
         bool permanent = false;
+        bool deferred = false;  // RetryLater without counting the attempt
+        std::optional<std::chrono::milliseconds> retry_in;
         std::string error;
         auto handler = handlers.find(job->kind);
         if (handler == handlers.end()) {
@@ -70,6 +72,10 @@ asio::awaitable<void> JobRunner::State::work(std::string worker,
             try {
                 co_await handler->second(*job);
                 ok = true;
+            } catch (const RetryLater& r) {
+                error = r.what();
+                retry_in = r.delay;
+                deferred = !r.counts_attempt;
             } catch (const Error& e) {
                 error = e.cause().empty() ? e.detail() : e.detail() + " (" + e.cause() + ")";
                 permanent = !e.transient();
@@ -77,7 +83,9 @@ asio::awaitable<void> JobRunner::State::work(std::string worker,
                 error = e.what();
             }
         }
-        auto delay = backoff(job->attempts, options.base_backoff, options.max_backoff, rng);
+        auto delay = retry_in
+                         ? *retry_in
+                         : backoff(job->attempts, options.base_backoff, options.max_backoff, rng);
         // Recording the outcome is retried briefly; if it still fails, the lease runs out and
         // the job runs again (handlers are idempotent).
         for (int attempt = 0; attempt < 3; ++attempt) {
@@ -89,6 +97,11 @@ asio::awaitable<void> JobRunner::State::work(std::string worker,
                         return complete(tx, id, worker);
                     };
                     co_await db.run(std::move(finish));
+                } else if (deferred) {
+                    auto later = [id, worker, error, delay](pqxx::dbtransaction& tx) {
+                        return defer(tx, id, worker, error, delay);
+                    };
+                    co_await db.run(std::move(later));
                 } else {
                     auto record = [id, worker, error, permanent, delay](pqxx::dbtransaction& tx) {
                         return fail(tx, id, worker, error, permanent, delay);
@@ -108,7 +121,10 @@ asio::awaitable<void> JobRunner::State::work(std::string worker,
         auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                       std::chrono::steady_clock::now() - started)
                       .count();
-        if (ok) {
+        if (deferred) {
+            spdlog::debug("jobs.deferred job={} kind={} retry_ms={} why=\"{}\"", job->id, job->kind,
+                          delay.count(), error);
+        } else if (ok) {
             spdlog::info("jobs.done job={} kind={} attempt={} ms={}", job->id, job->kind,
                          job->attempts, ms);
         } else if (permanent || job->attempts >= job->max_attempts) {

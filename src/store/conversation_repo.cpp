@@ -18,6 +18,7 @@ json_build_object(
                                 'wa_id', c.wa_id, 'bsuid', c.bsuid, 'phone', c.phone),
   'status', c.status,
   'ai_enabled', c.ai_enabled,
+  'simulated', c.simulated,
   'assigned_user_id', c.assigned_user_id,
   'tags', to_json(c.tags),
   'notes', c.notes,
@@ -38,13 +39,16 @@ json_build_object(
   'content', m.content,
   'media', CASE WHEN m.media_id IS NULL THEN NULL ELSE json_build_object(
       'id', m.media_id, 'mime_type', m.media_mime_type, 'filename', m.media_filename,
-      'sha256', m.media_sha256, 'size', m.media_size) END,
+      'sha256', m.media_sha256, 'size', m.media_size,
+      'downloaded', EXISTS (SELECT 1 FROM message_media mm WHERE mm.message_id = m.id),
+      'url', '/api/messages/' || m.id || '/media') END,
   'context_message_id', m.context_message_id, 'whatsapp_message_id', m.whatsapp_message_id,
   'status', m.status, 'sent_at', m.sent_at, 'delivered_at', m.delivered_at,
   'read_at', m.read_at, 'played_at', m.played_at, 'failed_at', m.failed_at,
-  'error', CASE WHEN m.error_code IS NULL AND m.error_title IS NULL THEN NULL
+  'error', CASE WHEN m.error_code IS NULL AND m.error_title IS NULL
+                 AND m.error_reason IS NULL THEN NULL
       ELSE json_build_object('code', m.error_code, 'title', m.error_title,
-                             'detail', m.error_detail) END,
+                             'detail', m.error_detail, 'reason', m.error_reason) END,
   'ai', CASE WHEN m.ai_model IS NULL THEN NULL ELSE json_build_object(
       'model', m.ai_model, 'prompt_tokens', m.prompt_tokens,
       'completion_tokens', m.completion_tokens, 'cost_usd', m.cost_usd,
@@ -218,6 +222,16 @@ nlohmann::json all_messages(pqxx::dbtransaction& tx, const std::string& conversa
                                conversation_id);
     nlohmann::json items = nlohmann::json::array();
     for (const auto& row : rows) items.push_back(nlohmann::json::parse(row[0].as<std::string>()));
+    return items;
+}
+
+nlohmann::json messages_by_id(pqxx::dbtransaction& tx, const std::vector<std::string>& ids) {
+    nlohmann::json items = nlohmann::json::array();
+    for (const auto& id : ids) {
+        auto rows = tx.exec_params(
+            std::string("SELECT ") + kMessageJson + " FROM messages m WHERE m.id = $1::uuid", id);
+        if (!rows.empty()) items.push_back(nlohmann::json::parse(rows[0][0].as<std::string>()));
+    }
     return items;
 }
 

@@ -4,7 +4,9 @@
 #include <pqxx/pqxx>
 
 #include "botflow/core/error.hpp"
+#include "botflow/jobs/queue.hpp"
 #include "botflow/store/db.hpp"
+#include "botflow/whatsapp/graph.hpp"
 
 namespace botflow::whatsapp {
 namespace {
@@ -23,7 +25,7 @@ std::string preview(const std::string& content) {
 // one that was missing before is filled in now. When a message names both a number and a
 // business-scoped user id that were so far two conversations, they become one (the older),
 // since they are the same person.
-std::string conversation_for(pqxx::dbtransaction& tx, const InboundMessage& m) {
+std::string conversation_for(pqxx::dbtransaction& tx, const InboundMessage& m, bool simulated) {
     const char* wa = m.customer_wa_id.empty() ? nullptr : m.customer_wa_id.c_str();
     const char* bsuid = m.customer_bsuid.empty() ? nullptr : m.customer_bsuid.c_str();
     std::string phone = m.customer_wa_id.empty() ? std::string() : "+" + m.customer_wa_id;
@@ -74,18 +76,20 @@ std::string conversation_for(pqxx::dbtransaction& tx, const InboundMessage& m) {
                 "UPDATE conversations SET wa_id = COALESCE(wa_id, $2), "
                 " bsuid = COALESCE(bsuid, $3), phone = COALESCE(phone, NULLIF($4, '')), "
                 " profile_name = CASE WHEN $5 = '' THEN profile_name ELSE $5 END, "
-                " customer_name = CASE WHEN customer_name = '' THEN $5 ELSE customer_name END "
+                " customer_name = CASE WHEN customer_name = '' THEN $5 ELSE customer_name END, "
+                // A real message makes a number tried in the simulator a real customer.
+                " simulated = simulated AND $6::boolean "
                 "WHERE id = $1::uuid",
-                id, wa, bsuid, phone, m.customer_name);
+                id, wa, bsuid, phone, m.customer_name, simulated ? "true" : "false");
             return id;
         }
         // No arbiter index named: a concurrent first message from the same customer makes
         // this a no-op, and the SELECT above finds that row on the second pass.
         auto inserted = tx.exec_params(
-            "INSERT INTO conversations (wa_id, bsuid, phone, customer_name, profile_name) "
-            "VALUES ($1, $2, NULLIF($3, ''), $4, $4) "
+            "INSERT INTO conversations (wa_id, bsuid, phone, customer_name, profile_name, "
+            " simulated) VALUES ($1, $2, NULLIF($3, ''), $4, $4, $5::boolean) "
             "ON CONFLICT DO NOTHING RETURNING id::text",
-            wa, bsuid, phone, m.customer_name);
+            wa, bsuid, phone, m.customer_name, simulated ? "true" : "false");
         if (!inserted.empty()) return inserted[0][0].as<std::string>();
     }
     throw Error(Errc::conflict, "Could not file the message under a conversation.",
@@ -97,6 +101,16 @@ bool apply_status(pqxx::dbtransaction& tx, const std::string& wamid, const std::
                   const std::optional<std::string>& title,
                   const std::optional<std::string>& detail) {
     // "played" is a read voice message; the status column keeps the delivery states.
+    std::string reason;
+    if (status == "failed") {
+        long number = 0;
+        try {
+            number = code ? std::stol(*code) : 0;
+        } catch (const std::exception&) {
+        }
+        reason = code ? describe_error(number, detail.value_or(""))
+                      : "WhatsApp could not deliver this message.";
+    }
     auto r = tx.exec_params(
         "UPDATE messages SET "
         " status = CASE WHEN status = 'failed' THEN status"
@@ -116,9 +130,10 @@ bool apply_status(pqxx::dbtransaction& tx, const std::string& wamid, const std::
         "   ELSE failed_at END,"
         " error_code = CASE WHEN $2 = 'failed' THEN $4 ELSE error_code END,"
         " error_title = CASE WHEN $2 = 'failed' THEN $5 ELSE error_title END,"
-        " error_detail = CASE WHEN $2 = 'failed' THEN $6 ELSE error_detail END "
+        " error_detail = CASE WHEN $2 = 'failed' THEN $6 ELSE error_detail END, "
+        " error_reason = CASE WHEN $2 = 'failed' THEN $7 ELSE error_reason END "
         "WHERE whatsapp_message_id = $1 AND direction = 'outbound'",
-        wamid, status, at, nullable(code), nullable(title), nullable(detail));
+        wamid, status, at, nullable(code), nullable(title), nullable(detail), reason);
     return r.affected_rows() > 0;
 }
 
@@ -167,6 +182,8 @@ int apply_pending_statuses(pqxx::dbtransaction& tx, const std::string& wamid) {
     return applied;
 }
 
+std::string message_preview(const std::string& content) { return preview(content); }
+
 // Takes, in one global order and before any row is touched, a transaction lock for every
 // customer identity and every echoed or status wamid the deliveries name. Two transactions
 // then never wait on each other in a cycle, however their deliveries are grouped, and an echo
@@ -200,7 +217,7 @@ void store_batch(pqxx::dbtransaction& tx, const WebhookBatch& batch, StoreResult
     });
     for (const auto* mp : ordered) {
         const auto& m = *mp;
-        std::string conversation = conversation_for(tx, m);
+        std::string conversation = conversation_for(tx, m, batch.simulated);
         std::string ts = timestamp_text(m.timestamp);
         auto metadata = m.raw.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
         auto inserted = tx.exec_params(
@@ -222,6 +239,15 @@ void store_batch(pqxx::dbtransaction& tx, const WebhookBatch& batch, StoreResult
             continue;
         }
         ++result.stored;
+        if (m.media_id) {
+            // Media ids from webhooks live 7 days and their download links 5 minutes: fetch
+            // the bytes now, as a durable job.
+            jobs::EnqueueOptions o;
+            o.max_attempts = 6;
+            o.idempotency_key = "media_fetch:" + m.wamid;
+            o.conversation_id = conversation;
+            jobs::enqueue(tx, "media_fetch", {{"message_id", inserted[0][0].as<std::string>()}}, o);
+        }
         if (m.echo) {
             // The owner answered from the WhatsApp Business app: a person is talking, so the
             // AI pauses for this conversation exactly as after a dashboard reply.

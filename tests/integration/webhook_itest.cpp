@@ -11,62 +11,12 @@
 #include "support/http_client.hpp"
 #include "support/process.hpp"
 #include "support/test_env.hpp"
+#include "support/whatsapp.hpp"
 
 namespace botflow::test {
 namespace {
 
 using nlohmann::json;
-
-constexpr const char* kAppSecret = "test-app-secret-0123456789";
-constexpr const char* kVerifyToken = "verify-me-please";
-constexpr const char* kNumber = "106540352242922";
-
-json fixture(const std::string& name) {
-    std::ifstream in(std::string(BOTFLOW_SOURCE_DIR) + "/tests/fixtures/whatsapp/" + name);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    auto j = json::parse(ss.str());
-    // The fixtures come from several numbers: address them all to ours.
-    for (auto& entry : j["entry"]) {
-        for (auto& change : entry["changes"]) {
-            change["value"]["metadata"]["phone_number_id"] = kNumber;
-        }
-    }
-    return j;
-}
-
-json text_delivery(const std::string& wamid, const std::string& from, const std::string& text,
-                   const std::string& name = "Customer", long timestamp = 0) {
-    auto j = fixture("inbound-text.json");
-    auto& value = j["entry"][0]["changes"][0]["value"];
-    value["contacts"][0]["wa_id"] = from;
-    value["contacts"][0]["profile"]["name"] = name;
-    value["messages"][0]["from"] = from;
-    value["messages"][0]["id"] = wamid;
-    value["messages"][0]["text"]["body"] = text;
-    if (timestamp > 0) value["messages"][0]["timestamp"] = std::to_string(timestamp);
-    return j;
-}
-
-json echo_delivery(const std::string& wamid, const std::string& to, const std::string& text) {
-    return json::parse(R"({"object":"whatsapp_business_account","entry":[{"id":"1","changes":[
-        {"field":"smb_message_echoes","value":{"messaging_product":"whatsapp",
-         "metadata":{"phone_number_id":"106540352242922"},
-         "message_echoes":[{"from":"15550783881","to":")" +
-                       to + R"(","id":")" + wamid + R"(","timestamp":"1750000000",
-           "type":"text","text":{"body":")" +
-                       text + R"("}}]}}]}]})");
-}
-
-json status_delivery(const std::string& wamid, const std::string& status,
-                     const std::string& timestamp) {
-    auto j = fixture(status == "failed" ? "status-failed.json" : "status-read.json");
-    auto& st = j["entry"][0]["changes"][0]["value"]["statuses"][0];
-    st["id"] = wamid;
-    st["status"] = status;
-    st["timestamp"] = timestamp;
-    return j;
-}
 
 class WebhookTest : public ::testing::Test {
 protected:
@@ -82,12 +32,7 @@ protected:
         ASSERT_FALSE(token_.empty());
     }
     HttpResponse deliver(const std::string& body, const std::string& signature = "auto") {
-        std::string sig =
-            signature == "auto" ? whatsapp::sign_body(body, Secret(kAppSecret)) : signature;
-        std::vector<std::pair<std::string, std::string>> headers{
-            {"Content-Type", "application/json"}};
-        if (!sig.empty()) headers.emplace_back("X-Hub-Signature-256", sig);
-        return request(server_.port(), "POST", "/api/webhook/whatsapp", headers, body);
+        return test::deliver(server_.port(), body, signature);
     }
     HttpResponse deliver(const json& body) { return deliver(body.dump()); }
     json api(const std::string& method, const std::string& target, const json& body = nullptr,

@@ -37,7 +37,15 @@ struct Config {
     Secret whatsapp_app_secret;             // signs Meta's webhooks (App Dashboard > Basic)
     Secret whatsapp_verify_token;           // the verify token typed into Meta's webhook settings
     std::string whatsapp_phone_number_id;   // deliveries for other numbers are not stored
-    int job_workers = 4;  // job worker coroutines on this replica (0: this replica runs none)
+    Secret whatsapp_access_token;           // system-user token that sends messages
+    std::string graph_api_base = "https://graph.facebook.com";  // tests point it at a fake
+    std::string graph_api_version = "v25.0";
+    int whatsapp_send_rate = 80;  // messages per second per business number (Meta's default)
+    int whatsapp_pair_burst = 6;  // messages to one customer at once before pacing 1 per 6 s
+    int job_workers = 4;
+    std::chrono::seconds job_lease{
+        300};  // a job whose worker died is taken again after this  // job worker coroutines on
+               // this replica (0: this replica runs none)
 };
 
 /// Which variables a subcommand needs: `migrate` needs only the database; the operator's

@@ -10,7 +10,9 @@
 #include "botflow/http/router.hpp"
 #include "botflow/jobs/runner.hpp"
 #include "botflow/store/db.hpp"
+#include "botflow/util/http_client.hpp"
 #include "botflow/util/redis_client.hpp"
+#include "botflow/whatsapp/graph.hpp"
 #include "botflow/whatsapp/inbox.hpp"
 
 namespace botflow {
@@ -32,6 +34,8 @@ public:
     asio::thread_pool cpu;  // CPU-bound or disk work: hashing, extraction, static file reads
     store::Db db;
     util::RedisClient redis;
+    util::HttpClient http;  // outbound calls: WhatsApp's Graph API, the LLM
+    whatsapp::GraphClient graph;
     auth::Sessions sessions;
     whatsapp::Inbox inbox;
     jobs::JobRunner jobs;

@@ -53,6 +53,11 @@ bool complete(pqxx::dbtransaction& tx, std::int64_t id, const std::string& worke
 bool fail(pqxx::dbtransaction& tx, std::int64_t id, const std::string& worker,
           const std::string& error, bool permanent, std::chrono::milliseconds retry_in);
 
+/// Queues the job again after `delay` and gives its attempt back (it did not fail: it waits
+/// for a pacing slot). False when `worker` no longer holds the job.
+bool defer(pqxx::dbtransaction& tx, std::int64_t id, const std::string& worker,
+           const std::string& why, std::chrono::milliseconds delay);
+
 /// Running jobs whose lease passed (their worker died): queued again, or dead when their
 /// attempts are spent. Returns how many.
 int reclaim_expired(pqxx::dbtransaction& tx);

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <stdexcept>
 #include <string>
 
 #include "botflow/core/asio.hpp"
@@ -31,6 +32,16 @@ struct RunnerOptions {
 /// A job can run more than once (a lost lease, a crash after the work): handlers must be
 /// idempotent.
 using JobHandler = std::function<asio::awaitable<void>(const Job&)>;
+
+/// Thrown by a handler to run the job again after `delay`. With `counts_attempt` false the
+/// attempt is given back: waiting for a pacing slot is not a failure.
+class RetryLater : public std::runtime_error {
+public:
+    RetryLater(std::chrono::milliseconds delay, const std::string& why, bool counts_attempt)
+        : std::runtime_error(why), delay(delay), counts_attempt(counts_attempt) {}
+    std::chrono::milliseconds delay;
+    bool counts_attempt;
+};
 
 class JobRunner {
 public:

@@ -59,6 +59,9 @@ bool update_conversation(pqxx::dbtransaction& tx, const std::string& id,
 /// Every message of a conversation in arrival order (for export).
 nlohmann::json all_messages(pqxx::dbtransaction& tx, const std::string& conversation_id);
 
+/// The messages with these ids, in that order (ids that do not exist are left out).
+nlohmann::json messages_by_id(pqxx::dbtransaction& tx, const std::vector<std::string>& ids);
+
 /// One CSV field (RFC 4180 quoting). Text a spreadsheet would run as a formula (=, +, -, @,
 /// tab, carriage return first) gets a leading apostrophe.
 std::string csv_field(const std::string& value);

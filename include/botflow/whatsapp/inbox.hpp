@@ -26,6 +26,9 @@ struct StoreResult {
     int pending = 0;     // statuses kept for a message not stored yet
 };
 
+/// The conversation list's preview of a message: at most 200 bytes, cut at a character.
+std::string message_preview(const std::string& content);
+
 /// Locks (transaction-scoped, in one global order) every customer and wamid the deliveries
 /// name. Call before storing several deliveries in one transaction.
 void lock_keys(pqxx::dbtransaction& tx, const std::vector<const WebhookBatch*>& batches);

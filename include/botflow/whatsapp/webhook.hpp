@@ -36,8 +36,9 @@ struct StatusUpdate {
 struct WebhookBatch {
     std::vector<InboundMessage> messages;
     std::vector<StatusUpdate> statuses;
-    int foreign = 0;  // changes for another phone_number_id, skipped
-    int skipped = 0;  // items without an id we could key them on, or fields we do not handle
+    int foreign = 0;         // changes for another phone_number_id, skipped
+    int skipped = 0;         // items without an id we could key them on, or fields we do not handle
+    bool simulated = false;  // built by the dashboard's simulator (never set from a payload)
 };
 
 /// Throws Errc::unauthorized unless `header` is "sha256=<hex>" of HMAC-SHA256(app_secret, body)

@@ -1,0 +1,69 @@
+// Outbound HTTP(S) through libcurl's multi interface driven by the server's io_context: many
+// requests in flight cost sockets, not threads, and no call ever blocks an IO thread.
+#pragma once
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "botflow/core/asio.hpp"
+
+namespace botflow::util {
+
+struct HttpRequest {
+    std::string method = "GET";
+    std::string url;
+    std::vector<std::string> headers;  // "Name: value"
+    std::string body;
+    std::chrono::milliseconds connect_timeout{5000};
+    std::chrono::milliseconds timeout{30000};  // the whole exchange
+    std::size_t max_response_bytes = 16u << 20;
+    int max_redirects = 0;  // 0: a redirect is returned as the response
+    /// When set, the body is handed over in pieces as it arrives instead of being collected;
+    /// returning false aborts the transfer. Called on the client's strand.
+    std::function<bool(std::string_view)> on_data;
+};
+
+struct HttpResponse {
+    long status = 0;
+    std::vector<std::pair<std::string, std::string>> headers;  // names lower-cased
+    std::string body;
+
+    /// The first header named `name` (lower case), or nullopt.
+    std::optional<std::string> header(std::string_view name) const;
+};
+
+class HttpClient {
+public:
+    explicit HttpClient(asio::io_context& io);
+    ~HttpClient();
+    HttpClient(const HttpClient&) = delete;
+    HttpClient& operator=(const HttpClient&) = delete;
+
+    /// Performs the exchange. Any HTTP status is a response; a transport failure (DNS,
+    /// connect, TLS, timeout, reset, a body over max_response_bytes, shutdown) throws
+    /// Errc::upstream_failed with curl's words in the cause.
+    asio::awaitable<HttpResponse> request(HttpRequest request);
+
+    /// Fails every exchange in flight and refuses new ones. Any thread; does not block.
+    void shutdown();
+
+    /// Drops every exchange without completing it. Only when no thread runs the io_context
+    /// any more (at the very end of serve()).
+    void stop_now();
+
+    /// Exchanges in flight.
+    int in_flight() const noexcept;
+
+    struct State;
+
+private:
+    std::shared_ptr<State> state_;
+};
+
+}  // namespace botflow::util

@@ -1,0 +1,112 @@
+// The WhatsApp Cloud API's sending side (Meta's Graph API): messages, read receipts and the
+// typing indicator, media lookup and download; what its errors mean and whether to retry.
+#pragma once
+#include <chrono>
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "botflow/core/asio.hpp"
+#include "botflow/core/secret.hpp"
+
+namespace botflow::util {
+class HttpClient;
+}
+
+namespace botflow::whatsapp {
+
+/// WhatsApp's limit for one text message body.
+inline constexpr std::size_t kMaxTextLength = 4096;
+
+/// Splits `text` into pieces of at most `max_units` UTF-16 code units (how WhatsApp counts),
+/// preferring paragraph, then line, then sentence, then word boundaries, and never cutting a
+/// UTF-8 sequence. Pieces are trimmed; empty text gives no pieces. Pure.
+std::vector<std::string> split_text(std::string_view text, std::size_t max_units = kMaxTextLength);
+
+/// What a Graph API error means for us.
+struct GraphError {
+    long http_status = 0;  // 0 for a transport failure
+    long code = 0;         // Meta's error code (0 when there is none)
+    std::string title;     // Meta's message, e.g. "(#131047) Re-engagement message"
+    std::string details;   // error_data.details
+    bool transient = false;
+    std::optional<std::chrono::milliseconds> retry_after;  // from a Retry-After header
+    std::string reason;                                    // for the business owner
+};
+
+/// Classifies an error response (status, body, Retry-After header value). Meta's own codes
+/// decide first (the reference's retry list: 130429, 131056, 131000, 1, 2, 4, 80007, 131016,
+/// 131057, 133004), then the HTTP status (5xx and 429 retry). Pure.
+GraphError classify_error(long http_status, std::string_view body,
+                          std::optional<std::string> retry_after_header = std::nullopt);
+
+/// A sentence a business owner understands for a Meta error code, e.g. 131047. Pure.
+std::string describe_error(long code, std::string_view details);
+
+/// "The customer last wrote 26 hours ago; ..." for a reply refused by the 24-hour window. Pure.
+std::string window_closed_reason(std::chrono::seconds since_last_customer_message);
+
+struct GraphSettings {
+    std::string base = "https://graph.facebook.com";
+    std::string version = "v25.0";
+    Secret token;
+    std::string phone_number_id;
+};
+
+struct MediaInfo {
+    std::string url;
+    std::string mime_type;
+    std::string sha256;  // hex
+    std::optional<std::int64_t> file_size;
+};
+
+/// Thrown by GraphClient calls when Meta refused or could not be reached.
+class GraphFailure : public std::runtime_error {
+public:
+    explicit GraphFailure(GraphError error);
+    const GraphError& error() const noexcept { return error_; }
+
+private:
+    GraphError error_;
+};
+
+class GraphClient {
+public:
+    GraphClient(util::HttpClient& http, GraphSettings settings);
+
+    /// True when a token and phone number id are configured.
+    bool configured() const;
+
+    /// POST /{version}/{phone_number_id}/messages. Returns the wamid Meta assigned. Throws
+    /// GraphFailure.
+    asio::awaitable<std::string> send(const nlohmann::json& payload);
+
+    /// Marks an inbound message (and the ones before it) read; with `typing`, also shows the
+    /// typing indicator for up to 25 s. Throws GraphFailure.
+    asio::awaitable<void> mark_read(const std::string& wamid, bool typing);
+
+    /// GET /{version}/{media_id}: a short-lived download URL and what Meta knows of the file.
+    asio::awaitable<MediaInfo> media_info(const std::string& media_id);
+
+    /// Downloads `url` with the access token; at most `max_bytes`. Throws GraphFailure.
+    asio::awaitable<std::string> download(const std::string& url, std::size_t max_bytes);
+
+    const GraphSettings& settings() const noexcept { return settings_; }
+
+private:
+    asio::awaitable<nlohmann::json> call(const std::string& method, const std::string& path,
+                                         const std::string& body);
+
+    util::HttpClient& http_;
+    GraphSettings settings_;
+};
+
+/// The request body for a text message to a customer known by wa_id or, when WhatsApp
+/// withholds the number, by business-scoped user id. Pure.
+nlohmann::json text_payload(const std::string& wa_id, const std::string& bsuid,
+                            const std::string& body, const std::optional<std::string>& reply_to);
+
+}  // namespace botflow::whatsapp

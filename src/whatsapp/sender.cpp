@@ -1,0 +1,399 @@
+#include "botflow/whatsapp/sender.hpp"
+
+#include <cmath>
+#include <pqxx/pqxx>
+
+#include "botflow/auth/jwt.hpp"
+#include "botflow/core/app.hpp"
+#include "botflow/core/error.hpp"
+#include "botflow/core/log.hpp"
+#include "botflow/jobs/queue.hpp"
+#include "botflow/jobs/runner.hpp"
+#include "botflow/util/crypto.hpp"
+#include "botflow/whatsapp/graph.hpp"
+#include "botflow/whatsapp/inbox.hpp"
+
+namespace botflow::whatsapp {
+namespace {
+
+using store::nullable;
+
+// Two token buckets checked and taken together: the business number's (per_second, refilled
+// continuously) and the customer's (pair_burst, one back every pair_interval). Returns 0 when
+// both had a token (both are taken), else the milliseconds until both will have one (none
+// taken). Redis' own clock, so every replica agrees.
+constexpr const char* kPaceScript = R"LUA(
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local function level(key, cap, interval)
+  local v = redis.call('HMGET', key, 'tokens', 'at')
+  local tokens = tonumber(v[1]) or cap
+  local at = tonumber(v[2]) or now
+  return math.min(cap, tokens + math.max(0, now - at) / interval)
+end
+local c1, i1 = tonumber(ARGV[1]), tonumber(ARGV[2])
+local c2, i2 = tonumber(ARGV[3]), tonumber(ARGV[4])
+local a = level(KEYS[1], c1, i1)
+local b = level(KEYS[2], c2, i2)
+if a >= 1 and b >= 1 then
+  redis.call('HSET', KEYS[1], 'tokens', tostring(a - 1), 'at', now)
+  redis.call('PEXPIRE', KEYS[1], math.ceil(c1 * i1) + 1000)
+  redis.call('HSET', KEYS[2], 'tokens', tostring(b - 1), 'at', now)
+  redis.call('PEXPIRE', KEYS[2], math.ceil(c2 * i2) + 1000)
+  return 0
+end
+local wait = 0
+if a < 1 then wait = math.max(wait, math.ceil((1 - a) * i1)) end
+if b < 1 then wait = math.max(wait, math.ceil((1 - b) * i2)) end
+return wait
+)LUA";
+
+// Waits this long in the worker for a pacing slot; longer waits give the job back to the
+// queue (a worker is not held for seconds).
+constexpr std::chrono::milliseconds kMaxInlineWait{1500};
+
+// Milliseconds until a message to `recipient` may go; 0 means go now (and the slot is taken).
+// Without Redis, sending goes on unpaced: Meta's rate-limit errors still retry.
+asio::awaitable<long long> pace(App& app, const std::string& recipient) {
+    double number_interval = 1000.0 / std::max(1, app.config.whatsapp_send_rate);
+    std::vector<std::string> args{
+        "EVAL",
+        kPaceScript,
+        "2",
+        app.config.redis_prefix + "pace:number:" + app.config.whatsapp_phone_number_id,
+        app.config.redis_prefix + "pace:pair:" + recipient,
+        std::to_string(app.config.whatsapp_send_rate),
+        std::to_string(number_interval),
+        std::to_string(app.config.whatsapp_pair_burst),
+        "6000"};
+    try {
+        auto reply = co_await app.redis.command(std::move(args));
+        if (reply.type == util::RedisReply::Type::integer) co_return reply.integer;
+        spdlog::warn("whatsapp.pace_failed reply=\"{}\"", reply.str);
+    } catch (const Error& e) {
+        spdlog::debug("whatsapp.pace_unavailable cause=\"{}\"", e.cause());
+    }
+    co_return 0;
+}
+
+struct Outgoing {
+    std::string id;
+    std::string status;
+    std::optional<std::string> wamid;
+    std::string content;
+    std::optional<std::string> context;
+    std::string wa_id, bsuid;
+    bool simulated = false;
+};
+
+std::optional<Outgoing> load_outgoing(pqxx::dbtransaction& tx, const std::string& id) {
+    auto r = tx.exec_params(
+        "SELECT m.id, m.status, m.whatsapp_message_id, m.content, m.context_message_id, "
+        " COALESCE(c.wa_id, ''), COALESCE(c.bsuid, ''), c.simulated "
+        "FROM messages m JOIN conversations c ON c.id = m.conversation_id "
+        "WHERE m.id = $1::uuid AND m.direction = 'outbound'",
+        id);
+    if (r.empty()) return std::nullopt;
+    Outgoing o;
+    o.id = r[0][0].as<std::string>();
+    o.status = r[0][1].as<std::string>();
+    if (!r[0][2].is_null()) o.wamid = r[0][2].as<std::string>();
+    o.content = r[0][3].as<std::string>();
+    if (!r[0][4].is_null()) o.context = r[0][4].as<std::string>();
+    o.wa_id = r[0][5].as<std::string>();
+    o.bsuid = r[0][6].as<std::string>();
+    o.simulated = r[0][7].as<bool>();
+    return o;
+}
+
+// Marks the still-queued messages among `ids` failed with a reason an owner can read.
+void mark_failed(pqxx::dbtransaction& tx, const std::vector<std::string>& ids,
+                 const GraphError& error, const std::string& reason) {
+    for (const auto& id : ids) {
+        tx.exec_params(
+            "UPDATE messages SET status = 'failed', failed_at = now(), error_code = $2, "
+            " error_title = $3, error_detail = $4, error_reason = $5 "
+            "WHERE id = $1::uuid AND status = 'queued'",
+            id, error.code ? std::optional<std::string>(std::to_string(error.code)) : std::nullopt,
+            error.title.empty() ? std::nullopt : std::optional<std::string>(error.title),
+            error.details.empty() ? std::nullopt : std::optional<std::string>(error.details),
+            reason);
+    }
+}
+
+// Records the wamid Meta assigned, and applies any status that raced ahead of it. The wamid's
+// advisory lock is the one webhook ingestion takes, so a status arriving at this moment is
+// either seen here as pending or finds the message.
+void record_sent(pqxx::dbtransaction& tx, const std::string& id, const std::string& wamid) {
+    tx.exec_params("SELECT pg_advisory_xact_lock(hashtextextended($1, 7))", "id:" + wamid);
+    tx.exec_params(
+        "UPDATE messages SET whatsapp_message_id = $2, "
+        " status = CASE WHEN botflow_status_rank(status) < botflow_status_rank('sent') "
+        "   THEN 'sent' ELSE status END, sent_at = COALESCE(sent_at, now()) "
+        "WHERE id = $1::uuid",
+        id, wamid);
+    apply_pending_statuses(tx, wamid);
+}
+
+std::vector<std::string> message_ids(const jobs::Job& job) {
+    std::vector<std::string> ids;
+    if (job.payload.contains("message_ids") && job.payload["message_ids"].is_array()) {
+        for (const auto& v : job.payload["message_ids"]) {
+            if (v.is_string()) ids.push_back(v.get<std::string>());
+        }
+    }
+    if (ids.empty()) throw Error(Errc::bad_request, "whatsapp_send job without message_ids");
+    return ids;
+}
+
+asio::awaitable<void> send_job(App& app, const jobs::Job& job) {
+    auto ids = message_ids(job);
+    asio::steady_timer timer(co_await asio::this_coro::executor);
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+        auto id = ids[i];
+        auto load = [id](pqxx::dbtransaction& tx) { return load_outgoing(tx, id); };
+        auto msg = co_await app.db.run(std::move(load));
+        // Sent before (a retry after a crash or a lost lease), failed, or erased: skip.
+        if (!msg || msg->wamid || msg->status != "queued") continue;
+        std::vector<std::string> rest(ids.begin() + static_cast<long>(i), ids.end());
+
+        if (msg->simulated) {
+            // The simulator's customer is not on WhatsApp: the reply is "delivered" at once.
+            auto deliver = [id](pqxx::dbtransaction& tx) {
+                tx.exec_params(
+                    "UPDATE messages SET status = 'delivered', sent_at = now(), "
+                    " delivered_at = now(), whatsapp_message_id = 'simulator.' || id "
+                    "WHERE id = $1::uuid AND status = 'queued'",
+                    id);
+            };
+            co_await app.db.run(std::move(deliver));
+            continue;
+        }
+        if (!app.graph.configured()) {
+            GraphError g;
+            std::string reason =
+                "WhatsApp is not connected: set WHATSAPP_ACCESS_TOKEN and "
+                "WHATSAPP_PHONE_NUMBER_ID, then send the reply again.";
+            auto fail = [rest, g, reason](pqxx::dbtransaction& tx) {
+                mark_failed(tx, rest, g, reason);
+            };
+            co_await app.db.run(std::move(fail));
+            throw Error(Errc::unprocessable, reason);
+        }
+
+        std::string recipient = msg->wa_id.empty() ? msg->bsuid : msg->wa_id;
+        for (;;) {
+            auto wait = std::chrono::milliseconds(co_await pace(app, recipient));
+            if (wait.count() == 0) break;
+            if (wait > kMaxInlineWait) {
+                throw jobs::RetryLater(wait, "waiting for WhatsApp's pacing", false);
+            }
+            timer.expires_after(wait);
+            boost::system::error_code ec;
+            co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+        }
+
+        auto payload = text_payload(msg->wa_id, msg->bsuid, msg->content, msg->context);
+        std::optional<GraphError> failure;
+        std::string wamid;
+        try {
+            wamid = co_await app.graph.send(payload);
+        } catch (const GraphFailure& f) {
+            failure = f.error();
+        }
+        if (!failure) {
+            auto record = [id, wamid](pqxx::dbtransaction& tx) { record_sent(tx, id, wamid); };
+            co_await app.db.run(std::move(record));
+            spdlog::info("whatsapp.sent message={} wamid={} job={}", id, wamid, job.id);
+            continue;
+        }
+
+        bool spent = job.attempts >= job.max_attempts;
+        if (failure->transient && !spent) {
+            spdlog::warn("whatsapp.send_retry message={} code={} http={} reason=\"{}\"", id,
+                         failure->code, failure->http_status, failure->reason);
+            if (failure->retry_after) {
+                throw jobs::RetryLater(*failure->retry_after, failure->reason, true);
+            }
+            if (failure->code == 131056) {
+                // Meta: retry the pair rate limit after 4^X seconds, X = 0, 1, 2, ...
+                auto seconds = static_cast<long>(std::pow(4.0, std::min(job.attempts - 1, 5)));
+                throw jobs::RetryLater(std::chrono::seconds(seconds), failure->reason, true);
+            }
+            throw Error(Errc::upstream_failed, failure->reason, failure->title);
+        }
+        std::string reason = failure->reason;
+        if (failure->transient) {
+            reason += " Gave up after " + std::to_string(job.attempts) + " attempts.";
+        }
+        auto fail = [rest, f = *failure, reason](pqxx::dbtransaction& tx) {
+            mark_failed(tx, rest, f, reason);
+        };
+        co_await app.db.run(std::move(fail));
+        spdlog::error("whatsapp.send_failed message={} code={} http={} reason=\"{}\"", id,
+                      failure->code, failure->http_status, reason);
+        throw Error(Errc::unprocessable, reason, failure->title);
+    }
+}
+
+// WhatsApp's sha256 in webhooks is base64 (with padding); the media endpoint's is hex.
+std::string base64_of_hex_digest(const std::string& digest_bytes) {
+    auto s = auth::base64url_encode(digest_bytes);
+    for (auto& c : s) {
+        if (c == '-') c = '+';
+        if (c == '_') c = '/';
+    }
+    while (s.size() % 4 != 0) s += '=';
+    return s;
+}
+
+asio::awaitable<void> media_job(App& app, const jobs::Job& job) {
+    if (!job.payload.contains("message_id") || !job.payload["message_id"].is_string()) {
+        throw Error(Errc::bad_request, "media_fetch job without message_id");
+    }
+    auto id = job.payload["message_id"].get<std::string>();
+    struct Wanted {
+        std::string media_id, type;
+        std::optional<std::string> sha256;
+        bool simulated = false;
+    };
+    auto find = [id](pqxx::dbtransaction& tx) -> std::optional<Wanted> {
+        auto r = tx.exec_params(
+            "SELECT m.media_id, m.type, m.media_sha256, c.simulated FROM messages m "
+            "JOIN conversations c ON c.id = m.conversation_id "
+            "WHERE m.id = $1::uuid AND m.media_id IS NOT NULL "
+            " AND NOT EXISTS (SELECT 1 FROM message_media mm WHERE mm.message_id = m.id)",
+            id);
+        if (r.empty()) return std::nullopt;
+        Wanted w{r[0][0].as<std::string>(), r[0][1].as<std::string>(), std::nullopt,
+                 r[0][3].as<bool>()};
+        if (!r[0][2].is_null()) w.sha256 = r[0][2].as<std::string>();
+        return w;
+    };
+    auto wanted = co_await app.db.run(std::move(find));
+    if (!wanted) co_return;  // fetched already, or the message was erased
+    if (!app.graph.configured()) {
+        throw Error(Errc::unprocessable,
+                    "WhatsApp is not connected: set WHATSAPP_ACCESS_TOKEN to download media.");
+    }
+    std::size_t limit = media_limit(wanted->type);
+    std::optional<GraphError> failure;
+    MediaInfo info;
+    std::string bytes;
+    try {
+        info = co_await app.graph.media_info(wanted->media_id);
+        if (info.file_size && static_cast<std::size_t>(*info.file_size) > limit) {
+            GraphError g;
+            g.reason = "The file is larger than WhatsApp allows for this kind of media.";
+            throw GraphFailure(std::move(g));
+        }
+        bytes = co_await app.graph.download(info.url, limit);
+    } catch (const GraphFailure& f) {
+        failure = f.error();
+    }
+    if (failure) {
+        if (failure->transient) throw Error(Errc::upstream_failed, failure->reason, failure->title);
+        throw Error(Errc::unprocessable, failure->reason, failure->title);
+    }
+    auto digest = util::sha256(bytes);
+    auto hex = util::to_hex(digest);
+    bool hex_ok = info.sha256.empty() || http::iequals(info.sha256, hex);
+    bool b64_ok = !wanted->sha256 || wanted->sha256->size() != 44 ||
+                  *wanted->sha256 == base64_of_hex_digest(digest);
+    if (!hex_ok || !b64_ok) {
+        throw Error(Errc::upstream_failed, "The downloaded file does not match its checksum.",
+                    "sha256 " + hex + " expected " + info.sha256);
+    }
+    std::string mime = info.mime_type.empty() ? "application/octet-stream" : info.mime_type;
+    auto size = static_cast<long long>(bytes.size());
+    auto store = [id, mime, hex, size, bytes = std::move(bytes)](pqxx::dbtransaction& tx) {
+        pqxx::binarystring blob(bytes);
+        tx.exec_params(
+            "INSERT INTO message_media (message_id, mime_type, size, sha256, bytes) "
+            "SELECT id, $2, $3, $4, $5 FROM messages WHERE id = $1::uuid "
+            "ON CONFLICT (message_id) DO NOTHING",
+            id, mime, size, hex, blob);
+        tx.exec_params(
+            "UPDATE messages SET media_size = $2, "
+            " media_mime_type = COALESCE(media_mime_type, $3) WHERE id = $1::uuid",
+            id, size, mime);
+    };
+    co_await app.db.run(std::move(store));
+    spdlog::info("whatsapp.media_stored message={} bytes={} mime={}", id, size, mime);
+}
+
+}  // namespace
+
+std::size_t media_limit(const std::string& type) {
+    constexpr std::size_t mb = 1024 * 1024;
+    if (type == "image") return 5 * mb;
+    if (type == "sticker") return 500 * 1024;
+    if (type == "audio" || type == "video") return 16 * mb;
+    return 100 * mb;  // documents, and anything else that carries a media id
+}
+
+std::vector<std::string> queue_reply(pqxx::dbtransaction& tx, const Reply& reply) {
+    auto parts = split_text(reply.text);
+    if (parts.empty()) {
+        throw Error(Errc::unprocessable, "text must not be empty.", {},
+                    {{"text", "must not be empty"}});
+    }
+    std::vector<std::string> ids;
+    for (std::size_t i = 0; i < parts.size(); ++i) {
+        auto r = tx.exec_params(
+            "INSERT INTO messages (conversation_id, direction, sender, sender_user_id, type, "
+            " content, context_message_id, status) "
+            "VALUES ($1::uuid, 'outbound', $2, $3::uuid, 'text', $4, $5, 'queued') RETURNING id",
+            reply.conversation_id, reply.sender, nullable(reply.sender_user_id), parts[i],
+            i == 0 ? nullable(reply.reply_to) : nullptr);
+        ids.push_back(r[0][0].as<std::string>());
+    }
+    tx.exec_params(
+        "UPDATE conversations SET last_message_at = now(), last_message_preview = $2, "
+        " updated_at = now() WHERE id = $1::uuid",
+        reply.conversation_id, message_preview(parts.back()));
+    jobs::EnqueueOptions o;
+    o.max_attempts = 10;
+    o.priority = 10;  // a customer is waiting: before media downloads and maintenance
+    o.conversation_id = reply.conversation_id;
+    jobs::enqueue(tx, "whatsapp_send", {{"message_ids", ids}}, o);
+    return ids;
+}
+
+void check_window(pqxx::dbtransaction& tx, const std::string& conversation_id) {
+    auto r = tx.exec_params(
+        "SELECT simulated, last_customer_message_at IS NOT NULL, "
+        " COALESCE(extract(epoch FROM now() - last_customer_message_at)::bigint, 0) "
+        "FROM conversations WHERE id = $1::uuid",
+        conversation_id);
+    if (r.empty()) {
+        throw Error(Errc::not_found, "No conversation has the id " + conversation_id + ".");
+    }
+    if (r[0][0].as<bool>()) return;
+    if (!r[0][1].as<bool>()) {
+        throw Error(Errc::conflict,
+                    "This customer has not written yet; WhatsApp only allows template messages "
+                    "until they do.");
+    }
+    auto age = std::chrono::seconds(r[0][2].as<long long>());
+    if (age >= std::chrono::hours(24)) {
+        throw Error(Errc::conflict, window_closed_reason(age)).with_extension("window_open", false);
+    }
+}
+
+asio::awaitable<void> mark_read(App& app, const std::string& wamid, bool typing) {
+    if (!app.graph.configured() || wamid.rfind("simulator.", 0) == 0) co_return;
+    try {
+        co_await app.graph.mark_read(wamid, typing);
+    } catch (const GraphFailure& f) {
+        spdlog::warn("whatsapp.mark_read_failed wamid={} code={} reason=\"{}\"", wamid,
+                     f.error().code, f.error().reason);
+    }
+}
+
+void register_whatsapp_jobs(App& app) {
+    app.jobs.add("whatsapp_send", [&app](const jobs::Job& job) { return send_job(app, job); });
+    app.jobs.add("media_fetch", [&app](const jobs::Job& job) { return media_job(app, job); });
+}
+
+}  // namespace botflow::whatsapp

@@ -1,0 +1,320 @@
+#!/usr/bin/env python3
+"""A fake of Meta's Graph API for the WhatsApp Cloud API, for tests.
+
+It speaks the wire format of the real one: POST /{version}/{phone_number_id}/messages (text,
+mark-as-read, typing indicator), GET /{version}/{media_id} and the media download URL it
+returns (which, like Meta's, needs the Bearer token). Responses and errors have the shapes in
+tests/fixtures/whatsapp/ (send-success-response.json, send-error-*.json, media-url-*.json).
+
+Tests steer it through /_fake/... :
+  GET    /_fake/requests     every request received: {method, path, authorization, body}
+  GET    /_fake/sent         messages accepted: {wamid, to, body}; a message counts as accepted
+                             only once its response was written to a client still connected
+  DELETE /_fake/requests     forget requests and sent messages
+  POST   /_fake/rules        {"rules": [...]} replaces the rules; each rule, in order, applies to
+                             the next matching requests: {"match": "messages"|"read"|"media"|
+                             "download"|"any", "times": N (default 1, -1 forever),
+                             "status": 400, "code": 131047 (a Meta error body), "body": {...},
+                             "delay_ms": 0, "drop": true (close without answering),
+                             "retry_after": seconds}
+  POST   /_fake/media        {"id", "mime_type", "base64", "sha256" (optional override)}
+
+Usage: graph_api.py [--port N] [--token T]. Prints "listening <port>" once ready.
+"""
+import argparse
+import base64
+import hashlib
+import json
+import select
+import socket
+import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+LOCK = threading.Lock()
+STATE = {"requests": [], "sent": [], "rules": [], "media": {}, "counter": 0}
+TOKEN = None
+
+ERROR_TITLES = {
+    0: "AuthException",
+    1: "API Unknown",
+    2: "API Service",
+    4: "Application request limit reached",
+    100: "Invalid parameter",
+    130429: "Rate limit hit",
+    131000: "Something went wrong",
+    131026: "Message Undeliverable",
+    131047: "Re-engagement message",
+    131048: "Spam rate limit hit",
+    131056: "(Business Account, Consumer Account) pair rate limit hit",
+    190: "Access token has expired",
+}
+
+
+def meta_error(code, details=None):
+    title = ERROR_TITLES.get(code, "Error")
+    err = {
+        "message": "(#%d) %s" % (code, title),
+        "type": "OAuthException",
+        "code": code,
+        "error_data": {"messaging_product": "whatsapp", "details": details or title},
+        "fbtrace_id": "AfakeTrace%d" % code,
+    }
+    if code == 190:
+        err["error_subcode"] = 463
+        err["message"] = "Error validating access token: Session has expired."
+    return {"error": err}
+
+
+def take_rule(kind):
+    with LOCK:
+        for rule in STATE["rules"]:
+            match = rule.get("match", "any")
+            if match not in ("any", kind):
+                continue
+            times = rule.get("times", 1)
+            if times == 0:
+                continue
+            if times > 0:
+                rule["times"] = times - 1
+            return dict(rule)
+    return None
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, fmt, *args):
+        pass
+
+    def body_bytes(self):
+        n = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(n) if n else b""
+
+    def client_gone(self):
+        # Readable with nothing to read means the client closed its end.
+        try:
+            r, _, _ = select.select([self.connection], [], [], 0)
+            if not r:
+                return False
+            return self.connection.recv(1, socket.MSG_PEEK) == b""
+        except OSError:
+            return True
+
+    def wait(self, ms):
+        # Sleeps, but notices a client that hangs up meanwhile.
+        remaining = ms / 1000.0
+        while remaining > 0:
+            step = min(0.05, remaining)
+            r, _, _ = select.select([self.connection], [], [], step)
+            remaining -= step
+            if r and self.client_gone():
+                return False
+        return True
+
+    def reply(self, status, payload, content_type="application/json", headers=None):
+        data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
+        if self.client_gone():
+            return False
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(data)))
+            for k, v in (headers or {}).items():
+                self.send_header(k, v)
+            self.end_headers()
+            self.wfile.write(data)
+            self.wfile.flush()
+            return True
+        except OSError:
+            return False
+
+    def apply_rule(self, kind):
+        """Answers per the next matching rule; returns True when it did (or dropped)."""
+        rule = take_rule(kind)
+        if rule is None:
+            return False
+        if rule.get("delay_ms"):
+            if not self.wait(rule["delay_ms"]):
+                self.close_connection = True
+                return True
+            if "status" not in rule and "code" not in rule and not rule.get("drop"):
+                return False  # only slowed down: answer normally
+        if rule.get("drop"):
+            self.close_connection = True
+            try:
+                self.connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            return True
+        body = rule.get("body")
+        if body is None and "code" in rule:
+            body = meta_error(rule["code"], rule.get("details"))
+        if body is None:
+            body = {}
+        headers = {}
+        if "retry_after" in rule:
+            headers["Retry-After"] = str(rule["retry_after"])
+        self.reply(rule.get("status", 400), body, headers=headers)
+        return True
+
+    def record(self, body):
+        with LOCK:
+            STATE["requests"].append({
+                "method": self.command,
+                "path": self.path,
+                "authorization": self.headers.get("Authorization", ""),
+                "body": body,
+            })
+
+    def authorized(self):
+        if TOKEN is None:
+            return True
+        if self.headers.get("Authorization") == "Bearer " + TOKEN:
+            return True
+        self.reply(401, meta_error(190))
+        return False
+
+    # ---- control ---------------------------------------------------------------------------
+    def control(self, method, body):
+        path = self.path.split("?")[0]
+        if path == "/_fake/requests" and method == "GET":
+            with LOCK:
+                return self.reply(200, STATE["requests"])
+        if path == "/_fake/sent" and method == "GET":
+            with LOCK:
+                return self.reply(200, STATE["sent"])
+        if path == "/_fake/requests" and method == "DELETE":
+            with LOCK:
+                STATE["requests"].clear()
+                STATE["sent"].clear()
+            return self.reply(200, {"ok": True})
+        if path == "/_fake/rules" and method == "POST":
+            with LOCK:
+                STATE["rules"] = json.loads(body or b"{}").get("rules", [])
+            return self.reply(200, {"ok": True})
+        if path == "/_fake/media" and method == "POST":
+            m = json.loads(body)
+            data = base64.b64decode(m["base64"])
+            with LOCK:
+                STATE["media"][m["id"]] = {
+                    "mime_type": m.get("mime_type", "application/octet-stream"),
+                    "bytes": data,
+                    "sha256": m.get("sha256") or hashlib.sha256(data).hexdigest(),
+                }
+            return self.reply(200, {"ok": True})
+        return self.reply(404, {"error": "no such control endpoint"})
+
+    # ---- Graph API -------------------------------------------------------------------------
+    def do_GET(self):
+        if self.path.startswith("/_fake/"):
+            return self.control("GET", b"")
+        self.record(None)
+        parts = self.path.split("?")[0].strip("/").split("/")
+        if parts[0] == "_media" and len(parts) == 2:
+            if self.apply_rule("download"):
+                return
+            if not self.authorized():
+                return
+            with LOCK:
+                media = STATE["media"].get(parts[1])
+            if media is None:
+                return self.reply(404, b"", content_type="text/plain")
+            return self.reply(200, media["bytes"], content_type=media["mime_type"])
+        if len(parts) == 2:
+            if self.apply_rule("media"):
+                return
+            if not self.authorized():
+                return
+            with LOCK:
+                media = STATE["media"].get(parts[1])
+            if media is None:
+                err = meta_error(100, "Unsupported get request. Object with ID '%s' does not "
+                                 "exist" % parts[1])
+                err["error"]["type"] = "GraphMethodException"
+                err["error"]["error_subcode"] = 33
+                return self.reply(400, err)
+            host = self.headers.get("Host")
+            return self.reply(200, {
+                "url": "http://%s/_media/%s" % (host, parts[1]),
+                "mime_type": media["mime_type"],
+                "sha256": media["sha256"],
+                "file_size": len(media["bytes"]),
+                "id": parts[1],
+                "messaging_product": "whatsapp",
+            })
+        return self.reply(404, meta_error(100, "Unknown path"))
+
+    def do_DELETE(self):
+        if self.path.startswith("/_fake/"):
+            return self.control("DELETE", b"")
+        return self.reply(404, meta_error(100, "Unknown path"))
+
+    def do_POST(self):
+        raw = self.body_bytes()
+        if self.path.startswith("/_fake/"):
+            return self.control("POST", raw)
+        try:
+            body = json.loads(raw)
+        except ValueError:
+            self.record(raw.decode("utf-8", "replace"))
+            return self.reply(400, meta_error(100, "The request body is not JSON"))
+        self.record(body)
+        parts = self.path.split("?")[0].strip("/").split("/")
+        if len(parts) != 3 or parts[2] != "messages":
+            return self.reply(404, meta_error(100, "Unknown path"))
+        is_read = body.get("status") == "read"
+        if self.apply_rule("read" if is_read else "messages"):
+            return
+        if not self.authorized():
+            return
+        if body.get("messaging_product") != "whatsapp":
+            return self.reply(400, meta_error(100, "messaging_product must be whatsapp"))
+        if is_read:
+            if not body.get("message_id"):
+                return self.reply(400, meta_error(100, "message_id is required"))
+            return self.reply(200, {"success": True})
+        to = body.get("to") or body.get("recipient")
+        kind = body.get("type")
+        if not to or not kind or not isinstance(body.get(kind), dict):
+            return self.reply(400, meta_error(131008, "to, type and the type's object are "
+                                              "required"))
+        if kind == "text":
+            text = body["text"].get("body", "")
+            if not text or len(text.encode("utf-16-le")) // 2 > 4096:
+                return self.reply(400, meta_error(100, "text.body must be 1 to 4096 "
+                                                  "characters"))
+        with LOCK:
+            STATE["counter"] += 1
+            wamid = "wamid.FAKE%08d" % STATE["counter"]
+        digits = "".join(c for c in str(to) if c.isdigit())
+        ok = self.reply(200, {
+            "messaging_product": "whatsapp",
+            "contacts": [{"input": str(to), "wa_id": digits or str(to)}],
+            "messages": [{"id": wamid}],
+        })
+        if ok:
+            with LOCK:
+                STATE["sent"].append({"wamid": wamid, "to": str(to),
+                                      "body": body.get(kind, {}).get("body"),
+                                      "context": body.get("context")})
+
+
+def main():
+    global TOKEN
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--port", type=int, default=0)
+    ap.add_argument("--token", default=None)
+    args = ap.parse_args()
+    TOKEN = args.token
+    server = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
+    server.daemon_threads = True
+    print("listening %d" % server.server_address[1], flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == "__main__":
+    sys.exit(main())
