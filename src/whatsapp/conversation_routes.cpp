@@ -7,6 +7,7 @@
 #include "botflow/store/conversation_repo.hpp"
 #include "botflow/store/user_repo.hpp"
 #include "botflow/whatsapp/routes.hpp"
+#include "botflow/whatsapp/sender.hpp"
 
 namespace botflow::whatsapp {
 namespace {
@@ -203,8 +204,25 @@ asio::awaitable<Response> handle_export(App& app, Request& req) {
 
 asio::awaitable<Response> handle_read(App& app, Request& req) {
     auto id = conversation_id(req);
-    auto work = [id](pqxx::dbtransaction& tx) { return store::mark_conversation_read(tx, id); };
-    if (!co_await app.db.run(std::move(work))) no_conversation(id);
+    auto work = [id](pqxx::dbtransaction& tx) -> std::optional<std::string> {
+        if (!store::mark_conversation_read(tx, id)) return std::nullopt;
+        auto last = tx.exec_params(
+            "SELECT m.whatsapp_message_id FROM messages m "
+            "JOIN conversations c ON c.id = m.conversation_id "
+            "WHERE m.conversation_id = $1::uuid AND m.direction = 'inbound' AND NOT c.simulated "
+            " AND m.whatsapp_message_id IS NOT NULL "
+            " AND m.created_at > now() - interval '30 days' "
+            "ORDER BY m.seq DESC LIMIT 1",
+            id);
+        return last.empty() ? std::string() : last[0][0].as<std::string>();
+    };
+    auto last_wamid = co_await app.db.run(std::move(work));
+    if (!last_wamid) no_conversation(id);
+    if (!last_wamid->empty()) {
+        // The customer sees blue ticks once a person has read the conversation. Best effort,
+        // and not awaited: the dashboard need not wait on Meta.
+        asio::co_spawn(app.io, mark_read(app, *last_wamid, false), asio::detached);
+    }
     co_return Response::no_content();
 }
 

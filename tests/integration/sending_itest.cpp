@@ -120,6 +120,25 @@ TEST_F(SendingTest, AnAgentReplyIsSentOnceAndTakesTheConversationOver) {
     EXPECT_EQ(scalar("SELECT ai_enabled FROM conversations WHERE id = '" + id + "'"), "f");
 }
 
+TEST_F(SendingTest, ReadingAConversationSendsTheCustomerReadTicks) {
+    start();
+    auto id = customer_writes("34600111299", "wamid.first");
+    customer_writes("34600111299", "wamid.second");
+    ASSERT_EQ(call("POST", "/api/conversations/" + id + "/read").status, 204);
+    ASSERT_TRUE(eventually([&] { return graph_.requests().size() == 1; }));
+    auto body = graph_.requests()[0]["body"];
+    EXPECT_EQ(body["messaging_product"], "whatsapp");
+    EXPECT_EQ(body["status"], "read");
+    EXPECT_EQ(body["message_id"], "wamid.second");  // the latest marks the earlier ones too
+    EXPECT_FALSE(body.contains("typing_indicator"));
+    EXPECT_EQ(scalar("SELECT unread_count FROM conversations WHERE id = '" + id + "'"), "0");
+
+    // Meta refusing the receipt changes nothing for the dashboard.
+    graph_.rules(json::array({{{"match", "read"}, {"code", 100}, {"times", -1}}}));
+    EXPECT_EQ(call("POST", "/api/conversations/" + id + "/read").status, 204);
+    EXPECT_TRUE(server_.log_contains("whatsapp.mark_read_failed"));
+}
+
 TEST_F(SendingTest, ALongReplyIsSplitAndSentInOrder) {
     start();
     auto id = customer_writes("34600111223", "wamid.in2");
