@@ -31,3 +31,7 @@ CREATE TABLE message_media (
 -- Conversations started from the dashboard's simulator: replies are marked delivered at once
 -- instead of being sent to WhatsApp.
 ALTER TABLE conversations ADD COLUMN simulated boolean NOT NULL DEFAULT false;
+
+-- Threads, exports and history page by seq (messages_conversation_seq_idx); this index was
+-- never used and cost every stored message one more index insert.
+DROP INDEX messages_thread_idx;

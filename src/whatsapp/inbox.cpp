@@ -6,6 +6,7 @@
 #include "botflow/core/error.hpp"
 #include "botflow/jobs/queue.hpp"
 #include "botflow/store/db.hpp"
+#include "botflow/store/prepared.hpp"
 #include "botflow/whatsapp/graph.hpp"
 
 namespace botflow::whatsapp {
@@ -30,27 +31,35 @@ std::string conversation_for(pqxx::dbtransaction& tx, const InboundMessage& m, b
     const char* bsuid = m.customer_bsuid.empty() ? nullptr : m.customer_bsuid.c_str();
     std::string phone = m.customer_wa_id.empty() ? std::string() : "+" + m.customer_wa_id;
     for (int attempt = 0; attempt < 2; ++attempt) {
-        auto found = tx.exec_params(
+        auto found = store::exec_cached(
+            tx,
             // Two index lookups (an OR over both columns would scan the table).
-            "SELECT id::text FROM conversations WHERE id IN ("
+            // The last column says whether this message changes anything the row holds about
+            // the customer, so the common case (a known customer writing again) costs no UPDATE.
+            "SELECT id::text, (($1::text IS NOT NULL AND wa_id IS NULL) "
+            " OR ($2::text IS NOT NULL AND bsuid IS NULL) OR ($3 <> '' AND phone IS NULL) "
+            " OR ($4 <> '' AND ($4 <> profile_name OR customer_name = '')) "
+            " OR (simulated AND NOT $5::boolean)) "
+            "FROM conversations WHERE id IN ("
             " SELECT id FROM conversations WHERE wa_id = $1::text"
             " UNION ALL SELECT id FROM conversations WHERE bsuid = $2::text) "
             "ORDER BY created_at, id FOR UPDATE",
-            wa, bsuid);
+            wa, bsuid, phone, m.customer_name, simulated ? "true" : "false");
         if (!found.empty()) {
             auto id = found[0][0].as<std::string>();
             for (std::size_t i = 1; i < found.size(); ++i) {
                 auto other = found[i][0].as<std::string>();
-                tx.exec_params(
-                    "UPDATE messages SET conversation_id = $1::uuid "
-                    "WHERE conversation_id = $2::uuid",
-                    id, other);
-                tx.exec_params(
-                    "UPDATE jobs SET conversation_id = $1::uuid "
-                    "WHERE conversation_id = $2::uuid",
-                    id, other);
+                store::exec_cached(tx,
+                                   "UPDATE messages SET conversation_id = $1::uuid "
+                                   "WHERE conversation_id = $2::uuid",
+                                   id, other);
+                store::exec_cached(tx,
+                                   "UPDATE jobs SET conversation_id = $1::uuid "
+                                   "WHERE conversation_id = $2::uuid",
+                                   id, other);
                 // Delete the newer row first (its identities are unique), then fold it in.
-                auto gone = tx.exec_params(
+                auto gone = store::exec_cached(
+                    tx,
                     "DELETE FROM conversations WHERE id = $1::uuid RETURNING wa_id, bsuid, "
                     "phone, unread_count, last_message_at::text, last_customer_message_at::text, "
                     "array_to_json(tags)::text, notes",
@@ -59,20 +68,22 @@ std::string conversation_for(pqxx::dbtransaction& tx, const InboundMessage& m, b
                 auto text = [&](int i) -> const char* {
                     return o[i].is_null() ? nullptr : o[i].c_str();
                 };
-                tx.exec_params(
-                    "UPDATE conversations SET unread_count = unread_count + $2, "
-                    " last_message_at = GREATEST(last_message_at, $3::timestamptz), "
-                    " last_customer_message_at = GREATEST(last_customer_message_at, "
-                    "   $4::timestamptz), "
-                    " wa_id = COALESCE(wa_id, $5), bsuid = COALESCE(bsuid, $6), "
-                    " phone = COALESCE(phone, $7), "
-                    " tags = ARRAY(SELECT DISTINCT unnest(tags || ARRAY(SELECT "
-                    "   json_array_elements_text($8::json)))), "
-                    " notes = trim(notes || E'\\n' || $9) WHERE id = $1::uuid",
-                    id, o[3].as<long>(), text(4), text(5), text(0), text(1), text(2), text(6),
-                    o[7].as<std::string>());
+                store::exec_cached(tx,
+                                   "UPDATE conversations SET unread_count = unread_count + $2, "
+                                   " last_message_at = GREATEST(last_message_at, $3::timestamptz), "
+                                   " last_customer_message_at = GREATEST(last_customer_message_at, "
+                                   "   $4::timestamptz), "
+                                   " wa_id = COALESCE(wa_id, $5), bsuid = COALESCE(bsuid, $6), "
+                                   " phone = COALESCE(phone, $7), "
+                                   " tags = ARRAY(SELECT DISTINCT unnest(tags || ARRAY(SELECT "
+                                   "   json_array_elements_text($8::json)))), "
+                                   " notes = trim(notes || E'\\n' || $9) WHERE id = $1::uuid",
+                                   id, o[3].as<long>(), text(4), text(5), text(0), text(1), text(2),
+                                   text(6), o[7].as<std::string>());
             }
-            tx.exec_params(
+            if (found.size() == 1 && !found[0][1].as<bool>()) return id;
+            store::exec_cached(
+                tx,
                 "UPDATE conversations SET wa_id = COALESCE(wa_id, $2), "
                 " bsuid = COALESCE(bsuid, $3), phone = COALESCE(phone, NULLIF($4, '')), "
                 " profile_name = CASE WHEN $5 = '' THEN profile_name ELSE $5 END, "
@@ -85,7 +96,8 @@ std::string conversation_for(pqxx::dbtransaction& tx, const InboundMessage& m, b
         }
         // No arbiter index named: a concurrent first message from the same customer makes
         // this a no-op, and the SELECT above finds that row on the second pass.
-        auto inserted = tx.exec_params(
+        auto inserted = store::exec_cached(
+            tx,
             "INSERT INTO conversations (wa_id, bsuid, phone, customer_name, profile_name, "
             " simulated) VALUES ($1, $2, NULLIF($3, ''), $4, $4, $5::boolean) "
             "ON CONFLICT DO NOTHING RETURNING id::text",
@@ -111,7 +123,8 @@ bool apply_status(pqxx::dbtransaction& tx, const std::string& wamid, const std::
         reason = code ? describe_error(number, detail.value_or(""))
                       : "WhatsApp could not deliver this message.";
     }
-    auto r = tx.exec_params(
+    auto r = store::exec_cached(
+        tx,
         "UPDATE messages SET "
         " status = CASE WHEN status = 'failed' THEN status"
         "   WHEN $2 = 'failed' THEN 'failed'"
@@ -156,10 +169,11 @@ std::string timestamp_text(std::int64_t unix_seconds) {
 }  // namespace
 
 int apply_pending_statuses(pqxx::dbtransaction& tx, const std::string& wamid) {
-    auto rows = tx.exec_params(
-        "DELETE FROM pending_statuses WHERE whatsapp_message_id = $1 "
-        "RETURNING status, at::text, error_code, error_title, error_detail",
-        wamid);
+    auto rows =
+        store::exec_cached(tx,
+                           "DELETE FROM pending_statuses WHERE whatsapp_message_id = $1 "
+                           "RETURNING status, at::text, error_code, error_title, error_detail",
+                           wamid);
     // Oldest state first, so the final state is the highest one seen.
     std::vector<pqxx::row> ordered(rows.begin(), rows.end());
     auto rank = [](const std::string& s) {
@@ -200,13 +214,29 @@ void lock_keys(pqxx::dbtransaction& tx, const std::vector<const WebhookBatch*>& 
     }
     std::sort(keys.begin(), keys.end());
     keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+    if (keys.empty()) return;
+    // One round trip for all of them, taken in the array's order.
+    std::string array = "{";
     for (const auto& k : keys) {
-        tx.exec_params("SELECT pg_advisory_xact_lock(hashtextextended($1, 7))", k);
+        if (array.size() > 1) array += ',';
+        array += '"';
+        for (char c : k) {
+            if (c == '"' || c == '\\') array += '\\';
+            array += c;
+        }
+        array += '"';
     }
+    array += '}';
+    store::exec_cached(tx,
+                       "SELECT count(pg_advisory_xact_lock(hashtextextended(k, 7))) FROM ("
+                       " SELECT k FROM unnest($1::text[]) WITH ORDINALITY AS t(k, i) "
+                       " ORDER BY i) ordered",
+                       array);
 }
 
-void store_batch(pqxx::dbtransaction& tx, const WebhookBatch& batch, StoreResult& result) {
-    lock_keys(tx, {&batch});  // already held (and so a no-op) when its group took them
+void store_batch(pqxx::dbtransaction& tx, const WebhookBatch& batch, StoreResult& result,
+                 bool keys_locked) {
+    if (!keys_locked) lock_keys(tx, {&batch});
     // Conversations are locked in one global order too, so two transactions never wait on
     // each other in a cycle.
     std::vector<const InboundMessage*> ordered;
@@ -220,20 +250,43 @@ void store_batch(pqxx::dbtransaction& tx, const WebhookBatch& batch, StoreResult
         std::string conversation = conversation_for(tx, m, batch.simulated);
         std::string ts = timestamp_text(m.timestamp);
         auto metadata = m.raw.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-        auto inserted = tx.exec_params(
-            "INSERT INTO messages (conversation_id, direction, sender, type, content, media_id, "
-            " media_mime_type, media_filename, media_sha256, context_message_id, "
-            " whatsapp_message_id, status, sent_at, metadata, created_at) "
-            "VALUES ($1::uuid, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, "
-            " CASE WHEN $2 = 'outbound' THEN COALESCE(to_timestamp(NULLIF($13, '')::bigint), "
-            "now()) END,"
-            " $14::jsonb, COALESCE(to_timestamp(NULLIF($13, '')::bigint), now())) "
-            "ON CONFLICT (whatsapp_message_id) WHERE whatsapp_message_id IS NOT NULL DO NOTHING "
-            "RETURNING id",
+        // The message and its conversation's counters in one statement (one round trip); the
+        // conversation changes only when the message is new (not a re-delivery).
+        auto inserted = store::exec_cached(
+            tx,
+            "WITH m AS ("
+            " INSERT INTO messages (conversation_id, direction, sender, type, content, media_id, "
+            "  media_mime_type, media_filename, media_sha256, context_message_id, "
+            "  whatsapp_message_id, status, sent_at, metadata, created_at) "
+            " VALUES ($1::uuid, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, "
+            "  CASE WHEN $2 = 'outbound' THEN COALESCE(to_timestamp(NULLIF($13, '')::bigint), "
+            "   now()) END, "
+            "  $14::jsonb, COALESCE(to_timestamp(NULLIF($13, '')::bigint), now())) "
+            " ON CONFLICT (whatsapp_message_id) WHERE whatsapp_message_id IS NOT NULL DO NOTHING "
+            " RETURNING id), "
+            "u AS (UPDATE conversations SET "
+            // An echo: the owner answered from the WhatsApp Business app. A person is
+            // talking, so the AI pauses here exactly as after a dashboard reply.
+            " ai_enabled = ai_enabled AND $2 = 'inbound', "
+            " last_message_preview = CASE WHEN COALESCE(to_timestamp(NULLIF($13, '')::bigint), "
+            "   now()) >= COALESCE(last_message_at, '-infinity') THEN $15 "
+            "   ELSE last_message_preview END, "
+            " last_message_at = GREATEST(last_message_at, "
+            "   COALESCE(to_timestamp(NULLIF($13, '')::bigint), now())), "
+            " last_customer_message_at = CASE WHEN $2 = 'inbound' THEN "
+            "   GREATEST(last_customer_message_at, "
+            "   COALESCE(to_timestamp(NULLIF($13, '')::bigint), now())) "
+            "   ELSE last_customer_message_at END, "
+            " unread_count = unread_count + CASE WHEN $2 = 'inbound' THEN 1 ELSE 0 END, "
+            " status = CASE WHEN $2 = 'inbound' AND status IN ('closed', 'archived') "
+            "   THEN 'active' ELSE status END, "
+            " updated_at = now() "
+            " WHERE id = $1::uuid AND EXISTS (SELECT 1 FROM m)) "
+            "SELECT id::text FROM m",
             conversation, m.echo ? "outbound" : "inbound", m.echo ? "agent" : "customer", m.type,
             m.content, nullable(m.media_id), nullable(m.media_mime_type),
             nullable(m.media_filename), nullable(m.media_sha256), nullable(m.context_id), m.wamid,
-            m.echo ? "sent" : "received", ts, metadata);
+            m.echo ? "sent" : "received", ts, metadata, preview(m.content));
         if (inserted.empty()) {
             ++result.duplicates;
             continue;
@@ -248,35 +301,7 @@ void store_batch(pqxx::dbtransaction& tx, const WebhookBatch& batch, StoreResult
             o.conversation_id = conversation;
             jobs::enqueue(tx, "media_fetch", {{"message_id", inserted[0][0].as<std::string>()}}, o);
         }
-        if (m.echo) {
-            // The owner answered from the WhatsApp Business app: a person is talking, so the
-            // AI pauses for this conversation exactly as after a dashboard reply.
-            tx.exec_params(
-                "UPDATE conversations SET ai_enabled = false, "
-                " last_message_preview = CASE WHEN COALESCE(to_timestamp(NULLIF($2, '')::bigint), "
-                "   now()) >= COALESCE(last_message_at, '-infinity') THEN $3 "
-                "   ELSE last_message_preview END, "
-                " last_message_at = GREATEST(last_message_at, "
-                "   COALESCE(to_timestamp(NULLIF($2, '')::bigint), now())), "
-                " updated_at = now() WHERE id = $1::uuid",
-                conversation, ts, preview(m.content));
-            result.statuses += apply_pending_statuses(tx, m.wamid);
-        } else {
-            tx.exec_params(
-                "UPDATE conversations SET "
-                " last_message_preview = CASE WHEN COALESCE(to_timestamp(NULLIF($2, '')::bigint), "
-                "   now()) >= COALESCE(last_message_at, '-infinity') THEN $3 "
-                "   ELSE last_message_preview END, "
-                " last_message_at = GREATEST(last_message_at, "
-                "   COALESCE(to_timestamp(NULLIF($2, '')::bigint), now())), "
-                " last_customer_message_at = GREATEST(last_customer_message_at, "
-                "   COALESCE(to_timestamp(NULLIF($2, '')::bigint), now())), "
-                " unread_count = unread_count + 1, "
-                " status = CASE WHEN status IN ('closed', 'archived') THEN 'active' ELSE status "
-                "END, "
-                " updated_at = now() WHERE id = $1::uuid",
-                conversation, ts, preview(m.content));
-        }
+        if (m.echo) result.statuses += apply_pending_statuses(tx, m.wamid);
     }
     for (const auto& s : batch.statuses) {
         if (s.status != "sent" && s.status != "delivered" && s.status != "read" &&
@@ -288,7 +313,8 @@ void store_batch(pqxx::dbtransaction& tx, const WebhookBatch& batch, StoreResult
                          s.error_detail)) {
             ++result.statuses;
         } else {
-            tx.exec_params(
+            store::exec_cached(
+                tx,
                 "INSERT INTO pending_statuses (whatsapp_message_id, status, at, error_code, "
                 " error_title, error_detail) VALUES ($1, $2, $3::timestamptz, $4, $5, $6) "
                 "ON CONFLICT DO NOTHING",
@@ -299,28 +325,54 @@ void store_batch(pqxx::dbtransaction& tx, const WebhookBatch& batch, StoreResult
     }
 }
 
+// One delivery waiting for its commit. `finish` runs once, from whichever thread committed
+// it; a coroutine that starts waiting afterwards resumes at once (no lost wake-up).
 struct Inbox::Waiter {
     const WebhookBatch* batch = nullptr;
     StoreResult result;
     std::exception_ptr error;
-    std::atomic<bool> done{false};
-    std::atomic<bool> promoted{false};         // asked to lead the next rounds
-    std::shared_ptr<asio::steady_timer> wake;  // on the waiting coroutine's executor
+
+    std::mutex mutex;
+    bool done = false;             // under mutex
+    std::function<void()> resume;  // under mutex: the waiting coroutine, once it waits
+
+    void finish() {
+        std::function<void()> r;
+        {
+            std::lock_guard lock(mutex);
+            done = true;
+            r = std::move(resume);
+        }
+        if (r) r();
+    }
+
+    asio::awaitable<void> wait() {
+        auto init = [this](auto handler) {
+            auto executor = asio::get_associated_executor(handler);
+            auto shared = std::make_shared<decltype(handler)>(std::move(handler));
+            auto post_it = [executor, shared] { asio::post(executor, [shared] { (*shared)(); }); };
+            std::unique_lock lock(mutex);
+            if (done) {
+                lock.unlock();
+                post_it();
+            } else {
+                resume = post_it;
+            }
+        };
+        co_await asio::async_initiate<const asio::use_awaitable_t<>, void()>(std::move(init),
+                                                                             asio::use_awaitable);
+    }
 };
 
 namespace {
 
-// Deliveries per shared transaction: enough to share the fsync, few enough that one round
-// stays short for everyone in it.
+// Deliveries per shared transaction: enough to share the fsync and the round trips, few
+// enough that one round stays short for everyone in it.
 constexpr std::size_t kMaxGroup = 64;
 
-// Transactions in flight at once: each leader commits its own group, so the pool's
+// Transactions in flight at once: each drainer commits its own group, so the pool's
 // connections work in parallel while every group still shares its commit.
-constexpr int kMaxLeaders = 4;
-
-void wake_up(const std::shared_ptr<asio::steady_timer>& wake) {
-    asio::post(wake->get_executor(), [wake] { wake->cancel(); });
-}
+constexpr int kMaxDrainers = 4;
 
 }  // namespace
 
@@ -331,54 +383,38 @@ asio::awaitable<StoreResult> Inbox::store(WebhookBatch batch) {
     auto executor = co_await asio::this_coro::executor;
     auto me = std::make_shared<Waiter>();
     me->batch = &batch;
-    me->wake =
-        std::make_shared<asio::steady_timer>(executor, asio::steady_timer::time_point::max());
-    bool lead = false;
+    bool start_drainer = false;
     {
         std::lock_guard lock(mutex_);
         queue_.push_back(me);
-        lead = leaders_ < kMaxLeaders;
-        if (lead) ++leaders_;
-    }
-    for (;;) {
-        if (lead) {
-            // Lead until this delivery is committed (normally the first round), then hand the
-            // lead to the oldest waiter, so no request waits on other people's traffic.
-            bool gave_up = false;
-            while (!me->done.load(std::memory_order_acquire)) {
-                std::vector<std::shared_ptr<Waiter>> group;
-                {
-                    std::lock_guard lock(mutex_);
-                    if (queue_.empty()) {
-                        // Another leader took this delivery into its group: wait for that
-                        // commit like any follower, and free the slot.
-                        --leaders_;
-                        gave_up = true;
-                        break;
-                    }
-                    auto n = std::min(queue_.size(), kMaxGroup);
-                    group.assign(queue_.begin(), queue_.begin() + static_cast<long>(n));
-                    queue_.erase(queue_.begin(), queue_.begin() + static_cast<long>(n));
-                }
-                co_await flush(group);
-            }
-            if (!gave_up) {
-                std::lock_guard lock(mutex_);
-                if (queue_.empty()) {
-                    --leaders_;
-                } else {
-                    queue_.front()->promoted.store(true, std::memory_order_release);
-                    wake_up(queue_.front()->wake);
-                }
-            }
+        if (drainers_ < kMaxDrainers) {
+            ++drainers_;
+            start_drainer = true;
         }
-        if (me->done.load(std::memory_order_acquire)) break;
-        boost::system::error_code ec;
-        co_await me->wake->async_wait(asio::redirect_error(asio::use_awaitable, ec));
-        lead = me->promoted.exchange(false, std::memory_order_acq_rel);
     }
+    // Drainers are not tied to a request: no request waits on other people's traffic beyond
+    // the group it is committed in.
+    if (start_drainer) asio::co_spawn(executor, drain(), asio::detached);
+    co_await me->wait();
     if (me->error) std::rethrow_exception(me->error);
     co_return me->result;
+}
+
+asio::awaitable<void> Inbox::drain() {
+    for (;;) {
+        std::vector<std::shared_ptr<Waiter>> group;
+        {
+            std::lock_guard lock(mutex_);
+            if (queue_.empty()) {
+                --drainers_;
+                co_return;
+            }
+            auto n = std::min(queue_.size(), kMaxGroup);
+            group.assign(queue_.begin(), queue_.begin() + static_cast<long>(n));
+            queue_.erase(queue_.begin(), queue_.begin() + static_cast<long>(n));
+        }
+        co_await flush(group);
+    }
 }
 
 asio::awaitable<void> Inbox::flush(std::vector<std::shared_ptr<Waiter>>& group) {
@@ -390,7 +426,7 @@ asio::awaitable<void> Inbox::flush(std::vector<std::shared_ptr<Waiter>>& group) 
             lock_keys(tx, batches);
             for (auto& w : group) {
                 w->result = {};
-                store_batch(tx, *w->batch, w->result);
+                store_batch(tx, *w->batch, w->result, true);
             }
         };
         co_await db_.run(std::move(all));
@@ -422,10 +458,7 @@ asio::awaitable<void> Inbox::flush(std::vector<std::shared_ptr<Waiter>>& group) 
             }
         }
     }
-    for (auto& w : group) {
-        w->done.store(true, std::memory_order_release);
-        wake_up(w->wake);
-    }
+    for (auto& w : group) w->finish();
 }
 
 }  // namespace botflow::whatsapp

@@ -33,8 +33,10 @@ std::string message_preview(const std::string& content);
 /// name. Call before storing several deliveries in one transaction.
 void lock_keys(pqxx::dbtransaction& tx, const std::vector<const WebhookBatch*>& batches);
 
-/// Stores one delivery in the caller's transaction.
-void store_batch(pqxx::dbtransaction& tx, const WebhookBatch& batch, StoreResult& result);
+/// Stores one delivery in the caller's transaction. `keys_locked`: lock_keys() already ran
+/// for it in this transaction.
+void store_batch(pqxx::dbtransaction& tx, const WebhookBatch& batch, StoreResult& result,
+                 bool keys_locked = false);
 
 /// Applies and removes pending statuses for `wamid` (call when a message with that wamid
 /// appears). Returns how many were applied.
@@ -46,20 +48,22 @@ public:
     ~Inbox();
 
     /// Stores `batch` together with the deliveries that arrive while a transaction is in
-    /// flight; resumes (on the caller's executor) only after COMMIT. Throws
-    /// Errc::unavailable when PostgreSQL is down. A delivery that makes the shared
-    /// transaction fail is retried alone, so it cannot fail its neighbours.
+    /// flight (group commit, up to four transactions at once); resumes (on the caller's executor)
+    /// only after COMMIT. Throws Errc::unavailable when PostgreSQL is down. A delivery that makes
+    /// the shared transaction fail is retried alone, so it cannot fail its neighbours.
     asio::awaitable<StoreResult> store(WebhookBatch batch);
 
     struct Waiter;
 
 private:
+    // Takes groups off the queue and commits them until it is empty.
+    asio::awaitable<void> drain();
     asio::awaitable<void> flush(std::vector<std::shared_ptr<Waiter>>& group);
 
     store::Db& db_;
     std::mutex mutex_;
     std::vector<std::shared_ptr<Waiter>> queue_;  // under mutex_
-    int leaders_ = 0;                             // under mutex_: groups being committed
+    int drainers_ = 0;                            // under mutex_: groups being committed
 };
 
 }  // namespace botflow::whatsapp
