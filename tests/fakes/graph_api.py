@@ -300,6 +300,11 @@ class Handler(BaseHTTPRequestHandler):
                                       "context": body.get("context")})
 
 
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 256  # many clients connect at once in load tests
+
+
 def main():
     global TOKEN
     ap = argparse.ArgumentParser()
@@ -307,8 +312,7 @@ def main():
     ap.add_argument("--token", default=None)
     args = ap.parse_args()
     TOKEN = args.token
-    server = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
-    server.daemon_threads = True
+    server = Server(("127.0.0.1", args.port), Handler)
     print("listening %d" % server.server_address[1], flush=True)
     try:
         server.serve_forever()
