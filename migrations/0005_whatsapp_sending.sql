@@ -35,3 +35,30 @@ ALTER TABLE conversations ADD COLUMN simulated boolean NOT NULL DEFAULT false;
 -- Threads, exports and history page by seq (messages_conversation_seq_idx); this index was
 -- never used and cost every stored message one more index insert.
 DROP INDEX messages_thread_idx;
+
+-- A send job that stopped for good (its attempts spent, or its server died once too often)
+-- leaves no reply silently queued: what it had not sent is marked failed. Retrying the dead
+-- job (POST /api/jobs/:id/retry) queues its unsent replies again.
+CREATE FUNCTION botflow_send_job_state() RETURNS trigger
+    LANGUAGE plpgsql AS $$
+BEGIN
+    IF NEW.state = 'dead' THEN
+        UPDATE messages SET status = 'failed', failed_at = now(),
+               error_reason = COALESCE(error_reason,
+                   'Sending was given up after repeated errors; retry it from the failed jobs.')
+         WHERE id IN (SELECT jsonb_array_elements_text(NEW.payload -> 'message_ids')::uuid)
+           AND status = 'queued';
+    ELSIF OLD.state = 'dead' AND NEW.state = 'queued' THEN
+        UPDATE messages SET status = 'queued', failed_at = NULL, error_code = NULL,
+               error_title = NULL, error_detail = NULL, error_reason = NULL
+         WHERE id IN (SELECT jsonb_array_elements_text(NEW.payload -> 'message_ids')::uuid)
+           AND status = 'failed' AND whatsapp_message_id IS NULL;
+    END IF;
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER jobs_send_state AFTER UPDATE OF state ON jobs
+    FOR EACH ROW
+    WHEN (NEW.kind = 'whatsapp_send' AND OLD.state IS DISTINCT FROM NEW.state
+          AND (NEW.state = 'dead' OR OLD.state = 'dead'))
+    EXECUTE FUNCTION botflow_send_job_state();

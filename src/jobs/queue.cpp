@@ -33,8 +33,13 @@ std::optional<Job> claim(pqxx::dbtransaction& tx, const std::string& worker,
     auto r = tx.exec_params(
         "UPDATE jobs SET state = 'running', attempts = attempts + 1, locked_by = $1, "
         " locked_until = now() + make_interval(secs => $2) "
-        "WHERE id = (SELECT id FROM jobs WHERE state = 'queued' AND run_at <= now() "
-        "            ORDER BY priority DESC, run_at LIMIT 1 FOR UPDATE SKIP LOCKED) "
+        "WHERE id = (SELECT id FROM jobs j WHERE state = 'queued' AND run_at <= now() "
+        // Sends to one customer keep their order: a send waits while an older send of the
+        // same conversation is still queued (maybe paced) or running.
+        "  AND NOT (j.kind = 'whatsapp_send' AND EXISTS (SELECT 1 FROM jobs o "
+        "   WHERE o.conversation_id = j.conversation_id AND o.kind = j.kind AND o.id < j.id "
+        "    AND o.state IN ('queued', 'running'))) "
+        "  ORDER BY priority DESC, run_at LIMIT 1 FOR UPDATE SKIP LOCKED) "
         "RETURNING id, kind, payload::text, attempts, max_attempts, conversation_id::text",
         worker, static_cast<long long>(lease.count()));
     if (r.empty()) return std::nullopt;
@@ -45,7 +50,18 @@ std::optional<Job> claim(pqxx::dbtransaction& tx, const std::string& worker,
     job.attempts = r[0][3].as<int>();
     job.max_attempts = r[0][4].as<int>();
     if (!r[0][5].is_null()) job.conversation_id = r[0][5].as<std::string>();
+    job.worker = worker;
+    job.lease = lease;
     return job;
+}
+
+bool renew(pqxx::dbtransaction& tx, std::int64_t id, const std::string& worker,
+           std::chrono::seconds lease) {
+    return tx.exec_params(
+                 "UPDATE jobs SET locked_until = now() + make_interval(secs => $3) "
+                 "WHERE id = $1 AND state = 'running' AND locked_by = $2",
+                 id, worker, static_cast<long long>(lease.count()))
+               .affected_rows() > 0;
 }
 
 bool complete(pqxx::dbtransaction& tx, std::int64_t id, const std::string& worker) {

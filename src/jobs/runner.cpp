@@ -29,6 +29,11 @@ struct JobRunner::State : std::enable_shared_from_this<JobRunner::State> {
 
     asio::awaitable<void> work(std::string worker, std::shared_ptr<asio::steady_timer> timer);
     asio::awaitable<void> maintain(std::shared_ptr<asio::steady_timer> timer);
+    // Renews the lease of a running job until *alive turns false, so a job that takes long
+    // (a big download, a paced send) is never taken by a second worker while this one lives.
+    asio::awaitable<void> heartbeat(std::int64_t id, std::string worker,
+                                    std::shared_ptr<asio::steady_timer> beat,
+                                    std::shared_ptr<bool> alive);
     void listen();
     void wake_all() {
         for (const auto& t : idle) {
@@ -59,6 +64,10 @@ asio::awaitable<void> JobRunner::State::work(std::string worker,
         }
         ++running;
         auto started = std::chrono::steady_clock::now();
+        auto beat = std::make_shared<asio::steady_timer>(timer->get_executor());
+        auto alive = std::make_shared<bool>(true);  // on this worker's strand, like the beat
+        asio::co_spawn(timer->get_executor(), heartbeat(job->id, worker, beat, alive),
+                       asio::detached);
         bool ok = false;
         bool permanent = false;
         bool deferred = false;  // RetryLater without counting the attempt
@@ -121,6 +130,9 @@ asio::awaitable<void> JobRunner::State::work(std::string worker,
         auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                       std::chrono::steady_clock::now() - started)
                       .count();
+        // A conversation's next send may have waited for this one (claim keeps their order):
+        // look for it now rather than at the next sweep.
+        if (job->conversation_id) wake_all();
         if (deferred) {
             spdlog::debug("jobs.deferred job={} kind={} retry_ms={} why=\"{}\"", job->id, job->kind,
                           delay.count(), error);
@@ -135,6 +147,32 @@ asio::awaitable<void> JobRunner::State::work(std::string worker,
                          job->kind, job->attempts, delay.count(), error);
         }
         --running;
+    }
+}
+
+asio::awaitable<void> JobRunner::State::heartbeat(std::int64_t id, std::string worker,
+                                                  std::shared_ptr<asio::steady_timer> beat,
+                                                  std::shared_ptr<bool> alive) {
+    auto self = shared_from_this();
+    auto every = std::max<std::chrono::seconds>(std::chrono::seconds(1), options.lease / 3);
+    while (*alive) {
+        boost::system::error_code ec;
+        beat->expires_after(every);
+        co_await beat->async_wait(asio::redirect_error(asio::use_awaitable, ec));
+        if (!*alive) break;
+        bool held = true;
+        try {
+            auto extend = [id, worker, lease = options.lease](pqxx::dbtransaction& tx) {
+                return renew(tx, id, worker, lease);
+            };
+            held = co_await db.run(std::move(extend));
+        } catch (const Error& e) {
+            spdlog::warn("jobs.renew_failed job={} cause=\"{}\"", id, e.cause());
+        }
+        if (!held) {
+            spdlog::warn("jobs.lease_lost job={} worker={}", id, worker);
+            break;
+        }
     }
 }
 

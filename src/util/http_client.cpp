@@ -147,15 +147,26 @@ struct HttpClient::State : std::enable_shared_from_this<HttpClient::State> {
             }
             return 0;
         }
-        auto& w = self->sockets[s];
-        if (!w) {
+        auto it = self->sockets.find(s);
+        if (it == self->sockets.end()) {
             int fd = ::dup(s);
             if (fd < 0) return -1;
-            w = std::make_shared<SocketWatch>(self->strand, fd);
-            w->socket = s;
+            try {
+                auto watch = std::make_shared<SocketWatch>(self->strand, fd);
+                watch->socket = s;
+                it = self->sockets.emplace(s, std::move(watch)).first;
+            } catch (const std::exception&) {
+                ::close(fd);
+                return -1;  // never unwind through curl
+            }
         }
+        auto& w = it->second;
         w->what = what;
-        self->arm(w);
+        try {
+            self->arm(w);
+        } catch (const std::exception&) {
+            return -1;
+        }
         return 0;
     }
 
@@ -174,9 +185,8 @@ struct HttpClient::State : std::enable_shared_from_this<HttpClient::State> {
 };
 
 // Asio's reactor is edge-triggered: an event that came while no wait was pending is not
-// reported again, and curl may leave bytes unread after one socket_action. So before waiting
-// for the next edge, poll() tells whether the socket is still ready, and if it is, curl is
-// called again at once.
+// reported again, and curl may leave bytes unread after one socket_action. So after each
+// wait is registered, poll() tells whether the socket is ready already.
 static bool still_ready(int fd, short events) {
     pollfd p{fd, events, 0};
     return ::poll(&p, 1, 0) > 0 && (p.revents & (events | POLLERR | POLLHUP)) != 0;
@@ -189,37 +199,39 @@ void HttpClient::State::arm(const std::shared_ptr<SocketWatch>& w) {
         self->act(w->socket, select);
         if (!w->removed) self->arm(w);
     };
+    bool check_in = false, check_out = false;
     if ((w->what & CURL_POLL_IN) && !w->reading) {
         w->reading = true;
-        if (still_ready(fd, POLLIN)) {
-            asio::post(strand, [w, on_event] {
-                w->reading = false;
-                if (!w->removed) on_event(CURL_CSELECT_IN);
-            });
-        } else {
-            w->descriptor.async_wait(asio::posix::stream_descriptor::wait_read,
-                                     [w, on_event](boost::system::error_code ec) {
-                                         w->reading = false;
-                                         if (ec || w->removed) return;
-                                         on_event(CURL_CSELECT_IN);
-                                     });
-        }
+        check_in = true;
+        w->descriptor.async_wait(asio::posix::stream_descriptor::wait_read,
+                                 [w, on_event](boost::system::error_code ec) {
+                                     w->reading = false;
+                                     if (ec || w->removed) return;
+                                     on_event(CURL_CSELECT_IN);
+                                 });
     }
     if ((w->what & CURL_POLL_OUT) && !w->writing) {
         w->writing = true;
-        if (still_ready(fd, POLLOUT)) {
-            asio::post(strand, [w, on_event] {
-                w->writing = false;
-                if (!w->removed) on_event(CURL_CSELECT_OUT);
-            });
-        } else {
-            w->descriptor.async_wait(asio::posix::stream_descriptor::wait_write,
-                                     [w, on_event](boost::system::error_code ec) {
-                                         w->writing = false;
-                                         if (ec || w->removed) return;
-                                         on_event(CURL_CSELECT_OUT);
-                                     });
-        }
+        check_out = true;
+        w->descriptor.async_wait(asio::posix::stream_descriptor::wait_write,
+                                 [w, on_event](boost::system::error_code ec) {
+                                     w->writing = false;
+                                     if (ec || w->removed) return;
+                                     on_event(CURL_CSELECT_OUT);
+                                 });
+    }
+    // Only now that the waits are registered: readiness that came before them (or bytes
+    // curl left unread) would produce no new edge, so look once and tell curl at once. A
+    // second notice when the wait fires as well is harmless (curl finds nothing to do).
+    int ready = 0;
+    if (check_in && still_ready(fd, POLLIN)) ready |= CURL_CSELECT_IN;
+    if (check_out && still_ready(fd, POLLOUT)) ready |= CURL_CSELECT_OUT;
+    if (ready) {
+        asio::post(strand, [self, w, ready] {
+            if (w->removed) return;
+            self->act(w->socket, ready);
+            if (!w->removed) self->arm(w);
+        });
     }
 }
 

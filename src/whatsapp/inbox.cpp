@@ -39,13 +39,24 @@ std::string conversation_for(pqxx::dbtransaction& tx, const InboundMessage& m, b
             "SELECT id::text, (($1::text IS NOT NULL AND wa_id IS NULL) "
             " OR ($2::text IS NOT NULL AND bsuid IS NULL) OR ($3 <> '' AND phone IS NULL) "
             " OR ($4 <> '' AND ($4 <> profile_name OR customer_name = '')) "
-            " OR (simulated AND NOT $5::boolean)) "
+            " OR (simulated AND NOT $5::boolean)), simulated "
             "FROM conversations WHERE id IN ("
             " SELECT id FROM conversations WHERE wa_id = $1::text"
             " UNION ALL SELECT id FROM conversations WHERE bsuid = $2::text) "
             "ORDER BY created_at, id FOR UPDATE",
             wa, bsuid, phone, m.customer_name, simulated ? "true" : "false");
         if (!found.empty()) {
+            if (simulated) {
+                // Checked under the customer's advisory lock: the simulator never writes into
+                // a real customer's conversation, however the two race.
+                for (const auto& row : found) {
+                    if (!row[2].as<bool>()) {
+                        throw Error(Errc::conflict,
+                                    "This number belongs to a real customer's conversation; use "
+                                    "another number in the simulator.");
+                    }
+                }
+            }
             auto id = found[0][0].as<std::string>();
             for (std::size_t i = 1; i < found.size(); ++i) {
                 auto other = found[i][0].as<std::string>();

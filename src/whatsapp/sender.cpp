@@ -89,7 +89,8 @@ struct Outgoing {
 std::optional<Outgoing> load_outgoing(pqxx::dbtransaction& tx, const std::string& id) {
     auto r = tx.exec_params(
         "SELECT m.id, m.status, m.whatsapp_message_id, m.content, m.context_message_id, "
-        " COALESCE(c.wa_id, ''), COALESCE(c.bsuid, ''), c.simulated "
+        " COALESCE(c.wa_id, ''), COALESCE(c.bsuid, ''), "
+        " COALESCE((m.metadata->>'simulated')::boolean, false) "
         "FROM messages m JOIN conversations c ON c.id = m.conversation_id "
         "WHERE m.id = $1::uuid AND m.direction = 'outbound'",
         id);
@@ -124,15 +125,19 @@ void mark_failed(pqxx::dbtransaction& tx, const std::vector<std::string>& ids,
 // Records the wamid Meta assigned, and applies any status that raced ahead of it. The wamid's
 // advisory lock is the one webhook ingestion takes, so a status arriving at this moment is
 // either seen here as pending or finds the message.
-void record_sent(pqxx::dbtransaction& tx, const std::string& id, const std::string& wamid) {
+// Returns false when the message had a wamid already (it was sent twice: the first one
+// stays, so the statuses of what the customer saw first keep applying).
+bool record_sent(pqxx::dbtransaction& tx, const std::string& id, const std::string& wamid) {
     tx.exec_params("SELECT pg_advisory_xact_lock(hashtextextended($1, 7))", "id:" + wamid);
-    tx.exec_params(
+    auto r = tx.exec_params(
         "UPDATE messages SET whatsapp_message_id = $2, "
         " status = CASE WHEN botflow_status_rank(status) < botflow_status_rank('sent') "
         "   THEN 'sent' ELSE status END, sent_at = COALESCE(sent_at, now()) "
-        "WHERE id = $1::uuid",
+        "WHERE id = $1::uuid AND whatsapp_message_id IS NULL",
         id, wamid);
+    if (r.affected_rows() == 0) return false;
     apply_pending_statuses(tx, wamid);
+    return true;
 }
 
 std::vector<std::string> message_ids(const jobs::Job& job) {
@@ -193,6 +198,14 @@ asio::awaitable<void> send_job(App& app, const jobs::Job& job) {
             co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
         }
 
+        // Still ours? A job whose lease was lost belongs to another worker now; sending from
+        // here too would reach the customer twice.
+        auto hold = [job_id = job.id, worker = job.worker, lease = job.lease](
+                        pqxx::dbtransaction& tx) { return jobs::renew(tx, job_id, worker, lease); };
+        if (!job.worker.empty() && !co_await app.db.run(std::move(hold))) {
+            throw Error(Errc::conflict, "This send was taken over by another worker.",
+                        "job " + std::to_string(job.id) + " lease lost before sending");
+        }
         auto payload = text_payload(msg->wa_id, msg->bsuid, msg->content, msg->context);
         std::optional<GraphError> failure;
         std::string wamid;
@@ -202,9 +215,14 @@ asio::awaitable<void> send_job(App& app, const jobs::Job& job) {
             failure = f.error();
         }
         if (!failure) {
-            auto record = [id, wamid](pqxx::dbtransaction& tx) { record_sent(tx, id, wamid); };
-            co_await app.db.run(std::move(record));
-            spdlog::info("whatsapp.sent message={} wamid={} job={}", id, wamid, job.id);
+            auto record = [id, wamid](pqxx::dbtransaction& tx) {
+                return record_sent(tx, id, wamid);
+            };
+            if (co_await app.db.run(std::move(record))) {
+                spdlog::info("whatsapp.sent message={} wamid={} job={}", id, wamid, job.id);
+            } else {
+                spdlog::warn("whatsapp.sent_twice message={} wamid={} job={}", id, wamid, job.id);
+            }
             continue;
         }
 
@@ -340,12 +358,20 @@ std::vector<std::string> queue_reply(pqxx::dbtransaction& tx, const Reply& reply
     }
     std::vector<std::string> ids;
     for (std::size_t i = 0; i < parts.size(); ++i) {
+        // A reply to a simulator conversation is marked so when it is stored: it never goes
+        // to WhatsApp, whatever becomes of the conversation before it is sent.
         auto r = tx.exec_params(
             "INSERT INTO messages (conversation_id, direction, sender, sender_user_id, type, "
-            " content, context_message_id, status) "
-            "VALUES ($1::uuid, 'outbound', $2, $3::uuid, 'text', $4, $5, 'queued') RETURNING id",
+            " content, context_message_id, status, metadata) "
+            "SELECT id, 'outbound', $2, $3::uuid, 'text', $4, $5, 'queued', "
+            " CASE WHEN simulated THEN '{\"simulated\": true}'::jsonb ELSE '{}' END "
+            "FROM conversations WHERE id = $1::uuid RETURNING id",
             reply.conversation_id, reply.sender, nullable(reply.sender_user_id), parts[i],
             i == 0 ? nullable(reply.reply_to) : nullptr);
+        if (r.empty()) {
+            throw Error(Errc::not_found,
+                        "No conversation has the id " + reply.conversation_id + ".");
+        }
         ids.push_back(r[0][0].as<std::string>());
     }
     tx.exec_params(
@@ -381,7 +407,7 @@ void check_window(pqxx::dbtransaction& tx, const std::string& conversation_id) {
     }
 }
 
-asio::awaitable<void> mark_read(App& app, const std::string& wamid, bool typing) {
+asio::awaitable<void> mark_read(App& app, std::string wamid, bool typing) {
     if (!app.graph.configured() || wamid.rfind("simulator.", 0) == 0) co_return;
     try {
         co_await app.graph.mark_read(wamid, typing);

@@ -290,6 +290,76 @@ TEST_F(SendingTest, RepliesToOneCustomerArePacedNotRefused) {
     EXPECT_EQ(count("SELECT count(*) FROM messages WHERE status = 'queued'"), 1);
     ASSERT_TRUE(eventually([&] { return graph_.sent().size() == 3; }, 15s));
     EXPECT_EQ(count("SELECT count(*) FROM jobs WHERE kind = 'whatsapp_send' AND attempts > 1"), 0);
+    auto sent = graph_.sent();
+    for (int i = 0; i < 3; ++i) {
+        EXPECT_EQ(sent[i]["body"], "Reply " + std::to_string(i)) << "replies out of order";
+    }
+}
+
+TEST_F(SendingTest, ADeadSendFailsItsRepliesAndARetrySendsThem) {
+    start();
+    graph_.rules(json::array({{{"match", "messages"}, {"code", 131026}, {"times", 1}}}));
+    auto id = customer_writes("34600111231", "wamid.in9");
+    auto r = call("POST", "/api/conversations/" + id + "/messages", {{"text", "Try me"}});
+    auto msg = json::parse(r.body)["messages"][0]["id"].get<std::string>();
+    ASSERT_TRUE(eventually([&] {
+        return scalar("SELECT status FROM messages WHERE id = '" + msg + "'") == "failed";
+    }));
+    ASSERT_TRUE(eventually([&] {
+        return count("SELECT count(*) FROM jobs WHERE kind = 'whatsapp_send' AND state = 'dead'") ==
+               1;
+    }));
+    auto job = scalar("SELECT id FROM jobs WHERE kind = 'whatsapp_send'");
+    // The owner fixed the cause and retries: the reply goes out, once.
+    ASSERT_EQ(call("POST", "/api/jobs/" + job + "/retry").status, 200);
+    ASSERT_TRUE(eventually([&] {
+        return scalar("SELECT status FROM messages WHERE id = '" + msg + "'") == "sent";
+    })) << server_.log();
+    EXPECT_EQ(scalar("SELECT error_reason IS NULL FROM messages WHERE id = '" + msg + "'"), "t");
+    EXPECT_EQ(graph_.sent().size(), 1u);
+}
+
+TEST_F(SendingTest, ASendThatStopsForAnyReasonLeavesNoReplySilentlyQueued) {
+    auto e = env();
+    e["JOB_WORKERS"] = "0";  // nothing sends: the job stays queued
+    ASSERT_TRUE(server_.start(e)) << server_.log();
+    token_ = login(server_.port(), "owner@shop.example", "owner password");
+    auto id = customer_writes("34600111232", "wamid.in10");
+    auto r = call("POST", "/api/conversations/" + id + "/messages", {{"text", "Never sent"}});
+    auto msg = json::parse(r.body)["messages"][0]["id"].get<std::string>();
+    db_.exec("UPDATE jobs SET state = 'dead', finished_at = now() WHERE kind = 'whatsapp_send'");
+    EXPECT_EQ(scalar("SELECT status FROM messages WHERE id = '" + msg + "'"), "failed");
+    EXPECT_NE(scalar("SELECT error_reason FROM messages WHERE id = '" + msg + "'").find("given up"),
+              std::string::npos);
+}
+
+TEST_F(SendingTest, ASimulatorReplyNeverReachesARealCustomerLater) {
+    auto e = env();
+    e["JOB_WORKERS"] = "0";
+    ASSERT_TRUE(server_.start(e)) << server_.log();
+    token_ = login(server_.port(), "owner@shop.example", "owner password");
+    auto sim = call("POST", "/api/simulator/messages", {{"phone", "+34600111233"}, {"text", "hi"}});
+    ASSERT_EQ(sim.status, 201) << sim.body;
+    auto id = json::parse(sim.body)["conversation"]["id"].get<std::string>();
+    ASSERT_EQ(
+        call("POST", "/api/conversations/" + id + "/messages", {{"text", "Sim reply"}}).status,
+        202);
+    // The same number writes for real before the reply was sent: the conversation is real now.
+    customer_writes("34600111233", "wamid.real2");
+    EXPECT_EQ(scalar("SELECT simulated FROM conversations WHERE id = '" + id + "'"), "f");
+    // And the simulator can no longer write into it.
+    EXPECT_EQ(
+        call("POST", "/api/simulator/messages", {{"phone", "+34600111233"}, {"text", "x"}}).status,
+        409);
+
+    server_.signal(SIGTERM);
+    server_.wait(10s);
+    ServerProcess again;
+    ASSERT_TRUE(again.start(env())) << again.log();
+    ASSERT_TRUE(eventually([&] {
+        return scalar("SELECT status FROM messages WHERE content = 'Sim reply'") == "delivered";
+    })) << again.log();
+    EXPECT_EQ(graph_.sent().size(), 0u);
 }
 
 TEST_F(SendingTest, MediaIsDownloadedCheckedAndServed) {

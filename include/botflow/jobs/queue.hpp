@@ -37,12 +37,20 @@ struct Job {
     int attempts = 0;  // including this one
     int max_attempts = 0;
     std::optional<std::string> conversation_id;
+    std::string worker;  // who holds it
+    std::chrono::seconds lease{0};
 };
 
 /// Takes the next due job (FOR UPDATE SKIP LOCKED, so workers never take the same one) and
-/// holds it for `lease`. nullopt when nothing is due.
+/// holds it for `lease`. nullopt when nothing is due. A whatsapp_send job is not taken while
+/// an older one of the same conversation is unfinished, so replies keep their order.
 std::optional<Job> claim(pqxx::dbtransaction& tx, const std::string& worker,
                          std::chrono::seconds lease);
+
+/// Extends `worker`'s lease on a running job; false when it no longer holds it (the lease ran
+/// out and another worker took the job).
+bool renew(pqxx::dbtransaction& tx, std::int64_t id, const std::string& worker,
+           std::chrono::seconds lease);
 
 /// Marks the job done if `worker` still holds it; false (and nothing changed) otherwise, so a
 /// job finished twice by mistake is harmless.

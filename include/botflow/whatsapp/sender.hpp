@@ -48,8 +48,9 @@ struct Pacing {
 void register_whatsapp_jobs(App& app);
 
 /// Marks an inbound message read, optionally with the typing indicator. Best effort: failures
-/// are logged, never thrown (a missing blue tick must not stop an answer).
-asio::awaitable<void> mark_read(App& app, const std::string& wamid, bool typing);
+/// are logged, never thrown (a missing blue tick must not stop an answer). Takes the wamid by
+/// value: it may run detached, after its caller returned.
+asio::awaitable<void> mark_read(App& app, std::string wamid, bool typing);
 
 /// The largest media file WhatsApp allows for a message type (its reference table), in bytes.
 std::size_t media_limit(const std::string& type);
