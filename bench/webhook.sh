@@ -7,8 +7,8 @@
 # Starts a throwaway PostgreSQL with durable settings (fsync and synchronous_commit on, as in
 # production), Redis, and a release botflow; pre-signs unique Cloud API deliveries (one text
 # message each); then runs wrk at 16 and 64 connections and pgbench with a one-row
-# INSERT+COMMIT transaction at 16 clients. Prints stored messages/s (counted in the database),
-# p50 and p99.
+# INSERT+COMMIT transaction at 16 clients, and pgbench doing botflow's own per-delivery work one
+# delivery per transaction. Prints stored messages/s (counted in the database), p50 and p99.
 #
 # Environment: DURATION (seconds, default 5), DELIVERIES (per run, default 80000).
 set -euo pipefail
@@ -129,5 +129,21 @@ pg="$(PGHOST=127.0.0.1 PGPORT="$pg_port" PGUSER=botflow "$PGBENCH" -n -c 16 -j 2
 tps="$(awk '/^tps/ {printf "%.0f", $3}' <<<"$pg")"
 lat="$(awk '/latency average/ {print $4 "ms"}' <<<"$pg")"
 printf '%-34s %14s %10s %10s\n' "pgbench 1-row INSERT+COMMIT, 16" "$tps" "avg $lat" "-"
-awk -v a="$RATE_16" -v b="$tps" \
-    'BEGIN { printf "botflow/pgbench: %.2f (target: at least 10,000 msg/s at 16 connections, and above pgbench)\n", a / b }'
+# The same work botflow does for one delivery (lock the customer's conversation, insert the
+# message, update the conversation), one delivery per transaction, prepared, 16 clients: what
+# PostgreSQL manages without group commit.
+"${PSQL[@]}" -c "CREATE SEQUENCE bench_wamid"
+cat > "$tmp/same.sql" <<'SQL'
+\set c random(0, 4999)
+BEGIN;
+SELECT id FROM conversations WHERE wa_id = '3460' || lpad(:c::text, 7, '0') FOR UPDATE;
+WITH m AS (INSERT INTO messages (conversation_id, direction, sender, type, content, whatsapp_message_id, status, metadata) SELECT id, 'inbound', 'customer', 'text', 'Hello, are you open on Sunday?', 'wamid.pgbench.' || nextval('bench_wamid'), 'received', '{"object":"whatsapp_business_account","entry":[{"id":"1","changes":[{"field":"messages","value":{"messaging_product":"whatsapp","messages":[{"id":"x","type":"text","text":{"body":"Hello, are you open on Sunday?"}}]}}]}]}'::jsonb FROM conversations WHERE wa_id = '3460' || lpad(:c::text, 7, '0') RETURNING conversation_id) UPDATE conversations SET last_message_preview = 'Hello, are you open on Sunday?', last_message_at = now(), last_customer_message_at = now(), unread_count = unread_count + 1, updated_at = now() WHERE id = (SELECT conversation_id FROM m);
+COMMIT;
+SQL
+same="$(PGHOST=127.0.0.1 PGPORT="$pg_port" PGUSER=botflow "$PGBENCH" -n -c 16 -j 2 -T "$DURATION" \
+    -M prepared -f "$tmp/same.sql" postgres 2>/dev/null)"
+stps="$(awk '/^tps/ {printf "%.0f", $3}' <<<"$same")"
+slat="$(awk '/latency average/ {print $4 "ms"}' <<<"$same")"
+printf '%-34s %14s %10s %10s\n' "pgbench botflow's work, 1/txn, 16" "$stps" "avg $slat" "-"
+awk -v a="$RATE_16" -v b="$tps" -v c="$stps" \
+    'BEGIN { printf "botflow/pgbench 1-row insert: %.2f; botflow/pgbench same work one at a time: %.2f\n(target: at least 10,000 msg/s at 16 connections, and above pgbench)\n", a / b, a / c }'
