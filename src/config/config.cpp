@@ -3,6 +3,7 @@
 #include <charconv>
 #include <thread>
 
+#include "botflow/knowledge/search.hpp"
 #include "botflow/util/redis_client.hpp"
 
 extern char** environ;
@@ -231,6 +232,17 @@ std::variant<Config, std::vector<std::string>> load(const Env& env, Purpose purp
     }
     c.whatsapp_send_rate = r.integer("WHATSAPP_SEND_RATE", 80, 1, 1000);
     c.whatsapp_pair_burst = r.integer("WHATSAPP_PAIR_BURST", 6, 1, 45);
+    if (auto language = r.get("KB_LANGUAGE")) {
+        std::string l = *language;
+        for (auto& ch : l) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+        if (!knowledge::is_text_search_language(l)) {
+            r.error(
+                "KB_LANGUAGE must be a PostgreSQL text-search language such as english, "
+                "spanish, german, french, portuguese or simple (got \"" +
+                *language + "\")");
+        }
+        c.kb_language = l;
+    }
     c.job_workers = r.integer("JOB_WORKERS", 4, 0, 64);
     c.job_lease = std::chrono::seconds(r.integer("JOB_LEASE_SECONDS", 300, 2, 86400));
     if (auto prefix = r.get("REDIS_KEY_PREFIX")) {

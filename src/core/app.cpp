@@ -11,6 +11,7 @@
 #include "botflow/http/server.hpp"
 #include "botflow/http/static_files.hpp"
 #include "botflow/jobs/routes.hpp"
+#include "botflow/prompts/routes.hpp"
 #include "botflow/store/migrator.hpp"
 #include "botflow/whatsapp/routes.hpp"
 #include "botflow/whatsapp/sender.hpp"
@@ -90,6 +91,7 @@ App::App(config::Config cfg)
     whatsapp::register_conversation_routes(*this);
     whatsapp::register_message_routes(*this);
     whatsapp::register_whatsapp_jobs(*this);
+    prompts::register_routes(*this);
 }
 
 App::~App() = default;
@@ -98,6 +100,7 @@ int App::serve() {
     if (!migrate_with_retries(config)) return 1;
     try {
         auth::bootstrap_first_owner(config);
+        if (!prompts::seed_templates(config.database_url.reveal())) return 1;
         auth::prepare_dummy_hash();
         spdlog::info("db.pool_ready connections={}", db.warm_up());
     } catch (const std::exception& e) {

@@ -1,4 +1,4 @@
-// Files compiled into the binary at build time (migrations, the OpenAPI document).
+// Files compiled into the binary at build time (migrations, the OpenAPI document, templates).
 #pragma once
 #include <span>
 #include <string_view>
@@ -14,5 +14,7 @@ struct EmbeddedFile {
 std::span<const EmbeddedFile> embedded_migrations();
 /// docs/openapi.json (one entry).
 std::span<const EmbeddedFile> embedded_openapi();
+/// templates/*.md (without README.md) in file-name order.
+std::span<const EmbeddedFile> embedded_templates();
 
 }  // namespace botflow

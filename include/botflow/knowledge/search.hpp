@@ -1,0 +1,39 @@
+// Searching the knowledge base: PostgreSQL full-text search (weighted, heading above body)
+// together with trigram word similarity, so that other wordings, misspellings and partial
+// words still find the passage. The dashboard's search box and the AI use the same function.
+#pragma once
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+namespace pqxx {
+class dbtransaction;
+}  // namespace pqxx
+
+namespace botflow::knowledge {
+
+struct SearchHit {
+    std::int64_t chunk_id = 0;
+    std::string document_id;
+    std::string document_title;
+    std::string heading;
+    std::string content;
+    std::string snippet;  // matches between ** and **
+    double score = 0;
+};
+
+/// Text-search languages PostgreSQL 15 ships (KB_LANGUAGE must be one of them).
+bool is_text_search_language(const std::string& name);
+
+/// The best `limit` passages of ready documents for `query`, best first.
+std::vector<SearchHit> search_chunks(pqxx::dbtransaction& tx, const std::string& query, int limit,
+                                     const std::string& language);
+
+nlohmann::json hits_json(const std::vector<SearchHit>& hits);
+
+/// The passages as the prompt's {{relevant_documents}}: numbered, each with its document
+/// title and section.
+std::string format_for_prompt(const std::vector<SearchHit>& hits);
+
+}  // namespace botflow::knowledge

@@ -1,0 +1,277 @@
+#include "botflow/prompts/repo.hpp"
+
+#include <pqxx/pqxx>
+#include <regex>
+
+#include "botflow/core/error.hpp"
+#include "botflow/store/db.hpp"
+#include "botflow/store/user_repo.hpp"
+
+namespace botflow::prompts {
+namespace {
+
+using nlohmann::json;
+using store::nullable;
+
+constexpr const char* kTemplateJson = R"SQL(
+json_build_object(
+  'id', t.id, 'slug', t.slug, 'name', t.name, 'category', t.industry,
+  'description', t.description, 'body', t.body, 'variables', t.variables,
+  'builtin', t.is_builtin, 'active', t.is_active,
+  'created_at', t.created_at, 'updated_at', t.updated_at
+)::text)SQL";
+
+constexpr std::array<const char*, 7> kDays = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
+constexpr std::array<const char*, 7> kDayNames = {"Monday", "Tuesday",  "Wednesday", "Thursday",
+                                                  "Friday", "Saturday", "Sunday"};
+
+json variables_json(const std::string& body) { return json(used_variables(body)); }
+
+std::optional<json> one(pqxx::dbtransaction& tx, const std::string& where,
+                        const std::string& param) {
+    auto r = tx.exec_params(
+        std::string("SELECT ") + kTemplateJson + " FROM prompt_templates t WHERE " + where, param);
+    if (r.empty()) return std::nullopt;
+    return json::parse(r[0][0].as<std::string>());
+}
+
+[[noreturn]] void invalid(const std::string& field, const std::string& message) {
+    throw Error(Errc::unprocessable, field + " " + message + ".", {}, {{field, message}});
+}
+
+void check_length(const std::optional<std::string>& v, const char* field, std::size_t min,
+                  std::size_t max) {
+    if (v && (v->size() < min || v->size() > max)) {
+        invalid(field, "must be " + std::to_string(min) + " to " + std::to_string(max) + " bytes");
+    }
+}
+
+void check_input(const TemplateInput& in) {
+    check_length(in.name, "name", 1, 100);
+    check_length(in.category, "category", 0, 50);
+    check_length(in.description, "description", 0, 500);
+    check_length(in.body, "body", 1, 20000);
+    if (in.body) validate_body(*in.body);
+}
+
+// "09:00" -> minutes; -1 unless HH:MM from 00:00 to 24:00.
+int minutes(const std::string& s) {
+    static const std::regex re("^([01][0-9]|2[0-4]):([0-5][0-9])$");
+    std::smatch m;
+    if (!std::regex_match(s, m, re)) return -1;
+    int v = std::stoi(m[1]) * 60 + std::stoi(m[2]);
+    return v > 24 * 60 ? -1 : v;
+}
+
+}  // namespace
+
+SeedResult seed_builtin(pqxx::dbtransaction& tx, const std::vector<TemplateFile>& files) {
+    SeedResult result;
+    // One seeding at a time (replicas starting together).
+    tx.exec("SELECT pg_advisory_xact_lock(hashtextextended('prompt_templates.seed', 7))");
+    for (const auto& f : files) {
+        auto r = tx.exec_params(
+            "INSERT INTO prompt_templates (slug, name, industry, description, body, variables, "
+            " is_builtin) VALUES ($1, $2, $3, $4, $5, $6::jsonb, true) "
+            "ON CONFLICT (slug) DO UPDATE SET name = EXCLUDED.name, industry = EXCLUDED.industry, "
+            " description = EXCLUDED.description, body = EXCLUDED.body, "
+            " variables = EXCLUDED.variables, updated_at = now() "
+            "WHERE prompt_templates.is_builtin AND (prompt_templates.name, "
+            " prompt_templates.industry, prompt_templates.description, prompt_templates.body) "
+            " IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.industry, EXCLUDED.description, "
+            " EXCLUDED.body) "
+            "RETURNING (xmax = 0)",
+            f.slug, f.name, f.category, f.description, f.body, variables_json(f.body).dump());
+        if (r.empty()) continue;
+        if (r[0][0].as<bool>()) {
+            ++result.inserted;
+        } else {
+            ++result.updated;
+        }
+    }
+    tx.exec(
+        "UPDATE prompt_templates SET is_active = true, updated_at = now() WHERE id = ("
+        " SELECT id FROM prompt_templates WHERE is_builtin "
+        " ORDER BY slug <> 'general', slug LIMIT 1) "
+        "AND NOT EXISTS (SELECT 1 FROM prompt_templates WHERE is_active)");
+    return result;
+}
+
+json list_templates(pqxx::dbtransaction& tx) {
+    auto r = tx.exec(std::string("SELECT ") + kTemplateJson +
+                     " FROM prompt_templates t ORDER BY t.is_active DESC, t.is_builtin, "
+                     "t.slug = 'general' DESC, t.name");
+    json items = json::array();
+    for (const auto& row : r) items.push_back(json::parse(row[0].as<std::string>()));
+    return {{"items", items}};
+}
+
+std::optional<json> find_template(pqxx::dbtransaction& tx, const std::string& id) {
+    return one(tx, "t.id = $1::uuid", id);
+}
+
+std::optional<json> active_template(pqxx::dbtransaction& tx) {
+    return one(tx, "t.is_active AND $1 = $1", "");
+}
+
+json create_template(pqxx::dbtransaction& tx, const TemplateInput& in) {
+    if (!in.name) invalid("name", "is required");
+    if (!in.body) invalid("body", "is required");
+    check_input(in);
+    auto r = tx.exec_params(
+        "INSERT INTO prompt_templates (slug, name, industry, description, body, variables) "
+        "VALUES ('custom-' || replace(gen_random_uuid()::text, '-', ''), $1, $2, $3, $4, "
+        " $5::jsonb) RETURNING id::text",
+        *in.name, in.category.value_or(""), in.description.value_or(""), *in.body,
+        variables_json(*in.body).dump());
+    return *find_template(tx, r[0][0].as<std::string>());
+}
+
+std::optional<json> update_template(pqxx::dbtransaction& tx, const std::string& id,
+                                    const TemplateInput& in) {
+    auto current = tx.exec_params(
+        "SELECT is_builtin FROM prompt_templates WHERE id = $1::uuid FOR UPDATE", id);
+    if (current.empty()) return std::nullopt;
+    if (current[0][0].as<bool>()) {
+        throw Error(Errc::conflict,
+                    "Built-in templates cannot be changed (they follow the server's version); "
+                    "copy it with POST /api/prompts {\"copy_from\": id} and edit the copy.");
+    }
+    check_input(in);
+    std::optional<std::string> vars;
+    if (in.body) vars = variables_json(*in.body).dump();
+    tx.exec_params(
+        "UPDATE prompt_templates SET name = COALESCE($2, name), "
+        " industry = COALESCE($3, industry), description = COALESCE($4, description), "
+        " body = COALESCE($5, body), variables = COALESCE($6::jsonb, variables), "
+        " updated_at = now() WHERE id = $1::uuid",
+        id, nullable(in.name), nullable(in.category), nullable(in.description), nullable(in.body),
+        nullable(vars));
+    return find_template(tx, id);
+}
+
+bool delete_template(pqxx::dbtransaction& tx, const std::string& id) {
+    auto current = tx.exec_params(
+        "SELECT is_builtin, is_active FROM prompt_templates WHERE id = $1::uuid FOR UPDATE", id);
+    if (current.empty()) return false;
+    if (current[0][0].as<bool>()) {
+        throw Error(Errc::conflict, "Built-in templates cannot be deleted; they can be copied.");
+    }
+    if (current[0][1].as<bool>()) {
+        throw Error(Errc::conflict,
+                    "This is the active template; activate another one before deleting it.");
+    }
+    tx.exec_params("DELETE FROM prompt_templates WHERE id = $1::uuid", id);
+    return true;
+}
+
+std::optional<json> activate_template(pqxx::dbtransaction& tx, const std::string& id) {
+    // Serialised, so two activations at once cannot both clear and both set.
+    tx.exec("LOCK TABLE prompt_templates IN SHARE ROW EXCLUSIVE MODE");
+    auto exists = tx.exec_params("SELECT 1 FROM prompt_templates WHERE id = $1::uuid", id);
+    if (exists.empty()) return std::nullopt;
+    tx.exec_params(
+        "UPDATE prompt_templates SET is_active = false, updated_at = now() "
+        "WHERE is_active AND id <> $1::uuid",
+        id);
+    tx.exec_params(
+        "UPDATE prompt_templates SET is_active = true, updated_at = now() "
+        "WHERE id = $1::uuid AND NOT is_active",
+        id);
+    return find_template(tx, id);
+}
+
+json business_profile(pqxx::dbtransaction& tx) {
+    auto name = store::get_setting(tx, "business_name");
+    auto language = store::get_setting(tx, "business_language");
+    auto hours = store::get_setting(tx, "business_hours");
+    return {{"name", name && name->is_string() ? *name : json("")},
+            {"language", language && language->is_string() ? *language : json("en")},
+            {"hours", hours ? *hours : json(nullptr)}};
+}
+
+json put_business_profile(pqxx::dbtransaction& tx, const json& body, const std::string& user_id) {
+    if (!body.contains("name") || !body["name"].is_string() ||
+        body["name"].get<std::string>().empty() || body["name"].get<std::string>().size() > 200) {
+        invalid("name", "must be the business's name, 1 to 200 bytes");
+    }
+    std::string language = "en";
+    if (body.contains("language") && !body["language"].is_null()) {
+        static const std::regex re("^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$");
+        if (!body["language"].is_string() ||
+            !std::regex_match(body["language"].get<std::string>(), re)) {
+            invalid("language", "must be a language code such as en, es or pt-BR");
+        }
+        language = body["language"].get<std::string>();
+    }
+    json hours = nullptr;
+    if (body.contains("hours") && !body["hours"].is_null()) {
+        const auto& h = body["hours"];
+        if (!h.is_object()) invalid("hours", "must be an object {time_zone, days}");
+        if (!h.contains("time_zone") || !h["time_zone"].is_string()) {
+            invalid("hours.time_zone", "is required, e.g. Europe/Madrid");
+        }
+        auto tz = h["time_zone"].get<std::string>();
+        if (tx.exec_params("SELECT 1 FROM pg_timezone_names WHERE name = $1", tz).empty()) {
+            invalid("hours.time_zone", "is not a time zone PostgreSQL knows (e.g. Europe/Madrid)");
+        }
+        json days = json::object();
+        const json given = h.contains("days") ? h["days"] : json::object();
+        if (!given.is_object()) invalid("hours.days", "must map mon..sun to lists of intervals");
+        for (const auto& [key, _] : given.items()) {
+            if (std::find_if(kDays.begin(), kDays.end(),
+                             [&key](const char* d) { return key == d; }) == kDays.end()) {
+                invalid("hours.days", "has an unknown day " + key + " (use mon..sun)");
+            }
+        }
+        for (const char* d : kDays) {
+            json list = json::array();
+            if (given.contains(d)) {
+                const auto& intervals = given[d];
+                std::string field = std::string("hours.days.") + d;
+                if (!intervals.is_array() || intervals.size() > 4) {
+                    invalid(field, "must be a list of up to 4 {open, close} intervals");
+                }
+                for (const auto& iv : intervals) {
+                    if (!iv.is_object() || !iv.contains("open") || !iv.contains("close") ||
+                        !iv["open"].is_string() || !iv["close"].is_string()) {
+                        invalid(field, "intervals need open and close as HH:MM");
+                    }
+                    int open = minutes(iv["open"]), close = minutes(iv["close"]);
+                    if (open < 0 || close < 0 || open >= close) {
+                        invalid(field, "intervals need open before close, as HH:MM");
+                    }
+                    list.push_back({{"open", iv["open"]}, {"close", iv["close"]}});
+                }
+            }
+            days[d] = list;
+        }
+        hours = {{"time_zone", tz}, {"days", days}};
+    }
+    store::put_setting(tx, "business_name", body["name"], user_id);
+    store::put_setting(tx, "business_language", language, user_id);
+    store::put_setting(tx, "business_hours", hours, user_id);
+    return business_profile(tx);
+}
+
+std::string format_hours(const json& hours) {
+    if (!hours.is_object() || !hours.contains("days")) return "Not provided.";
+    std::string out = "Time zone: " + hours.value("time_zone", std::string("UTC")) + "\n";
+    for (std::size_t i = 0; i < kDays.size(); ++i) {
+        out += std::string(kDayNames[i]) + ": ";
+        const auto& list = hours["days"].contains(kDays[i]) ? hours["days"][kDays[i]] : json();
+        if (!list.is_array() || list.empty()) {
+            out += "closed";
+        } else {
+            for (std::size_t k = 0; k < list.size(); ++k) {
+                if (k) out += ", ";
+                out +=
+                    list[k]["open"].get<std::string>() + "-" + list[k]["close"].get<std::string>();
+            }
+        }
+        if (i + 1 < kDays.size()) out += "\n";
+    }
+    return out;
+}
+
+}  // namespace botflow::prompts

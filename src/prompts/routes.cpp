@@ -1,0 +1,229 @@
+// /api/prompts (templates, activation, preview), /api/settings/business and
+// /api/documents/search.
+#include "botflow/prompts/routes.hpp"
+
+#include <pqxx/pqxx>
+
+#include "botflow/core/app.hpp"
+#include "botflow/core/error.hpp"
+#include "botflow/core/log.hpp"
+#include "botflow/http/json_body.hpp"
+#include "botflow/knowledge/search.hpp"
+#include "botflow/prompts/repo.hpp"
+#include "botflow/store/db.hpp"
+#include "botflow/store/user_repo.hpp"
+
+namespace botflow::prompts {
+namespace {
+
+using http::Request;
+using http::Response;
+using nlohmann::json;
+
+std::string template_id(const Request& req) {
+    std::string id(req.param("id"));
+    if (!store::is_uuid(id)) throw Error(Errc::not_found, "No template has the id " + id + ".");
+    return id;
+}
+
+[[noreturn]] void no_template(const std::string& id) {
+    throw Error(Errc::not_found, "No template has the id " + id + ".");
+}
+
+TemplateInput read_input(const json& body) {
+    TemplateInput in;
+    in.name = http::optional_string(body, "name", 100);
+    in.category = http::optional_string(body, "category", 50);
+    in.description = http::optional_string(body, "description", 500);
+    in.body = http::optional_string(body, "body", 20000);
+    return in;
+}
+
+asio::awaitable<Response> handle_list(App& app, Request&) {
+    auto list = [](pqxx::dbtransaction& tx) { return list_templates(tx); };
+    co_return Response::json(200, co_await app.db.run(std::move(list)));
+}
+
+asio::awaitable<Response> handle_get(App& app, Request& req) {
+    auto id = template_id(req);
+    auto find = [id](pqxx::dbtransaction& tx) { return find_template(tx, id); };
+    auto found = co_await app.db.run(std::move(find));
+    if (!found) no_template(id);
+    co_return Response::json(200, *found);
+}
+
+asio::awaitable<Response> handle_create(App& app, Request& req) {
+    auto body = http::json_object_body(req);
+    auto in = read_input(body);
+    auto copy_from = http::optional_string(body, "copy_from", 64);
+    if (copy_from && !store::is_uuid(*copy_from)) {
+        throw Error(Errc::unprocessable, "copy_from must be a template id.", {},
+                    {{"copy_from", "must be a template id"}});
+    }
+    auto create = [in, copy_from](pqxx::dbtransaction& tx) mutable {
+        if (copy_from) {
+            auto source = find_template(tx, *copy_from);
+            if (!source) {
+                throw Error(Errc::unprocessable, "copy_from names no template.", {},
+                            {{"copy_from", "no such template"}});
+            }
+            if (!in.name) in.name = (*source)["name"].get<std::string>() + " (copy)";
+            if (!in.category) in.category = (*source)["category"].get<std::string>();
+            if (!in.description) in.description = (*source)["description"].get<std::string>();
+            if (!in.body) in.body = (*source)["body"].get<std::string>();
+        }
+        return create_template(tx, in);
+    };
+    co_return Response::json(201, co_await app.db.run(std::move(create)));
+}
+
+asio::awaitable<Response> handle_update(App& app, Request& req) {
+    auto id = template_id(req);
+    auto in = read_input(http::json_object_body(req));
+    auto update = [id, in](pqxx::dbtransaction& tx) { return update_template(tx, id, in); };
+    auto updated = co_await app.db.run(std::move(update));
+    if (!updated) no_template(id);
+    co_return Response::json(200, *updated);
+}
+
+asio::awaitable<Response> handle_delete(App& app, Request& req) {
+    auto id = template_id(req);
+    auto remove = [id](pqxx::dbtransaction& tx) { return delete_template(tx, id); };
+    if (!co_await app.db.run(std::move(remove))) no_template(id);
+    co_return Response::no_content();
+}
+
+asio::awaitable<Response> handle_activate(App& app, Request& req) {
+    auto id = template_id(req);
+    auto activate = [id](pqxx::dbtransaction& tx) { return activate_template(tx, id); };
+    auto active = co_await app.db.run(std::move(activate));
+    if (!active) no_template(id);
+    co_return Response::json(200, *active);
+}
+
+asio::awaitable<Response> handle_preview(App& app, Request& req) {
+    auto id = template_id(req);
+    auto body = http::json_object_body(req);
+    auto message = http::required_string(body, "message", 4096);
+    auto customer = http::optional_string(body, "customer_name", 100).value_or("");
+    auto language = app.config.kb_language;
+    auto work = [id, message, customer, language](pqxx::dbtransaction& tx) -> std::optional<json> {
+        auto t = find_template(tx, id);
+        if (!t) return std::nullopt;
+        auto profile = business_profile(tx);
+        auto hits = knowledge::search_chunks(tx, message, 5, language);
+        std::string tz = profile["hours"].is_object()
+                             ? profile["hours"]["time_zone"].get<std::string>()
+                             : std::string("UTC");
+        auto date =
+            tx.exec_params("SELECT to_char(now() AT TIME ZONE $1, 'FMDay, FMDD FMMonth YYYY')", tz);
+        std::map<std::string, std::string> values = {
+            {"business_name", profile["name"].get<std::string>()},
+            {"customer_name", customer},
+            {"customer_message", message},
+            {"relevant_documents", knowledge::format_for_prompt(hits)},
+            {"conversation_history", "(This is a preview: no earlier messages.)"},
+            {"business_hours", format_hours(profile["hours"])},
+            {"current_date", date[0][0].as<std::string>()},
+            {"language", profile["language"].get<std::string>()}};
+        json vars = json::object();
+        for (const auto& [k, v] : values) vars[k] = v;
+        return json{{"template", {{"id", (*t)["id"]}, {"name", (*t)["name"]}}},
+                    {"prompt", render((*t)["body"].get<std::string>(), values)},
+                    {"chunks", knowledge::hits_json(hits)},
+                    {"variables", vars}};
+    };
+    auto out = co_await app.db.run(std::move(work));
+    if (!out) no_template(id);
+    co_return Response::json(200, *out);
+}
+
+asio::awaitable<Response> handle_get_business(App& app, Request&) {
+    auto read = [](pqxx::dbtransaction& tx) { return business_profile(tx); };
+    co_return Response::json(200, co_await app.db.run(std::move(read)));
+}
+
+asio::awaitable<Response> handle_put_business(App& app, Request& req) {
+    auto body = http::json_object_body(req);
+    auto by = req.principal->user_id;
+    auto write = [body, by](pqxx::dbtransaction& tx) {
+        auto stored = put_business_profile(tx, body, by);
+        tx.exec_params(
+            "INSERT INTO audit_log (user_id, action, target_type, details) "
+            "VALUES ($1::uuid, 'settings.business', 'settings', $2::jsonb)",
+            by, stored.dump());
+        return stored;
+    };
+    co_return Response::json(200, co_await app.db.run(std::move(write)));
+}
+
+asio::awaitable<Response> handle_search(App& app, Request& req) {
+    auto body = http::json_object_body(req);
+    auto query = http::required_string(body, "query", 500);
+    int limit = 5;
+    if (body.contains("limit")) {
+        if (!body["limit"].is_number_integer() || body["limit"].get<long long>() < 1 ||
+            body["limit"].get<long long>() > 20) {
+            throw Error(Errc::unprocessable, "limit must be a whole number from 1 to 20.", {},
+                        {{"limit", "must be 1 to 20"}});
+        }
+        limit = body["limit"].get<int>();
+    }
+    auto language = app.config.kb_language;
+    auto search = [query, limit, language](pqxx::dbtransaction& tx) {
+        return knowledge::hits_json(knowledge::search_chunks(tx, query, limit, language));
+    };
+    auto items = co_await app.db.run(std::move(search));
+    json out = {{"items", std::move(items)}};
+    co_return Response::json(200, out);
+}
+
+}  // namespace
+
+bool seed_templates(const std::string& database_url) {
+    try {
+        auto files = builtin_templates();
+        pqxx::connection conn(store::with_connection_defaults(database_url));
+        pqxx::work tx(conn);
+        auto result = seed_builtin(tx, files);
+        tx.commit();
+        spdlog::info("prompts.seeded templates={} inserted={} updated={}", files.size(),
+                     result.inserted, result.updated);
+        return true;
+    } catch (const std::exception& e) {
+        spdlog::error("prompts.seed_failed what=\"{}\"", e.what());
+        return false;
+    }
+}
+
+void register_routes(App& app) {
+    using http::Access;
+    using http::Method;
+    auto& r = app.router;
+    const http::RouteOptions owner{http::kDefaultBodyLimit, Access::owner};
+    r.add(Method::get, "/api/prompts", [&app](Request& req) { return handle_list(app, req); });
+    r.add(Method::get, "/api/prompts/:id", [&app](Request& req) { return handle_get(app, req); });
+    r.add(
+        Method::post, "/api/prompts", [&app](Request& req) { return handle_create(app, req); },
+        owner);
+    r.add(
+        Method::put, "/api/prompts/:id", [&app](Request& req) { return handle_update(app, req); },
+        owner);
+    r.add(
+        Method::delete_, "/api/prompts/:id",
+        [&app](Request& req) { return handle_delete(app, req); }, owner);
+    r.add(
+        Method::put, "/api/prompts/:id/activate",
+        [&app](Request& req) { return handle_activate(app, req); }, owner);
+    r.add(Method::post, "/api/prompts/:id/preview",
+          [&app](Request& req) { return handle_preview(app, req); });
+    r.add(Method::get, "/api/settings/business",
+          [&app](Request& req) { return handle_get_business(app, req); });
+    r.add(
+        Method::put, "/api/settings/business",
+        [&app](Request& req) { return handle_put_business(app, req); }, owner);
+    r.add(Method::post, "/api/documents/search",
+          [&app](Request& req) { return handle_search(app, req); });
+}
+
+}  // namespace botflow::prompts

@@ -1,0 +1,248 @@
+// Prompt templates, the business profile and knowledge search against the real server.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <nlohmann/json.hpp>
+
+#include "support/http_client.hpp"
+#include "support/process.hpp"
+#include "support/test_env.hpp"
+
+namespace botflow::test {
+namespace {
+
+using nlohmann::json;
+
+class PromptsTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        auto env = server_env(db_);
+        env["ADMIN_EMAIL"] = "owner@shop.example";
+        env["ADMIN_PASSWORD"] = "owner password";
+        ASSERT_TRUE(server_.start(env)) << server_.log();
+        owner_ = login(server_.port(), "owner@shop.example", "owner password");
+        auto invite = call(owner_, "POST", "/api/users",
+                           {{"email", "agent@shop.example"}, {"role", "agent"}});
+        ASSERT_EQ(invite.status, 201) << invite.body;
+        auto token = json::parse(invite.body)["invite_token"].get<std::string>();
+        auto accepted = request(server_.port(), "POST", "/api/auth/accept-invite",
+                                {{"Content-Type", "application/json"}},
+                                json{{"token", token}, {"password", "agent password 1"}}.dump());
+        ASSERT_EQ(accepted.status, 200) << accepted.body;
+        agent_ = json::parse(accepted.body)["token"].get<std::string>();
+    }
+    HttpResponse call(const std::string& token, const std::string& method,
+                      const std::string& target, const json& body = nullptr) {
+        std::vector<std::pair<std::string, std::string>> headers{
+            {"Authorization", "Bearer " + token}};
+        std::string payload;
+        if (!body.is_null()) {
+            headers.emplace_back("Content-Type", "application/json");
+            payload = body.dump();
+        }
+        return request(server_.port(), method, target, headers, payload);
+    }
+    json ok(const std::string& method, const std::string& target, const json& body = nullptr,
+            int expect = 200) {
+        auto r = call(owner_, method, target, body);
+        EXPECT_EQ(r.status, expect) << method << " " << target << " " << r.body;
+        return r.body.empty() ? json() : json::parse(r.body);
+    }
+    // A ready document with chunks, as document processing leaves it.
+    void add_document(const std::string& title,
+                      const std::vector<std::pair<std::string, std::string>>& chunks) {
+        auto id = db_.scalar(
+            "INSERT INTO documents (title, kind, mime_type, size_bytes, sha256, status, "
+            "chunk_count) VALUES ('" +
+            title + "', 'text', 'text/plain', 100, 'x', 'ready', " + std::to_string(chunks.size()) +
+            ") RETURNING id");
+        int ordinal = 0;
+        for (const auto& [heading, content] : chunks) {
+            db_.exec(
+                "INSERT INTO document_chunks (document_id, ordinal, heading, content, tsv) "
+                "VALUES ('" +
+                id + "', " + std::to_string(ordinal++) + ", '" + heading + "', '" + content +
+                "', setweight(to_tsvector('english', '" + heading +
+                "'), 'A') || setweight(to_tsvector('english', '" + content + "'), 'B'))");
+        }
+    }
+
+    TestDatabase db_;
+    ServerProcess server_;
+    std::string owner_, agent_;
+};
+
+TEST_F(PromptsTest, BuiltInTemplatesAreSeededWithOneActive) {
+    auto list = ok("GET", "/api/prompts")["items"];
+    ASSERT_GE(list.size(), 13u);
+    int active = 0;
+    for (const auto& t : list) {
+        EXPECT_TRUE(t["builtin"].get<bool>());
+        active += t["active"].get<bool>() ? 1 : 0;
+    }
+    EXPECT_EQ(active, 1);
+    EXPECT_EQ(list[0]["slug"], "general");
+    EXPECT_EQ(list[0]["active"], true);
+    EXPECT_EQ(list[0]["variables"].size(), 8u);
+
+    // A restart changes nothing (no duplicates, the owner's choice kept).
+    auto restaurant = db_.scalar("SELECT id FROM prompt_templates WHERE slug = 'restaurant'");
+    ok("PUT", "/api/prompts/" + restaurant + "/activate");
+    server_.signal(SIGTERM);
+    server_.wait(std::chrono::seconds(10));
+    ServerProcess again;
+    auto env = server_env(db_);
+    ASSERT_TRUE(again.start(env)) << again.log();
+    EXPECT_EQ(db_.scalar("SELECT count(*) FROM prompt_templates"), std::to_string(list.size()));
+    EXPECT_EQ(db_.scalar("SELECT slug FROM prompt_templates WHERE is_active"), "restaurant");
+}
+
+TEST_F(PromptsTest, OwnersWriteTemplatesAndUnknownVariablesAreNamed) {
+    auto created =
+        ok("POST", "/api/prompts",
+           {{"name", "Our voice"}, {"body", "You are {{business_name}}'s helper."}}, 201);
+    EXPECT_EQ(created["builtin"], false);
+    EXPECT_EQ(created["variables"], json::array({"business_name"}));
+    auto id = created["id"].get<std::string>();
+
+    auto bad = call(owner_, "PUT", "/api/prompts/" + id, {{"body", "Hi {{first_name}}"}});
+    EXPECT_EQ(bad.status, 422);
+    EXPECT_NE(bad.body.find("{{first_name}}"), std::string::npos) << bad.body;
+    EXPECT_EQ(call(owner_, "POST", "/api/prompts", {{"name", "x"}, {"body", "{{nope}}"}}).status,
+              422);
+    EXPECT_EQ(call(owner_, "POST", "/api/prompts", {{"name", "x"}}).status, 422);
+
+    auto changed = ok("PUT", "/api/prompts/" + id, {{"body", "Hello {{customer_name}}"}});
+    EXPECT_EQ(changed["body"], "Hello {{customer_name}}");
+    EXPECT_EQ(changed["name"], "Our voice");
+
+    // Built-in templates are read-only but can be copied.
+    auto general = db_.scalar("SELECT id FROM prompt_templates WHERE slug = 'general'");
+    EXPECT_EQ(call(owner_, "PUT", "/api/prompts/" + general, {{"name", "Mine"}}).status, 409);
+    EXPECT_EQ(call(owner_, "DELETE", "/api/prompts/" + general).status, 409);
+    auto copy = ok("POST", "/api/prompts", {{"copy_from", general}}, 201);
+    EXPECT_EQ(copy["builtin"], false);
+    EXPECT_NE(copy["name"].get<std::string>().find("(copy)"), std::string::npos);
+
+    // Activation moves, the active one cannot be deleted, others can.
+    ok("PUT", "/api/prompts/" + copy["id"].get<std::string>() + "/activate");
+    EXPECT_EQ(db_.scalar("SELECT count(*) FROM prompt_templates WHERE is_active"), "1");
+    EXPECT_EQ(call(owner_, "DELETE", "/api/prompts/" + copy["id"].get<std::string>()).status, 409);
+    EXPECT_EQ(call(owner_, "DELETE", "/api/prompts/" + id).status, 204);
+    EXPECT_EQ(call(owner_, "GET", "/api/prompts/" + id).status, 404);
+    EXPECT_EQ(call(owner_, "GET", "/api/prompts/not-a-uuid").status, 404);
+
+    // Agents read and preview, but do not write.
+    ASSERT_FALSE(agent_.empty());
+    EXPECT_EQ(call(agent_, "GET", "/api/prompts").status, 200);
+    EXPECT_EQ(call(agent_, "POST", "/api/prompts", {{"name", "x"}, {"body", "y"}}).status, 403);
+    EXPECT_EQ(call(agent_, "PUT", "/api/prompts/" + general + "/activate").status, 403);
+}
+
+TEST_F(PromptsTest, TheBusinessProfileIsValidated) {
+    auto empty = ok("GET", "/api/settings/business");
+    EXPECT_EQ(empty["language"], "en");
+    json profile = {{"name", "Casa Pepe"},
+                    {"language", "es"},
+                    {"hours",
+                     {{"time_zone", "Europe/Madrid"},
+                      {"days",
+                       {{"mon", json::array({{{"open", "13:00"}, {"close", "16:00"}},
+                                             {{"open", "20:00"}, {"close", "23:30"}}})},
+                        {"sun", json::array()}}}}}};
+    auto stored = ok("PUT", "/api/settings/business", profile);
+    EXPECT_EQ(stored["name"], "Casa Pepe");
+    EXPECT_EQ(stored["hours"]["days"]["mon"].size(), 2u);
+    EXPECT_EQ(stored["hours"]["days"]["tue"].size(), 0u);
+    EXPECT_EQ(ok("GET", "/api/settings/business"), stored);
+
+    auto broken = [&](json p, const std::string& field) {
+        auto r = call(owner_, "PUT", "/api/settings/business", p);
+        EXPECT_EQ(r.status, 422) << p.dump();
+        EXPECT_NE(r.body.find(field), std::string::npos) << r.body;
+    };
+    auto p = profile;
+    p["hours"]["time_zone"] = "Mars/Olympus";
+    broken(p, "hours.time_zone");
+    p = profile;
+    p["hours"]["days"]["mon"][0]["close"] = "12:00";
+    broken(p, "hours.days.mon");
+    p = profile;
+    p["hours"]["days"]["someday"] = json::array();
+    broken(p, "hours.days");
+    p = profile;
+    p["language"] = "english please";
+    broken(p, "language");
+    p = profile;
+    p.erase("name");
+    broken(p, "name");
+    ASSERT_FALSE(agent_.empty());
+    EXPECT_EQ(call(agent_, "PUT", "/api/settings/business", profile).status, 403);
+    EXPECT_EQ(db_.scalar("SELECT count(*) FROM audit_log WHERE action = 'settings.business'"), "1");
+}
+
+TEST_F(PromptsTest, SearchFindsPassagesEvenMisspelled) {
+    add_document("Shipping and returns",
+                 {{"Returns",
+                   "You can return any item within 30 days for a full refund, as long "
+                   "as it is unused and in its original packaging."},
+                  {"Shipping",
+                   "Orders ship within 2 business days. Delivery takes 3 to 5 days "
+                   "in the mainland."}});
+    add_document("Menu", {{"Desserts",
+                           "Homemade cheesecake, chocolate brownie and seasonal "
+                           "fruit."}});
+    auto search = [&](const std::string& q) {
+        return ok("POST", "/api/documents/search", {{"query", q}, {"limit", 3}})["items"];
+    };
+    auto hits = search("how do I get a refund");
+    ASSERT_FALSE(hits.empty());
+    EXPECT_EQ(hits[0]["heading"], "Returns");
+    EXPECT_EQ(hits[0]["document"]["title"], "Shipping and returns");
+    EXPECT_NE(hits[0]["snippet"].get<std::string>().find("**refund**"), std::string::npos);
+    hits = search("refnd");
+    ASSERT_FALSE(hits.empty());
+    EXPECT_EQ(hits[0]["heading"], "Returns");
+    hits = search("cheescake");
+    ASSERT_FALSE(hits.empty());
+    EXPECT_EQ(hits[0]["heading"], "Desserts");
+    EXPECT_TRUE(search("parking garage").empty());
+    // Input that is not a query is refused; SQL in it is only text.
+    EXPECT_EQ(call(owner_, "POST", "/api/documents/search", {{"query", ""}}).status, 422);
+    EXPECT_EQ(call(owner_, "POST", "/api/documents/search", {{"query", "x"}, {"limit", 99}}).status,
+              422);
+    EXPECT_EQ(search("'; DROP TABLE documents; --").size(), 0u);
+    EXPECT_EQ(db_.scalar("SELECT count(*) FROM documents"), "2");
+}
+
+TEST_F(PromptsTest, PreviewRendersTheProfileAndTheRetrievedPassages) {
+    ok("PUT", "/api/settings/business",
+       {{"name", "Casa Pepe"},
+        {"hours",
+         {{"time_zone", "Europe/Madrid"},
+          {"days", {{"fri", json::array({{{"open", "12:00"}, {"close", "23:00"}}})}}}}}});
+    add_document("Menu", {{"Desserts",
+                           "Homemade cheesecake, chocolate brownie and seasonal "
+                           "fruit."}});
+    auto general = db_.scalar("SELECT id FROM prompt_templates WHERE slug = 'general'");
+    auto out = ok("POST", "/api/prompts/" + general + "/preview",
+                  {{"message", "do you have cheesecake?"}, {"customer_name", "Ana"}});
+    auto prompt = out["prompt"].get<std::string>();
+    EXPECT_NE(prompt.find("Casa Pepe"), std::string::npos);
+    EXPECT_NE(prompt.find("Homemade cheesecake"), std::string::npos);
+    EXPECT_NE(prompt.find("[1] Menu > Desserts"), std::string::npos);
+    EXPECT_NE(prompt.find("Friday: 12:00-23:00"), std::string::npos);
+    EXPECT_NE(prompt.find("do you have cheesecake?"), std::string::npos);
+    EXPECT_NE(prompt.find("Ana"), std::string::npos);
+    EXPECT_EQ(prompt.find("{{"), std::string::npos) << prompt;
+    ASSERT_EQ(out["chunks"].size(), 1u);
+    EXPECT_EQ(out["chunks"][0]["heading"], "Desserts");
+
+    auto none = ok("POST", "/api/prompts/" + general + "/preview", {{"message", "parking?"}});
+    EXPECT_NE(none["prompt"].get<std::string>().find("No passage"), std::string::npos);
+    EXPECT_EQ(call(owner_, "POST", "/api/prompts/" + general + "/preview", json::object()).status,
+              422);
+}
+
+}  // namespace
+}  // namespace botflow::test
