@@ -11,6 +11,7 @@
 #include "botflow/http/server.hpp"
 #include "botflow/http/static_files.hpp"
 #include "botflow/jobs/routes.hpp"
+#include "botflow/knowledge/routes.hpp"
 #include "botflow/prompts/routes.hpp"
 #include "botflow/store/migrator.hpp"
 #include "botflow/whatsapp/routes.hpp"
@@ -92,6 +93,7 @@ App::App(config::Config cfg)
     whatsapp::register_message_routes(*this);
     whatsapp::register_whatsapp_jobs(*this);
     prompts::register_routes(*this);
+    knowledge::register_routes(*this);
 }
 
 App::~App() = default;

@@ -1,5 +1,4 @@
-// /api/prompts (templates, activation, preview), /api/settings/business and
-// /api/documents/search.
+// /api/prompts (templates, activation, preview) and /api/settings/business.
 #include "botflow/prompts/routes.hpp"
 
 #include <pqxx/pqxx>
@@ -157,27 +156,6 @@ asio::awaitable<Response> handle_put_business(App& app, Request& req) {
     co_return Response::json(200, co_await app.db.run(std::move(write)));
 }
 
-asio::awaitable<Response> handle_search(App& app, Request& req) {
-    auto body = http::json_object_body(req);
-    auto query = http::required_string(body, "query", 500);
-    int limit = 5;
-    if (body.contains("limit")) {
-        if (!body["limit"].is_number_integer() || body["limit"].get<long long>() < 1 ||
-            body["limit"].get<long long>() > 20) {
-            throw Error(Errc::unprocessable, "limit must be a whole number from 1 to 20.", {},
-                        {{"limit", "must be 1 to 20"}});
-        }
-        limit = body["limit"].get<int>();
-    }
-    auto language = app.config.kb_language;
-    auto search = [query, limit, language](pqxx::dbtransaction& tx) {
-        return knowledge::hits_json(knowledge::search_chunks(tx, query, limit, language));
-    };
-    auto items = co_await app.db.run(std::move(search));
-    json out = {{"items", std::move(items)}};
-    co_return Response::json(200, out);
-}
-
 }  // namespace
 
 bool seed_templates(const std::string& database_url) {
@@ -222,8 +200,6 @@ void register_routes(App& app) {
     r.add(
         Method::put, "/api/settings/business",
         [&app](Request& req) { return handle_put_business(app, req); }, owner);
-    r.add(Method::post, "/api/documents/search",
-          [&app](Request& req) { return handle_search(app, req); });
 }
 
 }  // namespace botflow::prompts

@@ -48,23 +48,14 @@ protected:
         EXPECT_EQ(r.status, expect) << method << " " << target << " " << r.body;
         return r.body.empty() ? json() : json::parse(r.body);
     }
-    // A ready document with chunks, as document processing leaves it.
-    void add_document(const std::string& title,
-                      const std::vector<std::pair<std::string, std::string>>& chunks) {
-        auto id = db_.scalar(
-            "INSERT INTO documents (title, kind, mime_type, size_bytes, sha256, status, "
-            "chunk_count) VALUES ('" +
-            title + "', 'text', 'text/plain', 100, 'x', 'ready', " + std::to_string(chunks.size()) +
-            ") RETURNING id");
-        int ordinal = 0;
-        for (const auto& [heading, content] : chunks) {
-            db_.exec(
-                "INSERT INTO document_chunks (document_id, ordinal, heading, content, tsv) "
-                "VALUES ('" +
-                id + "', " + std::to_string(ordinal++) + ", '" + heading + "', '" + content +
-                "', setweight(to_tsvector('english', '" + heading +
-                "'), 'A') || setweight(to_tsvector('english', '" + content + "'), 'B'))");
-        }
+    // A typed-in document with one section per (heading, text).
+    std::string add_document(const std::string& title,
+                             const std::vector<std::pair<std::string, std::string>>& sections) {
+        std::string content;
+        for (const auto& [heading, text] : sections)
+            content += "# " + heading + "\n\n" + text + "\n\n";
+        return ok("POST", "/api/documents/text", {{"title", title}, {"content", content}},
+                  201)["id"];
     }
 
     TestDatabase db_;
@@ -242,6 +233,71 @@ TEST_F(PromptsTest, PreviewRendersTheProfileAndTheRetrievedPassages) {
     EXPECT_NE(none["prompt"].get<std::string>().find("No passage"), std::string::npos);
     EXPECT_EQ(call(owner_, "POST", "/api/prompts/" + general + "/preview", json::object()).status,
               422);
+}
+
+TEST_F(PromptsTest, TypedDocumentsAreSearchableEditableAndDeletable) {
+    auto id = add_document("Opening hours", {{"Summer",
+                                              "From June to September we open every day "
+                                              "from 10:00 to 22:00."}});
+    auto doc = ok("GET", "/api/documents/" + id);
+    EXPECT_EQ(doc["type"], "text");
+    EXPECT_EQ(doc["status"], "ready");
+    EXPECT_EQ(doc["chunk_count"], 1);
+    EXPECT_NE(doc["text"].get<std::string>().find("June to September"), std::string::npos);
+    EXPECT_EQ(ok("GET", "/api/documents")["items"].size(), 1u);
+    auto search = [&](const std::string& q) {
+        return ok("POST", "/api/documents/search", {{"query", q}})["items"];
+    };
+    ASSERT_EQ(search("summer opening").size(), 1u);
+
+    // Agents keep the knowledge too. A new text replaces the old passages in search.
+    ASSERT_FALSE(agent_.empty());
+    auto patched = call(agent_, "PATCH", "/api/documents/" + id,
+                        {{"content", "# Winter\n\nFrom October to May we open 12:00 to 20:00."},
+                         {"tags", json::array({"hours"})},
+                         {"category", "General"}});
+    ASSERT_EQ(patched.status, 200) << patched.body;
+    EXPECT_EQ(json::parse(patched.body)["tags"], json::array({"hours"}));
+    EXPECT_TRUE(search("June September").empty());
+    ASSERT_EQ(search("winter").size(), 1u);
+    EXPECT_EQ(search("winter")[0]["heading"], "Winter");
+
+    // Bad input is named.
+    EXPECT_EQ(call(owner_, "POST", "/api/documents/text", {{"title", "x"}}).status, 422);
+    EXPECT_EQ(
+        call(owner_, "POST", "/api/documents/text", {{"title", "x"}, {"content", " \n "}}).status,
+        422);
+    EXPECT_EQ(call(owner_, "PATCH", "/api/documents/" + id, {{"tags", "hours"}}).status, 422);
+    EXPECT_EQ(call(owner_, "PATCH", "/api/documents/" + id, {{"title", ""}}).status, 422);
+    EXPECT_EQ(call(owner_, "GET", "/api/documents/00000000-0000-0000-0000-000000000000").status,
+              404);
+    EXPECT_EQ(call(owner_, "GET", "/api/documents/..%2f..%2fetc").status, 404);
+
+    EXPECT_EQ(call(owner_, "DELETE", "/api/documents/" + id).status, 204);
+    EXPECT_TRUE(search("winter").empty());
+    EXPECT_EQ(db_.scalar("SELECT count(*) FROM document_chunks"), "0");
+    EXPECT_EQ(call(owner_, "DELETE", "/api/documents/" + id).status, 404);
+}
+
+TEST_F(PromptsTest, TheDocumentLimitIsEnforced) {
+    server_.signal(SIGTERM);
+    server_.wait(std::chrono::seconds(10));
+    ServerProcess limited;
+    auto env = server_env(db_);
+    env["KB_MAX_DOCUMENTS"] = "2";
+    ASSERT_TRUE(limited.start(env)) << limited.log();
+    auto post = [&](const std::string& title) {
+        return request(
+            limited.port(), "POST", "/api/documents/text",
+            {{"Authorization", "Bearer " + owner_}, {"Content-Type", "application/json"}},
+            json{{"title", title}, {"content", "Some text"}}.dump());
+    };
+    EXPECT_EQ(post("one").status, 201);
+    EXPECT_EQ(post("two").status, 201);
+    auto third = post("three");
+    EXPECT_EQ(third.status, 409);
+    EXPECT_NE(third.body.find("KB_MAX_DOCUMENTS"), std::string::npos) << third.body;
+    EXPECT_EQ(db_.scalar("SELECT count(*) FROM documents"), "2");
 }
 
 }  // namespace

@@ -1,4 +1,4 @@
-// Route registration of prompt templates, the business profile and knowledge search.
+// Route registration of prompt templates and the business profile.
 #pragma once
 #include <string>
 
@@ -8,7 +8,7 @@ class App;
 
 namespace botflow::prompts {
 
-/// /api/prompts..., /api/settings/business, POST /api/documents/search.
+/// /api/prompts..., /api/settings/business.
 void register_routes(App& app);
 
 /// Seeds the built-in templates (synchronously, before serving). Returns false and logs when
