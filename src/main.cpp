@@ -9,6 +9,7 @@
 #include "botflow/core/embedded.hpp"
 #include "botflow/core/error.hpp"
 #include "botflow/core/log.hpp"
+#include "botflow/knowledge/extract.hpp"
 #include "botflow/store/migrator.hpp"
 
 namespace {
@@ -109,6 +110,7 @@ int main(int argc, char** argv) {
         if (command == "migrate") return run_migrate();
         if (command == "create-user") return run_create_user(argc, argv);
         if (command == "reset-password") return run_reset_password(argc, argv);
+        if (command == "extract") return botflow::knowledge::extract_command(argc, argv);
         if (command == "version" || command == "--version") {
             std::printf("botflow %s (%s)\n", botflow::build_version(), botflow::build_commit());
             return 0;

@@ -244,6 +244,7 @@ std::variant<Config, std::vector<std::string>> load(const Env& env, Purpose purp
         c.kb_language = l;
     }
     c.kb_max_documents = r.integer("KB_MAX_DOCUMENTS", 50, 1, 100000);
+    c.kb_max_file_mb = r.integer("KB_MAX_FILE_MB", 10, 1, 100);
     c.job_workers = r.integer("JOB_WORKERS", 4, 0, 64);
     c.job_lease = std::chrono::seconds(r.integer("JOB_LEASE_SECONDS", 300, 2, 86400));
     if (auto prefix = r.get("REDIS_KEY_PREFIX")) {

@@ -212,4 +212,24 @@ Response Response::no_content() {
     return r;
 }
 
+// RFC 6266 / 5987: an ASCII fallback and the UTF-8 name percent-encoded.
+std::string attachment_disposition(const std::string& filename, bool attachment) {
+    std::string out = attachment ? "attachment" : "inline";
+    if (filename.empty()) return out;
+    std::string ascii, encoded;
+    static const char* hex = "0123456789ABCDEF";
+    for (unsigned char c : filename) {
+        bool plain = std::isalnum(c) || c == '.' || c == '-' || c == '_';
+        ascii += (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') ? static_cast<char>(c) : '_';
+        if (plain) {
+            encoded += static_cast<char>(c);
+        } else {
+            encoded += '%';
+            encoded += hex[c >> 4];
+            encoded += hex[c & 15];
+        }
+    }
+    return out + "; filename=\"" + ascii + "\"; filename*=UTF-8''" + encoded;
+}
+
 }  // namespace botflow::http

@@ -3,6 +3,7 @@
 #include <pqxx/pqxx>
 
 #include "botflow/core/error.hpp"
+#include "botflow/jobs/queue.hpp"
 #include "botflow/knowledge/chunker.hpp"
 #include "botflow/util/crypto.hpp"
 
@@ -68,6 +69,11 @@ int store_chunks(pqxx::dbtransaction& tx, const std::string& document_id, const 
     }
     tx.exec_params("UPDATE documents SET chunk_count = $2, updated_at = now() WHERE id = $1::uuid",
                    document_id, ordinal);
+    tx.exec_params(
+        "INSERT INTO knowledge_words (word) "
+        "SELECT DISTINCT lexeme FROM unnest(to_tsvector('simple', $1)) "
+        "WHERE length(lexeme) BETWEEN 3 AND 40 ORDER BY 1 ON CONFLICT DO NOTHING",
+        title + "\n" + text);
     return ordinal;
 }
 
@@ -148,6 +154,71 @@ std::optional<json> update_document(pqxx::dbtransaction& tx, const std::string& 
         store_chunks(tx, id, title, text.value_or(current[0][2].as<std::string>()), language);
     }
     return find_document(tx, id);
+}
+
+std::optional<json> store_upload(pqxx::dbtransaction& tx, const Upload& up,
+                                 const std::string& user_id, int max_documents,
+                                 const std::optional<std::string>& replace_id) {
+    DocumentInput check_in;
+    check_in.title = up.title;
+    check_in.category = up.category;
+    check_in.tags = up.tags;
+    check(check_in);
+    pqxx::binarystring blob(up.bytes);
+    auto sha = util::sha256_hex(up.bytes);
+    std::string id;
+    if (replace_id) {
+        auto r = tx.exec_params(
+            "UPDATE documents SET filename = $2, kind = $3, mime_type = $4, size_bytes = $5, "
+            " sha256 = $6, content = $7, extracted_text = '', status = 'processing', "
+            " error = NULL, chunk_count = 0, category = COALESCE($8, category), "
+            " tags = COALESCE($9::text[], tags), updated_at = now() "
+            "WHERE id = $1::uuid RETURNING id::text",
+            *replace_id, up.filename, up.kind, up.mime_type,
+            static_cast<long long>(up.bytes.size()), sha, blob,
+            up.category ? up.category->c_str() : nullptr,
+            up.tags ? text_array(*up.tags).c_str() : nullptr);
+        if (r.empty()) return std::nullopt;
+        id = r[0][0].as<std::string>();
+        // The old passages leave the search now; the new ones come with the extraction.
+        tx.exec_params("DELETE FROM document_chunks WHERE document_id = $1::uuid", id);
+    } else {
+        tx.exec("SELECT pg_advisory_xact_lock(hashtextextended('documents.limit', 7))");
+        auto count = tx.exec("SELECT count(*) FROM documents")[0][0].as<long>();
+        if (count >= max_documents) {
+            throw Error(Errc::conflict,
+                        "The knowledge base holds its limit of " + std::to_string(max_documents) +
+                            " documents (KB_MAX_DOCUMENTS); delete one or raise the limit.");
+        }
+        id = tx.exec_params(
+                   "INSERT INTO documents (title, filename, kind, mime_type, size_bytes, sha256, "
+                   " content, status, category, tags, created_by) "
+                   "VALUES ($1, $2, $3, $4, $5, $6, $7, 'processing', $8, $9::text[], $10::uuid) "
+                   "RETURNING id::text",
+                   up.title, up.filename, up.kind, up.mime_type,
+                   static_cast<long long>(up.bytes.size()), sha, blob, up.category.value_or(""),
+                   text_array(up.tags.value_or(std::vector<std::string>{})), user_id)[0][0]
+                 .as<std::string>();
+    }
+    jobs::EnqueueOptions o;
+    o.max_attempts = 3;
+    o.idempotency_key = "extract:" + id + ":" + sha + ":" +
+                        tx.exec("SELECT txid_current()::text")[0][0].as<std::string>();
+    jobs::enqueue(tx, "extract_document", {{"document_id", id}, {"sha256", sha}}, o);
+    return find_document(tx, id);
+}
+
+std::optional<Original> original(pqxx::dbtransaction& tx, const std::string& id) {
+    auto r = tx.exec_params(
+        "SELECT COALESCE(filename, title || '.txt'), mime_type, content, extracted_text "
+        "FROM documents WHERE id = $1::uuid",
+        id);
+    if (r.empty()) return std::nullopt;
+    Original o;
+    o.filename = r[0][0].as<std::string>();
+    o.mime_type = r[0][1].as<std::string>();
+    o.bytes = r[0][2].is_null() ? r[0][3].as<std::string>() : pqxx::binarystring(r[0][2]).str();
+    return o;
 }
 
 bool delete_document(pqxx::dbtransaction& tx, const std::string& id) {

@@ -1,12 +1,17 @@
-// /api/documents: the knowledge base (typed-in documents for now) and its search.
+// /api/documents: the knowledge base (uploads, typed-in text, search) and the extraction job.
 #include "botflow/knowledge/routes.hpp"
 
 #include <pqxx/pqxx>
 
 #include "botflow/core/app.hpp"
+#include "botflow/core/blocking.hpp"
 #include "botflow/core/error.hpp"
+#include "botflow/core/log.hpp"
 #include "botflow/http/json_body.hpp"
+#include "botflow/http/multipart.hpp"
+#include "botflow/knowledge/chunker.hpp"
 #include "botflow/knowledge/documents.hpp"
+#include "botflow/knowledge/extract.hpp"
 #include "botflow/knowledge/search.hpp"
 #include "botflow/store/user_repo.hpp"
 
@@ -48,6 +53,162 @@ DocumentInput read_input(const json& body, std::size_t max_content) {
         in.tags = std::move(tags);
     }
     return in;
+}
+
+// Form fields of an upload: file (required), title, category, tags (comma-separated).
+Upload read_upload(const Request& req, std::size_t max_file_bytes) {
+    auto boundary = http::multipart_boundary(req.header("content-type"));
+    if (!boundary) {
+        throw Error(Errc::unsupported_media_type,
+                    "Upload the file as multipart/form-data, e.g. curl -F file=@menu.pdf.");
+    }
+    http::FormLimits limits;
+    limits.max_file_bytes = max_file_bytes;
+    auto parts = http::parse_form(req.body, *boundary, limits);
+    Upload up;
+    const http::FormPart* file = nullptr;
+    for (const auto& p : parts) {
+        if (p.headers.name == "file" && p.headers.filename) {
+            if (file) {
+                throw Error(Errc::unprocessable, "Upload one file at a time.", {},
+                            {{"file", "only one file per request"}});
+            }
+            file = &p;
+        } else if (p.headers.name == "title") {
+            up.title = p.data;
+        } else if (p.headers.name == "category") {
+            up.category = p.data;
+        } else if (p.headers.name == "tags") {
+            std::vector<std::string> tags;
+            std::size_t pos = 0;
+            while (pos <= p.data.size()) {
+                auto comma = p.data.find(',', pos);
+                auto tag = std::string(http::trim_blanks(std::string_view(p.data).substr(
+                    pos, comma == std::string::npos ? std::string::npos : comma - pos)));
+                if (!tag.empty()) tags.push_back(tag);
+                if (comma == std::string::npos) break;
+                pos = comma + 1;
+            }
+            up.tags = std::move(tags);
+        }
+    }
+    if (!file) {
+        throw Error(Errc::unprocessable, "The form has no file part (curl -F file=@menu.pdf).", {},
+                    {{"file", "is required"}});
+    }
+    up.filename = file->headers.filename->empty() ? "document" : *file->headers.filename;
+    if (up.filename.size() > 255) up.filename.resize(255);
+    auto sniffed = sniff(file->data, up.filename);
+    up.kind = sniffed.kind;
+    up.mime_type = sniffed.mime_type;
+    up.bytes = file->data;
+    if (up.title.empty()) {
+        auto dot = up.filename.rfind('.');
+        up.title = dot == std::string::npos || dot == 0 ? up.filename : up.filename.substr(0, dot);
+    }
+    return up;
+}
+
+asio::awaitable<Response> handle_upload(App& app, Request& req) {
+    auto up = read_upload(req, static_cast<std::size_t>(app.config.kb_max_file_mb) << 20);
+    auto by = req.principal->user_id;
+    auto max = app.config.kb_max_documents;
+    auto store = [up = std::move(up), by, max](pqxx::dbtransaction& tx) {
+        return store_upload(tx, up, by, max, std::nullopt);
+    };
+    auto stored = co_await app.db.run(std::move(store));
+    app.jobs.wake();
+    co_return Response::json(202, *stored);
+}
+
+asio::awaitable<Response> handle_replace(App& app, Request& req) {
+    auto id = document_id(req);
+    auto up = read_upload(req, static_cast<std::size_t>(app.config.kb_max_file_mb) << 20);
+    auto by = req.principal->user_id;
+    auto store = [up = std::move(up), by, id](pqxx::dbtransaction& tx) {
+        return store_upload(tx, up, by, 0, id);
+    };
+    auto stored = co_await app.db.run(std::move(store));
+    if (!stored) no_document(id);
+    app.jobs.wake();
+    co_return Response::json(202, *stored);
+}
+
+asio::awaitable<Response> handle_download(App& app, Request& req) {
+    auto id = document_id(req);
+    auto read = [id](pqxx::dbtransaction& tx) { return original(tx, id); };
+    auto file = co_await app.db.run(std::move(read));
+    if (!file) no_document(id);
+    Response res;
+    res.body = std::move(file->bytes);
+    res.set_header("Content-Type", file->mime_type);
+    res.set_header("Content-Disposition", http::attachment_disposition(file->filename));
+    res.set_header("X-Content-Type-Options", "nosniff");
+    res.set_header("Content-Security-Policy", "default-src 'none'; sandbox");
+    co_return res;
+}
+
+asio::awaitable<void> extract_job(App& app, const jobs::Job& job) {
+    auto id = job.payload.value("document_id", std::string());
+    auto sha = job.payload.value("sha256", std::string());
+    struct Pending {
+        std::string kind, bytes, title;
+    };
+    auto load = [id, sha](pqxx::dbtransaction& tx) -> std::optional<Pending> {
+        auto r = tx.exec_params(
+            "SELECT kind, content, title FROM documents WHERE id = $1::uuid AND sha256 = $2 "
+            " AND status = 'processing' AND content IS NOT NULL",
+            id, sha);
+        if (r.empty()) return std::nullopt;  // replaced, deleted or done meanwhile
+        return Pending{r[0][0].as<std::string>(), pqxx::binarystring(r[0][1]).str(),
+                       r[0][2].as<std::string>()};
+    };
+    auto pending = co_await app.db.run(std::move(load));
+    if (!pending) co_return;
+    auto started = std::chrono::steady_clock::now();
+    auto run = [kind = pending->kind, bytes = std::move(pending->bytes)]() {
+        return extract_in_child("/proc/self/exe", kind, bytes);
+    };
+    auto result = co_await run_blocking(app.cpu, std::move(run));
+    std::string text;
+    if (result.ok) {
+        text = normalize_text(result.text);
+        if (text.empty()) {
+            result.ok = false;
+            result.error = "This file contains no text to learn from.";
+        }
+    }
+    auto language = app.config.kb_language;
+    auto save = [id, sha, result, text, language, title = pending->title](pqxx::dbtransaction& tx) {
+        auto still = tx.exec_params(
+            "SELECT 1 FROM documents WHERE id = $1::uuid AND sha256 = $2 "
+            " AND status = 'processing' FOR UPDATE",
+            id, sha);
+        if (still.empty()) return 0;
+        if (!result.ok) {
+            tx.exec_params(
+                "UPDATE documents SET status = 'error', error = $2, updated_at = now() "
+                "WHERE id = $1::uuid",
+                id, result.error);
+            return -1;
+        }
+        tx.exec_params(
+            "UPDATE documents SET status = 'ready', error = NULL, extracted_text = $2, "
+            " updated_at = now() WHERE id = $1::uuid",
+            id, text);
+        return store_chunks(tx, id, title, text, language);
+    };
+    auto chunks = co_await app.db.run(std::move(save));
+    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                  std::chrono::steady_clock::now() - started)
+                  .count();
+    if (result.ok) {
+        spdlog::info("knowledge.extracted document={} chunks={} chars={} ms={}", id, chunks,
+                     text.size(), ms);
+    } else {
+        spdlog::warn("knowledge.extract_failed document={} ms={} reason=\"{}\"", id, ms,
+                     result.error);
+    }
 }
 
 asio::awaitable<Response> handle_list(App& app, Request&) {
@@ -120,6 +281,20 @@ void register_routes(App& app) {
     using http::Method;
     auto& r = app.router;
     r.add(Method::get, "/api/documents", [&app](Request& req) { return handle_list(app, req); });
+    // The file and a little room for the form around it; larger bodies get 413 unread.
+    const http::RouteOptions upload{
+        (static_cast<std::size_t>(app.config.kb_max_file_mb) << 20) + 64 * 1024,
+        http::Access::user};
+    r.add(
+        Method::post, "/api/documents", [&app](Request& req) { return handle_upload(app, req); },
+        upload);
+    r.add(
+        Method::put, "/api/documents/:id",
+        [&app](Request& req) { return handle_replace(app, req); }, upload);
+    r.add(Method::get, "/api/documents/:id/download",
+          [&app](Request& req) { return handle_download(app, req); });
+    app.jobs.add("extract_document",
+                 [&app](const jobs::Job& job) { return extract_job(app, job); });
     r.add(Method::post, "/api/documents/text",
           [&app](Request& req) { return handle_create_text(app, req); });
     r.add(Method::get, "/api/documents/:id", [&app](Request& req) { return handle_get(app, req); });

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <pqxx/pqxx>
 
 namespace botflow::knowledge {
@@ -17,30 +18,94 @@ bool is_text_search_language(const std::string& name) {
                         [&name](const char* l) { return name == l; }) != kLanguages.end();
 }
 
+namespace {
+
+// Words customers use for what support documents call otherwise. When a question contains one
+// (as a whole word or phrase), the others join it as alternatives. English only.
+const std::vector<std::vector<std::string>>& synonym_groups() {
+    static const std::vector<std::vector<std::string>> groups = {
+        {"return", "returns", "refund", "send back", "exchange"},
+        {"warranty", "guarantee"},
+        {"pet", "pets", "dog", "dogs", "cat", "cats"},
+        {"child", "children", "kid", "kids", "baby", "babies", "infant", "toddler"},
+        {"wheelchair", "accessible", "accessibility", "disabled", "disability", "mobility"},
+        {"late checkout", "leave later", "check out late", "late check-out"},
+        {"deposit", "prepayment", "pay in advance", "advance payment"},
+        {"allergy", "allergies", "allergic", "allergen", "allergens"},
+        {"parking", "park", "car park"},
+        {"booking", "book", "reservation", "reserve"},
+        {"cancel", "cancellation", "cancelling"},
+        {"insurance", "insurer", "medicaid", "medicare"},
+        {"opening hours", "open", "hours", "closing time"},
+        {"broken", "damaged", "faulty", "defective"},
+        {"paperwork", "forms", "form", "documents"},
+    };
+    return groups;
+}
+
+bool contains_phrase(const std::string& text, const std::string& phrase) {
+    std::size_t pos = 0;
+    while ((pos = text.find(phrase, pos)) != std::string::npos) {
+        bool start = pos == 0 || !std::isalnum(static_cast<unsigned char>(text[pos - 1]));
+        auto end = pos + phrase.size();
+        bool stop = end >= text.size() || !std::isalnum(static_cast<unsigned char>(text[end]));
+        if (start && stop) return true;
+        pos = end;
+    }
+    return false;
+}
+
+}  // namespace
+
+std::string expand_synonyms(const std::string& query) {
+    std::string lower = query;
+    for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    std::string extra;
+    for (const auto& group : synonym_groups()) {
+        bool hit = false;
+        for (const auto& w : group) hit = hit || contains_phrase(lower, w);
+        if (!hit) continue;
+        for (const auto& w : group) {
+            if (!contains_phrase(lower, w)) extra += " " + w;
+        }
+    }
+    return extra;
+}
+
 std::vector<SearchHit> search_chunks(pqxx::dbtransaction& tx, const std::string& query, int limit,
                                      const std::string& language) {
     // Full-text rank (heading weighted above body, normalised by length) plus how well the
     // query's words match some stretch of the passage letter by letter (trigrams), which is
     // what finds "refnd polcy" or "deliv".
-    // pg_trgm's default threshold (0.6) misses one wrong letter in a short word ("refnd" is
-    // 0.44 like "refund"); 0.4 still keeps unrelated words apart. For this transaction only.
-    tx.exec("SELECT set_config('pg_trgm.word_similarity_threshold', '0.4', true)");
+    // A word the knowledge base does not have is most likely misspelt: the closest word it
+    // does have joins the query ("refnd" finds "refund", "cheescake" finds "cheesecake").
+    auto fixes = tx.exec_params(
+        "SELECT COALESCE(string_agg(k.word, ' '), '') FROM ("
+        " SELECT DISTINCT lexeme FROM unnest(to_tsvector('simple', $1)) "
+        " WHERE length(lexeme) >= 4 AND lexeme !~ '^[0-9.,]+$') w "
+        "CROSS JOIN LATERAL (SELECT word FROM knowledge_words "
+        " WHERE word % w.lexeme AND word <> w.lexeme "
+        " ORDER BY similarity(word, w.lexeme) DESC, word LIMIT 1) k "
+        "WHERE NOT EXISTS (SELECT 1 FROM knowledge_words x WHERE x.word = w.lexeme)",
+        query);
+    std::string expanded = query;
+    if (language == "english") expanded += expand_synonyms(query);
+    auto extra = fixes[0][0].as<std::string>();
+    if (!extra.empty()) expanded += " " + extra;
+    // Full-text rank (title and heading weighted above the body, normalised by length), any
+    // of the words matching; passages that match more words rank higher.
     auto rows = tx.exec_params(
-        // Any of the words may match (customers ask in sentences: "how do I get a refund"
-        // must find the refund policy without the word "get"); ranking favours passages
-        // that match more of them.
         "WITH q AS (SELECT NULLIF(replace(websearch_to_tsquery($3::regconfig, $1)::text, "
-        "  ' & ', ' | '), '')::tsquery AS tsq, lower($1) AS text) "
+        "  ' & ', ' | '), '')::tsquery AS tsq) "
         "SELECT c.id, d.id::text, d.title, c.heading, c.content, "
-        " ts_headline($3::regconfig, c.content, COALESCE(q.tsq, ''::tsquery), "
+        " ts_headline($3::regconfig, c.content, q.tsq, "
         "  'StartSel=**, StopSel=**, MaxFragments=2, MaxWords=35, MinWords=12, "
         "   FragmentDelimiter=\" ... \"'), "
-        " COALESCE(ts_rank_cd(c.tsv, q.tsq, 1), 0) * 2 "
-        "  + word_similarity(q.text, lower(c.content)) AS score "
+        " ts_rank_cd(c.tsv, q.tsq, 1) AS score "
         "FROM document_chunks c JOIN documents d ON d.id = c.document_id, q "
-        "WHERE d.status = 'ready' AND (c.tsv @@ q.tsq OR q.text <% c.content) "
+        "WHERE d.status = 'ready' AND c.tsv @@ q.tsq "
         "ORDER BY score DESC, c.id LIMIT $2",
-        query, limit, language);
+        expanded, limit, language);
     std::vector<SearchHit> hits;
     for (const auto& r : rows) {
         SearchHit h;

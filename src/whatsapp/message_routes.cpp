@@ -95,26 +95,6 @@ std::string safe_mime(const std::string& mime) {
     return slash && !base.empty() ? base : "application/octet-stream";
 }
 
-// RFC 6266 / 5987: an ASCII fallback and the UTF-8 name percent-encoded.
-std::string content_disposition(bool attachment, const std::string& filename) {
-    std::string out = attachment ? "attachment" : "inline";
-    if (filename.empty()) return out;
-    std::string ascii, encoded;
-    static const char* hex = "0123456789ABCDEF";
-    for (unsigned char c : filename) {
-        bool plain = std::isalnum(c) || c == '.' || c == '-' || c == '_';
-        ascii += (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') ? static_cast<char>(c) : '_';
-        if (plain) {
-            encoded += static_cast<char>(c);
-        } else {
-            encoded += '%';
-            encoded += hex[c >> 4];
-            encoded += hex[c & 15];
-        }
-    }
-    return out + "; filename=\"" + ascii + "\"; filename*=UTF-8''" + encoded;
-}
-
 asio::awaitable<Response> handle_media(App& app, Request& req) {
     auto id = uuid_param(req, "message");
     struct Media {
@@ -152,7 +132,7 @@ asio::awaitable<Response> handle_media(App& app, Request& req) {
     res.body = std::move(media->bytes);
     res.set_header("Content-Type", safe_mime(media->mime));
     res.set_header("Content-Disposition",
-                   content_disposition(media->type == "document", media->filename));
+                   http::attachment_disposition(media->filename, media->type == "document"));
     res.set_header("Cache-Control", "private, max-age=86400");
     res.set_header("X-Content-Type-Options", "nosniff");
     // A customer's file is never run as a page of ours, whatever its type says.

@@ -44,6 +44,7 @@ struct Config {
     int whatsapp_pair_burst = 6;  // messages to one customer at once before pacing 1 per 6 s
     std::string kb_language = "english";  // PostgreSQL text-search language of the knowledge
     int kb_max_documents = 50;            // documents in the knowledge base at most
+    int kb_max_file_mb = 10;              // largest upload
     int job_workers = 4;
     std::chrono::seconds job_lease{
         300};  // a job whose worker died is taken again after this  // job worker coroutines on

@@ -59,6 +59,10 @@ std::string_view trim_blanks(std::string_view s) noexcept;
 /// ASCII case-insensitive equality (header names and values, schemes).
 bool iequals(std::string_view a, std::string_view b) noexcept;
 
+/// A Content-Disposition value (RFC 6266): attachment or inline, with an ASCII fallback name
+/// and the UTF-8 name percent-encoded (filename*).
+std::string attachment_disposition(const std::string& filename, bool attachment = true);
+
 /// Decodes %XX escapes; nullopt for a malformed escape. `plus_is_space` for query strings.
 std::optional<std::string> percent_decode(std::string_view in, bool plus_is_space = false);
 

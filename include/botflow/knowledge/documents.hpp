@@ -35,6 +35,29 @@ std::optional<nlohmann::json> update_document(pqxx::dbtransaction& tx, const std
 /// Deletes the document and its chunks. False: no such document.
 bool delete_document(pqxx::dbtransaction& tx, const std::string& id);
 
+struct Upload {
+    std::string title;
+    std::string filename;
+    std::string kind, mime_type;  // from sniff()
+    std::string bytes;
+    std::optional<std::string> category;
+    std::optional<std::vector<std::string>> tags;
+};
+
+/// Stores an uploaded file as a `processing` document and queues its extraction. With
+/// `replace_id`, replaces that document's file instead (same id; 404 via nullopt when it does
+/// not exist). Throws Errc::conflict at `max_documents`.
+std::optional<nlohmann::json> store_upload(pqxx::dbtransaction& tx, const Upload& upload,
+                                           const std::string& user_id, int max_documents,
+                                           const std::optional<std::string>& replace_id);
+
+struct Original {
+    std::string filename, mime_type, bytes;
+};
+
+/// The file as uploaded (typed-in documents: their text). nullopt: no such document.
+std::optional<Original> original(pqxx::dbtransaction& tx, const std::string& id);
+
 /// Replaces a document's chunks with those of `text` (normalised already); returns how many.
 int store_chunks(pqxx::dbtransaction& tx, const std::string& document_id, const std::string& title,
                  const std::string& text, const std::string& language);

@@ -30,6 +30,10 @@ bool is_text_search_language(const std::string& name);
 std::vector<SearchHit> search_chunks(pqxx::dbtransaction& tx, const std::string& query, int limit,
                                      const std::string& language);
 
+/// The other words of the support-vocabulary synonym groups the query touches (" refund
+/// send back ..."), to be searched as alternatives. English. Pure.
+std::string expand_synonyms(const std::string& query);
+
 nlohmann::json hits_json(const std::vector<SearchHit>& hits);
 
 /// The passages as the prompt's {{relevant_documents}}: numbered, each with its document

@@ -1,0 +1,8 @@
+-- Every word of the knowledge base, so that a misspelt word in a customer's question ("refnd",
+-- "cheescake") can be matched to the word the documents use before full-text search runs.
+-- Words of deleted documents may linger; they only ever add a word that then matches nothing.
+CREATE TABLE knowledge_words (
+    word text PRIMARY KEY
+);
+-- "Which known words look like this one": word % 'refnd' through trigrams.
+CREATE INDEX knowledge_words_trgm_idx ON knowledge_words USING gin (word gin_trgm_ops);
