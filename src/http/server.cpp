@@ -319,15 +319,18 @@ asio::awaitable<void> Server::Impl::session(std::shared_ptr<Connection> conn, st
 
             match = router.match(req.method, req.path);
             std::size_t limit = match.route ? match.route->options.max_body : kDefaultBodyLimit;
+            std::string hint = match.route && !match.route->options.too_large.empty()
+                                   ? " " + match.route->options.too_large
+                                   : std::string();
             bhttp::request_parser<bhttp::string_body> parser(std::move(head));
             parser.body_limit(limit);
             auto declared = parser.content_length();
             if (declared && *declared > limit) {
                 resp = problem_response(
-                    Error(
-                        Errc::payload_too_large,
-                        fmt::format("The request body is {} bytes; this route accepts at most {}.",
-                                    *declared, limit)),
+                    Error(Errc::payload_too_large,
+                          fmt::format(
+                              "The request body is {} bytes; this route accepts at most {}.{}",
+                              *declared, limit, hint)),
                     req.path, req.request_id);
                 keep_alive = false;
                 body_unread = true;
@@ -347,9 +350,9 @@ asio::awaitable<void> Server::Impl::session(std::shared_ptr<Connection> conn, st
                 }
                 if (ec == bhttp::error::body_limit) {
                     resp = problem_response(
-                        Error(
-                            Errc::payload_too_large,
-                            fmt::format("The request body exceeds this route's {} bytes.", limit)),
+                        Error(Errc::payload_too_large,
+                              fmt::format("The request body exceeds this route's {} bytes.{}",
+                                          limit, hint)),
                         req.path, req.request_id);
                     keep_alive = false;
                     body_unread = true;

@@ -283,8 +283,9 @@ void register_routes(App& app) {
     r.add(Method::get, "/api/documents", [&app](Request& req) { return handle_list(app, req); });
     // The file and a little room for the form around it; larger bodies get 413 unread.
     const http::RouteOptions upload{
-        (static_cast<std::size_t>(app.config.kb_max_file_mb) << 20) + 64 * 1024,
-        http::Access::user};
+        (static_cast<std::size_t>(app.config.kb_max_file_mb) << 20) + 64 * 1024, http::Access::user,
+        "Files may be at most " + std::to_string(app.config.kb_max_file_mb) +
+            " MiB (KB_MAX_FILE_MB)."};
     r.add(
         Method::post, "/api/documents", [&app](Request& req) { return handle_upload(app, req); },
         upload);

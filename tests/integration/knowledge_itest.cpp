@@ -116,6 +116,7 @@ TEST_F(KnowledgeTest, LimitsAndUnsupportedFilesAreRefusedClearly) {
     start({{"KB_MAX_FILE_MB", "1"}, {"KB_MAX_DOCUMENTS", "2"}});
     auto big = upload(server_.port(), token_, "big.txt", std::string(1200 * 1024, 'a'));
     EXPECT_EQ(big.status, 413) << big.body;
+    EXPECT_NE(big.body.find("1 MiB (KB_MAX_FILE_MB)"), std::string::npos) << big.body;
 
     auto binary = upload(server_.port(), token_, "notes.txt",
                          std::string("\x7f"

@@ -23,6 +23,7 @@ enum class Access { public_, user, owner };
 struct RouteOptions {
     std::size_t max_body = kDefaultBodyLimit;
     Access access = Access::user;
+    std::string too_large;  // what a 413 adds, e.g. "Files may be 10 MiB (KB_MAX_FILE_MB)."
 };
 
 struct Route {
