@@ -203,6 +203,18 @@ TEST_F(PromptsTest, SearchFindsPassagesEvenMisspelled) {
     EXPECT_EQ(call(owner_, "POST", "/api/documents/search", {{"query", "x"}, {"limit", 99}}).status,
               422);
     EXPECT_EQ(search("'; DROP TABLE documents; --").size(), 0u);
+    // Whatever a customer types is a query, never a server error.
+    for (const char* q :
+         {"\"full refund\" -cheesecake", "or", "the a an", "((", "'", "\\",
+          "caf\xC3\xA9 \xC3\xB1"
+          "and\xC3\xBA",
+          "!!!", "a & b | c", "<script>", "refund:*", "full <-> refund", "\"unterminated phrase"}) {
+        auto r = call(owner_, "POST", "/api/documents/search", {{"query", q}});
+        EXPECT_EQ(r.status, 200) << q << ": " << r.body;
+    }
+    auto phrase = search("\"full refund\" -cheesecake");
+    ASSERT_FALSE(phrase.empty());
+    EXPECT_EQ(phrase[0]["heading"], "Returns");
     EXPECT_EQ(db_.scalar("SELECT count(*) FROM documents"), "2");
 }
 
