@@ -6,3 +6,9 @@ CREATE TABLE knowledge_words (
 );
 -- "Which known words look like this one": word % 'refnd' through trigrams.
 CREATE INDEX knowledge_words_trgm_idx ON knowledge_words USING gin (word gin_trgm_ops);
+-- The words of what is already in the knowledge base.
+INSERT INTO knowledge_words (word)
+SELECT DISTINCT lexeme
+FROM document_chunks, unnest(to_tsvector('simple', document_chunks.content))
+WHERE length(lexeme) BETWEEN 3 AND 40
+ON CONFLICT DO NOTHING;

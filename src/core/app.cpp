@@ -68,6 +68,7 @@ App::App(config::Config cfg)
     : config(std::move(cfg)),
       io(config.io_threads),
       cpu(static_cast<std::size_t>(std::max(2, config.io_threads))),
+      extraction(2),
       db(config.database_url, config.db_pool_size),
       redis(io, util::parse_redis_url(config.redis_url.reveal())),
       http(io),
@@ -195,6 +196,8 @@ int App::serve() {
     db.shutdown();
     cpu.stop();
     cpu.join();
+    extraction.stop();
+    extraction.join();
     spdlog::default_logger()->flush();
     return 0;
 }

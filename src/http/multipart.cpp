@@ -115,6 +115,19 @@ void MultipartParser::parse_headers(std::string_view block) {
 }
 
 void MultipartParser::feed(std::string_view bytes) {
+    if (failed_) malformed("it was refused already");
+    struct Fail {  // marks the parser failed when anything below throws
+        bool& failed;
+        bool ok = false;
+        ~Fail() {
+            if (!ok) failed = true;
+        }
+    } guard{failed_};
+    feed_more(bytes);
+    guard.ok = true;
+}
+
+void MultipartParser::feed_more(std::string_view bytes) {
     buffer_.append(bytes);
     for (;;) {
         switch (state_) {
@@ -174,7 +187,7 @@ void MultipartParser::feed(std::string_view bytes) {
                     end = buffer_.find("\r\n\r\n");
                     skip = 4;
                 }
-                if (end == std::string::npos) {
+                if (end == std::string::npos || end > kMaxHeaderBlock) {
                     if (buffer_.size() > kMaxHeaderBlock) malformed("part headers over 16 KiB");
                     return;
                 }

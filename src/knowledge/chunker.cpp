@@ -86,6 +86,15 @@ std::string tail(const std::string& text, std::size_t overlap) {
 
 }  // namespace
 
+bool valid_utf8(std::string_view text) {
+    for (std::size_t i = 0; i < text.size();) {
+        auto len = valid_sequence(text, i);
+        if (len == 0) return false;
+        i += len;
+    }
+    return true;
+}
+
 std::string normalize_text(std::string_view in) {
     std::string valid;
     valid.reserve(in.size());

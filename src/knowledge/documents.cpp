@@ -66,14 +66,16 @@ int store_chunks(pqxx::dbtransaction& tx, const std::string& document_id, const 
             " setweight(to_tsvector($5::regconfig, $6 || ' ' || $3), 'A') || "
             " setweight(to_tsvector($5::regconfig, $4), 'B'))",
             document_id, ordinal++, c.heading, c.content, language, title);
+        // Its words join the vocabulary that misspellings are matched against (per passage:
+        // a whole document's words could exceed what one tsvector holds).
+        tx.exec_params(
+            "INSERT INTO knowledge_words (word) "
+            "SELECT DISTINCT lexeme FROM unnest(to_tsvector('simple', $1)) "
+            "WHERE length(lexeme) BETWEEN 3 AND 40 ORDER BY 1 ON CONFLICT DO NOTHING",
+            title + "\n" + c.heading + "\n" + c.content);
     }
     tx.exec_params("UPDATE documents SET chunk_count = $2, updated_at = now() WHERE id = $1::uuid",
                    document_id, ordinal);
-    tx.exec_params(
-        "INSERT INTO knowledge_words (word) "
-        "SELECT DISTINCT lexeme FROM unnest(to_tsvector('simple', $1)) "
-        "WHERE length(lexeme) BETWEEN 3 AND 40 ORDER BY 1 ON CONFLICT DO NOTHING",
-        title + "\n" + text);
     return ordinal;
 }
 

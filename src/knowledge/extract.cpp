@@ -5,6 +5,7 @@
 #include <libxml/xmlreader.h>
 #include <poll.h>
 #include <poppler-document.h>
+#include <poppler-global.h>
 #include <poppler-page.h>
 #include <signal.h>
 #include <sys/resource.h>
@@ -381,6 +382,17 @@ std::string extract_html(std::string_view html) {
 }
 
 std::string extract_csv(std::string_view csv) {
+    // The delimiter is the one the header line uses most: comma, semicolon or tab.
+    auto header_line = csv.substr(0, csv.find('\n'));
+    char delimiter = ',';
+    std::size_t best = 0;
+    for (char d : {',', ';', '\t'}) {
+        auto n = static_cast<std::size_t>(std::count(header_line.begin(), header_line.end(), d));
+        if (n > best) {
+            best = n;
+            delimiter = d;
+        }
+    }
     // Each row becomes one paragraph "column: value; column: value", so a row stays together
     // in one passage and its values keep their meaning.
     std::vector<std::vector<std::string>> rows;
@@ -400,7 +412,7 @@ std::string extract_csv(std::string_view csv) {
             }
         } else if (c == '"' && field.empty()) {
             quoted = true;
-        } else if (c == ',' || c == ';' || c == '\t') {
+        } else if (c == delimiter) {
             row.push_back(field);
             field.clear();
         } else if (c == '\n' || c == '\r') {
@@ -455,13 +467,15 @@ int extract_command(int argc, char** argv) {
         std::cerr << "usage: botflow extract KIND FILE\n";
         return 64;
     }
+    // poppler reports syntax errors of damaged files on stderr; only our message belongs there.
+    poppler::set_debug_error_function([](const std::string&, void*) {}, nullptr);
     try {
         auto text = extract_file(argv[2], argv[3]);
         std::cout.write(text.data(), static_cast<std::streamsize>(text.size()));
         std::cout.flush();
         return 0;
     } catch (const ExtractError& e) {
-        std::cerr << e.what();
+        std::cerr << "\n" << e.what();
         return 2;
     } catch (const std::exception& e) {
         std::cerr << "internal: " << e.what();
@@ -473,7 +487,7 @@ ExtractResult extract_in_child(const std::string& executable, const std::string&
                                std::string_view bytes, const ChildLimits& limits) {
     ExtractResult result;
     char path[] = "/tmp/botflow-extract-XXXXXX";
-    int fd = mkstemp(path);
+    int fd = mkostemp(path, O_CLOEXEC);
     if (fd < 0) {
         result.error = "The file could not be processed (no temporary space).";
         return result;
@@ -495,14 +509,26 @@ ExtractResult extract_in_child(const std::string& executable, const std::string&
     ::close(fd);
 
     int out_pipe[2], err_pipe[2];
-    if (pipe2(out_pipe, O_CLOEXEC) != 0 || pipe2(err_pipe, O_CLOEXEC) != 0) {
-        result.error = "The file could not be processed right now.";
-        return result;
+    if (pipe2(out_pipe, O_CLOEXEC) != 0) {
+        throw Error(Errc::unavailable, "The file cannot be processed right now.", "pipe2 failed");
+    }
+    if (pipe2(err_pipe, O_CLOEXEC) != 0) {
+        ::close(out_pipe[0]);
+        ::close(out_pipe[1]);
+        throw Error(Errc::unavailable, "The file cannot be processed right now.", "pipe2 failed");
     }
     pid_t pid = fork();
+    if (pid < 0) {
+        for (int f : {out_pipe[0], out_pipe[1], err_pipe[0], err_pipe[1]}) ::close(f);
+        // Transient: the job runs again.
+        throw Error(Errc::unavailable, "The file cannot be processed right now.", "fork failed");
+    }
     if (pid == 0) {
+        // Only async-signal-safe calls from here to exec. The child gets stdin/out/err and
+        // nothing else of the server: no sockets, no files, no environment (no secrets).
         dup2(out_pipe[1], 1);
         dup2(err_pipe[1], 2);
+        ::close_range(3, ~0U, 0);
         rlimit cpu{static_cast<rlim_t>(limits.cpu.count()),
                    static_cast<rlim_t>(limits.cpu.count() + 1)};
         setrlimit(RLIMIT_CPU, &cpu);
@@ -510,8 +536,9 @@ ExtractResult extract_in_child(const std::string& executable, const std::string&
         setrlimit(RLIMIT_AS, &mem);
         rlimit core{0, 0};
         setrlimit(RLIMIT_CORE, &core);
-        execl(executable.c_str(), "botflow", "extract", kind.c_str(), path,
-              static_cast<char*>(nullptr));
+        char* const empty_env[] = {nullptr};
+        execle(executable.c_str(), "botflow", "extract", kind.c_str(), path,
+               static_cast<char*>(nullptr), empty_env);
         _exit(127);
     }
     ::close(out_pipe[1]);
@@ -554,7 +581,11 @@ ExtractResult extract_in_child(const std::string& executable, const std::string&
     ::close(out_pipe[0]);
     ::close(err_pipe[0]);
     int status = 0;
-    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    pid_t reaped;
+    while ((reaped = ::waitpid(pid, &status, 0)) < 0 && errno == EINTR) {
+    }
+    if (reaped != pid) {
+        throw Error(Errc::unavailable, "The file cannot be processed right now.", "waitpid failed");
     }
     if (timed_out) {
         result.error =
@@ -566,6 +597,11 @@ ExtractResult extract_in_child(const std::string& executable, const std::string&
         result.ok = true;
         result.text = std::move(out);
     } else if (WIFEXITED(status) && WEXITSTATUS(status) == 2) {
+        // The message is the child's last line (libraries may have printed before it).
+        while (!err.empty() && (err.back() == '\n' || err.back() == ' ')) err.pop_back();
+        auto nl = err.rfind('\n');
+        if (nl != std::string::npos) err = err.substr(nl + 1);
+        if (err.size() > 500) err.resize(500);
         result.error = err.empty() ? "The file could not be read." : err;
     } else if (WIFSIGNALED(status) && WTERMSIG(status) == SIGXCPU) {
         result.error =

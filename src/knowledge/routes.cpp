@@ -55,6 +55,24 @@ DocumentInput read_input(const json& body, std::size_t max_content) {
     return in;
 }
 
+// A form field's text: valid UTF-8 without NUL, or a 422 naming the field.
+std::string form_text(const std::string& field, const std::string& value) {
+    if (value.find('\0') != std::string::npos || !valid_utf8(value)) {
+        throw Error(Errc::unprocessable, field + " must be UTF-8 text.", {},
+                    {{field, "must be UTF-8 text"}});
+    }
+    return value;
+}
+
+// At most `max` bytes, cut at a character boundary.
+std::string cut(std::string s, std::size_t max) {
+    if (s.size() <= max) return s;
+    std::size_t at = max;
+    while (at > 0 && (static_cast<unsigned char>(s[at]) & 0xC0) == 0x80) --at;
+    s.resize(at);
+    return s;
+}
+
 // Form fields of an upload: file (required), title, category, tags (comma-separated).
 Upload read_upload(const Request& req, std::size_t max_file_bytes) {
     auto boundary = http::multipart_boundary(req.header("content-type"));
@@ -75,10 +93,11 @@ Upload read_upload(const Request& req, std::size_t max_file_bytes) {
             }
             file = &p;
         } else if (p.headers.name == "title") {
-            up.title = p.data;
+            up.title = form_text("title", p.data);
         } else if (p.headers.name == "category") {
-            up.category = p.data;
+            up.category = form_text("category", p.data);
         } else if (p.headers.name == "tags") {
+            form_text("tags", p.data);
             std::vector<std::string> tags;
             std::size_t pos = 0;
             while (pos <= p.data.size()) {
@@ -96,15 +115,17 @@ Upload read_upload(const Request& req, std::size_t max_file_bytes) {
         throw Error(Errc::unprocessable, "The form has no file part (curl -F file=@menu.pdf).", {},
                     {{"file", "is required"}});
     }
-    up.filename = file->headers.filename->empty() ? "document" : *file->headers.filename;
-    if (up.filename.size() > 255) up.filename.resize(255);
+    up.filename = file->headers.filename->empty()
+                      ? "document"
+                      : cut(form_text("filename", *file->headers.filename), 255);
     auto sniffed = sniff(file->data, up.filename);
     up.kind = sniffed.kind;
     up.mime_type = sniffed.mime_type;
     up.bytes = file->data;
     if (up.title.empty()) {
         auto dot = up.filename.rfind('.');
-        up.title = dot == std::string::npos || dot == 0 ? up.filename : up.filename.substr(0, dot);
+        up.title = cut(
+            dot == std::string::npos || dot == 0 ? up.filename : up.filename.substr(0, dot), 200);
     }
     return up;
 }
@@ -169,7 +190,7 @@ asio::awaitable<void> extract_job(App& app, const jobs::Job& job) {
     auto run = [kind = pending->kind, bytes = std::move(pending->bytes)]() {
         return extract_in_child("/proc/self/exe", kind, bytes);
     };
-    auto result = co_await run_blocking(app.cpu, std::move(run));
+    auto result = co_await run_blocking(app.extraction, std::move(run));
     std::string text;
     if (result.ok) {
         text = normalize_text(result.text);
@@ -179,12 +200,14 @@ asio::awaitable<void> extract_job(App& app, const jobs::Job& job) {
         }
     }
     auto language = app.config.kb_language;
-    auto save = [id, sha, result, text, language, title = pending->title](pqxx::dbtransaction& tx) {
+    auto save = [id, sha, result, text, language, kind = pending->kind](pqxx::dbtransaction& tx) {
+        // Still the file this job read (not replaced, even by the same bytes as another type)?
         auto still = tx.exec_params(
-            "SELECT 1 FROM documents WHERE id = $1::uuid AND sha256 = $2 "
+            "SELECT title FROM documents WHERE id = $1::uuid AND sha256 = $2 AND kind = $3 "
             " AND status = 'processing' FOR UPDATE",
-            id, sha);
+            id, sha, kind);
         if (still.empty()) return 0;
+        auto title = still[0][0].as<std::string>();
         if (!result.ok) {
             tx.exec_params(
                 "UPDATE documents SET status = 'error', error = $2, updated_at = now() "
@@ -198,12 +221,32 @@ asio::awaitable<void> extract_job(App& app, const jobs::Job& job) {
             id, text);
         return store_chunks(tx, id, title, text, language);
     };
-    auto chunks = co_await app.db.run(std::move(save));
+    std::optional<int> chunks;
+    std::string save_error;
+    try {
+        chunks = co_await app.db.run(std::move(save));
+    } catch (const Error& e) {
+        save_error = e.cause().empty() ? e.detail() : e.cause();
+    }
+    if (!chunks) {
+        if (job.attempts >= job.max_attempts) {
+            // Out of attempts: say so on the document instead of leaving it "processing".
+            auto give_up = [id, sha](pqxx::dbtransaction& tx) {
+                tx.exec_params(
+                    "UPDATE documents SET status = 'error', error = 'The document could not be "
+                    "indexed; try uploading it again.', updated_at = now() "
+                    "WHERE id = $1::uuid AND sha256 = $2 AND status = 'processing'",
+                    id, sha);
+            };
+            co_await app.db.run(std::move(give_up));
+        }
+        throw Error(Errc::unavailable, "The document could not be indexed.", save_error);
+    }
     auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                   std::chrono::steady_clock::now() - started)
                   .count();
     if (result.ok) {
-        spdlog::info("knowledge.extracted document={} chunks={} chars={} ms={}", id, chunks,
+        spdlog::info("knowledge.extracted document={} chunks={} chars={} ms={}", id, *chunks,
                      text.size(), ms);
     } else {
         spdlog::warn("knowledge.extract_failed document={} ms={} reason=\"{}\"", id, ms,

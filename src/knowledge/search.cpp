@@ -74,9 +74,6 @@ std::string expand_synonyms(const std::string& query) {
 
 std::vector<SearchHit> search_chunks(pqxx::dbtransaction& tx, const std::string& query, int limit,
                                      const std::string& language) {
-    // Full-text rank (heading weighted above body, normalised by length) plus how well the
-    // query's words match some stretch of the passage letter by letter (trigrams), which is
-    // what finds "refnd polcy" or "deliv".
     // A word the knowledge base does not have is most likely misspelt: the closest word it
     // does have joins the query ("refnd" finds "refund", "cheescake" finds "cheesecake").
     auto fixes = tx.exec_params(
@@ -95,8 +92,10 @@ std::vector<SearchHit> search_chunks(pqxx::dbtransaction& tx, const std::string&
     // Full-text rank (title and heading weighted above the body, normalised by length), any
     // of the words matching; passages that match more words rank higher.
     auto rows = tx.exec_params(
-        "WITH q AS (SELECT NULLIF(replace(websearch_to_tsquery($3::regconfig, $1)::text, "
-        "  ' & ', ' | '), '')::tsquery AS tsq) "
+        // Each word of the question (stemmed, stop words dropped) as an alternative; no
+        // operators from the text, so "2 adults - 1 child" cannot mean "not 1".
+        "WITH q AS (SELECT string_agg(quote_literal(lexeme), ' | ')::tsquery AS tsq "
+        " FROM unnest(to_tsvector($3::regconfig, $1))) "
         "SELECT c.id, d.id::text, d.title, c.heading, c.content, "
         " ts_headline($3::regconfig, c.content, q.tsq, "
         "  'StartSel=**, StopSel=**, MaxFragments=2, MaxWords=35, MinWords=12, "

@@ -131,6 +131,9 @@ TEST_F(KnowledgeTest, LimitsAndUnsupportedFilesAreRefusedClearly) {
     EXPECT_NE(doc.body.find(".docx"), std::string::npos) << doc.body;
     auto empty = upload(server_.port(), token_, "empty.txt", "");
     EXPECT_EQ(empty.status, 422);
+    auto bad_name = upload(server_.port(), token_, "\xff\xfe.txt", "text");
+    EXPECT_EQ(bad_name.status, 422);
+    EXPECT_NE(bad_name.body.find("filename"), std::string::npos) << bad_name.body;
 
     // Not a multipart form, or a broken one.
     EXPECT_EQ(call("POST", "/api/documents", {{"file", "x"}}).status, 415);

@@ -212,6 +212,7 @@ TEST_F(PromptsTest, SearchFindsPassagesEvenMisspelled) {
         auto r = call(owner_, "POST", "/api/documents/search", {{"query", q}});
         EXPECT_EQ(r.status, 200) << q << ": " << r.body;
     }
+    EXPECT_LT(search("2 adults - 1 child").size(), 3u);  // a minus is not "not": not all 3
     auto phrase = search("\"full refund\" -cheesecake");
     ASSERT_FALSE(phrase.empty());
     EXPECT_EQ(phrase[0]["heading"], "Returns");

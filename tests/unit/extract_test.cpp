@@ -100,6 +100,10 @@ TEST(ExtractCsv, RowsKeepTheirColumnNames) {
               std::string::npos)
         << text;
     EXPECT_NE(text.find("service: Kids cut; price_eur: 20.00"), std::string::npos);
+    // A semicolon-separated file: commas inside cells stay.
+    auto semi = extract_csv("day;hours\nSaturday;10:00-14:00, by appointment\n");
+    EXPECT_NE(semi.find("day: Saturday; hours: 10:00-14:00, by appointment"), std::string::npos)
+        << semi;
 }
 
 }  // namespace

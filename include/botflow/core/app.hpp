@@ -31,7 +31,8 @@ public:
 
     config::Config config;
     asio::io_context io;
-    asio::thread_pool cpu;  // CPU-bound or disk work: hashing, extraction, static file reads
+    asio::thread_pool cpu;         // CPU-bound or disk work: hashing, static file reads
+    asio::thread_pool extraction;  // waits on document extraction children (up to a minute)
     store::Db db;
     util::RedisClient redis;
     util::HttpClient http;  // outbound calls: WhatsApp's Graph API, the LLM

@@ -39,6 +39,7 @@ public:
 private:
     enum class State { preamble, after_boundary, headers, body, done };
     void parse_headers(std::string_view block);
+    void feed_more(std::string_view bytes);
 
     std::string delimiter_;  // "\r\n--" + boundary
     Callbacks callbacks_;
@@ -46,6 +47,7 @@ private:
     std::string buffer_;
     bool first_ = true;  // the first boundary may come without the leading CRLF
     int parts_ = 0;
+    bool failed_ = false;
 };
 
 struct FormPart {

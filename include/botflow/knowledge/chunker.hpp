@@ -12,6 +12,9 @@ namespace botflow::knowledge {
 /// spaces and tabs made one space, lines trimmed, at most one blank line in a row.
 std::string normalize_text(std::string_view text);
 
+/// True when `text` is well-formed UTF-8 (no overlong forms, no surrogates).
+bool valid_utf8(std::string_view text);
+
 struct Chunk {
     std::string heading;  // the section it belongs to ("" before the first heading)
     std::string content;

@@ -55,7 +55,8 @@ struct ExtractResult {
 };
 
 /// Runs `<executable> extract <kind> <file>` on `bytes` with `limits` and collects its text.
-/// Blocking: call it on a worker pool.
+/// The child gets no environment and no descriptor of the server's. Blocking: call it on a
+/// worker pool. Throws Errc::unavailable when no child could be started (try again later).
 ExtractResult extract_in_child(const std::string& executable, const std::string& kind,
                                std::string_view bytes, const ChildLimits& limits = {});
 
