@@ -89,8 +89,10 @@ std::vector<SearchHit> search_chunks(pqxx::dbtransaction& tx, const std::string&
     if (language == "english") expanded += expand_synonyms(query);
     auto extra = fixes[0][0].as<std::string>();
     if (!extra.empty()) expanded += " " + extra;
-    // Full-text rank (title and heading weighted above the body, normalised by length), any
-    // of the words matching; passages that match more words rank higher.
+    // Rank by how often and how many of the question's words a passage has, a word in the
+    // title or heading (weight A) counting more than one in the body (B, 0.6); no length
+    // normalisation (passages are of similar size). Measured on bench/retrieval against
+    // ts_rank_cd and other weights: recall@1 0.62 -> 0.82 at the same recall@3.
     auto rows = tx.exec_params(
         // Each word of the question (stemmed, stop words dropped) as an alternative; no
         // operators from the text, so "2 adults - 1 child" cannot mean "not 1".
@@ -100,7 +102,7 @@ std::vector<SearchHit> search_chunks(pqxx::dbtransaction& tx, const std::string&
         " ts_headline($3::regconfig, c.content, q.tsq, "
         "  'StartSel=**, StopSel=**, MaxFragments=2, MaxWords=35, MinWords=12, "
         "   FragmentDelimiter=\" ... \"'), "
-        " ts_rank_cd(c.tsv, q.tsq, 1) AS score "
+        " ts_rank('{0.1, 0.2, 0.6, 1.0}', c.tsv, q.tsq, 0) AS score "
         "FROM document_chunks c JOIN documents d ON d.id = c.document_id, q "
         "WHERE d.status = 'ready' AND c.tsv @@ q.tsq "
         "ORDER BY score DESC, c.id LIMIT $2",
