@@ -23,12 +23,6 @@ std::string role_field(const nlohmann::json& body, bool required) {
     return *role;
 }
 
-std::string user_id_param(const Request& req) {
-    std::string id(req.param("id"));
-    if (!store::is_uuid(id)) throw Error(Errc::not_found, "No user has the id " + id + ".");
-    return id;
-}
-
 [[noreturn]] void last_owner() {
     throw Error(Errc::conflict,
                 "BotFlow needs at least one active owner: make another user owner first.");
@@ -78,7 +72,7 @@ asio::awaitable<Response> handle_invite(App& app, Request& req) {
 }
 
 asio::awaitable<Response> handle_update(App& app, Request& req) {
-    auto id = user_id_param(req);
+    auto id = http::id_param(req, "user");
     auto body = http::json_object_body(req);
     auto role = role_field(body, false);
     auto disabled = http::optional_bool(body, "disabled");
@@ -92,7 +86,7 @@ asio::awaitable<Response> handle_update(App& app, Request& req) {
     auto work = [id, role, disabled, name, by, ip](pqxx::dbtransaction& tx) {
         long owners = store::count_active_owners_locked(tx);
         auto user = store::find_user(tx, id);
-        if (!user) throw Error(Errc::not_found, "No user has the id " + id + ".");
+        if (!user) http::not_found("user", id);
         store::User next = *user;
         if (!role.empty()) next.role = role;
         if (disabled) next.disabled = *disabled;
@@ -118,13 +112,13 @@ asio::awaitable<Response> handle_update(App& app, Request& req) {
 }
 
 asio::awaitable<Response> handle_delete(App& app, Request& req) {
-    auto id = user_id_param(req);
+    auto id = http::id_param(req, "user");
     auto by = req.principal->user_id;
     auto ip = client_ip(app, req);
     auto work = [id, by, ip](pqxx::dbtransaction& tx) {
         long owners = store::count_active_owners_locked(tx);
         auto user = store::find_user(tx, id);
-        if (!user) throw Error(Errc::not_found, "No user has the id " + id + ".");
+        if (!user) http::not_found("user", id);
         if (user->role == "owner" && !user->disabled && user->password_hash && owners <= 1) {
             last_owner();
         }

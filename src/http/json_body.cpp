@@ -1,6 +1,7 @@
 #include "botflow/http/json_body.hpp"
 
 #include "botflow/core/error.hpp"
+#include "botflow/store/user_repo.hpp"
 
 namespace botflow::http {
 namespace {
@@ -71,6 +72,16 @@ std::optional<bool> optional_bool(const nlohmann::json& body, const std::string&
     if (it == body.end() || it->is_null()) return std::nullopt;
     if (!it->is_boolean()) invalid(field, "must be true or false");
     return it->get<bool>();
+}
+
+std::string id_param(const Request& req, const std::string& what) {
+    std::string id(req.param("id"));
+    if (!store::is_uuid(id)) not_found(what, id);
+    return id;
+}
+
+void not_found(const std::string& what, const std::string& id) {
+    throw Error(Errc::not_found, "No " + what + " has the id " + id + ".");
 }
 
 }  // namespace botflow::http

@@ -22,16 +22,6 @@ using http::Request;
 using http::Response;
 using nlohmann::json;
 
-std::string document_id(const Request& req) {
-    std::string id(req.param("id"));
-    if (!store::is_uuid(id)) throw Error(Errc::not_found, "No document has the id " + id + ".");
-    return id;
-}
-
-[[noreturn]] void no_document(const std::string& id) {
-    throw Error(Errc::not_found, "No document has the id " + id + ".");
-}
-
 DocumentInput read_input(const json& body, std::size_t max_content) {
     DocumentInput in;
     in.title = http::optional_string(body, "title", 200);
@@ -143,23 +133,23 @@ asio::awaitable<Response> handle_upload(App& app, Request& req) {
 }
 
 asio::awaitable<Response> handle_replace(App& app, Request& req) {
-    auto id = document_id(req);
+    auto id = http::id_param(req, "document");
     auto up = read_upload(req, static_cast<std::size_t>(app.config.kb_max_file_mb) << 20);
     auto by = req.principal->user_id;
     auto store = [up = std::move(up), by, id](pqxx::dbtransaction& tx) {
         return store_upload(tx, up, by, 0, id);
     };
     auto stored = co_await app.db.run(std::move(store));
-    if (!stored) no_document(id);
+    if (!stored) http::not_found("document", id);
     app.jobs.wake();
     co_return Response::json(202, *stored);
 }
 
 asio::awaitable<Response> handle_download(App& app, Request& req) {
-    auto id = document_id(req);
+    auto id = http::id_param(req, "document");
     auto read = [id](pqxx::dbtransaction& tx) { return original(tx, id); };
     auto file = co_await app.db.run(std::move(read));
-    if (!file) no_document(id);
+    if (!file) http::not_found("document", id);
     Response res;
     res.body = std::move(file->bytes);
     res.set_header("Content-Type", file->mime_type);
@@ -271,29 +261,29 @@ asio::awaitable<Response> handle_create_text(App& app, Request& req) {
 }
 
 asio::awaitable<Response> handle_get(App& app, Request& req) {
-    auto id = document_id(req);
+    auto id = http::id_param(req, "document");
     auto find = [id](pqxx::dbtransaction& tx) { return find_document(tx, id); };
     auto found = co_await app.db.run(std::move(find));
-    if (!found) no_document(id);
+    if (!found) http::not_found("document", id);
     co_return Response::json(200, *found);
 }
 
 asio::awaitable<Response> handle_patch(App& app, Request& req) {
-    auto id = document_id(req);
+    auto id = http::id_param(req, "document");
     auto in = read_input(http::json_object_body(req), http::kDefaultBodyLimit);
     auto language = app.config.kb_language;
     auto update = [id, in, language](pqxx::dbtransaction& tx) {
         return update_document(tx, id, in, language);
     };
     auto updated = co_await app.db.run(std::move(update));
-    if (!updated) no_document(id);
+    if (!updated) http::not_found("document", id);
     co_return Response::json(200, *updated);
 }
 
 asio::awaitable<Response> handle_delete(App& app, Request& req) {
-    auto id = document_id(req);
+    auto id = http::id_param(req, "document");
     auto remove = [id](pqxx::dbtransaction& tx) { return delete_document(tx, id); };
-    if (!co_await app.db.run(std::move(remove))) no_document(id);
+    if (!co_await app.db.run(std::move(remove))) http::not_found("document", id);
     co_return Response::no_content();
 }
 

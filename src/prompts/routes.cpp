@@ -19,16 +19,6 @@ using http::Request;
 using http::Response;
 using nlohmann::json;
 
-std::string template_id(const Request& req) {
-    std::string id(req.param("id"));
-    if (!store::is_uuid(id)) throw Error(Errc::not_found, "No template has the id " + id + ".");
-    return id;
-}
-
-[[noreturn]] void no_template(const std::string& id) {
-    throw Error(Errc::not_found, "No template has the id " + id + ".");
-}
-
 TemplateInput read_input(const json& body) {
     TemplateInput in;
     in.name = http::optional_string(body, "name", 100);
@@ -44,10 +34,10 @@ asio::awaitable<Response> handle_list(App& app, Request&) {
 }
 
 asio::awaitable<Response> handle_get(App& app, Request& req) {
-    auto id = template_id(req);
+    auto id = http::id_param(req, "template");
     auto find = [id](pqxx::dbtransaction& tx) { return find_template(tx, id); };
     auto found = co_await app.db.run(std::move(find));
-    if (!found) no_template(id);
+    if (!found) http::not_found("template", id);
     co_return Response::json(200, *found);
 }
 
@@ -77,31 +67,31 @@ asio::awaitable<Response> handle_create(App& app, Request& req) {
 }
 
 asio::awaitable<Response> handle_update(App& app, Request& req) {
-    auto id = template_id(req);
+    auto id = http::id_param(req, "template");
     auto in = read_input(http::json_object_body(req));
     auto update = [id, in](pqxx::dbtransaction& tx) { return update_template(tx, id, in); };
     auto updated = co_await app.db.run(std::move(update));
-    if (!updated) no_template(id);
+    if (!updated) http::not_found("template", id);
     co_return Response::json(200, *updated);
 }
 
 asio::awaitable<Response> handle_delete(App& app, Request& req) {
-    auto id = template_id(req);
+    auto id = http::id_param(req, "template");
     auto remove = [id](pqxx::dbtransaction& tx) { return delete_template(tx, id); };
-    if (!co_await app.db.run(std::move(remove))) no_template(id);
+    if (!co_await app.db.run(std::move(remove))) http::not_found("template", id);
     co_return Response::no_content();
 }
 
 asio::awaitable<Response> handle_activate(App& app, Request& req) {
-    auto id = template_id(req);
+    auto id = http::id_param(req, "template");
     auto activate = [id](pqxx::dbtransaction& tx) { return activate_template(tx, id); };
     auto active = co_await app.db.run(std::move(activate));
-    if (!active) no_template(id);
+    if (!active) http::not_found("template", id);
     co_return Response::json(200, *active);
 }
 
 asio::awaitable<Response> handle_preview(App& app, Request& req) {
-    auto id = template_id(req);
+    auto id = http::id_param(req, "template");
     auto body = http::json_object_body(req);
     auto message = http::required_string(body, "message", 4096);
     auto customer = http::optional_string(body, "customer_name", 100).value_or("");
@@ -133,7 +123,7 @@ asio::awaitable<Response> handle_preview(App& app, Request& req) {
                     {"variables", vars}};
     };
     auto out = co_await app.db.run(std::move(work));
-    if (!out) no_template(id);
+    if (!out) http::not_found("template", id);
     co_return Response::json(200, *out);
 }
 

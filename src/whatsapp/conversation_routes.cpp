@@ -15,16 +15,6 @@ namespace {
 using http::Request;
 using http::Response;
 
-std::string conversation_id(const Request& req) {
-    std::string id(req.param("id"));
-    if (!store::is_uuid(id)) throw Error(Errc::not_found, "No conversation has the id " + id + ".");
-    return id;
-}
-
-[[noreturn]] void no_conversation(const std::string& id) {
-    throw Error(Errc::not_found, "No conversation has the id " + id + ".");
-}
-
 int limit_param(const Request& req, int fallback) {
     return static_cast<int>(http::integer_query(req, "limit", 1, 200).value_or(fallback));
 }
@@ -73,15 +63,15 @@ asio::awaitable<Response> handle_list(App& app, Request& req) {
 }
 
 asio::awaitable<Response> handle_get(App& app, Request& req) {
-    auto id = conversation_id(req);
+    auto id = http::id_param(req, "conversation");
     auto find = [id](pqxx::dbtransaction& tx) { return store::find_conversation(tx, id); };
     auto found = co_await app.db.run(std::move(find));
-    if (!found) no_conversation(id);
+    if (!found) http::not_found("conversation", id);
     co_return Response::json(200, *found);
 }
 
 asio::awaitable<Response> handle_messages(App& app, Request& req) {
-    auto id = conversation_id(req);
+    auto id = http::id_param(req, "conversation");
     store::MessagePage page;
     page.before = req.query_param("before");
     page.after = req.query_param("after");
@@ -95,7 +85,7 @@ asio::awaitable<Response> handle_messages(App& app, Request& req) {
         return store::list_messages(tx, id, page);
     };
     auto out = co_await app.db.run(std::move(work));
-    if (!out) no_conversation(id);
+    if (!out) http::not_found("conversation", id);
     co_return Response::json(200, *out);
 }
 
@@ -107,12 +97,12 @@ asio::awaitable<Response> apply_change(App& app, Request& req, const std::string
         return store::find_conversation(tx, id);
     };
     auto updated = co_await app.db.run(std::move(work));
-    if (!updated) no_conversation(id);
+    if (!updated) http::not_found("conversation", id);
     co_return Response::json(200, *updated);
 }
 
 asio::awaitable<Response> handle_patch(App& app, Request& req) {
-    auto id = conversation_id(req);
+    auto id = http::id_param(req, "conversation");
     auto body = http::json_object_body(req);
     store::ConversationChange change;
     change.status = http::optional_string(body, "status", 20);
@@ -151,7 +141,7 @@ asio::awaitable<Response> handle_patch(App& app, Request& req) {
 }
 
 asio::awaitable<Response> handle_ai_toggle(App& app, Request& req) {
-    auto id = conversation_id(req);
+    auto id = http::id_param(req, "conversation");
     auto body = http::json_object_body(req);
     auto enabled = http::optional_bool(body, "enabled");
     if (!enabled) {
@@ -164,7 +154,7 @@ asio::awaitable<Response> handle_ai_toggle(App& app, Request& req) {
 }
 
 asio::awaitable<Response> handle_export(App& app, Request& req) {
-    auto id = conversation_id(req);
+    auto id = http::id_param(req, "conversation");
     auto format = req.query_param("format").value_or("json");
     if (format != "json" && format != "csv") {
         throw Error(Errc::unprocessable, "format must be json or csv.", {},
@@ -177,7 +167,7 @@ asio::awaitable<Response> handle_export(App& app, Request& req) {
                               {"messages", store::all_messages(tx, id)}};
     };
     auto data = co_await app.db.run(std::move(work));
-    if (!data) no_conversation(id);
+    if (!data) http::not_found("conversation", id);
     Response r;
     if (format == "json") {
         r = Response::json(200, *data);
@@ -203,7 +193,7 @@ asio::awaitable<Response> handle_export(App& app, Request& req) {
 }
 
 asio::awaitable<Response> handle_read(App& app, Request& req) {
-    auto id = conversation_id(req);
+    auto id = http::id_param(req, "conversation");
     auto work = [id](pqxx::dbtransaction& tx) -> std::optional<std::string> {
         if (!store::mark_conversation_read(tx, id)) return std::nullopt;
         auto last = tx.exec_params(
@@ -217,7 +207,7 @@ asio::awaitable<Response> handle_read(App& app, Request& req) {
         return last.empty() ? std::string() : last[0][0].as<std::string>();
     };
     auto last_wamid = co_await app.db.run(std::move(work));
-    if (!last_wamid) no_conversation(id);
+    if (!last_wamid) http::not_found("conversation", id);
     if (!last_wamid->empty()) {
         // The customer sees blue ticks once a person has read the conversation. Best effort,
         // and not awaited: the dashboard need not wait on Meta.
@@ -227,7 +217,7 @@ asio::awaitable<Response> handle_read(App& app, Request& req) {
 }
 
 asio::awaitable<Response> handle_delete(App& app, Request& req) {
-    auto id = conversation_id(req);
+    auto id = http::id_param(req, "conversation");
     if (req.query_param("erase").value_or("") != "true") {
         store::ConversationChange change;
         change.status = "archived";
@@ -248,7 +238,7 @@ asio::awaitable<Response> handle_delete(App& app, Request& req) {
         return erased;
     };
     auto erased = co_await app.db.run(std::move(work));
-    if (!erased) no_conversation(id);
+    if (!erased) http::not_found("conversation", id);
     co_return Response::json(200, {{"status", "erased"}, {"messages", *erased}});
 }
 

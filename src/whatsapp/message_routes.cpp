@@ -20,16 +20,8 @@ using http::Response;
 // An agent may paste a long answer; it is split into WhatsApp-sized messages.
 constexpr std::size_t kMaxReplyBytes = 32 * 1024;
 
-std::string uuid_param(const Request& req, const char* what) {
-    std::string id(req.param("id"));
-    if (!store::is_uuid(id)) {
-        throw Error(Errc::not_found, std::string("No ") + what + " has the id " + id + ".");
-    }
-    return id;
-}
-
 asio::awaitable<Response> handle_reply(App& app, Request& req) {
-    auto id = uuid_param(req, "conversation");
+    auto id = http::id_param(req, "conversation");
     auto body = http::json_object_body(req);
     auto text = http::required_string(body, "text", kMaxReplyBytes);
     auto reply_to = http::optional_string(body, "reply_to", 64);
@@ -96,7 +88,7 @@ std::string safe_mime(const std::string& mime) {
 }
 
 asio::awaitable<Response> handle_media(App& app, Request& req) {
-    auto id = uuid_param(req, "message");
+    auto id = http::id_param(req, "message");
     struct Media {
         bool has_media = false;
         bool fetched = false;
@@ -120,7 +112,7 @@ asio::awaitable<Response> handle_media(App& app, Request& req) {
         return m;
     };
     auto media = co_await app.db.run(std::move(load));
-    if (!media) throw Error(Errc::not_found, "No message has the id " + id + ".");
+    if (!media) http::not_found("message", id);
     if (!media->has_media) throw Error(Errc::not_found, "This message has no media.");
     if (!media->fetched) {
         throw Error(Errc::not_found,

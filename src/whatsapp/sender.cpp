@@ -7,6 +7,7 @@
 #include "botflow/core/app.hpp"
 #include "botflow/core/error.hpp"
 #include "botflow/core/log.hpp"
+#include "botflow/http/json_body.hpp"
 #include "botflow/jobs/queue.hpp"
 #include "botflow/jobs/runner.hpp"
 #include "botflow/util/crypto.hpp"
@@ -369,8 +370,7 @@ std::vector<std::string> queue_reply(pqxx::dbtransaction& tx, const Reply& reply
             reply.conversation_id, reply.sender, nullable(reply.sender_user_id), parts[i],
             i == 0 ? nullable(reply.reply_to) : nullptr);
         if (r.empty()) {
-            throw Error(Errc::not_found,
-                        "No conversation has the id " + reply.conversation_id + ".");
+            http::not_found("conversation", reply.conversation_id);
         }
         ids.push_back(r[0][0].as<std::string>());
     }
@@ -393,7 +393,7 @@ void check_window(pqxx::dbtransaction& tx, const std::string& conversation_id) {
         "FROM conversations WHERE id = $1::uuid",
         conversation_id);
     if (r.empty()) {
-        throw Error(Errc::not_found, "No conversation has the id " + conversation_id + ".");
+        http::not_found("conversation", conversation_id);
     }
     if (r[0][0].as<bool>()) return;
     if (!r[0][1].as<bool>()) {

@@ -30,14 +30,7 @@ protected:
     }
     HttpResponse call(const std::string& method, const std::string& target,
                       const json& body = nullptr) {
-        std::vector<std::pair<std::string, std::string>> headers{
-            {"Authorization", "Bearer " + token_}};
-        std::string payload;
-        if (!body.is_null()) {
-            headers.emplace_back("Content-Type", "application/json");
-            payload = body.dump();
-        }
-        return request(server_.port(), method, target, headers, payload);
+        return call_api(server_.port(), token_, method, target, body);
     }
     json upload_ready(const std::string& name, const std::string& bytes) {
         auto r = upload(server_.port(), token_, name, bytes);

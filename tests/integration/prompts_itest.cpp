@@ -33,14 +33,7 @@ protected:
     }
     HttpResponse call(const std::string& token, const std::string& method,
                       const std::string& target, const json& body = nullptr) {
-        std::vector<std::pair<std::string, std::string>> headers{
-            {"Authorization", "Bearer " + token}};
-        std::string payload;
-        if (!body.is_null()) {
-            headers.emplace_back("Content-Type", "application/json");
-            payload = body.dump();
-        }
-        return request(server_.port(), method, target, headers, payload);
+        return call_api(server_.port(), token, method, target, body);
     }
     json ok(const std::string& method, const std::string& target, const json& body = nullptr,
             int expect = 200) {

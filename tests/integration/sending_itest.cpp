@@ -56,14 +56,7 @@ protected:
     }
     HttpResponse call(const std::string& method, const std::string& target,
                       const json& body = nullptr) {
-        std::vector<std::pair<std::string, std::string>> headers{
-            {"Authorization", "Bearer " + token_}};
-        std::string payload;
-        if (!body.is_null()) {
-            headers.emplace_back("Content-Type", "application/json");
-            payload = body.dump();
-        }
-        return request(server_.port(), method, target, headers, payload);
+        return call_api(server_.port(), token_, method, target, body);
     }
     // A customer writes (now, or `hours_ago` hours ago); returns their conversation's id.
     std::string customer_writes(const std::string& wa_id, const std::string& wamid,

@@ -37,14 +37,7 @@ protected:
     HttpResponse deliver(const json& body) { return deliver(body.dump()); }
     json api(const std::string& method, const std::string& target, const json& body = nullptr,
              int expect = 200) {
-        std::vector<std::pair<std::string, std::string>> headers{
-            {"Authorization", "Bearer " + token_}};
-        std::string payload;
-        if (!body.is_null()) {
-            headers.emplace_back("Content-Type", "application/json");
-            payload = body.dump();
-        }
-        auto r = request(server_.port(), method, target, headers, payload);
+        auto r = call_api(server_.port(), token_, method, target, body);
         EXPECT_EQ(r.status, expect) << method << " " << target << " " << r.body;
         return r.body.empty() ? json() : json::parse(r.body);
     }

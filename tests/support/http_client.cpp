@@ -148,4 +148,15 @@ HttpResponse request(std::uint16_t port, const std::string& method, const std::s
     return *r;
 }
 
+HttpResponse call_api(std::uint16_t port, const std::string& token, const std::string& method,
+                      const std::string& target, const nlohmann::json& body) {
+    std::vector<std::pair<std::string, std::string>> headers{{"Authorization", "Bearer " + token}};
+    std::string payload;
+    if (!body.is_null()) {
+        headers.emplace_back("Content-Type", "application/json");
+        payload = body.dump();
+    }
+    return request(port, method, target, headers, payload);
+}
+
 }  // namespace botflow::test

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -46,6 +47,10 @@ private:
 /// Signs in with POST /api/auth/login and returns the session token ("" and a test failure
 /// when sign-in does not answer 200).
 std::string login(std::uint16_t port, const std::string& email, const std::string& password);
+
+/// A request with `Authorization: Bearer <token>` and, unless `body` is null, that JSON body.
+HttpResponse call_api(std::uint16_t port, const std::string& token, const std::string& method,
+                      const std::string& target, const nlohmann::json& body = nullptr);
 
 /// One request on a fresh connection.
 HttpResponse request(std::uint16_t port, const std::string& method, const std::string& target,

@@ -25,6 +25,13 @@ std::optional<std::string> optional_string(const nlohmann::json& body, const std
 std::optional<long long> integer_query(const Request& req, const std::string& name, long long min,
                                        long long max);
 
+/// The route's `:id` when it is a UUID; anything else throws Errc::not_found ("No <what> has
+/// the id ..."), since no row can have it.
+std::string id_param(const Request& req, const std::string& what);
+
+/// Throws Errc::not_found "No <what> has the id <id>."
+[[noreturn]] void not_found(const std::string& what, const std::string& id);
+
 /// An optional boolean member. Throws Errc::unprocessable when it is not a boolean.
 std::optional<bool> optional_bool(const nlohmann::json& body, const std::string& field);
 
