@@ -247,6 +247,55 @@ std::variant<Config, std::vector<std::string>> load(const Env& env, Purpose purp
     c.kb_max_file_mb = r.integer("KB_MAX_FILE_MB", 10, 1, 100);
     c.job_workers = r.integer("JOB_WORKERS", 4, 0, 64);
     c.job_lease = std::chrono::seconds(r.integer("JOB_LEASE_SECONDS", 300, 2, 86400));
+    if (auto key = r.get("SECRET_KEY")) {
+        if (key->size() < 32) {
+            r.error("SECRET_KEY must be at least 32 bytes (got " + std::to_string(key->size()) +
+                    "); generate one with: openssl rand -base64 48");
+        }
+        c.secret_key = Secret(*key);
+    }
+    if (auto base = r.get("LLM_BASE_URL")) {
+        if (!starts_with_ci(*base, "https://") && !starts_with_ci(*base, "http://")) {
+            r.error("LLM_BASE_URL must start with https:// or http:// (got \"" + *base + "\")");
+        }
+        c.llm_base_url = *base;
+        while (!c.llm_base_url.empty() && c.llm_base_url.back() == '/') c.llm_base_url.pop_back();
+    }
+    if (auto style = r.get("LLM_API_STYLE")) {
+        if (*style == "openrouter") {
+            c.llm_openrouter = true;
+        } else if (*style == "openai") {
+            c.llm_openrouter = false;
+        } else if (*style != "auto") {
+            r.error("LLM_API_STYLE must be auto, openrouter or openai (got \"" + *style + "\")");
+        }
+    }
+    if (auto key = r.get("LLM_API_KEY")) {
+        c.llm_api_key = Secret(*key);
+    } else if (auto legacy = r.get("OPENROUTER_API_KEY")) {
+        c.llm_api_key = Secret(*legacy);
+    }
+    if (auto model = r.get("LLM_MODEL")) c.llm_model = *model;
+    if (auto list = r.get("LLM_FALLBACK_MODELS")) {
+        std::string item;
+        for (char ch : *list + ",") {
+            if (ch == ',') {
+                auto b = item.find_first_not_of(' ');
+                auto e = item.find_last_not_of(' ');
+                if (b != std::string::npos)
+                    c.llm_fallback_models.push_back(item.substr(b, e - b + 1));
+                item.clear();
+            } else {
+                item += ch;
+            }
+        }
+        if (c.llm_fallback_models.size() > 3) r.error("LLM_FALLBACK_MODELS lists at most 3 models");
+    }
+    c.llm_first_token_timeout =
+        std::chrono::milliseconds(r.integer("LLM_FIRST_TOKEN_TIMEOUT_MS", 20000, 500, 300000));
+    c.llm_timeout = std::chrono::milliseconds(r.integer("LLM_TIMEOUT_MS", 60000, 1000, 600000));
+    c.ai_debounce_ms = r.integer("AI_DEBOUNCE_MS", 1000, 0, 60000);
+    c.ai_concurrency = r.integer("AI_CONCURRENCY", 256, 1, 10000);
     if (auto prefix = r.get("REDIS_KEY_PREFIX")) {
         if (prefix->size() > 64 || prefix->find_first_of(" \t\r\n") != std::string::npos) {
             r.error("REDIS_KEY_PREFIX must be at most 64 characters without spaces");

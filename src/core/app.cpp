@@ -3,6 +3,8 @@
 #include <boost/asio/signal_set.hpp>
 #include <thread>
 
+#include "botflow/ai/reply.hpp"
+#include "botflow/ai/routes.hpp"
 #include "botflow/auth/auth.hpp"
 #include "botflow/auth/passwords.hpp"
 #include "botflow/core/blocking.hpp"
@@ -77,10 +79,12 @@ App::App(config::Config cfg)
                                           .token = config.whatsapp_access_token,
                                           .phone_number_id = config.whatsapp_phone_number_id}),
       sessions(redis, config.jwt_secret, config.redis_prefix),
-      inbox(db),
+      llm(http),
+      inbox(db, config.ai_debounce_ms),
       jobs(io, db, config.database_url,
            jobs::RunnerOptions{
                .workers = config.job_workers,
+               .dedicated = {{"ai_reply", config.ai_concurrency}},
                .lease = config.job_lease,
                .reclaim_every = std::clamp(config.job_lease / 3, std::chrono::seconds(1),
                                            std::chrono::seconds(15))}) {
@@ -95,6 +99,8 @@ App::App(config::Config cfg)
     whatsapp::register_whatsapp_jobs(*this);
     prompts::register_routes(*this);
     knowledge::register_routes(*this);
+    ai::register_routes(*this);
+    ai::register_ai_jobs(*this);
 }
 
 App::~App() = default;

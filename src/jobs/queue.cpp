@@ -3,6 +3,7 @@
 #include <pqxx/pqxx>
 
 #include "botflow/store/db.hpp"
+#include "botflow/store/prepared.hpp"
 
 namespace botflow::jobs {
 namespace {
@@ -28,20 +29,50 @@ std::optional<std::int64_t> enqueue(pqxx::dbtransaction& tx, const std::string& 
     return r[0][0].as<std::int64_t>();
 }
 
+namespace {
+
+// Kinds are identifiers of ours ([a-z_.]), so the array literal needs no quoting.
+std::string kinds_literal(const std::vector<std::string>& kinds) {
+    std::string s = "{";
+    for (const auto& k : kinds) s += (s.size() > 1 ? "," : "") + k;
+    return s + "}";
+}
+
+}  // namespace
+
+std::optional<std::chrono::milliseconds> next_due(pqxx::dbtransaction& tx,
+                                                  const std::vector<std::string>& only,
+                                                  const std::vector<std::string>& except) {
+    auto r = store::exec_cached(
+        tx,
+        "SELECT ceil(EXTRACT(epoch FROM min(run_at) - now()) * 1000)::bigint FROM jobs "
+        "WHERE state = 'queued' AND run_at > now() "
+        " AND (cardinality($1::text[]) = 0 OR kind = ANY($1::text[])) "
+        " AND NOT (kind = ANY($2::text[]))",
+        kinds_literal(only), kinds_literal(except));
+    if (r.empty() || r[0][0].is_null()) return std::nullopt;
+    return std::chrono::milliseconds(r[0][0].as<long long>());
+}
+
 std::optional<Job> claim(pqxx::dbtransaction& tx, const std::string& worker,
-                         std::chrono::seconds lease) {
-    auto r = tx.exec_params(
+                         std::chrono::seconds lease, const std::vector<std::string>& only,
+                         const std::vector<std::string>& except) {
+    auto r = store::exec_cached(
+        tx,
         "UPDATE jobs SET state = 'running', attempts = attempts + 1, locked_by = $1, "
         " locked_until = now() + make_interval(secs => $2) "
         "WHERE id = (SELECT id FROM jobs j WHERE state = 'queued' AND run_at <= now() "
-        // Sends to one customer keep their order: a send waits while an older send of the
-        // same conversation is still queued (maybe paced) or running.
-        "  AND NOT (j.kind = 'whatsapp_send' AND EXISTS (SELECT 1 FROM jobs o "
+        "  AND (cardinality($3::text[]) = 0 OR kind = ANY($3::text[])) "
+        "  AND NOT (kind = ANY($4::text[])) "
+        // Sends to one customer keep their order, and a conversation has one AI answer in
+        // the making: such a job waits while an older one of the same conversation is still
+        // queued (maybe paced or debounced) or running.
+        "  AND NOT (j.kind IN ('whatsapp_send', 'ai_reply') AND EXISTS (SELECT 1 FROM jobs o "
         "   WHERE o.conversation_id = j.conversation_id AND o.kind = j.kind AND o.id < j.id "
         "    AND o.state IN ('queued', 'running'))) "
         "  ORDER BY priority DESC, run_at LIMIT 1 FOR UPDATE SKIP LOCKED) "
         "RETURNING id, kind, payload::text, attempts, max_attempts, conversation_id::text",
-        worker, static_cast<long long>(lease.count()));
+        worker, static_cast<long long>(lease.count()), kinds_literal(only), kinds_literal(except));
     if (r.empty()) return std::nullopt;
     Job job;
     job.id = r[0][0].as<std::int64_t>();

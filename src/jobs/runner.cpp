@@ -12,6 +12,16 @@
 
 namespace botflow::jobs {
 
+// The jobs one dispatcher claims: the kinds of a dedicated lane, or everything else.
+struct Lane {
+    std::string name;
+    std::vector<std::string> only;    // empty: any kind not in `except`
+    std::vector<std::string> except;  // the dedicated lanes' kinds
+    int concurrency = 1;
+    std::atomic<int> in_flight{0};
+    std::shared_ptr<asio::steady_timer> idle;  // on the dispatcher's strand
+};
+
 struct JobRunner::State : std::enable_shared_from_this<JobRunner::State> {
     State(asio::io_context& io, store::Db& db, Secret url, RunnerOptions options)
         : io(io), db(db), url(std::move(url)), options(options) {}
@@ -23,11 +33,15 @@ struct JobRunner::State : std::enable_shared_from_this<JobRunner::State> {
     std::unordered_map<std::string, JobHandler> handlers;
     std::atomic<bool> stopping{false};
     std::atomic<int> running{0};
-    std::vector<std::shared_ptr<asio::steady_timer>> idle;  // one per worker, on its strand
+    std::atomic<std::uint64_t> runs{0};
+    std::vector<std::shared_ptr<Lane>> lanes;
     std::thread listener;
     std::string worker_prefix;
 
-    asio::awaitable<void> work(std::string worker, std::shared_ptr<asio::steady_timer> timer);
+    // Claims due jobs of its lane while fewer than its concurrency run, and runs each as its
+    // own coroutine: a thousand jobs waiting on the network cost sockets, not threads.
+    asio::awaitable<void> dispatch(std::shared_ptr<Lane> lane);
+    asio::awaitable<void> run(std::shared_ptr<Lane> lane, Job job);
     asio::awaitable<void> maintain(std::shared_ptr<asio::steady_timer> timer);
     // Renews the lease of a running job until *alive turns false, so a job that takes long
     // (a big download, a paced send) is never taken by a second worker while this one lives.
@@ -36,33 +50,60 @@ struct JobRunner::State : std::enable_shared_from_this<JobRunner::State> {
                                     std::shared_ptr<bool> alive);
     void listen();
     void wake_all() {
-        for (const auto& t : idle) {
+        for (const auto& lane : lanes) {
+            auto t = lane->idle;
             asio::post(t->get_executor(), [t] { t->cancel(); });
         }
     }
 };
 
-asio::awaitable<void> JobRunner::State::work(std::string worker,
-                                             std::shared_ptr<asio::steady_timer> timer) {
+asio::awaitable<void> JobRunner::State::dispatch(std::shared_ptr<Lane> lane) {
     auto self = shared_from_this();
-    std::mt19937_64 rng{std::random_device{}()};
+    auto& timer = *lane->idle;
     while (!stopping) {
         std::optional<Job> job;
-        try {
-            auto take = [worker, lease = options.lease](pqxx::dbtransaction& tx) {
-                return claim(tx, worker, lease);
-            };
-            job = co_await db.run(std::move(take));
-        } catch (const Error& e) {
-            spdlog::debug("jobs.claim_failed worker={} cause=\"{}\"", worker, e.cause());
+        auto wait = options.sweep;
+        if (lane->in_flight < lane->concurrency) {
+            try {
+                auto worker = worker_prefix + ":" + std::to_string(runs.fetch_add(1));
+                auto take = [worker, lease = options.lease, only = lane->only,
+                             except = lane->except](pqxx::dbtransaction& tx) {
+                    auto job = claim(tx, worker, lease, only, except);
+                    std::optional<std::chrono::milliseconds> due;
+                    if (!job) due = next_due(tx, only, except);
+                    return std::make_pair(std::move(job), due);
+                };
+                auto taken = co_await db.run(std::move(take));
+                job = std::move(taken.first);
+                auto due = taken.second;
+                // A job due before the next sweep (a debounced answer) is taken on time.
+                if (due) wait = std::clamp(*due, std::chrono::milliseconds(5), options.sweep);
+            } catch (const Error& e) {
+                spdlog::debug("jobs.claim_failed lane={} cause=\"{}\"", lane->name, e.cause());
+            }
         }
         if (!job) {
+            // Idle, or full: a finished job, a NOTIFY or the sweep wakes this.
             boost::system::error_code ec;
-            timer->expires_after(options.sweep);
-            co_await timer->async_wait(asio::redirect_error(asio::use_awaitable, ec));
+            timer.expires_after(wait);
+            co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
             continue;
         }
+        ++lane->in_flight;
         ++running;
+        // Each job on a strand of its own, shared with its lease heartbeat.
+        asio::co_spawn(asio::make_strand(io), run(lane, std::move(*job)),
+                       log::log_on_error("jobs.run_failed"));
+    }
+}
+
+asio::awaitable<void> JobRunner::State::run(std::shared_ptr<Lane> lane, Job job_value) {
+    auto self = shared_from_this();
+    auto* job = &job_value;
+    auto worker = job->worker;
+    std::mt19937_64 rng{std::random_device{}()};
+    auto timer = std::make_shared<asio::steady_timer>(co_await asio::this_coro::executor);
+    {
         auto started = std::chrono::steady_clock::now();
         auto beat = std::make_shared<asio::steady_timer>(timer->get_executor());
         auto alive = std::make_shared<bool>(true);  // on this worker's strand, like the beat
@@ -92,6 +133,8 @@ asio::awaitable<void> JobRunner::State::work(std::string worker,
                 error = e.what();
             }
         }
+        *alive = false;  // same strand as the heartbeat
+        beat->cancel();
         auto delay = retry_in
                          ? *retry_in
                          : backoff(job->attempts, options.base_backoff, options.max_backoff, rng);
@@ -130,9 +173,6 @@ asio::awaitable<void> JobRunner::State::work(std::string worker,
         auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                       std::chrono::steady_clock::now() - started)
                       .count();
-        // A conversation's next send may have waited for this one (claim keeps their order):
-        // look for it now rather than at the next sweep.
-        if (job->conversation_id) wake_all();
         if (deferred) {
             spdlog::debug("jobs.deferred job={} kind={} retry_ms={} why=\"{}\"", job->id, job->kind,
                           delay.count(), error);
@@ -146,7 +186,16 @@ asio::awaitable<void> JobRunner::State::work(std::string worker,
             spdlog::warn("jobs.retry job={} kind={} attempt={} retry_ms={} error=\"{}\"", job->id,
                          job->kind, job->attempts, delay.count(), error);
         }
-        --running;
+    }
+    --running;
+    --lane->in_flight;
+    // The lane has room again, and a conversation's next job may have waited for this one
+    // (claim keeps their order): look now rather than at the next sweep.
+    if (job->conversation_id) {
+        wake_all();
+    } else {
+        auto t = lane->idle;
+        asio::post(t->get_executor(), [t] { t->cancel(); });
     }
 }
 
@@ -258,14 +307,26 @@ void JobRunner::add(std::string kind, JobHandler handler) {
 
 void JobRunner::start() {
     auto& s = *state_;
-    for (int i = 0; i < s.options.workers; ++i) {
-        auto strand = asio::make_strand(s.io);
-        s.idle.push_back(std::make_shared<asio::steady_timer>(strand));
+    std::vector<std::string> dedicated;
+    for (const auto& [kind, concurrency] : s.options.dedicated) {
+        if (concurrency <= 0 || s.options.workers <= 0) continue;
+        auto lane = std::make_shared<Lane>();
+        lane->name = kind;
+        lane->only = {kind};
+        lane->concurrency = concurrency;
+        s.lanes.push_back(lane);
+        dedicated.push_back(kind);
     }
-    for (int i = 0; i < s.options.workers; ++i) {
-        auto timer = s.idle[static_cast<std::size_t>(i)];
-        asio::co_spawn(timer->get_executor(),
-                       s.work(s.worker_prefix + ":" + std::to_string(i), timer),
+    if (s.options.workers > 0) {
+        auto general = std::make_shared<Lane>();
+        general->name = "general";
+        general->except = dedicated;
+        general->concurrency = s.options.workers;
+        s.lanes.push_back(general);
+    }
+    for (const auto& lane : s.lanes) {
+        lane->idle = std::make_shared<asio::steady_timer>(asio::make_strand(s.io));
+        asio::co_spawn(lane->idle->get_executor(), s.dispatch(lane),
                        log::log_on_error("jobs.loop_failed"));
     }
     auto maintenance = std::make_shared<asio::steady_timer>(asio::make_strand(s.io));

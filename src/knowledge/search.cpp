@@ -122,6 +122,18 @@ std::vector<SearchHit> search_chunks(pqxx::dbtransaction& tx, const std::string&
     return hits;
 }
 
+double query_coverage(pqxx::dbtransaction& tx, const std::string& query, std::int64_t chunk_id,
+                      const std::string& language) {
+    auto r = tx.exec_params(
+        "SELECT count(*) FILTER (WHERE c.tsv @@ to_tsquery('simple', quote_literal(q.lexeme))), "
+        " count(*) FROM unnest(to_tsvector($3::regconfig, $1)) q, document_chunks c "
+        "WHERE c.id = $2",
+        query, chunk_id, language);
+    auto total = r.empty() ? 0 : r[0][1].as<long>();
+    if (total == 0) return 0;
+    return static_cast<double>(r[0][0].as<long>()) / static_cast<double>(total);
+}
+
 nlohmann::json hits_json(const std::vector<SearchHit>& hits) {
     nlohmann::json items = nlohmann::json::array();
     for (const auto& h : hits) {

@@ -3,6 +3,8 @@
 
 #include <pqxx/pqxx>
 
+#include "botflow/ai/routes.hpp"
+#include "botflow/ai/settings.hpp"
 #include "botflow/core/app.hpp"
 #include "botflow/core/error.hpp"
 #include "botflow/core/log.hpp"
@@ -95,36 +97,33 @@ asio::awaitable<Response> handle_preview(App& app, Request& req) {
     auto body = http::json_object_body(req);
     auto message = http::required_string(body, "message", 4096);
     auto customer = http::optional_string(body, "customer_name", 100).value_or("");
-    auto language = app.config.kb_language;
-    auto work = [id, message, customer, language](pqxx::dbtransaction& tx) -> std::optional<json> {
+    auto answer = http::optional_bool(body, "answer").value_or(false);
+    struct Preview {
+        json out;
+        ai::Prompt prompt;
+        std::string model;
+    };
+    auto work = [id, message, customer,
+                 &config = app.config](pqxx::dbtransaction& tx) -> std::optional<Preview> {
         auto t = find_template(tx, id);
         if (!t) return std::nullopt;
-        auto profile = business_profile(tx);
-        auto hits = knowledge::search_chunks(tx, message, 5, language);
-        std::string tz = profile["hours"].is_object()
-                             ? profile["hours"]["time_zone"].get<std::string>()
-                             : std::string("UTC");
-        auto date =
-            tx.exec_params("SELECT to_char(now() AT TIME ZONE $1, 'FMDay, FMDD FMMonth YYYY')", tz);
-        std::map<std::string, std::string> values = {
-            {"business_name", profile["name"].get<std::string>()},
-            {"customer_name", customer},
-            {"customer_message", message},
-            {"relevant_documents", knowledge::format_for_prompt(hits)},
-            {"conversation_history", "(This is a preview: no earlier messages.)"},
-            {"business_hours", format_hours(profile["hours"])},
-            {"current_date", date[0][0].as<std::string>()},
-            {"language", profile["language"].get<std::string>()}};
-        json vars = json::object();
-        for (const auto& [k, v] : values) vars[k] = v;
-        return json{{"template", {{"id", (*t)["id"]}, {"name", (*t)["name"]}}},
-                    {"prompt", render((*t)["body"].get<std::string>(), values)},
-                    {"chunks", knowledge::hits_json(hits)},
-                    {"variables", vars}};
+        auto settings = ai::load_settings(tx, config);
+        Preview p;
+        p.prompt = ai::build_prompt(tx, (*t)["body"].get<std::string>(), message, message, customer,
+                                    "(This is a preview: no earlier messages.)", config.kb_language,
+                                    settings.strict_grounding);
+        p.model = settings.model;
+        p.out = json{{"template", {{"id", (*t)["id"]}, {"name", (*t)["name"]}}},
+                     {"prompt", p.prompt.system},
+                     {"chunks", knowledge::hits_json(p.prompt.hits)}};
+        return p;
     };
-    auto out = co_await app.db.run(std::move(work));
-    if (!out) http::not_found("template", id);
-    co_return Response::json(200, *out);
+    auto preview = co_await app.db.run(std::move(work));
+    if (!preview) http::not_found("template", id);
+    if (answer) {
+        preview->out["answer"] = co_await ai::try_answer(app, preview->prompt, preview->model);
+    }
+    co_return Response::json(200, preview->out);
 }
 
 asio::awaitable<Response> handle_get_business(App& app, Request&) {

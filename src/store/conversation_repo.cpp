@@ -49,10 +49,12 @@ json_build_object(
                  AND m.error_reason IS NULL THEN NULL
       ELSE json_build_object('code', m.error_code, 'title', m.error_title,
                              'detail', m.error_detail, 'reason', m.error_reason) END,
-  'ai', CASE WHEN m.ai_model IS NULL THEN NULL ELSE json_build_object(
-      'model', m.ai_model, 'prompt_tokens', m.prompt_tokens,
+  'ai', CASE WHEN m.ai_mode IS NULL AND m.ai_model IS NULL THEN NULL ELSE json_build_object(
+      'mode', m.ai_mode, 'model', m.ai_model, 'prompt_tokens', m.prompt_tokens,
       'completion_tokens', m.completion_tokens, 'cost_usd', m.cost_usd,
-      'processing_ms', m.processing_ms) END,
+      'processing_ms', m.processing_ms, 'first_token_ms', m.first_token_ms,
+      'sources_url', CASE WHEN m.ai_mode IN ('llm', 'extractive')
+                     THEN '/api/messages/' || m.id || '/sources' END) END,
   'created_at', m.created_at, 'seq', m.seq
 )::text)SQL";
 

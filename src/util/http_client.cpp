@@ -387,6 +387,29 @@ void HttpClient::stop_now() {
     s.timer.cancel();
 }
 
+std::uint64_t HttpClient::ticket() noexcept {
+    static std::atomic<std::uint64_t> next{1};
+    return next.fetch_add(1);
+}
+
+void HttpClient::abort(std::uint64_t ticket, std::string why) {
+    auto state = state_;
+    asio::post(state->strand, [state, ticket, why = std::move(why)] {
+        for (auto it = state->transfers.begin(); it != state->transfers.end(); ++it) {
+            if (it->second->request.ticket != ticket) continue;
+            auto t = std::move(it->second);
+            curl_multi_remove_handle(state->multi, it->first);
+            state->transfers.erase(it);
+            --state->active;
+            t->deliver(std::make_exception_ptr(Error(
+                           Errc::upstream_failed, "the remote service could not be reached",
+                           t->request.method + " " + t->request.url.substr(0, 200) + ": " + why)),
+                       {});
+            return;
+        }
+    });
+}
+
 int HttpClient::in_flight() const noexcept { return state_->active.load(); }
 
 }  // namespace botflow::util

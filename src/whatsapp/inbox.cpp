@@ -246,7 +246,7 @@ void lock_keys(pqxx::dbtransaction& tx, const std::vector<const WebhookBatch*>& 
 }
 
 void store_batch(pqxx::dbtransaction& tx, const WebhookBatch& batch, StoreResult& result,
-                 bool keys_locked) {
+                 bool keys_locked, int default_debounce_ms) {
     if (!keys_locked) lock_keys(tx, {&batch});
     // Conversations are locked in one global order too, so two transactions never wait on
     // each other in a cycle.
@@ -312,7 +312,25 @@ void store_batch(pqxx::dbtransaction& tx, const WebhookBatch& batch, StoreResult
             o.conversation_id = conversation;
             jobs::enqueue(tx, "media_fetch", {{"message_id", inserted[0][0].as<std::string>()}}, o);
         }
-        if (m.echo) result.statuses += apply_pending_statuses(tx, m.wamid);
+        if (m.echo) {
+            result.statuses += apply_pending_statuses(tx, m.wamid);
+        } else {
+            // The AI's answer (or the away message) follows as a durable job, due after the
+            // debounce so that messages typed in quick succession get one answer. The job
+            // decides whether the AI is on when it runs.
+            store::exec_cached(
+                tx,
+                "WITH j AS (INSERT INTO jobs (kind, payload, run_at, max_attempts, "
+                "  idempotency_key, conversation_id) "
+                " VALUES ('ai_reply', jsonb_build_object('conversation_id', $1::text), "
+                "  now() + make_interval(secs => COALESCE((SELECT (value->>'debounce_ms')::float8 "
+                "   FROM settings WHERE key = 'ai'), $2::float8) / 1000), 4, "
+                "  'ai_reply:' || $3, $1::uuid) "
+                " ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING "
+                " RETURNING id) "
+                "SELECT pg_notify($4, 'ai_reply') FROM j",
+                conversation, static_cast<double>(default_debounce_ms), m.wamid, jobs::kChannel);
+        }
     }
     for (const auto& s : batch.statuses) {
         if (s.status != "sent" && s.status != "delivered" && s.status != "read" &&
@@ -387,7 +405,8 @@ constexpr int kMaxDrainers = 4;
 
 }  // namespace
 
-Inbox::Inbox(store::Db& db) : db_(db) {}
+Inbox::Inbox(store::Db& db, int default_debounce_ms)
+    : db_(db), default_debounce_ms_(default_debounce_ms) {}
 Inbox::~Inbox() = default;
 
 asio::awaitable<StoreResult> Inbox::store(WebhookBatch batch) {
@@ -431,13 +450,13 @@ asio::awaitable<void> Inbox::drain() {
 asio::awaitable<void> Inbox::flush(std::vector<std::shared_ptr<Waiter>>& group) {
     std::exception_ptr shared_failure;
     try {
-        auto all = [&group](pqxx::dbtransaction& tx) {
+        auto all = [&group, debounce = default_debounce_ms_](pqxx::dbtransaction& tx) {
             std::vector<const WebhookBatch*> batches;
             for (auto& w : group) batches.push_back(w->batch);
             lock_keys(tx, batches);
             for (auto& w : group) {
                 w->result = {};
-                store_batch(tx, *w->batch, w->result, true);
+                store_batch(tx, *w->batch, w->result, true, debounce);
             }
         };
         co_await db_.run(std::move(all));
@@ -459,9 +478,9 @@ asio::awaitable<void> Inbox::flush(std::vector<std::shared_ptr<Waiter>>& group) 
             }
             // Alone, so one bad delivery cannot fail the others.
             try {
-                auto one = [w](pqxx::dbtransaction& tx) {
+                auto one = [w, debounce = default_debounce_ms_](pqxx::dbtransaction& tx) {
                     w->result = {};
-                    store_batch(tx, *w->batch, w->result);
+                    store_batch(tx, *w->batch, w->result, false, debounce);
                 };
                 co_await db_.run(std::move(one));
             } catch (...) {

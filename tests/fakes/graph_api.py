@@ -7,7 +7,7 @@ returns (which, like Meta's, needs the Bearer token). Responses and errors have 
 tests/fixtures/whatsapp/ (send-success-response.json, send-error-*.json, media-url-*.json).
 
 Tests steer it through /_fake/... :
-  GET    /_fake/requests     every request received: {method, path, authorization, body}
+  GET    /_fake/requests     every request received: {at (unix time), method, path, authorization, body}
   GET    /_fake/sent         messages accepted: {wamid, to, body}; a message counts as accepted
                              only once its response was written to a client still connected
   DELETE /_fake/requests     forget requests and sent messages
@@ -29,6 +29,7 @@ import select
 import socket
 import sys
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 LOCK = threading.Lock()
@@ -161,6 +162,7 @@ class Handler(BaseHTTPRequestHandler):
     def record(self, body):
         with LOCK:
             STATE["requests"].append({
+                "at": time.time(),
                 "method": self.command,
                 "path": self.path,
                 "authorization": self.headers.get("Authorization", ""),

@@ -10,43 +10,15 @@
 
 #include "botflow/auth/jwt.hpp"
 #include "support/http_client.hpp"
+#include "support/process.hpp"
 
 namespace botflow::test {
 
 FakeGraph::FakeGraph(const std::string& token) {
-    int out[2];
-    if (pipe(out) != 0) {
-        ADD_FAILURE() << "pipe: " << std::strerror(errno);
-        return;
-    }
-    std::string script = std::string(BOTFLOW_SOURCE_DIR) + "/tests/fakes/graph_api.py";
-    pid_ = fork();
-    if (pid_ == 0) {
-        dup2(out[1], 1);
-        close(out[0]);
-        close(out[1]);
-        execlp("python3", "python3", script.c_str(), "--token", token.c_str(),
-               static_cast<char*>(nullptr));
-        _exit(127);
-    }
-    close(out[1]);
-    FILE* f = fdopen(out[0], "r");
-    char line[128] = {};
-    if (f && std::fgets(line, sizeof line, f) && std::sscanf(line, "listening %hu", &port_) == 1) {
-        // Keep reading nothing more; the fake prints only that line.
-    } else {
-        ADD_FAILURE() << "the fake Graph API did not start (python3 " << script << ")";
-    }
-    if (f) std::fclose(f);
+    pid_ = start_fake("graph_api.py", {"--token", token}, port_);
 }
 
-FakeGraph::~FakeGraph() {
-    if (pid_ > 0) {
-        kill(pid_, SIGKILL);
-        int status = 0;
-        waitpid(pid_, &status, 0);
-    }
-}
+FakeGraph::~FakeGraph() { stop_fake(pid_); }
 
 std::string FakeGraph::base_url() const { return "http://127.0.0.1:" + std::to_string(port_); }
 

@@ -7,6 +7,9 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -177,6 +180,46 @@ bool ServerProcess::log_contains(const std::string& needle,
         if (std::chrono::steady_clock::now() >= deadline) return false;
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
+}
+
+pid_t start_fake(const std::string& script, const std::vector<std::string>& args,
+                 std::uint16_t& port) {
+    int out[2];
+    if (pipe(out) != 0) {
+        ADD_FAILURE() << "pipe: " << std::strerror(errno);
+        return -1;
+    }
+    std::string path = std::string(BOTFLOW_SOURCE_DIR) + "/tests/fakes/" + script;
+    std::vector<std::string> argv_storage{"python3", path};
+    argv_storage.insert(argv_storage.end(), args.begin(), args.end());
+    std::vector<char*> argv;
+    for (auto& a : argv_storage) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    pid_t pid = fork();
+    if (pid == 0) {
+        dup2(out[1], 1);
+        close(out[0]);
+        close(out[1]);
+        execvp("python3", argv.data());
+        _exit(127);
+    }
+    close(out[1]);
+    FILE* f = fdopen(out[0], "r");
+    char line[128] = {};
+    // The fake prints only that line.
+    if (!(f && std::fgets(line, sizeof line, f) &&
+          std::sscanf(line, "listening %hu", &port) == 1)) {
+        ADD_FAILURE() << "the fake did not start (python3 " << path << ")";
+    }
+    if (f) std::fclose(f);
+    return pid;
+}
+
+void stop_fake(pid_t pid) {
+    if (pid <= 0) return;
+    kill(pid, SIGKILL);
+    int status = 0;
+    waitpid(pid, &status, 0);
 }
 
 }  // namespace botflow::test

@@ -20,6 +20,13 @@ struct CommandResult {
 CommandResult run_botflow(const std::vector<std::string>& args,
                           const std::map<std::string, std::string>& env);
 
+/// Starts `python3 tests/fakes/<script> args...` and reads its "listening <port>" line.
+/// Returns its pid (-1, with a test failure, when it does not start) and sets `port`.
+pid_t start_fake(const std::string& script, const std::vector<std::string>& args,
+                 std::uint16_t& port);
+/// SIGKILLs and reaps a fake started with start_fake (nothing for -1).
+void stop_fake(pid_t pid);
+
 class ServerProcess {
 public:
     ServerProcess() = default;

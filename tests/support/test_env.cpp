@@ -75,7 +75,12 @@ std::map<std::string, std::string> server_env(const TestDatabase& db) {
             // Tests share one Redis: each server keeps to its own keys.
             {"REDIS_KEY_PREFIX", db.name() + ":"},
             {"ADMIN_EMAIL", ""},
-            {"ADMIN_PASSWORD", ""}};
+            {"ADMIN_PASSWORD", ""},
+            // The developer's own LLM settings must not reach the tests.
+            {"LLM_BASE_URL", ""},
+            {"LLM_API_KEY", ""},
+            {"OPENROUTER_API_KEY", ""},
+            {"LLM_API_STYLE", ""}};
 }
 
 }  // namespace botflow::test

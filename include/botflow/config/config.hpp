@@ -45,10 +45,18 @@ struct Config {
     std::string kb_language = "english";  // PostgreSQL text-search language of the knowledge
     int kb_max_documents = 50;            // documents in the knowledge base at most
     int kb_max_file_mb = 10;              // largest upload
-    int job_workers = 4;
-    std::chrono::seconds job_lease{
-        300};  // a job whose worker died is taken again after this  // job worker coroutines on
-               // this replica (0: this replica runs none)
+    int job_workers = 4;  // jobs run at once on this replica (0: this replica runs none)
+    std::chrono::seconds job_lease{300};  // a job whose worker died is taken again after this
+    Secret secret_key;  // encrypts secrets stored in the database (default: derived from JWT)
+    std::string llm_base_url = "https://openrouter.ai/api/v1";  // any OpenAI-compatible API
+    std::optional<bool> llm_openrouter;  // LLM_API_STYLE; unset: OpenRouter when the host is
+    Secret llm_api_key;  // LLM_API_KEY (or OPENROUTER_API_KEY); Settings > AI may set one too
+    std::string llm_model = "openai/gpt-4o-mini";
+    std::vector<std::string> llm_fallback_models;
+    std::chrono::milliseconds llm_first_token_timeout{20000};
+    std::chrono::milliseconds llm_timeout{60000};  // a whole answer, retries included
+    int ai_debounce_ms = 1000;                     // messages this close together get one answer
+    int ai_concurrency = 256;  // AI answers in the making at once on this replica
 };
 
 /// Which variables a subcommand needs: `migrate` needs only the database; the operator's

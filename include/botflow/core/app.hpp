@@ -3,6 +3,7 @@
 #include <chrono>
 #include <memory>
 
+#include "botflow/ai/llm.hpp"
 #include "botflow/auth/sessions.hpp"
 #include "botflow/config/config.hpp"
 #include "botflow/core/asio.hpp"
@@ -38,6 +39,7 @@ public:
     util::HttpClient http;  // outbound calls: WhatsApp's Graph API, the LLM
     whatsapp::GraphClient graph;
     auth::Sessions sessions;
+    ai::LlmClient llm;
     whatsapp::Inbox inbox;
     jobs::JobRunner jobs;
     http::Router router;

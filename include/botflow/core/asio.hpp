@@ -1,6 +1,9 @@
 // The one way to include Asio: the pieces our coroutine code uses, and the `asio` alias.
 #pragma once
-// Boost 1.74's awaitable.hpp uses std::exchange without including <utility> (fails on g++ 12).
+// Boost 1.74's awaitable.hpp uses std::exchange without including <utility> (fails on g++ 12),
+// so <utility> comes first.
+#include <utility>
+// Then Asio.
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -14,6 +17,5 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <utility>
 
 namespace asio = boost::asio;

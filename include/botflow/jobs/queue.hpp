@@ -7,6 +7,7 @@
 #include <optional>
 #include <random>
 #include <string>
+#include <vector>
 
 namespace pqxx {
 class dbtransaction;
@@ -44,8 +45,17 @@ struct Job {
 /// Takes the next due job (FOR UPDATE SKIP LOCKED, so workers never take the same one) and
 /// holds it for `lease`. nullopt when nothing is due. A whatsapp_send job is not taken while
 /// an older one of the same conversation is unfinished, so replies keep their order.
+/// An ai_reply job likewise waits for an older one of its conversation: one answer in flight
+/// per conversation. `only` (when not empty) and `except` restrict the kinds taken.
 std::optional<Job> claim(pqxx::dbtransaction& tx, const std::string& worker,
-                         std::chrono::seconds lease);
+                         std::chrono::seconds lease, const std::vector<std::string>& only = {},
+                         const std::vector<std::string>& except = {});
+
+/// How long until the next queued job of these kinds (as for claim) falls due; nullopt when
+/// none waits for a later time.
+std::optional<std::chrono::milliseconds> next_due(pqxx::dbtransaction& tx,
+                                                  const std::vector<std::string>& only = {},
+                                                  const std::vector<std::string>& except = {});
 
 /// Extends `worker`'s lease on a running job; false when it no longer holds it (the lease ran
 /// out and another worker took the job).

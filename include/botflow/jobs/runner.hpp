@@ -3,6 +3,7 @@
 #pragma once
 #include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -18,7 +19,10 @@ class Db;
 namespace botflow::jobs {
 
 struct RunnerOptions {
-    int workers = 4;
+    int workers = 4;  // jobs run at once on this replica (0: it runs none)
+    /// Kinds with a lane of their own and how many of them run at once, e.g. {"ai_reply",
+    /// 256}: jobs that mostly wait on the network must not starve sends and downloads.
+    std::map<std::string, int> dedicated;
     std::chrono::seconds lease{300};        // a job not finished by then is taken again
     std::chrono::milliseconds sweep{2000};  // idle workers look for due jobs this often
     std::chrono::milliseconds base_backoff{2000};

@@ -34,6 +34,12 @@ std::vector<SearchHit> search_chunks(pqxx::dbtransaction& tx, const std::string&
 /// send back ..."), to be searched as alternatives. English. Pure.
 std::string expand_synonyms(const std::string& query);
 
+/// The share (0 to 1) of the query's words, stemmed in `language`, that the passage holds;
+/// 0 for a query without words. Judges whether a passage answers a question well enough to
+/// be quoted without a model.
+double query_coverage(pqxx::dbtransaction& tx, const std::string& query, std::int64_t chunk_id,
+                      const std::string& language);
+
 nlohmann::json hits_json(const std::vector<SearchHit>& hits);
 
 /// The passages as the prompt's {{relevant_documents}}: numbered, each with its document

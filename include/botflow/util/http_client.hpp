@@ -3,6 +3,7 @@
 #pragma once
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -24,6 +25,8 @@ struct HttpRequest {
     std::chrono::milliseconds timeout{30000};  // the whole exchange
     std::size_t max_response_bytes = 16u << 20;
     int max_redirects = 0;  // 0: a redirect is returned as the response
+    /// Non-zero: a ticket from HttpClient::ticket() that abort() can name.
+    std::uint64_t ticket = 0;
     /// When set, the body is handed over in pieces as it arrives instead of being collected;
     /// returning false aborts the transfer. Called on the client's strand.
     std::function<bool(std::string_view)> on_data;
@@ -49,6 +52,14 @@ public:
     /// connect, TLS, timeout, reset, a body over max_response_bytes, shutdown) throws
     /// Errc::upstream_failed with curl's words in the cause.
     asio::awaitable<HttpResponse> request(HttpRequest request);
+
+    /// A fresh ticket for HttpRequest::ticket.
+    std::uint64_t ticket() noexcept;
+
+    /// Abandons the exchange holding `ticket` (if it is still in flight): its request() throws
+    /// Errc::upstream_failed with `why`. Any thread; for deadlines curl cannot express, such as
+    /// "no first token within 15 s" while keep-alive bytes still arrive.
+    void abort(std::uint64_t ticket, std::string why);
 
     /// Fails every exchange in flight and refuses new ones. Any thread; does not block.
     void shutdown();

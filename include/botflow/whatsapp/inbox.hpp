@@ -33,10 +33,11 @@ std::string message_preview(const std::string& content);
 /// name. Call before storing several deliveries in one transaction.
 void lock_keys(pqxx::dbtransaction& tx, const std::vector<const WebhookBatch*>& batches);
 
-/// Stores one delivery in the caller's transaction. `keys_locked`: lock_keys() already ran
-/// for it in this transaction.
+/// Stores one delivery in the caller's transaction, and enqueues an `ai_reply` job for each
+/// new customer message, due after the AI's debounce (Settings > AI, else
+/// `default_debounce_ms`). `keys_locked`: lock_keys() already ran for it in this transaction.
 void store_batch(pqxx::dbtransaction& tx, const WebhookBatch& batch, StoreResult& result,
-                 bool keys_locked = false);
+                 bool keys_locked = false, int default_debounce_ms = 1000);
 
 /// Applies and removes pending statuses for `wamid` (call when a message with that wamid
 /// appears). Returns how many were applied.
@@ -44,7 +45,7 @@ int apply_pending_statuses(pqxx::dbtransaction& tx, const std::string& wamid);
 
 class Inbox {
 public:
-    explicit Inbox(store::Db& db);
+    Inbox(store::Db& db, int default_debounce_ms);
     ~Inbox();
 
     /// Stores `batch` together with the deliveries that arrive while a transaction is in
@@ -61,6 +62,7 @@ private:
     asio::awaitable<void> flush(std::vector<std::shared_ptr<Waiter>>& group);
 
     store::Db& db_;
+    int default_debounce_ms_;
     std::mutex mutex_;
     std::vector<std::shared_ptr<Waiter>> queue_;  // under mutex_
     int drainers_ = 0;                            // under mutex_: groups being committed

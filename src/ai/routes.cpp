@@ -1,0 +1,187 @@
+#include "botflow/ai/routes.hpp"
+
+#include <pqxx/pqxx>
+
+#include "botflow/ai/settings.hpp"
+#include "botflow/core/app.hpp"
+#include "botflow/core/error.hpp"
+#include "botflow/core/log.hpp"
+#include "botflow/http/json_body.hpp"
+#include "botflow/http/router.hpp"
+#include "botflow/prompts/repo.hpp"
+
+namespace botflow::ai {
+namespace {
+
+using http::Request;
+using http::Response;
+using nlohmann::json;
+
+struct Loaded {
+    AiSettings settings;
+    bool key_stored = false;
+    LlmAccess access;
+    std::string business_name;
+};
+
+Loaded load(pqxx::dbtransaction& tx, const config::Config& config) {
+    Loaded l;
+    l.settings = load_settings(tx, config);
+    auto key = stored_api_key(tx, config);
+    l.key_stored = key.has_value();
+    l.access = llm_access(config, key);
+    auto profile = prompts::business_profile(tx);
+    if (profile["name"].is_string()) l.business_name = profile["name"].get<std::string>();
+    return l;
+}
+
+asio::awaitable<Response> handle_get(App& app, Request&) {
+    auto read = [&config = app.config](pqxx::dbtransaction& tx) {
+        auto l = load(tx, config);
+        return settings_json(l.settings, config, l.key_stored);
+    };
+    co_return Response::json(200, co_await app.db.run(std::move(read)));
+}
+
+asio::awaitable<Response> handle_put(App& app, Request& req) {
+    auto body = http::json_object_body(req);
+    auto by = req.principal->user_id;
+    auto write = [body, by, &config = app.config](pqxx::dbtransaction& tx) {
+        auto stored = put_settings(tx, body, by, config);
+        json audit = json::object();
+        for (const auto& [k, v] : body.items()) {
+            audit[k] = k == "api_key" ? json(v.is_null() ? "removed" : "replaced") : v;
+        }
+        tx.exec_params(
+            "INSERT INTO audit_log (user_id, action, target_type, details) "
+            "VALUES ($1::uuid, 'settings.ai', 'settings', $2::jsonb)",
+            by, audit.dump());
+        return settings_json(stored, config, stored_api_key(tx, config).has_value());
+    };
+    co_return Response::json(200, co_await app.db.run(std::move(write)));
+}
+
+asio::awaitable<Response> handle_test(App& app, Request& req) {
+    json body = req.body.empty() ? json::object() : http::json_object_body(req);
+    auto message = http::optional_string(body, "message", 2000)
+                       .value_or("Please introduce yourself in one short sentence.");
+    auto model = http::optional_string(body, "model", 200);
+    auto read = [&config = app.config](pqxx::dbtransaction& tx) { return load(tx, config); };
+    auto l = co_await app.db.run(std::move(read));
+    Prompt p;
+    p.system = "You are the WhatsApp assistant of " +
+               (l.business_name.empty() ? std::string("a business") : l.business_name) +
+               ". This is a connection test from its dashboard: answer in one short sentence.";
+    p.user = message;
+    p.business_name = l.business_name;
+    auto out = co_await try_answer(app, std::move(p), model.value_or(l.settings.model));
+    co_return Response::json(200, out);
+}
+
+// The passages an AI answer was given, as they were then.
+asio::awaitable<Response> handle_sources(App& app, Request& req) {
+    auto id = http::id_param(req, "message");
+    auto read = [id](pqxx::dbtransaction& tx) -> std::optional<json> {
+        auto m = tx.exec_params(
+            "SELECT ai_mode FROM messages WHERE id = $1::uuid AND direction = 'outbound'", id);
+        if (m.empty()) return std::nullopt;
+        auto r = tx.exec_params(
+            "SELECT rank, chunk_id, document_id::text, document_title, heading, content, score, "
+            " document_id IS NOT NULL AND EXISTS (SELECT 1 FROM document_chunks c "
+            "  WHERE c.id = mc.chunk_id) "
+            "FROM message_citations mc WHERE message_id = $1::uuid ORDER BY rank",
+            id);
+        json items = json::array();
+        for (const auto& row : r) {
+            items.push_back(
+                {{"rank", row[0].as<int>()},
+                 {"chunk_id", row[1].is_null() ? json(nullptr) : json(row[1].as<long long>())},
+                 {"document_id", row[2].is_null() ? json(nullptr) : json(row[2].as<std::string>())},
+                 {"document_title", row[3].as<std::string>()},
+                 {"heading", row[4].as<std::string>()},
+                 {"content", row[5].as<std::string>()},
+                 {"score", row[6].as<double>()},
+                 {"current", row[7].as<bool>()}});
+        }
+        return json{{"message_id", id},
+                    {"mode", m[0][0].is_null() ? json(nullptr) : json(m[0][0].as<std::string>())},
+                    {"items", items}};
+    };
+    auto out = co_await app.db.run(std::move(read));
+    if (!out) http::not_found("message", id);
+    co_return Response::json(200, *out);
+}
+
+}  // namespace
+
+asio::awaitable<json> try_answer(App& app, Prompt prompt, std::string model) {
+    auto read = [&config = app.config](pqxx::dbtransaction& tx) { return load(tx, config); };
+    auto l = co_await app.db.run(std::move(read));
+    if (!l.access.configured) {
+        co_return json{
+            {"ok", false},
+            {"model", model},
+            {"error", "No LLM is configured: set LLM_API_KEY, or save a key in Settings > AI."},
+            {"upstream_status", nullptr},
+            {"detail", ""}};
+    }
+    ChatRequest req;
+    req.messages = {{"system", prompt.system}, {"user", prompt.user}};
+    req.model = model;
+    req.temperature = l.settings.temperature;
+    req.max_tokens = l.settings.max_tokens;
+    req.probe = true;
+    auto ep = endpoint(app.config, l.access.key, l.business_name);
+    ep.max_retries = 0;
+    std::optional<ChatResult> result;
+    std::optional<LlmFailure> failure;
+    auto started = std::chrono::steady_clock::now();
+    try {
+        result = co_await app.llm.chat(ep, std::move(req), OnText());
+    } catch (const LlmFailure& f) {
+        failure = f;
+    }
+    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                  std::chrono::steady_clock::now() - started)
+                  .count();
+    if (failure) {
+        const auto& e = failure->error();
+        co_return json{{"ok", false},
+                       {"model", model},
+                       {"latency_ms", ms},
+                       {"error", e.reason},
+                       {"upstream_status", e.http_status ? json(e.http_status) : json(nullptr)},
+                       {"detail", e.raw.empty() ? e.message : e.message + " (" + e.raw + ")"}};
+    }
+    bool handoff = false;
+    auto answer = strip_marker(result->text, handoff);
+    co_return json{{"ok", true},
+                   {"model", result->model},
+                   {"answer", answer},
+                   {"handoff", handoff},
+                   {"latency_ms", ms},
+                   {"first_token_ms", result->first_token.count()},
+                   {"prompt_tokens", result->prompt_tokens},
+                   {"completion_tokens", result->completion_tokens},
+                   {"cost_usd", result->cost_usd ? json(*result->cost_usd) : json(nullptr)}};
+}
+
+void register_routes(App& app) {
+    using http::Access;
+    using http::Method;
+    auto& r = app.router;
+    const http::RouteOptions owner{http::kDefaultBodyLimit, Access::owner};
+    r.add(
+        Method::get, "/api/settings/ai", [&app](Request& req) { return handle_get(app, req); },
+        owner);
+    r.add(
+        Method::put, "/api/settings/ai", [&app](Request& req) { return handle_put(app, req); },
+        owner);
+    r.add(Method::get, "/api/messages/:id/sources",
+          [&app](Request& req) { return handle_sources(app, req); });
+    r.add(
+        Method::post, "/api/settings/ai/test",
+        [&app](Request& req) { return handle_test(app, req); }, owner);
+}
+
+}  // namespace botflow::ai
