@@ -61,7 +61,7 @@ JWT_SECRET="bench-jwt-secret-bench-jwt-secret-000" WHATSAPP_APP_SECRET="$SECRET"
 WHATSAPP_PHONE_NUMBER_ID=106540352242922 WHATSAPP_ACCESS_TOKEN=bench-graph-token \
 GRAPH_API_BASE="http://127.0.0.1:$graph_port" WHATSAPP_SEND_RATE=1000 JOB_WORKERS=16 \
 LLM_BASE_URL="http://127.0.0.1:$llm_port/v1" LLM_API_KEY=bench-llm-key AI_DEBOUNCE_MS=0 \
-AI_CONCURRENCY="$CONVERSATIONS" LOG_LEVEL=warn \
+DB_POOL_SIZE="${DB_POOL_SIZE:-8}" AI_CONCURRENCY="$CONVERSATIONS" LOG_LEVEL="${BENCH_LOG_LEVEL:-warn}" \
     "$BIN" serve > "$tmp/botflow.log" 2>&1 &
 bf_pid=$!
 pids+=("$bf_pid")

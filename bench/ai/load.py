@@ -11,6 +11,7 @@ import concurrent.futures
 import hashlib
 import hmac
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -55,7 +56,7 @@ def sends(args):
     for r in reqs:
         b = r.get("body")
         if isinstance(b, dict) and b.get("type") == "text":
-            out.setdefault(str(b.get("to")), []).append(r["at"])
+            out.setdefault(str(b.get("to")).lstrip("+"), []).append(r["at"])
     return out
 
 
@@ -66,6 +67,12 @@ def proc(pid):
             k, _, v = line.partition(":")
             fields[k] = v.strip()
     return int(fields["Threads"]), int(fields["VmRSS"].split()[0]) // 1024
+
+
+def cpu_seconds(pid):
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def pct(values, p):
@@ -106,6 +113,7 @@ def load(args):
                      "times": -1}]})
     time.sleep(1)
     threads0, rss0 = proc(args.pid)
+    cpu0 = cpu_seconds(args.pid)
     peak = {"threads": threads0, "rss": rss0}
     stop = threading.Event()
 
@@ -139,19 +147,22 @@ def load(args):
     missing = sum(1 for c in customers if c not in got)
     _, stats = http("GET", args.llm + "/_fake/stats")
     threads1, rss1 = proc(args.pid)
+    cpu = cpu_seconds(args.pid) - cpu0
     answered = subprocess.run(
         ["psql", args.database, "-qtAX", "-c",
-         "SELECT count(*) FROM messages WHERE sender = 'ai'"],
+         "SELECT count(*) FROM messages m JOIN conversations c ON c.id = m.conversation_id "
+         "WHERE m.sender = 'ai' AND c.wa_id LIKE '348%'"],
         capture_output=True, text=True).stdout.strip()
     print("load (%d conversations at once, the model takes 2 s to its first token):" % n)
-    print("  webhooks posted in %.2f s; last answer sent %.2f s after the first webhook"
-          % (posted - started, last - started))
+    print("  webhooks posted in %.2f s; last answer sent %.2f s after the first webhook, "
+          "%.2f s after the last" % (posted - started, last - started, last - posted))
     print("  answered %d, missing %d, sent twice %d, AI messages stored %s, "
           "model calls %d (max %d at once)"
           % (len(got), missing, twice, answered, stats["total"], stats["max_in_flight"]))
     print("  server threads %d before, %d peak, %d after; RSS %d MB before, %d MB peak "
-          "(+%d MB), %d MB after" % (threads0, peak["threads"], threads1, rss0, peak["rss"],
-                                      peak["rss"] - rss0, rss1))
+          "(+%d MB), %d MB after; server CPU %.1f s" % (
+              threads0, peak["threads"], threads1, rss0, peak["rss"], peak["rss"] - rss0, rss1,
+              cpu))
     return missing == 0 and twice == 0
 
 

@@ -130,6 +130,8 @@ Situation read_situation(pqxx::dbtransaction& tx, const std::string& conversatio
         "SELECT seq, content, COALESCE(whatsapp_message_id, '') FROM ("
         " SELECT seq, content, whatsapp_message_id FROM messages "
         " WHERE conversation_id = $1::uuid AND direction = 'inbound' AND sender = 'customer' "
+        // A reaction, a deleted message or a kind WhatsApp did not describe asks nothing.
+        "  AND type NOT IN ('reaction', 'revoke', 'unsupported', 'system') "
         "  AND seq > $2 ORDER BY seq DESC LIMIT $3) p ORDER BY seq",
         conversation, s.answered_seq, kMaxPending);
     if (pending.empty()) return s;
@@ -521,47 +523,108 @@ Prompt build_prompt(pqxx::dbtransaction& tx, const std::string& template_body,
 
 namespace {
 
+// Everything before the model, in one transaction: what is waiting, whether the AI should
+// answer, the turn, and the prompt.
+struct Prepared {
+    Situation s;
+    Turn turn;
+    bool generate = false;  // the turn needs its answer made now
+    std::string message;    // the waiting customer messages, one per line
+    std::string mode;       // handoff or fallback decided without the model; "" for the model
+    std::string handoff_reason;
+    std::optional<Context> ctx;
+};
+
+Context gather(pqxx::dbtransaction& tx, const std::string& conversation, std::int64_t first_seq,
+               const std::string& message, const std::string& customer, bool strict,
+               const config::Config& config) {
+    Context ctx;
+    auto t = prompts::active_template(tx);
+    std::string body = t ? (*t)["body"].get<std::string>()
+                         : std::string(
+                               "You are the WhatsApp assistant of {{business_name}}.\n\n"
+                               "What you know:\n{{relevant_documents}}");
+    // Search with the waiting messages, plus the one before when they are short ("and on
+    // Sunday?").
+    std::string query = message;
+    if (message.size() < 40) {
+        auto prev = tx.exec_params(
+            "SELECT content FROM messages WHERE conversation_id = $1::uuid "
+            " AND sender = 'customer' AND seq < $2 ORDER BY seq DESC LIMIT 1",
+            conversation, first_seq);
+        if (!prev.empty()) query += "\n" + prev[0][0].as<std::string>();
+    }
+    ctx.prompt =
+        build_prompt(tx, body, message, query, customer, history_text(tx, conversation, first_seq),
+                     config.kb_language, strict);
+    if (!ctx.prompt.hits.empty()) {
+        ctx.best_coverage = knowledge::query_coverage(tx, message, ctx.prompt.hits.front().chunk_id,
+                                                      config.kb_language);
+    }
+    std::optional<Secret> stored;
+    try {
+        stored = stored_api_key(tx, config);
+    } catch (const Error& e) {
+        // SECRET_KEY changed: answer with the environment's key (or none) rather than not at
+        // all.
+        spdlog::error("ai.key_unreadable cause=\"{}\"", e.detail());
+    }
+    ctx.access = llm_access(config, stored);
+    return ctx;
+}
+
+Prepared prepare(pqxx::dbtransaction& tx, const std::string& conversation, const jobs::Job& job,
+                 const config::Config& config) {
+    Prepared p;
+    p.s = read_situation(tx, conversation, job.id, config);
+    const auto& s = p.s;
+    if (!s.exists || s.newer_job || s.texts.empty()) return p;
+    // A person has it: the AI stays quiet (the away message still went out).
+    if (!s.ai_enabled || s.status == "handed_off" || s.agent_replied) {
+        mark_answered(tx, conversation, s.through_seq);
+        spdlog::info("ai.skipped conversation={} reason={}", conversation,
+                     s.agent_replied ? "agent_replied" : "ai_off");
+        return p;
+    }
+    p.turn = claim_turn(tx, conversation, s.through_seq);
+    if (p.turn.state == "queued" || p.turn.state == "skipped") {
+        mark_answered(tx, conversation, s.through_seq);
+        p.turn = Turn{};  // answered by an earlier run
+        return p;
+    }
+    for (const auto& t : s.texts) p.message += (p.message.empty() ? "" : "\n") + t;
+    if (p.turn.state != "generating") return p;  // generated: only the queuing is left
+    p.generate = true;
+    if (asks_for_person(p.message, s.settings.handoff_phrases)) {
+        p.mode = "handoff";
+        p.handoff_reason = "The customer asked for a person.";
+    } else if (job.attempts >= kFailuresBeforeFallback) {
+        p.mode = "fallback";
+        p.handoff_reason =
+            "The AI failed to answer " + std::to_string(job.attempts - 1) + " times in a row.";
+    } else {
+        p.ctx = gather(tx, conversation, s.first_seq, p.message, s.customer_name,
+                       s.settings.strict_grounding, config);
+    }
+    return p;
+}
+
 asio::awaitable<void> reply_job(App& app, const jobs::Job& job) {
     if (!job.payload.contains("conversation_id") || !job.payload["conversation_id"].is_string()) {
         throw Error(Errc::bad_request, "ai_reply job without conversation_id");
     }
     auto conversation = job.payload["conversation_id"].get<std::string>();
-    auto job_id = job.id;
-    auto read = [conversation, job_id, &config = app.config](pqxx::dbtransaction& tx) {
-        return read_situation(tx, conversation, job_id, config);
+    auto ready = [conversation, job, &config = app.config](pqxx::dbtransaction& tx) {
+        return prepare(tx, conversation, job, config);
     };
-    auto s = co_await app.db.run(std::move(read));
-    if (!s.exists || s.newer_job || s.texts.empty()) co_return;
+    auto prepared = co_await app.db.run(std::move(ready));
+    const auto& s = prepared.s;
+    if (prepared.turn.id == 0) co_return;  // nothing to answer, or skipped
+    auto turn = prepared.turn;
     auto first_seq = s.first_seq;
     auto through = s.through_seq;
 
-    // A person has it: the AI stays quiet (the away message above still went out).
-    if (!s.ai_enabled || s.status == "handed_off" || s.agent_replied) {
-        auto done = [conversation, through](pqxx::dbtransaction& tx) {
-            mark_answered(tx, conversation, through);
-        };
-        co_await app.db.run(std::move(done));
-        spdlog::info("ai.skipped conversation={} reason={}", conversation,
-                     s.agent_replied ? "agent_replied" : "ai_off");
-        co_return;
-    }
-
-    auto claim = [conversation, through](pqxx::dbtransaction& tx) {
-        return claim_turn(tx, conversation, through);
-    };
-    auto turn = co_await app.db.run(std::move(claim));
-    if (turn.state == "queued" || turn.state == "skipped") {
-        auto done = [conversation, through](pqxx::dbtransaction& tx) {
-            mark_answered(tx, conversation, through);
-        };
-        co_await app.db.run(std::move(done));
-        co_return;
-    }
-
-    std::string message;
-    for (const auto& t : s.texts) message += (message.empty() ? "" : "\n") + t;
-
-    if (turn.state == "generating") {
+    if (prepared.generate) {
         auto started = Clock::now();
         std::string mode, answer, handoff_reason;
         json details = json::object();
@@ -570,48 +633,12 @@ asio::awaitable<void> reply_job(App& app, const jobs::Job& job) {
         if (!s.simulated && !s.last_wamid.empty()) {
             asio::co_spawn(app.io, whatsapp::mark_read(app, s.last_wamid, true), asio::detached);
         }
-        if (asks_for_person(message, s.settings.handoff_phrases)) {
-            mode = "handoff";
-            handoff_reason = "The customer asked for a person.";
-        } else if (job.attempts >= kFailuresBeforeFallback) {
-            mode = "fallback";
-            handoff_reason =
-                "The AI failed to answer " + std::to_string(job.attempts - 1) + " times in a row.";
-        } else {
+        mode = prepared.mode;
+        handoff_reason = prepared.handoff_reason;
+        if (prepared.ctx) {
             events::publish(app, "ai.typing",
                             {{"conversation_id", conversation}, {"typing", true}});
-            // Search with the waiting messages, plus the one before when they are short
-            // ("and on Sunday?").
-            auto customer = s.customer_name;
-            auto strict = s.settings.strict_grounding;
-            auto gather = [conversation, first_seq, message, customer, strict,
-                           &config = app.config](pqxx::dbtransaction& tx) {
-                Context ctx;
-                auto t = prompts::active_template(tx);
-                std::string body = t ? (*t)["body"].get<std::string>()
-                                     : std::string(
-                                           "You are the WhatsApp assistant of "
-                                           "{{business_name}}.\n\nWhat you know:\n"
-                                           "{{relevant_documents}}");
-                std::string query = message;
-                if (message.size() < 40) {
-                    auto prev = tx.exec_params(
-                        "SELECT content FROM messages WHERE conversation_id = $1::uuid "
-                        " AND sender = 'customer' AND seq < $2 ORDER BY seq DESC LIMIT 1",
-                        conversation, first_seq);
-                    if (!prev.empty()) query += "\n" + prev[0][0].as<std::string>();
-                }
-                ctx.prompt = build_prompt(tx, body, message, query, customer,
-                                          history_text(tx, conversation, first_seq),
-                                          config.kb_language, strict);
-                if (!ctx.prompt.hits.empty()) {
-                    ctx.best_coverage = knowledge::query_coverage(
-                        tx, message, ctx.prompt.hits.front().chunk_id, config.kb_language);
-                }
-                ctx.access = llm_access(config, stored_api_key(tx, config));
-                return ctx;
-            };
-            auto ctx = co_await app.db.run(std::move(gather));
+            const auto& ctx = *prepared.ctx;
             citations = citations_json(ctx.prompt.hits);
 
             std::optional<ChatResult> result;

@@ -73,7 +73,8 @@ App::App(config::Config cfg)
       extraction(2),
       db(config.database_url, config.db_pool_size),
       redis(io, util::parse_redis_url(config.redis_url.reveal())),
-      http(io),
+      // Every AI answer in the making may hold a streaming connection to the LLM at once.
+      http(io, std::max(64, config.ai_concurrency + 64)),
       graph(http, whatsapp::GraphSettings{.base = config.graph_api_base,
                                           .version = config.graph_api_version,
                                           .token = config.whatsapp_access_token,

@@ -54,36 +54,42 @@ std::optional<std::chrono::milliseconds> next_due(pqxx::dbtransaction& tx,
     return std::chrono::milliseconds(r[0][0].as<long long>());
 }
 
-std::optional<Job> claim(pqxx::dbtransaction& tx, const std::string& worker,
-                         std::chrono::seconds lease, const std::vector<std::string>& only,
-                         const std::vector<std::string>& except) {
+std::vector<Job> claim(pqxx::dbtransaction& tx, const std::string& worker_prefix,
+                       std::chrono::seconds lease, int limit, const std::vector<std::string>& only,
+                       const std::vector<std::string>& except) {
     auto r = store::exec_cached(
         tx,
-        "UPDATE jobs SET state = 'running', attempts = attempts + 1, locked_by = $1, "
-        " locked_until = now() + make_interval(secs => $2) "
-        "WHERE id = (SELECT id FROM jobs j WHERE state = 'queued' AND run_at <= now() "
+        "UPDATE jobs SET state = 'running', attempts = attempts + 1, "
+        " locked_by = $1 || ':' || id, locked_until = now() + make_interval(secs => $2) "
+        "WHERE id IN (SELECT id FROM jobs j WHERE state = 'queued' AND run_at <= now() "
         "  AND (cardinality($3::text[]) = 0 OR kind = ANY($3::text[])) "
         "  AND NOT (kind = ANY($4::text[])) "
         // Sends to one customer keep their order, and a conversation has one AI answer in
         // the making: such a job waits while an older one of the same conversation is still
-        // queued (maybe paced or debounced) or running.
+        // queued (maybe paced or debounced) or running. Within one claim the older job is
+        // still queued in the snapshot, so a batch never holds both.
         "  AND NOT (j.kind IN ('whatsapp_send', 'ai_reply') AND EXISTS (SELECT 1 FROM jobs o "
         "   WHERE o.conversation_id = j.conversation_id AND o.kind = j.kind AND o.id < j.id "
         "    AND o.state IN ('queued', 'running'))) "
-        "  ORDER BY priority DESC, run_at LIMIT 1 FOR UPDATE SKIP LOCKED) "
-        "RETURNING id, kind, payload::text, attempts, max_attempts, conversation_id::text",
-        worker, static_cast<long long>(lease.count()), kinds_literal(only), kinds_literal(except));
-    if (r.empty()) return std::nullopt;
-    Job job;
-    job.id = r[0][0].as<std::int64_t>();
-    job.kind = r[0][1].as<std::string>();
-    job.payload = nlohmann::json::parse(r[0][2].as<std::string>());
-    job.attempts = r[0][3].as<int>();
-    job.max_attempts = r[0][4].as<int>();
-    if (!r[0][5].is_null()) job.conversation_id = r[0][5].as<std::string>();
-    job.worker = worker;
-    job.lease = lease;
-    return job;
+        "  ORDER BY priority DESC, run_at LIMIT $5 FOR UPDATE SKIP LOCKED) "
+        "RETURNING id, kind, payload::text, attempts, max_attempts, conversation_id::text, "
+        " locked_by",
+        worker_prefix, static_cast<long long>(lease.count()), kinds_literal(only),
+        kinds_literal(except), limit);
+    std::vector<Job> jobs;
+    for (const auto& row : r) {
+        Job job;
+        job.id = row[0].as<std::int64_t>();
+        job.kind = row[1].as<std::string>();
+        job.payload = nlohmann::json::parse(row[2].as<std::string>());
+        job.attempts = row[3].as<int>();
+        job.max_attempts = row[4].as<int>();
+        if (!row[5].is_null()) job.conversation_id = row[5].as<std::string>();
+        job.worker = row[6].as<std::string>();
+        job.lease = lease;
+        jobs.push_back(std::move(job));
+    }
+    return jobs;
 }
 
 bool renew(pqxx::dbtransaction& tx, std::int64_t id, const std::string& worker,

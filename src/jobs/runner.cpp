@@ -33,7 +33,6 @@ struct JobRunner::State : std::enable_shared_from_this<JobRunner::State> {
     std::unordered_map<std::string, JobHandler> handlers;
     std::atomic<bool> stopping{false};
     std::atomic<int> running{0};
-    std::atomic<std::uint64_t> runs{0};
     std::vector<std::shared_ptr<Lane>> lanes;
     std::thread listener;
     std::string worker_prefix;
@@ -61,20 +60,22 @@ asio::awaitable<void> JobRunner::State::dispatch(std::shared_ptr<Lane> lane) {
     auto self = shared_from_this();
     auto& timer = *lane->idle;
     while (!stopping) {
-        std::optional<Job> job;
+        std::vector<Job> claimed;
         auto wait = options.sweep;
-        if (lane->in_flight < lane->concurrency) {
+        int room = lane->concurrency - lane->in_flight;
+        if (room > 0) {
             try {
-                auto worker = worker_prefix + ":" + std::to_string(runs.fetch_add(1));
-                auto take = [worker, lease = options.lease, only = lane->only,
+                // A few at a time: one round trip, however many answers a burst brought.
+                auto take = [prefix = worker_prefix, lease = options.lease,
+                             limit = std::min(room, 16), only = lane->only,
                              except = lane->except](pqxx::dbtransaction& tx) {
-                    auto job = claim(tx, worker, lease, only, except);
+                    auto jobs = claim(tx, prefix, lease, limit, only, except);
                     std::optional<std::chrono::milliseconds> due;
-                    if (!job) due = next_due(tx, only, except);
-                    return std::make_pair(std::move(job), due);
+                    if (jobs.empty()) due = next_due(tx, only, except);
+                    return std::make_pair(std::move(jobs), due);
                 };
                 auto taken = co_await db.run(std::move(take));
-                job = std::move(taken.first);
+                claimed = std::move(taken.first);
                 auto due = taken.second;
                 // A job due before the next sweep (a debounced answer) is taken on time.
                 if (due) wait = std::clamp(*due, std::chrono::milliseconds(5), options.sweep);
@@ -82,18 +83,20 @@ asio::awaitable<void> JobRunner::State::dispatch(std::shared_ptr<Lane> lane) {
                 spdlog::debug("jobs.claim_failed lane={} cause=\"{}\"", lane->name, e.cause());
             }
         }
-        if (!job) {
+        if (claimed.empty()) {
             // Idle, or full: a finished job, a NOTIFY or the sweep wakes this.
             boost::system::error_code ec;
             timer.expires_after(wait);
             co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
             continue;
         }
-        ++lane->in_flight;
-        ++running;
-        // Each job on a strand of its own, shared with its lease heartbeat.
-        asio::co_spawn(asio::make_strand(io), run(lane, std::move(*job)),
-                       log::log_on_error("jobs.run_failed"));
+        for (auto& job : claimed) {
+            ++lane->in_flight;
+            ++running;
+            // Each job on a strand of its own, shared with its lease heartbeat.
+            asio::co_spawn(asio::make_strand(io), run(lane, std::move(job)),
+                           log::log_on_error("jobs.run_failed"));
+        }
     }
 }
 

@@ -102,14 +102,16 @@ struct SocketWatch {
 };
 
 struct HttpClient::State : std::enable_shared_from_this<HttpClient::State> {
-    explicit State(asio::io_context& io) : strand(asio::make_strand(io)), timer(strand) {
+    State(asio::io_context& io, long max_host_connections)
+        : strand(asio::make_strand(io)), timer(strand) {
         global_init();
         multi = curl_multi_init();
         curl_multi_setopt(multi, CURLMOPT_SOCKETFUNCTION, &State::socket_callback);
         curl_multi_setopt(multi, CURLMOPT_SOCKETDATA, this);
         curl_multi_setopt(multi, CURLMOPT_TIMERFUNCTION, &State::timer_callback);
         curl_multi_setopt(multi, CURLMOPT_TIMERDATA, this);
-        curl_multi_setopt(multi, CURLMOPT_MAX_HOST_CONNECTIONS, 64L);
+        // Exchanges over the limit wait inside curl for a connection to free up.
+        curl_multi_setopt(multi, CURLMOPT_MAX_HOST_CONNECTIONS, max_host_connections);
     }
     ~State() {
         curl_multi_setopt(multi, CURLMOPT_SOCKETFUNCTION, nullptr);
@@ -342,7 +344,8 @@ void HttpClient::State::start(std::unique_ptr<Transfer> t) {
     transfers.emplace(e, std::move(t));
 }
 
-HttpClient::HttpClient(asio::io_context& io) : state_(std::make_shared<State>(io)) {}
+HttpClient::HttpClient(asio::io_context& io, long max_host_connections)
+    : state_(std::make_shared<State>(io, max_host_connections)) {}
 
 HttpClient::~HttpClient() { shutdown(); }
 

@@ -218,6 +218,17 @@ TEST_F(AiTest, AiSwitchedOffOrTakenOverStaysQuiet) {
     EXPECT_EQ(texts[2], "Agent here");
 }
 
+TEST_F(AiTest, AReactionAsksNothing) {
+    start();
+    auto r = deliver(server_->port(), fixture("inbound-reaction.json").dump());
+    ASSERT_EQ(r.status, 200) << r.body;
+    ASSERT_TRUE(eventually([&] {
+        return count("SELECT count(*) FROM jobs WHERE kind = 'ai_reply' AND state = 'done'") == 1;
+    })) << server_->log();
+    EXPECT_TRUE(chat_requests().empty());
+    EXPECT_TRUE(sent_texts().empty());
+}
+
 TEST_F(AiTest, CustomerAskingForAPersonIsHandedOff) {
     start();
     auto id = customer_writes("I want to talk to a person please", "wamid.h1");

@@ -157,12 +157,14 @@ TEST_F(JobsTest, FinishingTwiceOrWithoutTheLeaseIsHarmless) {
     pqxx::connection c(db_.url());
     {
         pqxx::work tx(c);
-        auto job = jobs::claim(tx, "me", 60s);
-        ASSERT_TRUE(job);
+        auto claimed = jobs::claim(tx, "me", 60s);
+        ASSERT_EQ(claimed.size(), 1u);
+        auto me = claimed[0].worker;
+        EXPECT_EQ(me, "me:" + std::to_string(id));
         EXPECT_FALSE(jobs::complete(tx, id, "someone-else"));
-        EXPECT_TRUE(jobs::complete(tx, id, "me"));
-        EXPECT_FALSE(jobs::complete(tx, id, "me"));
-        EXPECT_FALSE(jobs::fail(tx, id, "me", "late", false, 0ms));
+        EXPECT_TRUE(jobs::complete(tx, id, me));
+        EXPECT_FALSE(jobs::complete(tx, id, me));
+        EXPECT_FALSE(jobs::fail(tx, id, me, "late", false, 0ms));
         tx.commit();
     }
     EXPECT_EQ(state_of(id), "done:1");

@@ -42,14 +42,16 @@ struct Job {
     std::chrono::seconds lease{0};
 };
 
-/// Takes the next due job (FOR UPDATE SKIP LOCKED, so workers never take the same one) and
-/// holds it for `lease`. nullopt when nothing is due. A whatsapp_send job is not taken while
-/// an older one of the same conversation is unfinished, so replies keep their order.
-/// An ai_reply job likewise waits for an older one of its conversation: one answer in flight
-/// per conversation. `only` (when not empty) and `except` restrict the kinds taken.
-std::optional<Job> claim(pqxx::dbtransaction& tx, const std::string& worker,
-                         std::chrono::seconds lease, const std::vector<std::string>& only = {},
-                         const std::vector<std::string>& except = {});
+/// Takes up to `limit` due jobs (FOR UPDATE SKIP LOCKED, so workers never take the same one)
+/// and holds each for `lease`, locked by "<worker_prefix>:<id>" (Job::worker). Empty when
+/// nothing is due. A whatsapp_send job is not taken while an older one of the same
+/// conversation is unfinished, so replies keep their order; an ai_reply job likewise waits
+/// for an older one of its conversation: one answer in flight per conversation. `only` (when
+/// not empty) and `except` restrict the kinds taken.
+std::vector<Job> claim(pqxx::dbtransaction& tx, const std::string& worker_prefix,
+                       std::chrono::seconds lease, int limit = 1,
+                       const std::vector<std::string>& only = {},
+                       const std::vector<std::string>& except = {});
 
 /// How long until the next queued job of these kinds (as for claim) falls due; nullopt when
 /// none waits for a later time.

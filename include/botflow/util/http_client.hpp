@@ -43,7 +43,8 @@ struct HttpResponse {
 
 class HttpClient {
 public:
-    explicit HttpClient(asio::io_context& io);
+    /// At most `max_host_connections` connections to one host at once; more exchanges wait.
+    explicit HttpClient(asio::io_context& io, long max_host_connections = 64);
     ~HttpClient();
     HttpClient(const HttpClient&) = delete;
     HttpClient& operator=(const HttpClient&) = delete;
