@@ -1,13 +1,12 @@
 #include "botflow/ai/settings.hpp"
 
-#include <sodium.h>
-
 #include <cmath>
 #include <pqxx/pqxx>
 #include <stdexcept>
 
 #include "botflow/core/error.hpp"
 #include "botflow/store/user_repo.hpp"
+#include "botflow/util/crypto.hpp"
 
 namespace botflow::ai {
 namespace {
@@ -96,16 +95,6 @@ json to_json(const AiSettings& s) {
             {"away_message", s.away_message},
             {"fallback_message", s.fallback_message},
             {"strict_grounding", s.strict_grounding}};
-}
-
-std::string derive_key(const config::Config& config) {
-    const Secret& base = config.secret_key.empty() ? config.jwt_secret : config.secret_key;
-    std::string material = "botflow.settings.v1:" + base.reveal();
-    std::string key(crypto_secretbox_KEYBYTES, '\0');
-    crypto_generichash(reinterpret_cast<unsigned char*>(key.data()), key.size(),
-                       reinterpret_cast<const unsigned char*>(material.data()), material.size(),
-                       nullptr, 0);
-    return key;
 }
 
 }  // namespace
@@ -334,33 +323,11 @@ bool asks_for_person(std::string_view text, const std::vector<std::string>& phra
 }
 
 std::string encrypt_secret(const config::Config& config, std::string_view plain) {
-    if (sodium_init() < 0) throw std::runtime_error("libsodium failed to initialise");
-    auto key = derive_key(config);
-    std::string out(crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES + plain.size(), '\0');
-    auto* nonce = reinterpret_cast<unsigned char*>(out.data());
-    randombytes_buf(nonce, crypto_secretbox_NONCEBYTES);
-    crypto_secretbox_easy(nonce + crypto_secretbox_NONCEBYTES,
-                          reinterpret_cast<const unsigned char*>(plain.data()), plain.size(), nonce,
-                          reinterpret_cast<const unsigned char*>(key.data()));
-    sodium_memzero(key.data(), key.size());
-    return out;
+    return util::seal(config.secret_key.empty() ? config.jwt_secret : config.secret_key, plain);
 }
 
 std::string decrypt_secret(const config::Config& config, std::string_view sealed) {
-    if (sodium_init() < 0) throw std::runtime_error("libsodium failed to initialise");
-    if (sealed.size() < crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES) {
-        throw std::runtime_error("sealed secret too short");
-    }
-    auto key = derive_key(config);
-    std::string out(sealed.size() - crypto_secretbox_NONCEBYTES - crypto_secretbox_MACBYTES, '\0');
-    const auto* nonce = reinterpret_cast<const unsigned char*>(sealed.data());
-    int rc = crypto_secretbox_open_easy(reinterpret_cast<unsigned char*>(out.data()),
-                                        nonce + crypto_secretbox_NONCEBYTES,
-                                        sealed.size() - crypto_secretbox_NONCEBYTES, nonce,
-                                        reinterpret_cast<const unsigned char*>(key.data()));
-    sodium_memzero(key.data(), key.size());
-    if (rc != 0) throw std::runtime_error("sealed secret does not open with this key");
-    return out;
+    return util::unseal(config.secret_key.empty() ? config.jwt_secret : config.secret_key, sealed);
 }
 
 }  // namespace botflow::ai
