@@ -50,9 +50,12 @@ bool retryable_status(long status) {
            status >= 500;
 }
 
+// At most `max` bytes, never cutting a UTF-8 sequence (the text ends up in JSON).
 std::string shorten(std::string s, std::size_t max = 300) {
-    if (s.size() > max) s = s.substr(0, max) + "...";
-    return s;
+    if (s.size() <= max) return s;
+    std::size_t cut = max;
+    while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;
+    return s.substr(0, cut) + "...";
 }
 
 std::string reason_for(const LlmError& e) {
@@ -285,8 +288,9 @@ std::string StreamAccumulator::apply(std::string_view payload) {
         return {};
     }
     auto j = parse_json(trimmed);
-    if (!j || !j->is_object()) return {};  // not ours to judge: a stray line
-    if (j->contains("error") && !(*j)["error"].is_null()) {
+    if (!j || !j->is_object()) return {};                  // not ours to judge: a stray line
+    bool flat_error = string_of(*j, "object") == "error";  // older vLLM
+    if ((j->contains("error") && !(*j)["error"].is_null()) || flat_error) {
         auto e = body_error(*j);
         throw LlmFailure(std::move(e), 1);
     }
@@ -300,6 +304,12 @@ std::string StreamAccumulator::apply(std::string_view payload) {
                 const auto& delta = choice["delta"];
                 if (delta.contains("content") && delta["content"].is_string()) {
                     added = delta["content"].get<std::string>();
+                }
+                for (const char* k : {"reasoning", "reasoning_content"}) {
+                    if (delta.contains(k) && delta[k].is_string() &&
+                        !delta[k].get<std::string>().empty()) {
+                        thinking_ = true;
+                    }
                 }
             }
             auto finish = string_of(choice, "finish_reason");
@@ -430,6 +440,8 @@ struct Progress {
     std::optional<Clock::time_point> first_token;
     Clock::time_point last_activity = Clock::now();
     std::optional<LlmError> stream_error;
+    std::optional<Clock::time_point> alive;  // the first answer or reasoning text
+    bool complete = false;                   // [DONE] arrived
     std::string timed_out;
     bool finished = false;
     OnText on_text;
@@ -445,7 +457,7 @@ asio::awaitable<void> watchdog(util::HttpClient& http, std::uint64_t ticket,
         {
             std::lock_guard lock(p->mutex);
             if (p->finished) co_return;
-            if (!p->first_token) {
+            if (!p->alive) {
                 deadline = started + first_token;
                 why = "no answer within " + std::to_string(first_token.count() / 1000) + " s";
             } else {
@@ -497,23 +509,38 @@ asio::awaitable<ChatResult> attempt(util::HttpClient& http, const LlmEndpoint& e
     auto p = std::make_shared<Progress>();
     p->on_text = std::move(on_text);
     bool stream = req.stream;
+    // Runs inside libcurl's write callback: nothing may be thrown through it.
     hr.on_data = [p, stream](std::string_view bytes) {
         std::lock_guard lock(p->mutex);
         p->last_activity = Clock::now();
         if (p->raw.size() < (1u << 20)) p->raw.append(bytes.substr(0, (1u << 20) - p->raw.size()));
         if (!stream) return true;
-        for (auto& payload : p->parser.feed(bytes)) {
-            p->events = true;
-            try {
+        try {
+            for (auto& payload : p->parser.feed(bytes)) {
+                p->events = true;
                 auto added = p->acc.apply(payload);
+                if (!p->alive && (!added.empty() || p->acc.thinking())) p->alive = Clock::now();
                 if (!added.empty()) {
                     if (!p->first_token) p->first_token = Clock::now();
                     if (p->on_text) p->on_text(p->acc.text());
                 }
-            } catch (const LlmFailure& f) {
-                p->stream_error = f.error();
-                return false;
+                if (p->acc.done()) {
+                    // [DONE]: the answer is complete even if the server keeps the connection.
+                    p->complete = true;
+                    return false;
+                }
             }
+        } catch (const LlmFailure& f) {
+            p->stream_error = f.error();
+            return false;
+        } catch (const std::exception& e) {
+            LlmError err;
+            err.http_status = 200;
+            err.retryable = true;
+            err.message = std::string("reading the stream failed: ") + e.what();
+            err.reason = reason_for(err);
+            p->stream_error = err;
+            return false;
         }
         return true;
     };
@@ -539,6 +566,10 @@ asio::awaitable<ChatResult> attempt(util::HttpClient& http, const LlmEndpoint& e
 
     std::lock_guard lock(p->mutex);
     if (p->stream_error) throw LlmFailure(*p->stream_error, 1);
+    if (!response && p->complete) {
+        response.emplace();
+        response->status = 200;  // we stopped reading after [DONE]
+    }
     if (!response) {
         LlmError e;
         e.retryable = true;
@@ -691,7 +722,9 @@ asio::awaitable<ChatResult> LlmClient::chat(LlmEndpoint ep, ChatRequest req, OnT
         if (answered || !last.model_scoped) break;
     }
     if (!answered) {
-        if (!req.probe) state->breaker.failure();
+        // Only what looks like an outage opens the breaker, not a request of ours at fault
+        // (a prompt too long for the model).
+        if (!req.probe && (last.retryable || last.http_status == 0)) state->breaker.failure();
         throw LlmFailure(last, attempts);
     }
     if (!req.probe) state->breaker.success();

@@ -10,6 +10,7 @@
 #include "botflow/core/events.hpp"
 #include "botflow/core/log.hpp"
 #include "botflow/jobs/runner.hpp"
+#include "botflow/knowledge/chunker.hpp"
 #include "botflow/prompts/repo.hpp"
 #include "botflow/prompts/templates.hpp"
 #include "botflow/util/crypto.hpp"
@@ -183,7 +184,9 @@ void save_generated(pqxx::dbtransaction& tx, std::int64_t turn, const std::strin
         "UPDATE ai_turns SET state = 'generated', mode = $2, answer = $3, "
         " handoff_reason = NULLIF($4, ''), details = $5::jsonb, citations = $6::jsonb, "
         " updated_at = now() WHERE id = $1 AND state = 'generating'",
-        turn, mode, answer, handoff_reason, details.dump(), citations.dump());
+        turn, mode, answer, handoff_reason,
+        details.dump(-1, ' ', false, json::error_handler_t::replace),
+        citations.dump(-1, ' ', false, json::error_handler_t::replace));
 }
 
 struct Queued {
@@ -212,7 +215,15 @@ Queued queue_turn(pqxx::dbtransaction& tx, const std::string& conversation, std:
                        " AND direction = 'outbound' AND sender = 'agent' AND seq > $2)",
                        conversation, first_seq)[0][0]
                      .as<bool>();
-    if (c.empty() || !c[0][0].as<bool>() || c[0][1].as<std::string>() == "handed_off" || agent) {
+    // A later turn may have answered these messages already (this run lost its lease and
+    // another took over): never a second answer.
+    bool answered = !c.empty() && tx.exec_params(
+                                        "SELECT ai_answered_seq >= $2 FROM conversations "
+                                        "WHERE id = $1::uuid",
+                                        conversation, through_seq)[0][0]
+                                      .as<bool>();
+    if (c.empty() || !c[0][0].as<bool>() || c[0][1].as<std::string>() == "handed_off" || agent ||
+        answered) {
         tx.exec_params("UPDATE ai_turns SET state = 'skipped', updated_at = now() WHERE id = $1",
                        turn_id);
         mark_answered(tx, conversation, through_seq);
@@ -593,6 +604,15 @@ Prepared prepare(pqxx::dbtransaction& tx, const std::string& conversation, const
         return p;
     }
     for (const auto& t : s.texts) p.message += (p.message.empty() ? "" : "\n") + t;
+    if (p.turn.state == "generated" && job.attempts >= kFailuresBeforeFallback &&
+        p.turn.mode != "fallback") {
+        // Its answer could not be queued twice: the fallback message goes instead.
+        tx.exec_params(
+            "UPDATE ai_turns SET mode = 'fallback', answer = NULL, citations = '[]', "
+            " handoff_reason = 'The AI answer could not be sent.', updated_at = now() "
+            "WHERE id = $1 AND state = 'generated'",
+            p.turn.id);
+    }
     if (p.turn.state != "generating") return p;  // generated: only the queuing is left
     p.generate = true;
     if (asks_for_person(p.message, s.settings.handoff_phrases)) {
@@ -609,7 +629,7 @@ Prepared prepare(pqxx::dbtransaction& tx, const std::string& conversation, const
     return p;
 }
 
-asio::awaitable<void> reply_job(App& app, const jobs::Job& job) {
+asio::awaitable<void> reply_attempt(App& app, const jobs::Job& job) {
     if (!job.payload.contains("conversation_id") || !job.payload["conversation_id"].is_string()) {
         throw Error(Errc::bad_request, "ai_reply job without conversation_id");
     }
@@ -668,7 +688,7 @@ asio::awaitable<void> reply_job(App& app, const jobs::Job& job) {
             }
             if (result) {
                 bool marker = false;
-                answer = strip_marker(result->text, marker);
+                answer = strip_marker(knowledge::normalize_text(result->text), marker);
                 details = {{"model", result->model},
                            {"prompt_tokens", result->prompt_tokens},
                            {"completion_tokens", result->completion_tokens},
@@ -726,6 +746,29 @@ asio::awaitable<void> reply_job(App& app, const jobs::Job& job) {
     }
     spdlog::info("ai.answered conversation={} turn={} queued={} handoff={} messages={}",
                  conversation, turn_id, queued.sent, queued.handoff, queued.ids.size());
+}
+
+// Every failure is retried (a customer must not meet silence because of an error that looks
+// permanent); from the third attempt on, the fallback message goes out instead of the
+// model's answer.
+asio::awaitable<void> reply_job(App& app, const jobs::Job& job) {
+    std::exception_ptr failure;
+    try {
+        co_await reply_attempt(app, job);
+    } catch (const jobs::RetryLater&) {
+        throw;
+    } catch (...) {
+        failure = std::current_exception();
+    }
+    if (!failure) co_return;
+    try {
+        std::rethrow_exception(failure);
+    } catch (const Error& e) {
+        if (e.transient()) throw;
+        throw Error(Errc::upstream_failed, e.detail(), e.cause());
+    } catch (const std::exception& e) {
+        throw Error(Errc::upstream_failed, "The AI answer failed.", e.what());
+    }
 }
 
 }  // namespace

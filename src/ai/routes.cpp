@@ -20,6 +20,7 @@ using nlohmann::json;
 struct Loaded {
     AiSettings settings;
     bool key_stored = false;
+    bool key_unreadable = false;
     LlmAccess access;
     std::string business_name;
 };
@@ -27,7 +28,13 @@ struct Loaded {
 Loaded load(pqxx::dbtransaction& tx, const config::Config& config) {
     Loaded l;
     l.settings = load_settings(tx, config);
-    auto key = stored_api_key(tx, config);
+    std::optional<Secret> key;
+    try {
+        key = stored_api_key(tx, config);
+    } catch (const Error&) {
+        // SECRET_KEY changed: the page must still load so that the key can be saved again.
+        l.key_unreadable = true;
+    }
     l.key_stored = key.has_value();
     l.access = llm_access(config, key);
     auto profile = prompts::business_profile(tx);
@@ -38,7 +45,13 @@ Loaded load(pqxx::dbtransaction& tx, const config::Config& config) {
 asio::awaitable<Response> handle_get(App& app, Request&) {
     auto read = [&config = app.config](pqxx::dbtransaction& tx) {
         auto l = load(tx, config);
-        return settings_json(l.settings, config, l.key_stored);
+        auto out = settings_json(l.settings, config, l.key_stored);
+        if (l.key_unreadable) {
+            out["api_key"]["unreadable"] = true;
+            out["api_key"]["hint"] =
+                "The saved key cannot be read since SECRET_KEY changed: save it again.";
+        }
+        return out;
     };
     co_return Response::json(200, co_await app.db.run(std::move(read)));
 }
@@ -56,7 +69,7 @@ asio::awaitable<Response> handle_put(App& app, Request& req) {
             "INSERT INTO audit_log (user_id, action, target_type, details) "
             "VALUES ($1::uuid, 'settings.ai', 'settings', $2::jsonb)",
             by, audit.dump());
-        return settings_json(stored, config, stored_api_key(tx, config).has_value());
+        return settings_json(stored, config, load(tx, config).key_stored);
     };
     co_return Response::json(200, co_await app.db.run(std::move(write)));
 }

@@ -157,8 +157,8 @@ int App::serve() {
         bool idle = server.open_connections() == 0 && jobs.running() == 0;
         if (idle || std::chrono::steady_clock::now() >= *deadline) {
             if (!idle) {
-                // Unfinished jobs are not lost: their lease runs out and another worker (or
-                // this server after a restart) takes them again.
+                // Unfinished jobs are not lost: they are given back to the queue below (or,
+                // if that fails, their lease runs out) and another worker takes them again.
                 spdlog::warn("shutdown.grace_expired open_connections={} running_jobs={}",
                              server.open_connections(), jobs.running());
             }
@@ -200,6 +200,9 @@ int App::serve() {
     http.stop_now();
     jobs.stop();
     jobs.join();
+    if (int released = jobs.release(); released > 0) {
+        spdlog::warn("shutdown.jobs_released count={}", released);
+    }
     db.shutdown();
     cpu.stop();
     cpu.join();

@@ -20,6 +20,7 @@ struct Lane {
     int concurrency = 1;
     std::atomic<int> in_flight{0};
     std::shared_ptr<asio::steady_timer> idle;  // on the dispatcher's strand
+    std::atomic<bool> woken{false};            // a wake-up that came while the dispatcher was busy
 };
 
 struct JobRunner::State : std::enable_shared_from_this<JobRunner::State> {
@@ -48,11 +49,13 @@ struct JobRunner::State : std::enable_shared_from_this<JobRunner::State> {
                                     std::shared_ptr<asio::steady_timer> beat,
                                     std::shared_ptr<bool> alive);
     void listen();
+    void wake(Lane& lane) {
+        lane.woken = true;
+        auto t = lane.idle;
+        asio::post(t->get_executor(), [t] { t->cancel(); });
+    }
     void wake_all() {
-        for (const auto& lane : lanes) {
-            auto t = lane->idle;
-            asio::post(t->get_executor(), [t] { t->cancel(); });
-        }
+        for (const auto& lane : lanes) wake(*lane);
     }
 };
 
@@ -84,11 +87,28 @@ asio::awaitable<void> JobRunner::State::dispatch(std::shared_ptr<Lane> lane) {
             }
         }
         if (claimed.empty()) {
-            // Idle, or full: a finished job, a NOTIFY or the sweep wakes this.
+            // Idle, or full: a finished job, a NOTIFY or the sweep wakes this. A wake-up that
+            // arrived during the claim may concern a job its snapshot missed: look again.
+            if (lane->woken.exchange(false) && room > 0) continue;
             boost::system::error_code ec;
             timer.expires_after(wait);
             co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
             continue;
+        }
+        if (stopping) {
+            // Claimed while stopping: give them back at once rather than hold them.
+            auto give_back = [claimed](pqxx::dbtransaction& tx) {
+                for (const auto& job : claimed) {
+                    defer(tx, job.id, job.worker, "the server is stopping",
+                          std::chrono::milliseconds(0));
+                }
+            };
+            try {
+                co_await db.run(std::move(give_back));
+            } catch (const Error& e) {
+                spdlog::warn("jobs.give_back_failed cause=\"{}\"", e.cause());
+            }
+            break;
         }
         for (auto& job : claimed) {
             ++lane->in_flight;
@@ -119,8 +139,10 @@ asio::awaitable<void> JobRunner::State::run(std::shared_ptr<Lane> lane, Job job_
         std::string error;
         auto handler = handlers.find(job->kind);
         if (handler == handlers.end()) {
-            error = "no handler for job kind " + job->kind;
-            permanent = true;
+            // A replica of another version (a rolling deploy) knows this kind: leave it to it.
+            error = "no handler for job kind " + job->kind + " on this server";
+            retry_in = std::chrono::seconds(5);
+            deferred = true;
         } else {
             try {
                 co_await handler->second(*job);
@@ -197,8 +219,7 @@ asio::awaitable<void> JobRunner::State::run(std::shared_ptr<Lane> lane, Job job_
     if (job->conversation_id) {
         wake_all();
     } else {
-        auto t = lane->idle;
-        asio::post(t->get_executor(), [t] { t->cancel(); });
+        wake(*lane);
     }
 }
 
@@ -347,6 +368,26 @@ void JobRunner::stop() {
 
 void JobRunner::join() {
     if (state_->listener.joinable()) state_->listener.join();
+}
+
+int JobRunner::release() {
+    auto& s = *state_;
+    try {
+        pqxx::connection conn(store::with_connection_defaults(s.url.reveal()));
+        pqxx::work tx(conn);
+        auto r = tx.exec_params(
+            "UPDATE jobs SET state = 'queued', locked_by = NULL, locked_until = NULL, "
+            " attempts = GREATEST(attempts - 1, 0), run_at = now(), "
+            " last_error = 'given back: the server stopped before finishing it' "
+            "WHERE state = 'running' AND starts_with(locked_by, $1)",
+            s.worker_prefix + ":");
+        tx.exec_params("SELECT pg_notify($1, 'released')", kChannel);
+        tx.commit();
+        return static_cast<int>(r.affected_rows());
+    } catch (const std::exception& e) {
+        spdlog::warn("jobs.release_failed what=\"{}\"", e.what());
+        return 0;
+    }
 }
 
 int JobRunner::running() const noexcept { return state_->running.load(); }

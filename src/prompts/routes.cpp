@@ -98,6 +98,11 @@ asio::awaitable<Response> handle_preview(App& app, Request& req) {
     auto message = http::required_string(body, "message", 4096);
     auto customer = http::optional_string(body, "customer_name", 100).value_or("");
     auto answer = http::optional_bool(body, "answer").value_or(false);
+    if (answer && req.principal && req.principal->role != "owner") {
+        // A real call on the business's key: the owner's to make.
+        throw Error(Errc::forbidden,
+                    "Only the owner can ask the model for an answer in a preview.");
+    }
     struct Preview {
         json out;
         ai::Prompt prompt;

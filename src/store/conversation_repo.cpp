@@ -202,14 +202,17 @@ bool update_conversation(pqxx::dbtransaction& tx, const std::string& id,
     if (c.tags) tags = nlohmann::json(*c.tags).dump();
     auto r = tx.exec_params(
         "UPDATE conversations SET "
-        " status = COALESCE($2, status),"
+        // Switching the AI back on hands the conversation back to it.
+        " status = COALESCE($2, CASE WHEN $3::boolean AND status = 'handed_off' "
+        "   THEN 'active' ELSE status END),"
         " ai_enabled = COALESCE($3::boolean, ai_enabled),"
         " assigned_user_id = CASE WHEN $4::boolean THEN $5::uuid ELSE assigned_user_id END,"
         " tags = CASE WHEN $6::jsonb IS NULL THEN tags"
         "   ELSE ARRAY(SELECT jsonb_array_elements_text($6::jsonb)) END,"
         " customer_name = COALESCE($7, customer_name),"
         " notes = COALESCE($8, notes),"
-        " handoff_reason = CASE WHEN $2 = 'active' THEN NULL ELSE handoff_reason END,"
+        " handoff_reason = CASE WHEN $2 = 'active' OR ($2 IS NULL AND $3::boolean) THEN NULL "
+        "   ELSE handoff_reason END,"
         " updated_at = now() "
         "WHERE id = $1::uuid",
         id, nullable(c.status), nullable(ai), c.set_assigned ? "true" : "false",

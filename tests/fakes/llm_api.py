@@ -46,7 +46,8 @@ Tests steer it through /_fake/... :
                              chunks, then [DONE]), "hang": true (never answer; the connection
                              stays open until the client leaves), "drop": true (close without
                              answering), "reply": text, "reply_from_prompt": true (reply
-                             "ECHO: " + the last user message), "no_cost": true (no usage.cost)}
+                             "ECHO: " + the last user message), "no_cost": true (no usage.cost),
+                             "linger_ms": keep the stream open this long after [DONE]}
 
 Usage: llm_api.py [--port N] [--token T] [--no-cost]. Prints "listening <port>" once ready.
 """
@@ -550,6 +551,11 @@ class Handler(BaseHTTPRequestHandler):
         if self.client_gone() or not self.write(data):
             return gone()
         self.set(rec, outcome="answered", completed=True)
+        # A proxy that keeps the connection open after [DONE]: the client must not wait.
+        linger = rule.get("linger_ms", 0) / 1000.0
+        end = time.time() + linger
+        while time.time() < end and not self.client_gone():
+            time.sleep(0.05)
 
 
 class Server(ThreadingHTTPServer):

@@ -248,6 +248,14 @@ TEST_F(AiTest, CustomerAskingForAPersonIsHandedOff) {
         return count("SELECT count(*) FROM jobs WHERE kind = 'ai_reply' AND state = 'done'") == 2;
     }));
     EXPECT_EQ(sent_texts().size(), 1u);
+    // Switching the AI back on hands the conversation back to it.
+    auto r = call("PUT", "/api/conversations/" + id + "/ai-toggle", {{"enabled", true}});
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(json::parse(r.body)["status"], "active");
+    llm_.rules({{{"reply", "Back to help."}}});
+    customer_writes("what are your hours?", "wamid.h3");
+    ASSERT_TRUE(eventually([&] { return sent_texts().size() == 2; })) << server_->log();
+    EXPECT_EQ(sent_texts()[1], "Back to help.");
 }
 
 TEST_F(AiTest, ModelMarkerHandsOffAndIsNeverSent) {
@@ -347,6 +355,17 @@ TEST_F(AiTest, MidStreamFailureIsRetriedAndOnlyTheFullAnswerSent) {
     customer_writes("Hello", "wamid.ms1");
     ASSERT_TRUE(eventually([&] { return sent_texts().size() == 1; })) << server_->log();
     EXPECT_EQ(sent_texts()[0], "A complete answer.");
+}
+
+TEST_F(AiTest, DoneEndsTheAnswerEvenIfTheConnectionStaysOpen) {
+    start();
+    llm_.rules({{{"reply", "Complete at DONE."}, {"linger_ms", 25000}}});
+    auto started = std::chrono::steady_clock::now();
+    customer_writes("Hello", "wamid.dn1");
+    ASSERT_TRUE(eventually([&] { return sent_texts().size() == 1; }, 10s)) << server_->log();
+    EXPECT_LT(std::chrono::steady_clock::now() - started, 10s);
+    EXPECT_EQ(sent_texts()[0], "Complete at DONE.");
+    EXPECT_EQ(chat_requests().size(), 1u);
 }
 
 TEST_F(AiTest, KnowledgeAnswersWhenTheModelIsDown) {

@@ -131,12 +131,15 @@ public:
     /// error event (mid-stream or before the first token).
     std::string apply(std::string_view payload);
     bool done() const noexcept { return done_; }
+    /// A reasoning model streamed its thinking: alive, though no answer text yet.
+    bool thinking() const noexcept { return thinking_; }
     const std::string& text() const noexcept { return result_.text; }
     ChatResult& result() noexcept { return result_; }
 
 private:
     ChatResult result_;
     bool done_ = false;
+    bool thinking_ = false;
 };
 
 /// Reads a whole (non-streamed) completion body into a result; throws LlmFailure when it

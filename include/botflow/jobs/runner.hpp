@@ -62,6 +62,10 @@ public:
     void stop();
     /// Joins the LISTEN thread. Blocks up to about a second. After stop().
     void join();
+    /// Gives the jobs this server still holds back to the queue (attempt not counted), so a
+    /// deploy does not leave them waiting for their lease. Blocking; at the very end of a
+    /// shutdown, when no handler runs any more. Returns how many.
+    int release();
     /// Jobs being handled at this moment.
     int running() const noexcept;
     /// Wakes idle workers to look for due jobs now. Any thread.

@@ -658,5 +658,19 @@ TEST(Endpoint, SendsOpenRouterExtrasOnlyToOpenRouter) {
     EXPECT_FALSE(endpoint(c, Secret(), "Acme").openrouter);
 }
 
+TEST(StreamAccumulator, AFlatVllmErrorEventFails) {
+    StreamAccumulator acc;
+    EXPECT_THROW(acc.apply(R"({"object":"error","message":"model overloaded","code":503})"),
+                 LlmFailure);
+}
+
+TEST(StreamAccumulator, ReasoningIsASignOfLifeButNotText) {
+    StreamAccumulator acc;
+    EXPECT_FALSE(acc.thinking());
+    acc.apply(R"({"choices":[{"delta":{"reasoning":"Let me think"}}]})");
+    EXPECT_TRUE(acc.thinking());
+    EXPECT_EQ(acc.text(), "");
+}
+
 }  // namespace
 }  // namespace botflow::ai
