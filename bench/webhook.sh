@@ -10,7 +10,11 @@
 # INSERT+COMMIT transaction at 16 clients, and pgbench doing botflow's own per-delivery work one
 # delivery per transaction. Prints stored messages/s (counted in the database), p50 and p99.
 #
-# Environment: DURATION (seconds, default 5), DELIVERIES (per run, default 80000).
+# Ingestion alone: JOB_WORKERS=0, so the AI answer each message enqueues waits in the queue
+# instead of competing for the two cores (bench/ai.sh measures answers). JOB_WORKERS=4 runs
+# them too.
+#
+# Environment: DURATION (seconds, default 5), DELIVERIES (per run, default 80000), JOB_WORKERS.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -46,6 +50,7 @@ PSQL=(psql -h 127.0.0.1 -p "$pg_port" -U botflow -d postgres -qtAX)
 DATABASE_URL="postgresql://botflow@127.0.0.1:$pg_port/postgres" \
 REDIS_URL="redis://127.0.0.1:$redis_port" PORT="$bf_port" HOST=127.0.0.1 \
 JWT_SECRET="bench-jwt-secret-bench-jwt-secret-000" WHATSAPP_APP_SECRET="$SECRET" \
+JOB_WORKERS="${JOB_WORKERS:-0}" \
     "$BIN" serve > "$tmp/botflow.log" 2>&1 &
 bf_pid=$!
 for _ in $(seq 1 100); do
@@ -138,6 +143,7 @@ cat > "$tmp/same.sql" <<'SQL'
 BEGIN;
 SELECT id FROM conversations WHERE wa_id = '3460' || lpad(:c::text, 7, '0') FOR UPDATE;
 WITH m AS (INSERT INTO messages (conversation_id, direction, sender, type, content, whatsapp_message_id, status, metadata) SELECT id, 'inbound', 'customer', 'text', 'Hello, are you open on Sunday?', 'wamid.pgbench.' || nextval('bench_wamid'), 'received', '{"object":"whatsapp_business_account","entry":[{"id":"1","changes":[{"field":"messages","value":{"messaging_product":"whatsapp","messages":[{"id":"x","type":"text","text":{"body":"Hello, are you open on Sunday?"}}]}}]}]}'::jsonb FROM conversations WHERE wa_id = '3460' || lpad(:c::text, 7, '0') RETURNING conversation_id) UPDATE conversations SET last_message_preview = 'Hello, are you open on Sunday?', last_message_at = now(), last_customer_message_at = now(), unread_count = unread_count + 1, updated_at = now() WHERE id = (SELECT conversation_id FROM m);
+INSERT INTO jobs (kind, payload, max_attempts, idempotency_key, conversation_id) SELECT 'ai_reply', jsonb_build_object('conversation_id', id::text), 4, 'ai_reply:pgbench.' || currval('bench_wamid'), id FROM conversations WHERE wa_id = '3460' || lpad(:c::text, 7, '0');
 COMMIT;
 SQL
 same="$(PGHOST=127.0.0.1 PGPORT="$pg_port" PGUSER=botflow "$PGBENCH" -n -c 16 -j 2 -T "$DURATION" \

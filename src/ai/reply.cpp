@@ -637,7 +637,7 @@ asio::awaitable<void> reply_attempt(App& app, const jobs::Job& job) {
     auto ready = [conversation, job, &config = app.config](pqxx::dbtransaction& tx) {
         return prepare(tx, conversation, job, config);
     };
-    auto prepared = co_await app.db.run(std::move(ready));
+    auto prepared = co_await app.jobs_db.run(std::move(ready));
     const auto& s = prepared.s;
     if (prepared.turn.id == 0) co_return;  // nothing to answer, or skipped
     auto turn = prepared.turn;
@@ -729,7 +729,7 @@ asio::awaitable<void> reply_attempt(App& app, const jobs::Job& job) {
                      citations](pqxx::dbtransaction& tx) {
             save_generated(tx, turn_id, mode, answer, handoff_reason, details, citations);
         };
-        co_await app.db.run(std::move(save));
+        co_await app.jobs_db.run(std::move(save));
         events::publish(app, "ai.delta",
                         {{"conversation_id", conversation}, {"text", answer}, {"done", true}});
     }
@@ -739,7 +739,7 @@ asio::awaitable<void> reply_attempt(App& app, const jobs::Job& job) {
                   settings = s.settings](pqxx::dbtransaction& tx) {
         return queue_turn(tx, conversation, turn_id, first_seq, through, settings);
     };
-    auto queued = co_await app.db.run(std::move(queue));
+    auto queued = co_await app.jobs_db.run(std::move(queue));
     events::publish(app, "ai.typing", {{"conversation_id", conversation}, {"typing", false}});
     if (queued.handoff) {
         events::publish(app, "conversation.handoff", {{"conversation_id", conversation}});

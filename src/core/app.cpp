@@ -72,6 +72,7 @@ App::App(config::Config cfg)
       cpu(static_cast<std::size_t>(std::max(2, config.io_threads))),
       extraction(2),
       db(config.database_url, config.db_pool_size),
+      jobs_db(config.database_url, config.job_db_pool_size),
       redis(io, util::parse_redis_url(config.redis_url.reveal())),
       // Every AI answer in the making may hold a streaming connection to the LLM at once.
       http(io, std::max(64, config.ai_concurrency + 64)),
@@ -82,7 +83,7 @@ App::App(config::Config cfg)
       sessions(redis, config.jwt_secret, config.redis_prefix),
       llm(http),
       inbox(db, config.ai_debounce_ms),
-      jobs(io, db, config.database_url,
+      jobs(io, jobs_db, config.database_url,
            jobs::RunnerOptions{
                .workers = config.job_workers,
                .dedicated = {{"ai_reply", config.ai_concurrency}},
@@ -204,6 +205,7 @@ int App::serve() {
         spdlog::warn("shutdown.jobs_released count={}", released);
     }
     db.shutdown();
+    jobs_db.shutdown();
     cpu.stop();
     cpu.join();
     extraction.stop();

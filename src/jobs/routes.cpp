@@ -61,7 +61,7 @@ asio::awaitable<void> prune_job(App& app, const Job&) {
     auto work = [](pqxx::dbtransaction& tx) {
         return prune(tx, std::chrono::hours(24 * 7), std::chrono::hours(24 * 30));
     };
-    long n = co_await app.db.run(std::move(work));
+    long n = co_await app.jobs_db.run(std::move(work));
     spdlog::info("jobs.pruned rows={}", n);
 }
 

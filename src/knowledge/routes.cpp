@@ -174,7 +174,7 @@ asio::awaitable<void> extract_job(App& app, const jobs::Job& job) {
         return Pending{r[0][0].as<std::string>(), pqxx::binarystring(r[0][1]).str(),
                        r[0][2].as<std::string>()};
     };
-    auto pending = co_await app.db.run(std::move(load));
+    auto pending = co_await app.jobs_db.run(std::move(load));
     if (!pending) co_return;
     auto started = std::chrono::steady_clock::now();
     auto run = [kind = pending->kind, bytes = std::move(pending->bytes)]() {
@@ -214,7 +214,7 @@ asio::awaitable<void> extract_job(App& app, const jobs::Job& job) {
     std::optional<int> chunks;
     std::string save_error;
     try {
-        chunks = co_await app.db.run(std::move(save));
+        chunks = co_await app.jobs_db.run(std::move(save));
     } catch (const Error& e) {
         save_error = e.cause().empty() ? e.detail() : e.cause();
     }
@@ -228,7 +228,7 @@ asio::awaitable<void> extract_job(App& app, const jobs::Job& job) {
                     "WHERE id = $1::uuid AND sha256 = $2 AND status = 'processing'",
                     id, sha);
             };
-            co_await app.db.run(std::move(give_up));
+            co_await app.jobs_db.run(std::move(give_up));
         }
         throw Error(Errc::unavailable, "The document could not be indexed.", save_error);
     }

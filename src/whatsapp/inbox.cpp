@@ -256,6 +256,7 @@ void store_batch(pqxx::dbtransaction& tx, const WebhookBatch& batch, StoreResult
         return std::tie(a->customer_wa_id, a->customer_bsuid) <
                std::tie(b->customer_wa_id, b->customer_bsuid);
     });
+    long ai_jobs = 0;
     for (const auto* mp : ordered) {
         const auto& m = *mp;
         std::string conversation = conversation_for(tx, m, batch.simulated);
@@ -292,12 +293,24 @@ void store_batch(pqxx::dbtransaction& tx, const WebhookBatch& batch, StoreResult
             " status = CASE WHEN $2 = 'inbound' AND status IN ('closed', 'archived') "
             "   THEN 'active' ELSE status END, "
             " updated_at = now() "
-            " WHERE id = $1::uuid AND EXISTS (SELECT 1 FROM m)) "
-            "SELECT id::text FROM m",
+            " WHERE id = $1::uuid AND EXISTS (SELECT 1 FROM m)), "
+            // The AI's answer (or the away message) follows as a durable job, due after the
+            // debounce so that messages typed in quick succession get one answer. The job
+            // decides whether the AI is on when it runs.
+            "j AS (INSERT INTO jobs (kind, payload, run_at, max_attempts, idempotency_key, "
+            "  conversation_id) "
+            " SELECT 'ai_reply', jsonb_build_object('conversation_id', $1::text), "
+            "  now() + make_interval(secs => COALESCE((SELECT (value->>'debounce_ms')::float8 "
+            "   FROM settings WHERE key = 'ai'), $16::float8) / 1000), 4, 'ai_reply:' || $11, "
+            "  $1::uuid FROM m WHERE $2 = 'inbound' "
+            " ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING "
+            " RETURNING id) "
+            "SELECT id::text, (SELECT count(*) FROM j) FROM m",
             conversation, m.echo ? "outbound" : "inbound", m.echo ? "agent" : "customer", m.type,
             m.content, nullable(m.media_id), nullable(m.media_mime_type),
             nullable(m.media_filename), nullable(m.media_sha256), nullable(m.context_id), m.wamid,
-            m.echo ? "sent" : "received", ts, metadata, preview(m.content));
+            m.echo ? "sent" : "received", ts, metadata, preview(m.content),
+            static_cast<double>(default_debounce_ms));
         if (inserted.empty()) {
             ++result.duplicates;
             continue;
@@ -312,26 +325,11 @@ void store_batch(pqxx::dbtransaction& tx, const WebhookBatch& batch, StoreResult
             o.conversation_id = conversation;
             jobs::enqueue(tx, "media_fetch", {{"message_id", inserted[0][0].as<std::string>()}}, o);
         }
-        if (m.echo) {
-            result.statuses += apply_pending_statuses(tx, m.wamid);
-        } else {
-            // The AI's answer (or the away message) follows as a durable job, due after the
-            // debounce so that messages typed in quick succession get one answer. The job
-            // decides whether the AI is on when it runs.
-            store::exec_cached(
-                tx,
-                "WITH j AS (INSERT INTO jobs (kind, payload, run_at, max_attempts, "
-                "  idempotency_key, conversation_id) "
-                " VALUES ('ai_reply', jsonb_build_object('conversation_id', $1::text), "
-                "  now() + make_interval(secs => COALESCE((SELECT (value->>'debounce_ms')::float8 "
-                "   FROM settings WHERE key = 'ai'), $2::float8) / 1000), 4, "
-                "  'ai_reply:' || $3, $1::uuid) "
-                " ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING "
-                " RETURNING id) "
-                "SELECT pg_notify($4, 'ai_reply') FROM j",
-                conversation, static_cast<double>(default_debounce_ms), m.wamid, jobs::kChannel);
-        }
+        if (m.echo) result.statuses += apply_pending_statuses(tx, m.wamid);
+        ai_jobs += inserted[0][1].as<long>();
     }
+    // Workers wake once per transaction, at COMMIT.
+    if (ai_jobs > 0) tx.exec_params("SELECT pg_notify($1, 'ai_reply')", jobs::kChannel);
     for (const auto& s : batch.statuses) {
         if (s.status != "sent" && s.status != "delivered" && s.status != "read" &&
             s.status != "played" && s.status != "failed") {

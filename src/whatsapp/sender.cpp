@@ -158,7 +158,7 @@ asio::awaitable<void> send_job(App& app, const jobs::Job& job) {
     for (std::size_t i = 0; i < ids.size(); ++i) {
         auto id = ids[i];
         auto load = [id](pqxx::dbtransaction& tx) { return load_outgoing(tx, id); };
-        auto msg = co_await app.db.run(std::move(load));
+        auto msg = co_await app.jobs_db.run(std::move(load));
         // Sent before (a retry after a crash or a lost lease), failed, or erased: skip.
         if (!msg || msg->wamid || msg->status != "queued") continue;
         std::vector<std::string> rest(ids.begin() + static_cast<long>(i), ids.end());
@@ -172,7 +172,7 @@ asio::awaitable<void> send_job(App& app, const jobs::Job& job) {
                     "WHERE id = $1::uuid AND status = 'queued'",
                     id);
             };
-            co_await app.db.run(std::move(deliver));
+            co_await app.jobs_db.run(std::move(deliver));
             continue;
         }
         if (!app.graph.configured()) {
@@ -183,7 +183,7 @@ asio::awaitable<void> send_job(App& app, const jobs::Job& job) {
             auto fail = [rest, g, reason](pqxx::dbtransaction& tx) {
                 mark_failed(tx, rest, g, reason);
             };
-            co_await app.db.run(std::move(fail));
+            co_await app.jobs_db.run(std::move(fail));
             throw Error(Errc::unprocessable, reason);
         }
 
@@ -203,7 +203,7 @@ asio::awaitable<void> send_job(App& app, const jobs::Job& job) {
         // here too would reach the customer twice.
         auto hold = [job_id = job.id, worker = job.worker, lease = job.lease](
                         pqxx::dbtransaction& tx) { return jobs::renew(tx, job_id, worker, lease); };
-        if (!job.worker.empty() && !co_await app.db.run(std::move(hold))) {
+        if (!job.worker.empty() && !co_await app.jobs_db.run(std::move(hold))) {
             throw Error(Errc::conflict, "This send was taken over by another worker.",
                         "job " + std::to_string(job.id) + " lease lost before sending");
         }
@@ -219,7 +219,7 @@ asio::awaitable<void> send_job(App& app, const jobs::Job& job) {
             auto record = [id, wamid](pqxx::dbtransaction& tx) {
                 return record_sent(tx, id, wamid);
             };
-            if (co_await app.db.run(std::move(record))) {
+            if (co_await app.jobs_db.run(std::move(record))) {
                 spdlog::info("whatsapp.sent message={} wamid={} job={}", id, wamid, job.id);
             } else {
                 spdlog::warn("whatsapp.sent_twice message={} wamid={} job={}", id, wamid, job.id);
@@ -248,7 +248,7 @@ asio::awaitable<void> send_job(App& app, const jobs::Job& job) {
         auto fail = [rest, f = *failure, reason](pqxx::dbtransaction& tx) {
             mark_failed(tx, rest, f, reason);
         };
-        co_await app.db.run(std::move(fail));
+        co_await app.jobs_db.run(std::move(fail));
         spdlog::error("whatsapp.send_failed message={} code={} http={} reason=\"{}\"", id,
                       failure->code, failure->http_status, reason);
         throw Error(Errc::unprocessable, reason, failure->title);
@@ -289,7 +289,7 @@ asio::awaitable<void> media_job(App& app, const jobs::Job& job) {
         if (!r[0][2].is_null()) w.sha256 = r[0][2].as<std::string>();
         return w;
     };
-    auto wanted = co_await app.db.run(std::move(find));
+    auto wanted = co_await app.jobs_db.run(std::move(find));
     if (!wanted) co_return;  // fetched already, or the message was erased
     if (!app.graph.configured()) {
         throw Error(Errc::unprocessable,
@@ -337,7 +337,7 @@ asio::awaitable<void> media_job(App& app, const jobs::Job& job) {
             " media_mime_type = COALESCE(media_mime_type, $3) WHERE id = $1::uuid",
             id, size, mime);
     };
-    co_await app.db.run(std::move(store));
+    co_await app.jobs_db.run(std::move(store));
     spdlog::info("whatsapp.media_stored message={} bytes={} mime={}", id, size, mime);
 }
 

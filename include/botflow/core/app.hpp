@@ -34,7 +34,8 @@ public:
     asio::io_context io;
     asio::thread_pool cpu;         // CPU-bound or disk work: hashing, static file reads
     asio::thread_pool extraction;  // waits on document extraction children (up to a minute)
-    store::Db db;
+    store::Db db;       // requests: the webhook and the API never wait behind background work
+    store::Db jobs_db;  // job handlers and the job queue (JOB_DB_POOL_SIZE connections)
     util::RedisClient redis;
     util::HttpClient http;  // outbound calls: WhatsApp's Graph API, the LLM
     whatsapp::GraphClient graph;
