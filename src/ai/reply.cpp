@@ -13,6 +13,7 @@
 #include "botflow/knowledge/chunker.hpp"
 #include "botflow/prompts/repo.hpp"
 #include "botflow/prompts/templates.hpp"
+#include "botflow/store/conversation_repo.hpp"
 #include "botflow/util/crypto.hpp"
 #include "botflow/whatsapp/sender.hpp"
 
@@ -192,7 +193,9 @@ void save_generated(pqxx::dbtransaction& tx, std::int64_t turn, const std::strin
 struct Queued {
     bool sent = false;  // false: skipped (AI switched off or an agent replied meanwhile)
     bool handoff = false;
+    std::string handoff_reason;
     std::vector<std::string> ids;
+    json messages = json::array();  // as the API shows them, for the live feed
 };
 
 // Stores the answer as outbound messages and queues their sending, in the transaction that
@@ -287,12 +290,14 @@ Queued queue_turn(pqxx::dbtransaction& tx, const std::string& conversation, std:
         turn_id, ids_literal);
     mark_answered(tx, conversation, through_seq);
     if (q.handoff) {
+        q.handoff_reason =
+            turn.handoff_reason.empty() ? std::string("The AI handed over.") : turn.handoff_reason;
         tx.exec_params(
             "UPDATE conversations SET status = 'handed_off', ai_enabled = false, "
             " handoff_reason = $2, updated_at = now() WHERE id = $1::uuid",
-            conversation,
-            turn.handoff_reason.empty() ? std::string("The AI handed over.") : turn.handoff_reason);
+            conversation, q.handoff_reason);
     }
+    q.messages = store::messages_by_id(tx, q.ids);
     q.sent = true;
     return q;
 }
@@ -366,7 +371,8 @@ struct DeltaPublisher {
         bool found = false;
         auto shown = hide_partial_marker(strip_marker(text, found));
         events::publish(*app, "ai.delta",
-                        {{"conversation_id", conversation}, {"text", shown}, {"done", false}});
+                        {{"conversation_id", conversation}, {"text", shown}, {"done", false}},
+                        conversation);
     }
 };
 
@@ -731,7 +737,8 @@ asio::awaitable<void> reply_attempt(App& app, const jobs::Job& job) {
         };
         co_await app.jobs_db.run(std::move(save));
         events::publish(app, "ai.delta",
-                        {{"conversation_id", conversation}, {"text", answer}, {"done", true}});
+                        {{"conversation_id", conversation}, {"text", answer}, {"done", true}},
+                        conversation);
     }
 
     auto turn_id = turn.id;
@@ -741,8 +748,13 @@ asio::awaitable<void> reply_attempt(App& app, const jobs::Job& job) {
     };
     auto queued = co_await app.jobs_db.run(std::move(queue));
     events::publish(app, "ai.typing", {{"conversation_id", conversation}, {"typing", false}});
+    for (const auto& m : queued.messages) {
+        events::publish(app, "message.created",
+                        {{"conversation_id", conversation}, {"message", m}});
+    }
     if (queued.handoff) {
-        events::publish(app, "conversation.handoff", {{"conversation_id", conversation}});
+        events::publish(app, "conversation.handoff",
+                        {{"conversation_id", conversation}, {"reason", queued.handoff_reason}});
     }
     spdlog::info("ai.answered conversation={} turn={} queued={} handoff={} messages={}",
                  conversation, turn_id, queued.sent, queued.handoff, queued.ids.size());

@@ -297,6 +297,7 @@ std::variant<Config, std::vector<std::string>> load(const Env& env, Purpose purp
     c.llm_timeout = std::chrono::milliseconds(r.integer("LLM_TIMEOUT_MS", 60000, 1000, 600000));
     c.ai_debounce_ms = r.integer("AI_DEBOUNCE_MS", 1000, 0, 60000);
     c.ai_concurrency = r.integer("AI_CONCURRENCY", 256, 1, 10000);
+    c.ws_queue_limit = r.integer("WS_QUEUE_LIMIT", 512, 1, 100000);
     if (auto prefix = r.get("REDIS_KEY_PREFIX")) {
         if (prefix->size() > 64 || prefix->find_first_of(" \t\r\n") != std::string::npos) {
             r.error("REDIS_KEY_PREFIX must be at most 64 characters without spaces");

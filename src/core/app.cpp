@@ -1,6 +1,7 @@
 #include "botflow/core/app.hpp"
 
 #include <boost/asio/signal_set.hpp>
+#include <random>
 #include <thread>
 
 #include "botflow/ai/reply.hpp"
@@ -18,6 +19,7 @@
 #include "botflow/store/migrator.hpp"
 #include "botflow/whatsapp/routes.hpp"
 #include "botflow/whatsapp/sender.hpp"
+#include "botflow/ws/feed.hpp"
 
 namespace botflow {
 namespace {
@@ -64,6 +66,11 @@ std::vector<std::pair<std::string, std::string>> security_headers(const std::str
     return h;
 }
 
+std::string random_instance_id() {
+    std::random_device rd;
+    return fmt::format("{:08x}{:08x}", rd(), rd());
+}
+
 }  // namespace
 
 App::App(config::Config cfg)
@@ -89,7 +96,19 @@ App::App(config::Config cfg)
                .dedicated = {{"ai_reply", config.ai_concurrency}},
                .lease = config.job_lease,
                .reclaim_every = std::clamp(config.job_lease / 3, std::chrono::seconds(1),
-                                           std::chrono::seconds(15))}) {
+                                           std::chrono::seconds(15))}),
+      instance_id(random_instance_id()),
+      subscriber(*this) {
+    // Set here: the runner exists before the feed it reports to.
+    jobs.on_dead([this](const jobs::Job& job, const std::string& error) {
+        events::publish(
+            *this, "job.failed",
+            {{"job_id", job.id},
+             {"kind", job.kind},
+             {"conversation_id",
+              job.conversation_id ? nlohmann::json(*job.conversation_id) : nlohmann::json(nullptr)},
+             {"error", error}});
+    });
     register_system_routes(*this);
     jobs::register_routes(*this);
     jobs::register_handlers(*this);
@@ -103,6 +122,7 @@ App::App(config::Config cfg)
     knowledge::register_routes(*this);
     ai::register_routes(*this);
     ai::register_ai_jobs(*this);
+    ws::register_routes(*this);
 }
 
 App::~App() = default;
@@ -120,6 +140,7 @@ int App::serve() {
     }
 
     redis.start();
+    subscriber.start();
 
     auto files = std::make_shared<http::StaticFiles>(config.web_dir);
     http::ServerOptions options;
@@ -182,6 +203,7 @@ int App::serve() {
                          server.open_connections(), config.shutdown_grace.count());
             *deadline = std::chrono::steady_clock::now() + config.shutdown_grace;
             server.shutdown();
+            hub.close_all(1001, "the server is restarting: reconnect");
             jobs.stop();
             poll_drain();
             signals.async_wait(on_signal);
@@ -197,6 +219,7 @@ int App::serve() {
     boost::system::error_code ignored;
     signals.cancel(ignored);
     signals.clear(ignored);
+    subscriber.stop();
     redis.stop_now();
     http.stop_now();
     jobs.stop();

@@ -387,6 +387,19 @@ asio::awaitable<void> Server::Impl::session(std::shared_ptr<Connection> conn, st
         }
         if (stopping) keep_alive = false;
 
+        if (resp.take_over && !stopping) {
+            // An upgrade (the WebSocket): the route answers on the socket itself.
+            double seconds =
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+            metrics.observe(method_name(req.method), route_label, 101, seconds);
+            spdlog::info(
+                "http.request request_id={} method={} route={} path={} status=101 ms={:.2f}",
+                req.request_id, method_name(req.method), route_label, req.path, seconds * 1000);
+            conn->stream.expires_never();
+            resp.take_over(conn->stream.release_socket());
+            co_return;
+        }
+
         // Recorded before the write, so a client that has its answer also sees it counted.
         std::size_t bytes = req.method == Method::head || resp.status == 204 || resp.status == 304
                                 ? 0

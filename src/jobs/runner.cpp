@@ -207,6 +207,7 @@ asio::awaitable<void> JobRunner::State::run(std::shared_ptr<Lane> lane, Job job_
         } else if (permanent || job->attempts >= job->max_attempts) {
             spdlog::error("jobs.dead job={} kind={} attempt={} error=\"{}\"", job->id, job->kind,
                           job->attempts, error);
+            if (options.on_dead) options.on_dead(*job, error);
         } else {
             spdlog::warn("jobs.retry job={} kind={} attempt={} retry_ms={} error=\"{}\"", job->id,
                          job->kind, job->attempts, delay.count(), error);
@@ -323,6 +324,10 @@ JobRunner::JobRunner(asio::io_context& io, store::Db& db, Secret database_url,
 JobRunner::~JobRunner() {
     stop();
     join();
+}
+
+void JobRunner::on_dead(std::function<void(const Job&, const std::string& error)> callback) {
+    state_->options.on_dead = std::move(callback);
 }
 
 void JobRunner::add(std::string kind, JobHandler handler) {

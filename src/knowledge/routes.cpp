@@ -6,6 +6,7 @@
 #include "botflow/core/app.hpp"
 #include "botflow/core/blocking.hpp"
 #include "botflow/core/error.hpp"
+#include "botflow/core/events.hpp"
 #include "botflow/core/log.hpp"
 #include "botflow/http/json_body.hpp"
 #include "botflow/http/multipart.hpp"
@@ -120,6 +121,13 @@ Upload read_upload(const Request& req, std::size_t max_file_bytes) {
     return up;
 }
 
+// The live feed's document.updated for a document as the API shows it.
+void document_updated(App& app, const nlohmann::json& doc) {
+    events::publish(app, "document.updated",
+                    {{"document_id", doc.value("id", std::string())},
+                     {"status", doc.value("status", std::string())}});
+}
+
 asio::awaitable<Response> handle_upload(App& app, Request& req) {
     auto up = read_upload(req, static_cast<std::size_t>(app.config.kb_max_file_mb) << 20);
     auto by = req.principal->user_id;
@@ -129,6 +137,7 @@ asio::awaitable<Response> handle_upload(App& app, Request& req) {
     };
     auto stored = co_await app.db.run(std::move(store));
     app.jobs.wake();
+    document_updated(app, *stored);
     co_return Response::json(202, *stored);
 }
 
@@ -142,6 +151,7 @@ asio::awaitable<Response> handle_replace(App& app, Request& req) {
     auto stored = co_await app.db.run(std::move(store));
     if (!stored) http::not_found("document", id);
     app.jobs.wake();
+    document_updated(app, *stored);
     co_return Response::json(202, *stored);
 }
 
@@ -229,12 +239,15 @@ asio::awaitable<void> extract_job(App& app, const jobs::Job& job) {
                     id, sha);
             };
             co_await app.jobs_db.run(std::move(give_up));
+            events::publish(app, "document.updated", {{"document_id", id}, {"status", "error"}});
         }
         throw Error(Errc::unavailable, "The document could not be indexed.", save_error);
     }
     auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                   std::chrono::steady_clock::now() - started)
                   .count();
+    events::publish(app, "document.updated",
+                    {{"document_id", id}, {"status", result.ok ? "ready" : "error"}});
     if (result.ok) {
         spdlog::info("knowledge.extracted document={} chunks={} chars={} ms={}", id, *chunks,
                      text.size(), ms);
@@ -257,7 +270,9 @@ asio::awaitable<Response> handle_create_text(App& app, Request& req) {
     auto create = [in, by, max, language](pqxx::dbtransaction& tx) {
         return create_text_document(tx, in, by, max, language);
     };
-    co_return Response::json(201, co_await app.db.run(std::move(create)));
+    auto created = co_await app.db.run(std::move(create));
+    document_updated(app, created);
+    co_return Response::json(201, created);
 }
 
 asio::awaitable<Response> handle_get(App& app, Request& req) {
@@ -277,6 +292,7 @@ asio::awaitable<Response> handle_patch(App& app, Request& req) {
     };
     auto updated = co_await app.db.run(std::move(update));
     if (!updated) http::not_found("document", id);
+    document_updated(app, *updated);
     co_return Response::json(200, *updated);
 }
 
@@ -284,6 +300,7 @@ asio::awaitable<Response> handle_delete(App& app, Request& req) {
     auto id = http::id_param(req, "document");
     auto remove = [id](pqxx::dbtransaction& tx) { return delete_document(tx, id); };
     if (!co_await app.db.run(std::move(remove))) http::not_found("document", id);
+    events::publish(app, "document.updated", {{"document_id", id}, {"status", "deleted"}});
     co_return Response::no_content();
 }
 

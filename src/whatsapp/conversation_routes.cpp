@@ -3,6 +3,7 @@
 
 #include "botflow/core/app.hpp"
 #include "botflow/core/error.hpp"
+#include "botflow/core/events.hpp"
 #include "botflow/http/json_body.hpp"
 #include "botflow/store/conversation_repo.hpp"
 #include "botflow/store/user_repo.hpp"
@@ -98,6 +99,7 @@ asio::awaitable<Response> apply_change(App& app, Request& req, const std::string
     };
     auto updated = co_await app.db.run(std::move(work));
     if (!updated) http::not_found("conversation", id);
+    events::publish(app, "conversation.updated", {{"conversation", *updated}});
     co_return Response::json(200, *updated);
 }
 
@@ -208,6 +210,9 @@ asio::awaitable<Response> handle_read(App& app, Request& req) {
     };
     auto last_wamid = co_await app.db.run(std::move(work));
     if (!last_wamid) http::not_found("conversation", id);
+    // Unread counts are shared: a colleague's inbox clears its badge too.
+    events::publish(app, "conversation.updated",
+                    {{"conversation", {{"id", id}, {"unread_count", 0}}}});
     if (!last_wamid->empty()) {
         // The customer sees blue ticks once a person has read the conversation. Best effort,
         // and not awaited: the dashboard need not wait on Meta.

@@ -119,10 +119,12 @@ std::string conversation_for(pqxx::dbtransaction& tx, const InboundMessage& m, b
                 "conversation upsert raced twice");
 }
 
-bool apply_status(pqxx::dbtransaction& tx, const std::string& wamid, const std::string& status,
-                  const std::string& at, const std::optional<std::string>& code,
-                  const std::optional<std::string>& title,
-                  const std::optional<std::string>& detail) {
+// Returns the live feed's message.updated data when the status named a stored message.
+std::optional<nlohmann::json> apply_status(pqxx::dbtransaction& tx, const std::string& wamid,
+                                           const std::string& status, const std::string& at,
+                                           const std::optional<std::string>& code,
+                                           const std::optional<std::string>& title,
+                                           const std::optional<std::string>& detail) {
     // "played" is a read voice message; the status column keeps the delivery states.
     std::string reason;
     if (status == "failed") {
@@ -156,9 +158,16 @@ bool apply_status(pqxx::dbtransaction& tx, const std::string& wamid, const std::
         " error_title = CASE WHEN $2 = 'failed' THEN $5 ELSE error_title END,"
         " error_detail = CASE WHEN $2 = 'failed' THEN $6 ELSE error_detail END, "
         " error_reason = CASE WHEN $2 = 'failed' THEN $7 ELSE error_reason END "
-        "WHERE whatsapp_message_id = $1 AND direction = 'outbound'",
+        "WHERE whatsapp_message_id = $1 AND direction = 'outbound' "
+        "RETURNING id::text, conversation_id::text, status, error_reason",
         wamid, status, at, nullable(code), nullable(title), nullable(detail), reason);
-    return r.affected_rows() > 0;
+    if (r.empty()) return std::nullopt;
+    return nlohmann::json{
+        {"conversation_id", r[0][1].as<std::string>()},
+        {"message_id", r[0][0].as<std::string>()},
+        {"status", r[0][2].as<std::string>()},
+        {"error_reason",
+         r[0][3].is_null() ? nlohmann::json(nullptr) : nlohmann::json(r[0][3].as<std::string>())}};
 }
 
 // A timestamptz input for Meta's Unix time, or 'now' (the transaction's time) without one.
@@ -316,6 +325,19 @@ void store_batch(pqxx::dbtransaction& tx, const WebhookBatch& batch, StoreResult
             continue;
         }
         ++result.stored;
+        result.events.emplace_back(
+            "message.created",
+            nlohmann::json{{"conversation_id", conversation},
+                           {"message",
+                            {{"id", inserted[0][0].as<std::string>()},
+                             {"conversation_id", conversation},
+                             {"direction", m.echo ? "outbound" : "inbound"},
+                             {"sender", m.echo ? "agent" : "customer"},
+                             {"type", m.type},
+                             {"content", m.content},
+                             {"status", m.echo ? "sent" : "received"},
+                             {"whatsapp_message_id", m.wamid},
+                             {"created_at", timestamptz_literal(m.timestamp)}}}});
         if (m.media_id) {
             // Media ids from webhooks live 7 days and their download links 5 minutes: fetch
             // the bytes now, as a durable job.
@@ -336,9 +358,10 @@ void store_batch(pqxx::dbtransaction& tx, const WebhookBatch& batch, StoreResult
             continue;  // a status this code does not know: nothing to move
         }
         auto at_text = timestamptz_literal(s.timestamp);
-        if (apply_status(tx, s.wamid, s.status, at_text, s.error_code, s.error_title,
-                         s.error_detail)) {
+        if (auto updated = apply_status(tx, s.wamid, s.status, at_text, s.error_code, s.error_title,
+                                        s.error_detail)) {
             ++result.statuses;
+            result.events.emplace_back("message.updated", std::move(*updated));
         } else {
             store::exec_cached(
                 tx,

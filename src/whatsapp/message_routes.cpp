@@ -5,6 +5,7 @@
 #include "botflow/auth/passwords.hpp"
 #include "botflow/core/app.hpp"
 #include "botflow/core/error.hpp"
+#include "botflow/core/events.hpp"
 #include "botflow/http/json_body.hpp"
 #include "botflow/store/conversation_repo.hpp"
 #include "botflow/store/user_repo.hpp"
@@ -66,6 +67,10 @@ asio::awaitable<Response> handle_reply(App& app, Request& req) {
     };
     auto out = co_await app.db.run(std::move(work));
     app.jobs.wake();
+    for (const auto& m : out["messages"]) {
+        events::publish(app, "message.created", {{"conversation_id", id}, {"message", m}});
+    }
+    events::publish(app, "conversation.updated", {{"conversation", out["conversation"]}});
     co_return Response::json(202, out);
 }
 
@@ -199,7 +204,8 @@ asio::awaitable<Response> handle_simulate(App& app, Request& req) {
     check_signature(sign_body(raw, key), raw, key);
     auto batch = parse_webhook(raw, app.config.whatsapp_phone_number_id);
     batch.simulated = true;
-    co_await app.inbox.store(std::move(batch));
+    auto stored = co_await app.inbox.store(std::move(batch));
+    for (auto& [type, data] : stored.events) events::publish(app, type, std::move(data));
 
     auto find = [wamid](pqxx::dbtransaction& tx) -> std::optional<nlohmann::json> {
         auto r = tx.exec_params(

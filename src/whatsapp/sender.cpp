@@ -6,6 +6,7 @@
 #include "botflow/auth/jwt.hpp"
 #include "botflow/core/app.hpp"
 #include "botflow/core/error.hpp"
+#include "botflow/core/events.hpp"
 #include "botflow/core/log.hpp"
 #include "botflow/http/json_body.hpp"
 #include "botflow/jobs/queue.hpp"
@@ -221,6 +222,11 @@ asio::awaitable<void> send_job(App& app, const jobs::Job& job) {
             };
             if (co_await app.jobs_db.run(std::move(record))) {
                 spdlog::info("whatsapp.sent message={} wamid={} job={}", id, wamid, job.id);
+                events::publish(app, "message.updated",
+                                {{"conversation_id", job.conversation_id.value_or("")},
+                                 {"message_id", id},
+                                 {"status", "sent"},
+                                 {"error_reason", nullptr}});
             } else {
                 spdlog::warn("whatsapp.sent_twice message={} wamid={} job={}", id, wamid, job.id);
             }
@@ -249,6 +255,13 @@ asio::awaitable<void> send_job(App& app, const jobs::Job& job) {
             mark_failed(tx, rest, f, reason);
         };
         co_await app.jobs_db.run(std::move(fail));
+        for (const auto& failed : rest) {
+            events::publish(app, "message.updated",
+                            {{"conversation_id", job.conversation_id.value_or("")},
+                             {"message_id", failed},
+                             {"status", "failed"},
+                             {"error_reason", reason}});
+        }
         spdlog::error("whatsapp.send_failed message={} code={} http={} reason=\"{}\"", id,
                       failure->code, failure->http_status, reason);
         throw Error(Errc::unprocessable, reason, failure->title);

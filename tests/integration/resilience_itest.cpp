@@ -1,14 +1,17 @@
-// PostgreSQL going away and coming back under a running server. Runs alone (RUN_SERIAL): it
-// stops the shared test cluster.
+// PostgreSQL and Redis going away and coming back under a running server. Runs alone
+// (RUN_SERIAL): it stops the shared test cluster.
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
 #include <thread>
 
 #include "botflow/whatsapp/webhook.hpp"
+#include "support/fake_graph.hpp"
 #include "support/http_client.hpp"
 #include "support/process.hpp"
 #include "support/test_env.hpp"
+#include "support/whatsapp.hpp"
+#include "support/ws_client.hpp"
 
 namespace botflow::test {
 namespace {
@@ -172,6 +175,72 @@ TEST(Resilience, WebhookIs503WhilePostgresIsDownAndNothingIsLostAfter) {
     EXPECT_EQ(deliver().status, 200);  // and a duplicate retry
     EXPECT_EQ(db.scalar("SELECT count(*) FROM messages WHERE whatsapp_message_id = 'wamid.down1'"),
               "1");
+}
+
+}  // namespace
+}  // namespace botflow::test
+
+namespace botflow::test {
+namespace {
+
+TEST(Resilience, LiveFeedIsToldToResyncWhenRedisComesBack) {
+    TestDatabase db;
+    FakeGraph graph;
+    ServerProcess server;
+    auto env = server_env(db);
+    env["ADMIN_EMAIL"] = "owner@shop.example";
+    env["ADMIN_PASSWORD"] = "owner password";
+    env["PUBLIC_URL"] = "https://shop.example";
+    env["GRAPH_API_BASE"] = graph.base_url();
+    env["WHATSAPP_APP_SECRET"] = kAppSecret;
+    env["WHATSAPP_VERIFY_TOKEN"] = kVerifyToken;
+    env["WHATSAPP_PHONE_NUMBER_ID"] = kNumber;
+    env["WHATSAPP_ACCESS_TOKEN"] = "test-access-token";
+    ASSERT_TRUE(server.start(env)) << server.log();
+    auto port = server.port();
+    auto token = login(port, "owner@shop.example", "owner password");
+    ASSERT_FALSE(token.empty());
+    WsOptions options;
+    options.bearer = token;
+    WsClient client;
+    ASSERT_TRUE(client.connect(port, options)) << client.error();
+    ASSERT_TRUE(client.wait_for("ready", std::chrono::seconds(10))) << client.error();
+
+    // Events published while Redis was away never reached the other replicas: every socket
+    // is told to refetch once the subscription is back.
+    run_or_fail(env_or_empty("BOTFLOW_TEST_REDIS_STOP"));
+    run_or_fail(env_or_empty("BOTFLOW_TEST_REDIS_START"));
+    auto resync = client.wait_for("resync", std::chrono::seconds(15), [](const nlohmann::json& m) {
+        auto data = m.find("data");
+        return data != m.end() && data->is_object() &&
+               data->value("reason", "") == "events_may_be_missing";
+    });
+    ASSERT_TRUE(resync) << "no resync within 15 s of Redis's return; " << client.error();
+    EXPECT_TRUE(client.open()) << client.error();
+
+    // And the feed goes on: a message after that is published (Meta retries until 200).
+    auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                   std::chrono::system_clock::now().time_since_epoch())
+                   .count();
+    auto body = text_delivery("wamid.after-redis", "34600222333", "Back again?", "Ana", now).dump();
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    int status = 0;
+    while (std::chrono::steady_clock::now() < deadline) {
+        status = deliver(port, body).status;
+        if (status == 200) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    ASSERT_EQ(status, 200);
+    auto created =
+        client.wait_for("message.created", std::chrono::seconds(10), [](const nlohmann::json& m) {
+            auto data = m.find("data");
+            if (data == m.end() || !data->is_object()) return false;
+            auto message = data->find("message");
+            return message != data->end() && message->is_object() &&
+                   message->value("whatsapp_message_id", "") == "wamid.after-redis";
+        });
+    ASSERT_TRUE(created) << client.error();
+    EXPECT_TRUE(client.open()) << client.error();
 }
 
 }  // namespace

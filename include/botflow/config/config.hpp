@@ -58,6 +58,7 @@ struct Config {
     std::chrono::milliseconds llm_timeout{60000};  // a whole answer, retries included
     int ai_debounce_ms = 1000;                     // messages this close together get one answer
     int ai_concurrency = 256;  // AI answers in the making at once on this replica
+    int ws_queue_limit = 512;  // events queued for one dashboard socket before it is closed
 };
 
 /// Which variables a subcommand needs: `migrate` needs only the database; the operator's

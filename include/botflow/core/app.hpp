@@ -7,6 +7,7 @@
 #include "botflow/auth/sessions.hpp"
 #include "botflow/config/config.hpp"
 #include "botflow/core/asio.hpp"
+#include "botflow/core/events.hpp"
 #include "botflow/http/metrics.hpp"
 #include "botflow/http/router.hpp"
 #include "botflow/jobs/runner.hpp"
@@ -15,6 +16,7 @@
 #include "botflow/util/redis_client.hpp"
 #include "botflow/whatsapp/graph.hpp"
 #include "botflow/whatsapp/inbox.hpp"
+#include "botflow/ws/hub.hpp"
 
 namespace botflow {
 
@@ -43,6 +45,9 @@ public:
     ai::LlmClient llm;
     whatsapp::Inbox inbox;
     jobs::JobRunner jobs;
+    ws::Hub hub;                    // this replica's live-feed sockets
+    std::string instance_id;        // tells this replica's events from the others' on Redis
+    events::Subscriber subscriber;  // the other replicas' events
     http::Router router;
     http::Metrics metrics;
     std::chrono::system_clock::time_point started_at = std::chrono::system_clock::now();

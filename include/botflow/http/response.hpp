@@ -1,5 +1,7 @@
 // What a handler returns: status, headers and a body (owned, or shared for cached files).
 #pragma once
+#include <boost/asio/ip/tcp.hpp>
+#include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -15,6 +17,9 @@ struct Response {
     std::string body;
     // Set instead of `body` for bytes shared between responses (cached static files).
     std::shared_ptr<const std::string> shared_body;
+    // Set by a route that takes the connection over (the WebSocket feed): once its checks have
+    // passed, the server hands it the socket instead of writing this response.
+    std::function<void(boost::asio::ip::tcp::socket)> take_over;
 
     std::string_view body_view() const {
         return shared_body ? std::string_view(*shared_body) : std::string_view(body);

@@ -29,6 +29,8 @@ struct RunnerOptions {
     std::chrono::milliseconds max_backoff{15 * 60 * 1000};
     std::chrono::seconds reclaim_every{15};  // how often expired leases are looked for
     bool schedule_maintenance = true;        // enqueue jobs.prune every hour
+    /// Called when a job fails for good (dead): the live feed tells the owner.
+    std::function<void(const Job&, const std::string& error)> on_dead;
 };
 
 /// A handler finishes the job or throws: botflow::Error that is transient() (unavailable,
@@ -54,6 +56,8 @@ public:
     JobRunner(const JobRunner&) = delete;
     JobRunner& operator=(const JobRunner&) = delete;
 
+    /// Sets RunnerOptions::on_dead. Before start() only.
+    void on_dead(std::function<void(const Job&, const std::string& error)> callback);
     /// Registers the handler of a job kind. Before start() only.
     void add(std::string kind, JobHandler handler);
     /// Starts the workers, the LISTEN thread and the lease reclaimer. Non-blocking.

@@ -4,6 +4,7 @@
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <vector>
 
 #include "botflow/core/asio.hpp"
@@ -24,6 +25,8 @@ struct StoreResult {
     int duplicates = 0;  // messages already stored (Meta re-delivered)
     int statuses = 0;    // statuses applied to a message
     int pending = 0;     // statuses kept for a message not stored yet
+    /// For the live feed once committed: {type, data} of message.created / message.updated.
+    std::vector<std::pair<std::string, nlohmann::json>> events;
 };
 
 /// The conversation list's preview of a message: at most 200 bytes, cut at a character.

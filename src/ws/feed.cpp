@@ -1,0 +1,384 @@
+// GET /api/ws: the dashboard's live feed over a WebSocket (Boost.Beast).
+#include "botflow/ws/feed.hpp"
+
+#include <atomic>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
+#include <deque>
+#include <set>
+
+#include "botflow/auth/auth.hpp"
+#include "botflow/core/app.hpp"
+#include "botflow/core/error.hpp"
+#include "botflow/core/events.hpp"
+#include "botflow/core/log.hpp"
+#include "botflow/store/user_repo.hpp"
+
+namespace botflow::ws {
+namespace {
+
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+namespace websocket = boost::beast::websocket;
+using tcp = asio::ip::tcp;
+using nlohmann::json;
+
+constexpr std::size_t kMaxFrame = 64 * 1024;
+constexpr int kSendBuffer = 64 * 1024;
+constexpr auto kSessionCheck = std::chrono::seconds(5);
+constexpr const char* kProtocol = "botflow.v1";
+
+struct Identity {
+    std::string user_id;
+    std::string token;
+};
+
+class Session : public Client, public std::enable_shared_from_this<Session> {
+public:
+    Session(App& app, tcp::socket socket, Identity who, std::size_t queue_limit)
+        : app_(app),
+          ws_(std::move(socket)),
+          who_(std::move(who)),
+          queue_limit_(queue_limit),
+          wake_(ws_.get_executor()) {}
+
+    // Each coroutine holds the session through its first parameter: it may start after the
+    // code that spawned it returned.
+    asio::awaitable<void> run(std::shared_ptr<Session> keep,
+                              bhttp::request<bhttp::empty_body> upgrade, bool offered_protocol,
+                              std::optional<std::uint64_t> since);
+
+    void push(std::shared_ptr<const Event> event) override { queue(std::move(event), false); }
+
+    // `replay`: missed events sent on reconnect, which may exceed the live queue's limit.
+    void queue(std::shared_ptr<const Event> event, bool replay) {
+        if (event->conversation_id) {
+            std::lock_guard lock(mutex_);
+            if (!subscribed_.count(*event->conversation_id)) return;
+        }
+        if (event->from_connection && event->from_connection == connection_) return;
+        bool overflow = false;
+        {
+            std::lock_guard lock(mutex_);
+            if (closing_) return;
+            if (!replay && queue_.size() >= queue_limit_) {
+                overflow = true;
+            } else {
+                queue_.push_back(std::move(event));
+            }
+        }
+        if (overflow) {
+            close(1013, "too slow: the client does not read its events");
+        } else if (idle_.exchange(false)) {
+            wake();  // only an idle writer needs waking: a busy one takes the queue next
+        }
+    }
+
+    void close(int code, std::string reason) override {
+        {
+            std::lock_guard lock(mutex_);
+            if (closing_) return;
+            closing_ = true;
+            close_code_ = code;
+            close_reason_ = std::move(reason);
+            queue_.clear();
+        }
+        idle_ = false;
+        wake();
+    }
+
+private:
+    void wake() {
+        auto self = shared_from_this();
+        asio::post(ws_.get_executor(), [self] { self->wake_.cancel(); });
+    }
+    void send_control(const std::string& type, const json& data) { push(control(type, data)); }
+    asio::awaitable<void> writer(std::shared_ptr<Session> keep);
+    asio::awaitable<void> watch_session(std::shared_ptr<Session> keep);
+    void command(const std::string& text);
+
+    App& app_;
+    websocket::stream<beast::tcp_stream> ws_;
+    Identity who_;
+    std::size_t queue_limit_;
+    asio::steady_timer wake_;  // cancelled when the queue has something or closing starts
+    std::uint64_t connection_ = 0;
+    std::mutex mutex_;
+    std::deque<std::shared_ptr<const Event>> queue_;  // under mutex_
+    std::set<std::string> subscribed_;                // under mutex_
+    bool closing_ = false;                            // under mutex_
+    int close_code_ = 1000;                           // under mutex_
+    std::string close_reason_;                        // under mutex_
+    bool done_ = false;                               // on the strand: the socket is finished
+    std::atomic<bool> idle_{false};                   // the writer waits for the queue
+};
+
+asio::awaitable<void> Session::writer(std::shared_ptr<Session>) {
+    for (;;) {
+        std::deque<std::shared_ptr<const Event>> batch;
+        bool closing = false;
+        int code = 1000;
+        std::string reason;
+        {
+            std::lock_guard lock(mutex_);
+            batch.swap(queue_);
+            closing = closing_;
+            code = close_code_;
+            reason = close_reason_;
+        }
+        if (done_) co_return;
+        boost::system::error_code ec;
+        for (const auto& e : batch) {
+            co_await ws_.async_write(asio::buffer(e->text),
+                                     asio::redirect_error(asio::use_awaitable, ec));
+            if (ec) co_return;
+        }
+        if (closing) {
+            websocket::close_reason cr(static_cast<websocket::close_code>(code), reason);
+            co_await ws_.async_close(cr, asio::redirect_error(asio::use_awaitable, ec));
+            co_return;
+        }
+        if (batch.empty()) {
+            idle_ = true;
+            {
+                // Something queued between the swap and `idle_` would not wake us: look again.
+                std::lock_guard lock(mutex_);
+                if (!queue_.empty() || closing_) {
+                    idle_ = false;
+                    continue;
+                }
+            }
+            wake_.expires_at(asio::steady_timer::time_point::max());
+            co_await wake_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+        }
+    }
+}
+
+// A session signed out (or its user disabled) while connected is closed within seconds.
+asio::awaitable<void> Session::watch_session(std::shared_ptr<Session>) {
+    asio::steady_timer timer(ws_.get_executor());
+    while (!done_) {
+        timer.expires_after(kSessionCheck);
+        boost::system::error_code ec;
+        co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+        if (done_) co_return;
+        bool ended = false;
+        try {
+            co_await app_.sessions.verify(who_.token);
+        } catch (const Error& e) {
+            ended = e.code() == Errc::unauthorized;  // Redis down: keep the socket
+        }
+        if (ended) {
+            close(1008, "the session ended: sign in again");
+            co_return;
+        }
+    }
+}
+
+void Session::command(const std::string& text) {
+    auto j = json::parse(text, nullptr, false);
+    if (j.is_discarded() || !j.is_object() || !j.contains("type") || !j["type"].is_string()) {
+        send_control("error", {{"message", "Commands are JSON objects with a \"type\"."}});
+        return;
+    }
+    auto type = j["type"].get<std::string>();
+    if (type == "ping") {
+        send_control("pong", json::object());
+        return;
+    }
+    if (type == "subscribe" || type == "unsubscribe" || type == "typing") {
+        std::string id = j.contains("conversation_id") && j["conversation_id"].is_string()
+                             ? j["conversation_id"].get<std::string>()
+                             : std::string();
+        if (!store::is_uuid(id)) {
+            send_control("error", {{"message", type + " needs a conversation_id (a uuid)."},
+                                   {"command", type}});
+            return;
+        }
+        if (type == "typing") {
+            events::publish(app_, "agent.typing",
+                            {{"conversation_id", id}, {"user_id", who_.user_id}}, std::nullopt,
+                            connection_);
+            return;
+        }
+        std::lock_guard lock(mutex_);
+        if (type == "subscribe") {
+            if (subscribed_.size() < 100) subscribed_.insert(id);
+        } else {
+            subscribed_.erase(id);
+        }
+        return;
+    }
+    send_control("error", {{"message", "Unknown command \"" + type.substr(0, 50) +
+                                           "\": use subscribe, unsubscribe, typing or ping."},
+                           {"command", type.substr(0, 50)}});
+}
+
+asio::awaitable<void> Session::run(std::shared_ptr<Session> self,
+                                   bhttp::request<bhttp::empty_body> upgrade, bool offered_protocol,
+                                   std::optional<std::uint64_t> since) {
+    boost::system::error_code ec;
+    beast::get_lowest_layer(ws_).expires_never();
+    beast::get_lowest_layer(ws_).socket().set_option(
+        asio::socket_base::send_buffer_size(kSendBuffer), ec);
+    ws_.read_message_max(kMaxFrame);
+    // Beast pings an idle peer after half the idle timeout (30 s) and drops it after 60 s.
+    websocket::stream_base::timeout timeouts{std::chrono::seconds(10), std::chrono::seconds(60),
+                                             true};
+    ws_.set_option(timeouts);
+    if (offered_protocol) {
+        ws_.set_option(websocket::stream_base::decorator([](websocket::response_type& res) {
+            res.set(bhttp::field::sec_websocket_protocol, kProtocol);
+        }));
+    }
+    co_await ws_.async_accept(upgrade, asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) co_return;
+
+    // Attached before `ready` is queued: nothing delivered from now on is missed, and the
+    // replay below covers what came before.
+    connection_ = app_.hub.attach(self);
+    send_control("ready", {{"last_id", app_.hub.last_id()}});
+    if (since) {
+        if (auto missed = app_.hub.replay(*since)) {
+            for (auto& e : *missed) queue(e, true);
+        } else {
+            send_control("resync", {{"reason", "the events since " + std::to_string(*since) +
+                                                   " are no longer kept"}});
+        }
+    }
+    asio::co_spawn(ws_.get_executor(), writer(self), asio::detached);
+    asio::co_spawn(ws_.get_executor(), watch_session(self), asio::detached);
+
+    beast::flat_buffer buffer;
+    for (;;) {
+        co_await ws_.async_read(buffer, asio::redirect_error(asio::use_awaitable, ec));
+        if (ec) break;  // closed, too big (Beast answers 1009), timed out or reset
+        if (ws_.got_text()) {
+            command(beast::buffers_to_string(buffer.data()));
+        } else {
+            send_control("error", {{"message", "Commands are text frames."}});
+        }
+        buffer.consume(buffer.size());
+    }
+    done_ = true;
+    app_.hub.detach(connection_);
+    {
+        std::lock_guard lock(mutex_);
+        closing_ = true;
+        queue_.clear();
+    }
+    wake_.cancel();
+    spdlog::debug("ws.closed connection={} user={} reason=\"{}\"", connection_, who_.user_id,
+                  ec.message());
+}
+
+http::Response upgrade_required() {
+    http::Response r = http::Response::json(
+        426, {{"type", "about:blank"},
+              {"title", "Upgrade Required"},
+              {"status", 426},
+              {"detail", "/api/ws is a WebSocket: connect with a WebSocket client."}});
+    r.set_header("Content-Type", "application/problem+json");
+    r.set_header("Upgrade", "websocket");
+    return r;
+}
+
+bool has_token(std::string_view list, std::string_view token) {
+    while (!list.empty()) {
+        auto comma = list.find(',');
+        auto item = list.substr(0, comma);
+        while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+        while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+        if (http::iequals(item, token)) return true;
+        if (comma == std::string_view::npos) break;
+        list.remove_prefix(comma + 1);
+    }
+    return false;
+}
+
+asio::awaitable<http::Response> handle_feed(App& app, http::Request& req) {
+    if (!has_token(req.header("connection"), "upgrade") ||
+        !http::iequals(req.header("upgrade"), "websocket")) {
+        co_return upgrade_required();
+    }
+    // Non-browser clients sign in through the subprotocol list: "botflow.v1, bearer.<token>".
+    std::string token;
+    bool offered_protocol = false;
+    std::string_view protocols = req.header("sec-websocket-protocol");
+    while (!protocols.empty()) {
+        auto comma = protocols.find(',');
+        auto item = protocols.substr(0, comma);
+        while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+        while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+        if (item == kProtocol) offered_protocol = true;
+        if (item.rfind("bearer.", 0) == 0) token = std::string(item.substr(7));
+        if (comma == std::string_view::npos) break;
+        protocols.remove_prefix(comma + 1);
+    }
+    if (!token.empty()) {
+        if (!offered_protocol) {
+            throw Error(Errc::bad_request,
+                        "Offer the botflow.v1 subprotocol together with bearer.<token>.");
+        }
+        req.headers.emplace_back("authorization", "Bearer " + token);
+    }
+    co_await auth::authenticate(app, req, http::Access::user);
+    if (req.principal->via_cookie) {
+        // A page of another site must not open a socket with the owner's cookie.
+        auto origin = req.header("origin");
+        if (origin.empty() || origin != auth::origin_of(app.config.public_url)) {
+            throw Error(Errc::forbidden, "This socket only opens from " +
+                                             auth::origin_of(app.config.public_url) + ".");
+        }
+        token = std::string(http::cookie_value(req, auth::kSessionCookie));
+    }
+    std::optional<std::uint64_t> since;
+    if (auto s = req.query_param("since")) {
+        try {
+            std::size_t used = 0;
+            auto v = std::stoull(*s, &used);
+            if (used != s->size()) throw std::invalid_argument("trailing");
+            since = v;
+        } catch (const std::exception&) {
+            throw Error(Errc::unprocessable, "since must be an event id (a whole number).", {},
+                        {{"since", "must be a whole number"}});
+        }
+    }
+    bhttp::request<bhttp::empty_body> upgrade;
+    upgrade.method(bhttp::verb::get);
+    upgrade.target(req.target);
+    upgrade.version(11);
+    for (const auto& [name, value] : req.headers) upgrade.insert(name, value);
+
+    http::Response r;
+    r.status = 101;
+    Identity who{req.principal->user_id, token};
+    auto limit = app.config.ws_queue_limit;
+    r.take_over = [&app, who, upgrade = std::move(upgrade), offered_protocol, since,
+                   limit](tcp::socket socket) mutable {
+        // Each socket on a strand of its own: its reader, writer and timers never race.
+        auto strand = asio::make_strand(app.io);
+        boost::system::error_code ec;
+        auto protocol = socket.local_endpoint(ec).protocol();
+        tcp::socket own(strand);
+        if (ec) return;
+        own.assign(protocol, socket.release(), ec);
+        if (ec) return;
+        auto session = std::make_shared<Session>(app, std::move(own), who, limit);
+        asio::co_spawn(strand, session->run(session, std::move(upgrade), offered_protocol, since),
+                       log::log_on_error("ws.session_failed"));
+    };
+    co_return r;
+}
+
+}  // namespace
+
+void register_routes(App& app) {
+    app.router.add(
+        http::Method::get, "/api/ws", [&app](http::Request& req) { return handle_feed(app, req); },
+        http::RouteOptions{http::kDefaultBodyLimit, http::Access::public_});
+}
+
+}  // namespace botflow::ws

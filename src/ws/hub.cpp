@@ -1,0 +1,120 @@
+#include "botflow/ws/hub.hpp"
+
+#include <chrono>
+
+namespace botflow::ws {
+namespace {
+
+std::int64_t now_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+std::string envelope(std::optional<std::uint64_t> id, const std::string& type, std::int64_t ts,
+                     const nlohmann::json& data) {
+    nlohmann::json e{{"id", id ? nlohmann::json(*id) : nlohmann::json(nullptr)},
+                     {"type", type},
+                     {"ts", ts},
+                     {"data", data}};
+    return e.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+}  // namespace
+
+std::shared_ptr<const Event> control(const std::string& type, const nlohmann::json& data) {
+    auto e = std::make_shared<Event>();
+    e->type = type;
+    e->text = envelope(std::nullopt, type, now_ms(), data);
+    return e;
+}
+
+Hub::Hub(std::size_t replay_capacity) : capacity_(replay_capacity) {}
+
+void Hub::deliver(const std::string& type, std::int64_t ts, const nlohmann::json& data,
+                  const std::optional<std::string>& conversation_id,
+                  std::uint64_t from_connection) {
+    auto e = std::make_shared<Event>();
+    e->type = type;
+    e->conversation_id = conversation_id;
+    e->from_connection = from_connection;
+    {
+        // Ids are given and queued under one lock, so every client sees them in order.
+        std::lock_guard lock(mutex_);
+        e->id = ++last_id_;
+        e->text = envelope(e->id, type, ts, data);
+        std::shared_ptr<const Event> shared = e;
+        // Scoped events (a streamed answer, a colleague typing) are not replayed: they are
+        // only worth seeing live.
+        if (!conversation_id && !from_connection) {
+            buffer_.push_back(shared);
+            if (buffer_.size() > capacity_) {
+                evicted_up_to_ = buffer_.front()->id;
+                buffer_.pop_front();
+            }
+        }
+        for (auto it = clients_.begin(); it != clients_.end();) {
+            if (auto c = it->second.lock()) {
+                c->push(shared);
+                ++it;
+            } else {
+                it = clients_.erase(it);
+            }
+        }
+    }
+}
+
+void Hub::resync_all(const std::string& reason) {
+    auto e = control("resync", {{"reason", reason}});
+    std::lock_guard lock(mutex_);
+    for (const auto& [id, weak] : clients_) {
+        if (auto c = weak.lock()) c->push(e);
+    }
+}
+
+std::uint64_t Hub::attach(const std::shared_ptr<Client>& client) {
+    std::lock_guard lock(mutex_);
+    auto id = ++next_connection_;
+    clients_.emplace(id, client);
+    return id;
+}
+
+void Hub::detach(std::uint64_t connection) {
+    std::lock_guard lock(mutex_);
+    clients_.erase(connection);
+}
+
+std::optional<std::vector<std::shared_ptr<const Event>>> Hub::replay(std::uint64_t since) const {
+    std::lock_guard lock(mutex_);
+    if (since > last_id_) return std::nullopt;
+    // Events up to evicted_up_to_ left the buffer: a client that saw less has a gap.
+    if (since < evicted_up_to_) return std::nullopt;
+    std::vector<std::shared_ptr<const Event>> out;
+    for (const auto& e : buffer_) {
+        if (e->id > since) out.push_back(e);
+    }
+    return out;
+}
+
+std::uint64_t Hub::last_id() const {
+    std::lock_guard lock(mutex_);
+    return last_id_;
+}
+
+std::size_t Hub::clients() const {
+    std::lock_guard lock(mutex_);
+    return clients_.size();
+}
+
+void Hub::close_all(int code, const std::string& reason) {
+    std::vector<std::shared_ptr<Client>> all;
+    {
+        std::lock_guard lock(mutex_);
+        for (const auto& [id, weak] : clients_) {
+            if (auto c = weak.lock()) all.push_back(c);
+        }
+    }
+    for (const auto& c : all) c->close(code, reason);
+}
+
+}  // namespace botflow::ws

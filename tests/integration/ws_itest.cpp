@@ -1,0 +1,740 @@
+// The dashboard's live feed (GET /api/ws) end to end: the real server, PostgreSQL and Redis,
+// the fake LLM and the fake Graph API in tests/fakes/, and a WebSocket client
+// (support/ws_client.hpp). Each event is produced by the action that causes it in real life.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <thread>
+
+#include "support/fake_graph.hpp"
+#include "support/fake_llm.hpp"
+#include "support/http_client.hpp"
+#include "support/process.hpp"
+#include "support/test_env.hpp"
+#include "support/whatsapp.hpp"
+#include "support/ws_client.hpp"
+
+namespace botflow::test {
+namespace {
+
+using nlohmann::json;
+using namespace std::chrono_literals;
+
+constexpr const char* kGraphToken = "test-access-token";
+constexpr const char* kLlmKey = "test-llm-key";
+constexpr const char* kOwnerEmail = "owner@shop.example";
+constexpr const char* kOwnerPassword = "owner password";
+// The socket's cookie sign-in only opens from this origin (PUBLIC_URL's).
+constexpr const char* kPublicUrl = "https://shop.example";
+
+template <class F>
+bool eventually(F ready, std::chrono::milliseconds timeout = 20s) {
+    auto until = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < until) {
+        if (ready()) return true;
+        std::this_thread::sleep_for(50ms);
+    }
+    return ready();
+}
+
+long now_seconds() {
+    return std::chrono::duration_cast<std::chrono::seconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+// What sits at `path` in `j`, or nullptr when a step is missing. Never asserts, whatever the
+// server sent.
+const json* at_path(const json& j, std::initializer_list<const char*> path) {
+    const json* at = &j;
+    for (const char* key : path) {
+        if (!at->is_object()) return nullptr;
+        auto it = at->find(key);
+        if (it == at->end()) return nullptr;
+        at = &*it;
+    }
+    return at;
+}
+
+// The string at `path` ("" when missing or not a string).
+std::string text_at(const json& j, std::initializer_list<const char*> path) {
+    const json* at = at_path(j, path);
+    return at && at->is_string() ? at->get<std::string>() : std::string();
+}
+
+// The integer at `path` (-1 when missing or not an integer).
+long long number_at(const json& j, std::initializer_list<const char*> path) {
+    const json* at = at_path(j, path);
+    return at && at->is_number_integer() ? at->get<long long>() : -1;
+}
+
+// An event's id; -1 for a control message (its id is null).
+long long event_id(const json& m) { return number_at(m, {"id"}); }
+
+// A control message: "id" is there, and null.
+bool null_id(const json& m) {
+    auto it = m.find("id");
+    return it != m.end() && it->is_null();
+}
+
+// Messages whose data[key] is `value`.
+WsPredicate data_is(const std::string& key, const std::string& value) {
+    return [key, value](const json& m) { return text_at(m, {"data", key.c_str()}) == value; };
+}
+
+// message.created events whose data.message[key] is `value`.
+WsPredicate message_is(const std::string& key, const std::string& value) {
+    return [key, value](const json& m) {
+        return text_at(m, {"data", "message", key.c_str()}) == value;
+    };
+}
+
+// The last messages a client received, for failure output.
+std::string tail(const std::vector<json>& all, std::size_t n = 25) {
+    std::string out = "\n" + std::to_string(all.size()) + " messages received; the last ones:";
+    for (auto i = all.size() > n ? all.size() - n : 0; i < all.size(); ++i) {
+        out += "\n  " + all[i].dump().substr(0, 400);
+    }
+    return out;
+}
+
+class WsTest : public ::testing::Test {
+protected:
+    std::map<std::string, std::string> env() {
+        auto e = server_env(db_);
+        e["ADMIN_EMAIL"] = kOwnerEmail;
+        e["ADMIN_PASSWORD"] = kOwnerPassword;
+        e["PUBLIC_URL"] = kPublicUrl;
+        e["GRAPH_API_BASE"] = graph_.base_url();
+        e["WHATSAPP_APP_SECRET"] = kAppSecret;
+        e["WHATSAPP_VERIFY_TOKEN"] = kVerifyToken;
+        e["WHATSAPP_PHONE_NUMBER_ID"] = kNumber;
+        e["WHATSAPP_ACCESS_TOKEN"] = kGraphToken;
+        e["LLM_BASE_URL"] = llm_.base_url();
+        e["LLM_API_KEY"] = kLlmKey;
+        e["LLM_MODEL"] = "fake/primary";
+        e["AI_DEBOUNCE_MS"] = "0";
+        for (const auto& [k, v] : extra_) e[k] = v;
+        return e;
+    }
+    void start() {
+        server_ = std::make_unique<ServerProcess>();
+        ASSERT_TRUE(server_->start(env())) << server_->log();
+        port_ = server_->port();
+        token_ = login(port_, kOwnerEmail, kOwnerPassword);
+        ASSERT_FALSE(token_.empty());
+    }
+    // Two replicas of one deployment (one database, one Redis prefix), started at the same
+    // moment against the empty database.
+    void start_replicas() {
+        auto e = env();
+        server_ = std::make_unique<ServerProcess>();
+        replica_ = std::make_unique<ServerProcess>();
+        bool first = false, second = false;
+        std::thread a([&] { first = server_->start(e); });
+        std::thread b([&] { second = replica_->start(e); });
+        a.join();
+        b.join();
+        ASSERT_TRUE(first) << server_->log();
+        ASSERT_TRUE(second) << replica_->log();
+        port_ = server_->port();
+        replica_port_ = replica_->port();
+        token_ = login(port_, kOwnerEmail, kOwnerPassword);
+        ASSERT_FALSE(token_.empty());
+    }
+    HttpResponse call(const std::string& method, const std::string& target,
+                      const json& body = nullptr) {
+        return call_api(port_, token_, method, target, body);
+    }
+    // A socket signed in with the owner's token (unless `options` signs in otherwise) that
+    // has had its `ready` (when it reads).
+    std::unique_ptr<WsClient> connected(std::uint16_t port = 0, WsOptions options = {}) {
+        if (port == 0) port = port_;
+        if (options.bearer.empty() && options.cookie.empty() && options.protocols.empty()) {
+            options.bearer = token_;
+        }
+        auto c = std::make_unique<WsClient>();
+        EXPECT_TRUE(c->connect(port, options)) << c->error();
+        if (options.read) EXPECT_TRUE(c->wait_for("ready", 10s)) << c->error();
+        return c;
+    }
+    // A customer writes; returns their conversation's id.
+    std::string customer_writes(const std::string& text, const std::string& wamid,
+                                const std::string& wa_id = "34600111222", std::uint16_t port = 0) {
+        auto r = deliver(port ? port : port_,
+                         text_delivery(wamid, wa_id, text, "Ana", now_seconds()).dump());
+        EXPECT_EQ(r.status, 200) << r.body;
+        return db_.scalar("SELECT id FROM conversations WHERE wa_id = '" + wa_id + "'");
+    }
+    std::string add_document(const std::string& title) {
+        auto r = call("POST", "/api/documents/text",
+                      {{"title", title}, {"content", "What the document " + title + " says."}});
+        EXPECT_EQ(r.status, 201) << r.body;
+        return r.status == 201 ? json::parse(r.body)["id"].get<std::string>() : std::string();
+    }
+    std::vector<json> chat_requests() {
+        std::vector<json> out;
+        for (const auto& r : llm_.requests()) {
+            if (r["path"].get<std::string>().find("/chat/completions") != std::string::npos) {
+                out.push_back(r);
+            }
+        }
+        return out;
+    }
+    std::vector<std::string> sent_texts() {
+        std::vector<std::string> out;
+        for (const auto& m : graph_.sent()) {
+            if (m["body"].is_string()) out.push_back(m["body"].get<std::string>());
+        }
+        return out;
+    }
+    std::string scalar(const std::string& sql) { return db_.scalar(sql); }
+    long count(const std::string& sql) { return std::stol(db_.scalar(sql)); }
+
+    FakeGraph graph_{kGraphToken};
+    FakeLlm llm_{kLlmKey};
+    TestDatabase db_;
+    std::unique_ptr<ServerProcess> server_;
+    std::unique_ptr<ServerProcess> replica_;
+    std::uint16_t port_ = 0;
+    std::uint16_t replica_port_ = 0;
+    std::string token_;
+    std::map<std::string, std::string> extra_;
+};
+
+// --- signing in ---------------------------------------------------------------------------
+
+TEST_F(WsTest, OnlySignedInClientsFromOurOwnPagesGetASocket) {
+    ASSERT_NO_FATAL_FAILURE(start());
+    auto refusal = [&](const WsOptions& options) {
+        WsClient c;
+        EXPECT_FALSE(c.connect(port_, options)) << options.target;
+        return c.refusal();
+    };
+    auto anonymous = refusal({});
+    EXPECT_EQ(anonymous.status, 401) << anonymous.body;
+    EXPECT_EQ(anonymous.header("content-type"), "application/problem+json");
+
+    WsOptions forged;
+    forged.bearer = "not-a-session-token";
+    auto bad = refusal(forged);
+    EXPECT_EQ(bad.status, 401) << bad.body;
+    EXPECT_EQ(bad.header("content-type"), "application/problem+json");
+
+    // The owner's cookie on another site's page must not open the owner's feed.
+    WsOptions cross_site;
+    cross_site.cookie = token_;
+    cross_site.origin = "https://evil.example";
+    auto cross = refusal(cross_site);
+    EXPECT_EQ(cross.status, 403) << cross.body;
+    EXPECT_EQ(cross.header("content-type"), "application/problem+json");
+    WsOptions no_origin;
+    no_origin.cookie = token_;
+    EXPECT_EQ(refusal(no_origin).status, 403);
+
+    // The dashboard in a browser: the session cookie, from our own origin.
+    WsOptions browser;
+    browser.cookie = token_;
+    browser.origin = kPublicUrl;
+    WsClient page;
+    ASSERT_TRUE(page.connect(port_, browser)) << page.error();
+    auto hello = page.next(10s);
+    ASSERT_TRUE(hello) << page.error();
+    EXPECT_EQ((*hello)["type"], "ready");
+
+    // Other clients: the token in the subprotocol list; the server answers botflow.v1.
+    WsOptions tool;
+    tool.bearer = token_;
+    WsClient cli;
+    ASSERT_TRUE(cli.connect(port_, tool)) << cli.error();
+    EXPECT_EQ(cli.subprotocol(), "botflow.v1");
+    auto first = cli.next(10s);
+    ASSERT_TRUE(first) << cli.error();
+    EXPECT_EQ((*first)["type"], "ready") << first->dump();
+    EXPECT_TRUE(null_id(*first)) << first->dump();
+    EXPECT_TRUE((*first)["ts"].is_number_integer()) << first->dump();
+    EXPECT_GE(number_at(*first, {"data", "last_id"}), 0) << first->dump();
+    EXPECT_TRUE(cli.ping());
+
+    // Not a WebSocket at all.
+    auto plain = request(port_, "GET", "/api/ws", {{"Authorization", "Bearer " + token_}});
+    EXPECT_EQ(plain.status, 426) << plain.body;
+}
+
+TEST_F(WsTest, SigningOutClosesTheSocketWith1008) {
+    ASSERT_NO_FATAL_FAILURE(start());
+    auto other = login(port_, kOwnerEmail, kOwnerPassword);
+    ASSERT_FALSE(other.empty());
+    WsOptions session;
+    session.bearer = other;
+    auto leaving = connected(port_, session);
+    auto staying = connected();
+    ASSERT_EQ(call_api(port_, other, "POST", "/api/auth/logout").status, 204);
+    auto code = leaving->close_code(8s);
+    ASSERT_TRUE(code) << "still open 8 s after signing out; " << leaving->error();
+    EXPECT_EQ(*code, 1008);
+    // The same user's other session is not touched.
+    EXPECT_TRUE(staying->open()) << staying->error();
+    EXPECT_TRUE(staying->ping());
+}
+
+// --- each event from what causes it -----------------------------------------------------
+
+TEST_F(WsTest, AnIncomingMessageIsPublished) {
+    ASSERT_NO_FATAL_FAILURE(start());
+    auto c = connected();
+    auto id = customer_writes("Does it come in blue?", "wamid.mc1");
+    auto e = c->wait_for("message.created", 15s, message_is("whatsapp_message_id", "wamid.mc1"));
+    ASSERT_TRUE(e) << tail(c->all());
+    EXPECT_GT(event_id(*e), 0) << e->dump();
+    EXPECT_TRUE((*e)["ts"].is_number_integer()) << e->dump();
+    auto data = (*e)["data"];
+    EXPECT_EQ(data["conversation_id"], id);
+    auto message = data["message"];
+    EXPECT_EQ(message["id"],
+              scalar("SELECT id FROM messages WHERE whatsapp_message_id = 'wamid.mc1'"));
+    EXPECT_EQ(message["conversation_id"], id);
+    EXPECT_EQ(message["direction"], "inbound");
+    EXPECT_EQ(message["sender"], "customer");
+    EXPECT_EQ(message["type"], "text");
+    EXPECT_EQ(message["content"], "Does it come in blue?");
+    EXPECT_TRUE(message["status"].is_string()) << message.dump();
+    EXPECT_TRUE(message["created_at"].is_string()) << message.dump();
+}
+
+TEST_F(WsTest, ADeliveryStatusIsPublished) {
+    ASSERT_NO_FATAL_FAILURE(start());
+    auto c = connected();
+    auto id = customer_writes("Hello?", "wamid.mu1");
+    auto r = call("POST", "/api/conversations/" + id + "/messages", {{"text", "Hi Ana, yes!"}});
+    ASSERT_EQ(r.status, 202) << r.body;
+    auto msg = json::parse(r.body)["messages"][0]["id"].get<std::string>();
+    std::string wamid;
+    ASSERT_TRUE(eventually([&] {
+        wamid = scalar("SELECT whatsapp_message_id FROM messages WHERE id = '" + msg +
+                       "' AND status = 'sent'");
+        return !wamid.empty();
+    })) << server_->log();
+    ASSERT_EQ(deliver(port_, status_delivery(wamid, "delivered", "1900000000").dump()).status, 200);
+    auto e = c->wait_for("message.updated", 15s, [&](const json& m) {
+        return text_at(m, {"data", "message_id"}) == msg &&
+               text_at(m, {"data", "status"}) == "delivered";
+    });
+    ASSERT_TRUE(e) << tail(c->all());
+    auto data = (*e)["data"];
+    EXPECT_EQ(data["conversation_id"], id);
+    EXPECT_TRUE(data.contains("error_reason")) << data.dump();
+    EXPECT_TRUE(data["error_reason"].is_null()) << data.dump();
+}
+
+TEST_F(WsTest, AConversationChangeIsPublishedAsTheApiShowsIt) {
+    ASSERT_NO_FATAL_FAILURE(start());
+    auto c = connected();
+    auto id = customer_writes("Hello", "wamid.cu1");
+    auto r = call("PATCH", "/api/conversations/" + id,
+                  {{"tags", json::array({"vip"})}, {"notes", "Prefers mornings"}});
+    ASSERT_EQ(r.status, 200) << r.body;
+    auto e = c->wait_for("conversation.updated", 15s, [&](const json& m) {
+        return text_at(m, {"data", "conversation", "id"}) == id &&
+               text_at(m, {"data", "conversation", "notes"}) == "Prefers mornings";
+    });
+    ASSERT_TRUE(e) << tail(c->all());
+    auto published = (*e)["data"]["conversation"];
+    auto got = call("GET", "/api/conversations/" + id);
+    ASSERT_EQ(got.status, 200) << got.body;
+    auto shown = json::parse(got.body);
+    for (auto it = shown.begin(); it != shown.end(); ++it) {
+        EXPECT_TRUE(published.contains(it.key()))
+            << it.key() << " missing from " << published.dump();
+    }
+    for (const char* key : {"id", "customer", "status", "ai_enabled", "tags", "notes"}) {
+        EXPECT_EQ(published[key], shown[key]) << key;
+    }
+}
+
+TEST_F(WsTest, ACustomerAskingForAPersonIsPublishedAsAHandoff) {
+    ASSERT_NO_FATAL_FAILURE(start());
+    auto c = connected();
+    auto id = customer_writes("I want to talk to a person please", "wamid.ho1");
+    auto handoff = c->find("conversation.handoff", 20s, data_is("conversation_id", id));
+    ASSERT_TRUE(handoff) << server_->log() << tail(c->all());
+    auto reason = text_at(*handoff, {"data", "reason"});
+    EXPECT_FALSE(reason.empty()) << handoff->dump();
+    EXPECT_EQ(reason, scalar("SELECT handoff_reason FROM conversations WHERE id = '" + id + "'"));
+    auto typing = c->find("ai.typing", 10s, data_is("conversation_id", id));
+    ASSERT_TRUE(typing) << tail(c->all());
+    EXPECT_TRUE((*typing)["data"]["typing"].is_boolean()) << typing->dump();
+}
+
+TEST_F(WsTest, AnAgentTypingIsShownToTheOthersButNotEchoed) {
+    ASSERT_NO_FATAL_FAILURE(start());
+    auto id = customer_writes("Hello", "wamid.at1");
+    auto me = json::parse(call("GET", "/api/auth/me").body)["user"]["id"].get<std::string>();
+    auto a = connected();
+    auto b = connected();
+    ASSERT_TRUE(a->send(json{{"type", "typing"}, {"conversation_id", id}}));
+    auto e = b->wait_for("agent.typing", 10s, data_is("conversation_id", id));
+    ASSERT_TRUE(e) << tail(b->all());
+    EXPECT_EQ(text_at(*e, {"data", "user_id"}), me) << e->dump();
+    EXPECT_GT(event_id(*e), 0) << e->dump();
+    // Commands are handled in order: by the time the pong is back, an echo would have come.
+    ASSERT_TRUE(a->ping());
+    EXPECT_EQ(a->count("agent.typing"), 0u) << tail(a->all());
+}
+
+TEST_F(WsTest, ANewDocumentIsPublished) {
+    ASSERT_NO_FATAL_FAILURE(start());
+    auto c = connected();
+    auto doc = add_document("Opening hours");
+    ASSERT_FALSE(doc.empty());
+    auto e = c->find("document.updated", 15s, [&](const json& m) {
+        return text_at(m, {"data", "document_id"}) == doc &&
+               text_at(m, {"data", "status"}) == "ready";
+    });
+    ASSERT_TRUE(e) << tail(c->all());
+    EXPECT_EQ(scalar("SELECT status FROM documents WHERE id = '" + doc + "'"), "ready");
+}
+
+TEST_F(WsTest, ASendThatFailsForGoodIsPublishedAsAFailedJob) {
+    ASSERT_NO_FATAL_FAILURE(start());
+    auto c = connected();
+    auto id = customer_writes("Hello?", "wamid.jf1");
+    // The AI's answer goes out first; from then on WhatsApp refuses every message for good.
+    ASSERT_TRUE(eventually([&] { return graph_.sent().size() == 1; })) << server_->log();
+    graph_.rules(
+        json::array({{{"match", "messages"}, {"status", 400}, {"code", 131047}, {"times", -1}}}));
+    auto r = call("POST", "/api/conversations/" + id + "/messages", {{"text", "Are you there?"}});
+    ASSERT_EQ(r.status, 202) << r.body;
+    auto msg = json::parse(r.body)["messages"][0]["id"].get<std::string>();
+
+    auto e = c->find("job.failed", 30s, data_is("kind", "whatsapp_send"));
+    ASSERT_TRUE(e) << server_->log() << tail(c->all());
+    EXPECT_FALSE(text_at(*e, {"data", "error"}).empty()) << e->dump();
+    std::string dead;
+    ASSERT_TRUE(eventually([&] {
+        dead = scalar("SELECT id FROM jobs WHERE kind = 'whatsapp_send' AND state = 'dead'");
+        return !dead.empty();
+    }));
+    auto job = (*e)["data"]["job_id"];
+    EXPECT_EQ(job.is_string() ? job.get<std::string>() : job.dump(), dead) << e->dump();
+    // The message turns failed, with the reason the dashboard shows.
+    auto failed = c->find("message.updated", 15s, [&](const json& m) {
+        return text_at(m, {"data", "message_id"}) == msg &&
+               text_at(m, {"data", "status"}) == "failed";
+    });
+    ASSERT_TRUE(failed) << tail(c->all());
+    EXPECT_FALSE(text_at(*failed, {"data", "error_reason"}).empty()) << failed->dump();
+}
+
+// --- subscriptions: the streamed answer -------------------------------------------------
+
+TEST_F(WsTest, TheStreamedAnswerGoesOnlyToSubscribers) {
+    ASSERT_NO_FATAL_FAILURE(start());
+    llm_.rules({{{"reply", "First answer."}},
+                {{"reply", "one two three four five"}, {"token_delay_ms", 150}}});
+    auto a = connected();
+    auto b = connected();
+    auto id = customer_writes("Hello", "wamid.sd1");
+    auto ai_answer = [id](const std::string& text) -> WsPredicate {
+        return [id, text](const json& m) {
+            return text_at(m, {"data", "conversation_id"}) == id &&
+                   text_at(m, {"data", "message", "sender"}) == "ai" &&
+                   text_at(m, {"data", "message", "content"}) == text;
+        };
+    };
+    // The first answer ends before A subscribes.
+    ASSERT_TRUE(a->find("message.created", 20s, ai_answer("First answer.")))
+        << server_->log() << tail(a->all());
+    ASSERT_TRUE(a->send(json{{"type", "subscribe"}, {"conversation_id", id}}));
+    ASSERT_TRUE(a->ping());  // the subscription is in place
+    customer_writes("Tell me more", "wamid.sd2");
+
+    std::vector<json> deltas;
+    for (;;) {
+        auto d = a->wait_for("ai.delta", 20s, data_is("conversation_id", id));
+        if (!d) break;
+        deltas.push_back((*d)["data"]);
+        if (deltas.back()["done"] == true) break;
+    }
+    ASSERT_FALSE(deltas.empty()) << server_->log() << tail(a->all());
+    EXPECT_EQ(deltas.back()["done"], true) << tail(a->all());
+    EXPECT_EQ(deltas.back()["text"], "one two three four five");
+    EXPECT_GE(deltas.size(), 3u) << "want at least two partial texts before the whole one"
+                                 << tail(a->all());
+    for (std::size_t i = 1; i < deltas.size(); ++i) {
+        auto before = text_at(deltas[i - 1], {"text"});
+        auto now = text_at(deltas[i], {"text"});
+        EXPECT_EQ(now.rfind(before, 0), 0u) << "\"" << before << "\" then \"" << now << "\"";
+    }
+
+    // B did not subscribe: it sees the answer as a message, and that the AI was typing, but
+    // never the stream. Events come in order, so the answer's message comes after its deltas.
+    ASSERT_TRUE(b->find("message.created", 20s, ai_answer("one two three four five")))
+        << tail(b->all());
+    EXPECT_EQ(b->count("ai.delta"), 0u) << tail(b->all());
+    EXPECT_GE(b->count("ai.typing", data_is("conversation_id", id)), 1u) << tail(b->all());
+}
+
+// --- resuming -----------------------------------------------------------------------------
+
+TEST_F(WsTest, ReconnectingWithSinceReplaysWhatWasMissedInOrder) {
+    ASSERT_NO_FATAL_FAILURE(start());
+    auto watcher = connected();  // stays connected: sees every event
+    auto c = connected();
+    add_document("One");
+    auto second = add_document("Two");
+    ASSERT_TRUE(c->find("document.updated", 15s, data_is("document_id", second))) << tail(c->all());
+    long long last = 0;
+    for (const auto& m : c->all()) last = std::max(last, event_id(m));
+    ASSERT_GT(last, 0);
+    c->close();
+
+    std::vector<std::string> missed{add_document("Three"), add_document("Four"),
+                                    add_document("Five")};
+    ASSERT_TRUE(watcher->find("document.updated", 15s, data_is("document_id", missed.back())))
+        << tail(watcher->all());
+    std::vector<long long> expected;
+    for (const auto& m : watcher->all()) {
+        if (event_id(m) > last) expected.push_back(event_id(m));
+    }
+    ASSERT_EQ(expected.size(), 3u) << "events after " << last << tail(watcher->all());
+
+    WsOptions resume;
+    resume.bearer = token_;
+    resume.target = "/api/ws?since=" + std::to_string(last);
+    WsClient again;
+    ASSERT_TRUE(again.connect(port_, resume)) << again.error();
+    auto ready = again.next(10s);
+    ASSERT_TRUE(ready) << again.error();
+    EXPECT_EQ((*ready)["type"], "ready") << ready->dump();
+    EXPECT_GE(number_at(*ready, {"data", "last_id"}), expected.back()) << ready->dump();
+    for (std::size_t i = 0; i < expected.size(); ++i) {
+        auto m = again.next(10s);
+        ASSERT_TRUE(m) << "replayed " << i << " of 3" << tail(again.all());
+        EXPECT_EQ((*m)["type"], "document.updated") << m->dump();
+        EXPECT_EQ(event_id(*m), expected[i]) << m->dump();
+        EXPECT_EQ(text_at(*m, {"data", "document_id"}), missed[i]) << m->dump();
+    }
+    // Nothing else was replayed: what comes next is the answer to a ping.
+    ASSERT_TRUE(again.send(json{{"type", "ping"}}));
+    auto after = again.next(10s);
+    ASSERT_TRUE(after) << again.error();
+    EXPECT_EQ((*after)["type"], "pong") << after->dump();
+
+    // An id this server never gave out: the client must refetch everything.
+    WsOptions ahead = resume;
+    ahead.target = "/api/ws?since=999999999";
+    WsClient confused;
+    ASSERT_TRUE(confused.connect(port_, ahead)) << confused.error();
+    auto hello = confused.next(10s);
+    ASSERT_TRUE(hello);
+    EXPECT_EQ((*hello)["type"], "ready") << hello->dump();
+    auto resync = confused.next(10s);
+    ASSERT_TRUE(resync) << confused.error();
+    EXPECT_EQ((*resync)["type"], "resync") << resync->dump();
+    EXPECT_TRUE(null_id(*resync)) << resync->dump();
+    EXPECT_FALSE(text_at(*resync, {"data", "reason"}).empty()) << resync->dump();
+}
+
+// --- back pressure --------------------------------------------------------------------------
+
+TEST_F(WsTest, AClientThatDoesNotReadIsClosedAndTheOthersCarryOn) {
+    // Bigger than one delivery's burst of events (20 messages), so that a client that reads
+    // never hits it; far smaller than what the flood below sends.
+    extra_["WS_QUEUE_LIMIT"] = "100";
+    ASSERT_NO_FATAL_FAILURE(start());
+    const std::string customer = "34600777000";
+    auto id = customer_writes("Hello", "wamid.fl", customer);
+    ASSERT_EQ(call("PATCH", "/api/conversations/" + id, {{"ai_enabled", false}}).status, 200);
+    auto reader = connected();
+    WsOptions slow_options;
+    slow_options.bearer = token_;
+    slow_options.receive_buffer = 4096;
+    slow_options.read = false;
+    WsClient slow;
+    ASSERT_TRUE(slow.connect(port_, slow_options)) << slow.error();
+
+    // 1,200 messages of over 400 bytes, 20 to a delivery: far more than the slow client's
+    // socket buffers and its queue hold.
+    auto flood_wamid = [](int delivery, int i) {
+        return "wamid.fl-" + std::to_string(delivery) + "-" + std::to_string(i);
+    };
+    const std::string filler(400, '.');
+    for (int d = 0; d < 60; ++d) {
+        auto body = text_delivery(flood_wamid(d, 0), customer, "", "Ana", now_seconds());
+        auto& messages = body["entry"][0]["changes"][0]["value"]["messages"];
+        json one = messages[0];
+        messages = json::array();
+        for (int i = 0; i < 20; ++i) {
+            one["id"] = flood_wamid(d, i);
+            one["text"]["body"] = "message " + std::to_string(d * 20 + i) + " " + filler;
+            messages.push_back(one);
+        }
+        auto r = deliver(port_, body.dump());
+        ASSERT_EQ(r.status, 200) << r.body;
+    }
+    auto code = slow.drain_until_close(30s);
+    ASSERT_TRUE(code) << "the slow client was not closed with a close frame: " << slow.error();
+    EXPECT_EQ(*code, 1013);
+
+    // The client that reads had every message and is still connected.
+    ASSERT_TRUE(reader->find("message.created", 60s,
+                             message_is("whatsapp_message_id", flood_wamid(59, 19))))
+        << reader->error() << tail(reader->all());
+    EXPECT_TRUE(reader->open()) << reader->error();
+    EXPECT_EQ(reader->count("message.created",
+                            [](const json& m) {
+                                return text_at(m, {"data", "message", "whatsapp_message_id"})
+                                           .rfind("wamid.fl-", 0) == 0;
+                            }),
+              1200u);
+
+    // The server carries on for a newcomer.
+    auto fresh = connected();
+    customer_writes("Still there?", "wamid.after-flood", "34600777001");
+    EXPECT_TRUE(
+        fresh->find("message.created", 15s, message_is("whatsapp_message_id", "wamid.after-flood")))
+        << tail(fresh->all());
+
+    // Over 1,024 events since the start: the replay buffer no longer reaches back to id 1.
+    WsOptions stale_options;
+    stale_options.bearer = token_;
+    stale_options.target = "/api/ws?since=1";
+    WsClient stale;
+    ASSERT_TRUE(stale.connect(port_, stale_options)) << stale.error();
+    auto hello = stale.next(10s);
+    ASSERT_TRUE(hello);
+    EXPECT_EQ((*hello)["type"], "ready") << hello->dump();
+    auto resync = stale.next(10s);
+    ASSERT_TRUE(resync) << stale.error();
+    EXPECT_EQ((*resync)["type"], "resync") << resync->dump();
+}
+
+// --- commands -------------------------------------------------------------------------------
+
+TEST_F(WsTest, CommandsAreAnsweredAndBadOnesRefusedWithoutClosing) {
+    ASSERT_NO_FATAL_FAILURE(start());
+    auto c = connected();
+    ASSERT_TRUE(c->send(json{{"type", "ping"}}));
+    auto pong = c->wait_for("pong", 5s);
+    ASSERT_TRUE(pong) << tail(c->all());
+    EXPECT_TRUE(null_id(*pong)) << pong->dump();
+
+    ASSERT_TRUE(c->send("{not json"));
+    auto malformed = c->wait_for("error", 5s);
+    ASSERT_TRUE(malformed) << tail(c->all());
+    EXPECT_TRUE(null_id(*malformed)) << malformed->dump();
+    EXPECT_FALSE(text_at(*malformed, {"data", "message"}).empty()) << malformed->dump();
+    EXPECT_TRUE(c->ping()) << "the socket must stay open after a malformed command";
+
+    ASSERT_TRUE(c->send(json{{"type", "dance"}}));
+    auto unknown = c->wait_for("error", 5s);
+    ASSERT_TRUE(unknown) << tail(c->all());
+    EXPECT_FALSE(text_at(*unknown, {"data", "message"}).empty()) << unknown->dump();
+    EXPECT_TRUE(c->ping());
+    EXPECT_TRUE(c->open());
+
+    // A frame over 64 KiB: closed with 1009 (message too big).
+    c->send(json{{"type", "ping"}, {"pad", std::string(70000, 'x')}});
+    auto code = c->close_code(10s);
+    ASSERT_TRUE(code) << c->error();
+    EXPECT_EQ(*code, 1009);
+}
+
+// --- several replicas -------------------------------------------------------------------------
+
+TEST_F(WsTest, ReplicasStartingTogetherMigrateOnce) {
+    ASSERT_NO_FATAL_FAILURE(start_replicas());
+    long files = 0;
+    for (const auto& entry :
+         std::filesystem::directory_iterator(std::string(BOTFLOW_SOURCE_DIR) + "/migrations")) {
+        if (entry.path().extension() == ".sql") ++files;
+    }
+    ASSERT_GT(files, 0);
+    EXPECT_EQ(count("SELECT count(*) FROM schema_migrations"), files);
+    EXPECT_EQ(count("SELECT count(DISTINCT version) FROM schema_migrations"), files);
+    EXPECT_EQ(count("SELECT count(*) FROM users"), 1);
+    for (auto port : {port_, replica_port_}) {
+        EXPECT_TRUE(
+            eventually([&] { return request(port, "GET", "/api/ready").status == 200; }, 10s))
+            << port;
+    }
+}
+
+TEST_F(WsTest, EveryReplicaDeliversEachEventToItsOwnClientsOnce) {
+    ASSERT_NO_FATAL_FAILURE(start_replicas());
+    auto on_a = connected(port_);
+    auto on_b = connected(replica_port_);
+    auto id = customer_writes("Hello, first replica", "wamid.rep1", "34600111333", port_);
+    auto incoming = message_is("whatsapp_message_id", "wamid.rep1");
+    ASSERT_TRUE(on_a->find("message.created", 15s, incoming)) << tail(on_a->all());
+    ASSERT_TRUE(on_b->find("message.created", 15s, incoming)) << tail(on_b->all());
+    std::this_thread::sleep_for(1s);  // long enough for a second copy to show up
+    EXPECT_EQ(on_a->count("message.created", incoming), 1u) << tail(on_a->all());
+    EXPECT_EQ(on_b->count("message.created", incoming), 1u) << tail(on_b->all());
+    for (auto* c : {on_a.get(), on_b.get()}) {
+        std::set<long long> ids;
+        for (const auto& m : c->all()) {
+            if (event_id(m) > 0) EXPECT_TRUE(ids.insert(event_id(m)).second) << m.dump();
+        }
+    }
+
+    // An agent answers through the second replica: WhatsApp gets it once, both see it once.
+    const std::string text = "An agent on the second replica";
+    auto r = call_api(replica_port_, token_, "POST", "/api/conversations/" + id + "/messages",
+                      {{"text", text}});
+    ASSERT_EQ(r.status, 202) << r.body;
+    auto sends = [&] {
+        auto all = sent_texts();
+        return std::count(all.begin(), all.end(), text);
+    };
+    ASSERT_TRUE(eventually([&] { return sends() == 1; })) << replica_->log();
+    auto reply = [text](const json& m) {
+        return text_at(m, {"data", "message", "content"}) == text &&
+               text_at(m, {"data", "message", "sender"}) == "agent";
+    };
+    ASSERT_TRUE(on_a->find("message.created", 15s, reply)) << tail(on_a->all());
+    ASSERT_TRUE(on_b->find("message.created", 15s, reply)) << tail(on_b->all());
+    std::this_thread::sleep_for(3s);  // past any second claim of the send job
+    EXPECT_EQ(sends(), 1);
+    EXPECT_EQ(on_a->count("message.created", reply), 1u);
+    EXPECT_EQ(on_b->count("message.created", reply), 1u);
+}
+
+TEST_F(WsTest, TwoHundredCustomersOnTwoReplicasAreEachAnsweredOnce) {
+    ASSERT_NO_FATAL_FAILURE(start_replicas());
+    std::atomic<int> refused{0};
+    auto customers_write = [&](std::uint16_t port, int from) {
+        for (int i = from; i < from + 100; ++i) {
+            try {
+                auto body = text_delivery(
+                    "wamid.many" + std::to_string(i), "3477" + std::to_string(1000 + i),
+                    "Question number " + std::to_string(i), "Customer", now_seconds());
+                if (deliver(port, body.dump()).status != 200) ++refused;
+            } catch (const std::exception&) {
+                ++refused;
+            }
+        }
+    };
+    std::thread to_a(customers_write, port_, 0);
+    std::thread to_b(customers_write, replica_port_, 100);
+    to_a.join();
+    to_b.join();
+    ASSERT_EQ(refused.load(), 0);
+    auto answered = [&] {
+        return count("SELECT count(DISTINCT conversation_id) FROM messages WHERE sender = 'ai'");
+    };
+    ASSERT_TRUE(eventually([&] { return answered() == 200; }, 80s))
+        << answered() << " of 200 conversations answered";
+    std::this_thread::sleep_for(2s);  // long enough for a second answer to show up
+    EXPECT_EQ(chat_requests().size(), 200u);
+    EXPECT_EQ(count("SELECT count(*) FROM messages WHERE sender = 'ai'"), 200);
+    EXPECT_EQ(count("SELECT count(*) FROM conversations"), 200);
+}
+
+}  // namespace
+}  // namespace botflow::test
