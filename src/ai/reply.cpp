@@ -773,6 +773,11 @@ asio::awaitable<void> reply_job(App& app, const jobs::Job& job) {
         failure = std::current_exception();
     }
     if (!failure) co_return;
+    // Whatever failed, the dashboard must not show the AI typing forever.
+    if (job.payload.contains("conversation_id") && job.payload["conversation_id"].is_string()) {
+        events::publish(app, "ai.typing",
+                        {{"conversation_id", job.payload["conversation_id"]}, {"typing", false}});
+    }
     try {
         std::rethrow_exception(failure);
     } catch (const Error& e) {

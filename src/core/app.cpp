@@ -176,7 +176,8 @@ int App::serve() {
     asio::steady_timer drain(io);
     auto deadline = std::make_shared<std::chrono::steady_clock::time_point>();
     std::function<void()> poll_drain = [&] {
-        bool idle = server.open_connections() == 0 && jobs.running() == 0;
+        // Feed sockets were told to close (1001); the grace lets the close frames go out.
+        bool idle = server.open_connections() == 0 && jobs.running() == 0 && hub.clients() == 0;
         if (idle || std::chrono::steady_clock::now() >= *deadline) {
             if (!idle) {
                 // Unfinished jobs are not lost: they are given back to the queue below (or,

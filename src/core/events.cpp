@@ -5,6 +5,8 @@
 
 #include <atomic>
 #include <chrono>
+#include <mutex>
+#include <optional>
 #include <thread>
 
 #include "botflow/core/app.hpp"
@@ -47,7 +49,11 @@ void publish(App& app, std::string type, nlohmann::json data,
     if (conversation_id) wire["conversation_id"] = *conversation_id;
     if (from_connection) wire["live_only"] = true;  // a colleague typing: not for replay
     auto text = wire.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-    asio::co_spawn(app.io, send(app, channel(app), std::move(text)), asio::detached);
+    // One strand for every publish: the other replicas see this replica's events in order.
+    static std::once_flag once;
+    static std::optional<asio::strand<asio::io_context::executor_type>> strand;
+    std::call_once(once, [&app] { strand.emplace(asio::make_strand(app.io)); });
+    asio::co_spawn(*strand, send(app, channel(app), std::move(text)), asio::detached);
 }
 
 struct Subscriber::State {
@@ -65,7 +71,10 @@ void Subscriber::State::deliver(const char* text, std::size_t size) {
     if (j.is_discarded() || !j.is_object() || !j.contains("type") || !j["type"].is_string()) {
         return;
     }
-    if (j.value("origin", std::string()) == app.instance_id) return;  // delivered already
+    if (j.contains("origin") && j["origin"].is_string() &&
+        j["origin"].get<std::string>() == app.instance_id) {
+        return;  // delivered already
+    }
     std::optional<std::string> conversation;
     if (j.contains("conversation_id") && j["conversation_id"].is_string()) {
         conversation = j["conversation_id"].get<std::string>();
@@ -73,7 +82,9 @@ void Subscriber::State::deliver(const char* text, std::size_t size) {
     auto ts =
         j.contains("ts") && j["ts"].is_number_integer() ? j["ts"].get<std::int64_t>() : now_ms();
     // A connection id no socket here has: everyone gets it, and it is not kept for replay.
-    std::uint64_t from = j.value("live_only", false) ? ~std::uint64_t{0} : 0;
+    bool live_only =
+        j.contains("live_only") && j["live_only"].is_boolean() && j["live_only"].get<bool>();
+    std::uint64_t from = live_only ? ~std::uint64_t{0} : 0;
     app.hub.deliver(j["type"].get<std::string>(), ts, j.contains("data") ? j["data"] : nullptr,
                     conversation, from);
 }
@@ -109,6 +120,13 @@ void Subscriber::State::loop() {
             fail(c ? c->errstr : "no memory");
             continue;
         }
+        // Every read is bounded, AUTH and SUBSCRIBE included: a Redis that accepts and then
+        // says nothing must not hang shutdown.
+        struct timeval read_timeout {
+            1, 0
+        };
+        redisSetTimeout(c, read_timeout);
+        redisEnableKeepAlive(c);
         auto call = [&](const std::vector<std::string>& args) {
             std::vector<const char*> argv;
             std::vector<size_t> lens;
@@ -135,17 +153,27 @@ void Subscriber::State::loop() {
             fail(c->err ? c->errstr : "SUBSCRIBE refused");
             continue;
         }
-        struct timeval read_timeout {
-            1, 0
-        };
-        redisSetTimeout(c, read_timeout);
         if (lost) {
             spdlog::info("events.subscriber_back");
             app.hub.resync_all("events_may_be_missing");
         }
         lost = false;
         warned = false;
+        // A quiet channel and a dead connection look alike: PING every 10 s (allowed while
+        // subscribed) and give up on a connection that answers nothing for 25 s.
+        auto last_heard = std::chrono::steady_clock::now();
+        auto last_ping = last_heard;
+        bool dead = false;
         while (!stopping) {
+            auto now = std::chrono::steady_clock::now();
+            if (now - last_heard > std::chrono::seconds(25)) {
+                dead = true;
+                break;
+            }
+            if (now - last_ping > std::chrono::seconds(10)) {
+                redisAppendCommand(c, "PING");
+                last_ping = now;
+            }
             void* raw = nullptr;
             if (redisGetReply(c, &raw) != REDIS_OK) {
                 if (c->err == REDIS_ERR_IO && (errno == EAGAIN || errno == EWOULDBLOCK)) {
@@ -155,17 +183,23 @@ void Subscriber::State::loop() {
                 }
                 break;
             }
+            last_heard = std::chrono::steady_clock::now();
             auto* r = static_cast<redisReply*>(raw);
             if (r && r->type == REDIS_REPLY_ARRAY && r->elements == 3 &&
                 r->element[0]->type == REDIS_REPLY_STRING &&
                 std::string_view(r->element[0]->str, r->element[0]->len) == "message" &&
                 r->element[2]->type == REDIS_REPLY_STRING) {
-                deliver(r->element[2]->str, r->element[2]->len);
+                try {
+                    deliver(r->element[2]->str, r->element[2]->len);
+                } catch (const std::exception& e) {
+                    // Another build's or an operator's message: never a reason to stop.
+                    spdlog::warn("events.bad_message what=\"{}\"", e.what());
+                }
             }
             if (r) freeReplyObject(r);
         }
         if (!stopping) {
-            fail(c->err ? c->errstr : "connection lost");
+            fail(dead ? "no answer to PING" : c->err ? c->errstr : "connection lost");
             continue;
         }
         redisFree(c);

@@ -387,7 +387,14 @@ asio::awaitable<void> Server::Impl::session(std::shared_ptr<Connection> conn, st
         }
         if (stopping) keep_alive = false;
 
-        if (resp.take_over && !stopping) {
+        if (resp.take_over && stopping) {
+            resp = problem_response(
+                Error(Errc::unavailable, "The server is restarting: connect again.")
+                    .with_header("Retry-After", "2"),
+                req.path, req.request_id);
+            keep_alive = false;
+        }
+        if (resp.take_over) {
             // An upgrade (the WebSocket): the route answers on the socket itself.
             double seconds =
                 std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

@@ -7,7 +7,9 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
 #include <deque>
+#include <map>
 #include <set>
+#include <unordered_map>
 
 #include "botflow/auth/auth.hpp"
 #include "botflow/core/app.hpp"
@@ -34,6 +36,28 @@ struct Identity {
     std::string user_id;
     std::string token;
 };
+
+// Sockets of one session (a user with several tabs, or a load test) share one check of it
+// every few seconds.
+std::mutex verified_mutex;
+std::unordered_map<std::string, std::chrono::steady_clock::time_point> verified;
+
+bool recently_verified(const std::string& token) {
+    std::lock_guard lock(verified_mutex);
+    auto it = verified.find(token);
+    return it != verified.end() && std::chrono::steady_clock::now() - it->second < kSessionCheck;
+}
+
+void mark_verified(const std::string& token) {
+    std::lock_guard lock(verified_mutex);
+    auto now = std::chrono::steady_clock::now();
+    if (verified.size() > 10000) {
+        for (auto it = verified.begin(); it != verified.end();) {
+            it = now - it->second > kSessionCheck ? verified.erase(it) : std::next(it);
+        }
+    }
+    verified[token] = now;
+}
 
 class Session : public Client, public std::enable_shared_from_this<Session> {
 public:
@@ -87,6 +111,17 @@ public:
         }
         idle_ = false;
         wake();
+        // A client that does not read may never take the close frame: drop it after 5 s.
+        auto self = shared_from_this();
+        asio::post(ws_.get_executor(), [self] {
+            auto t = std::make_shared<asio::steady_timer>(self->ws_.get_executor(),
+                                                          std::chrono::seconds(5));
+            t->async_wait([self, t](boost::system::error_code) {
+                if (self->done_) return;
+                boost::system::error_code ignored;
+                beast::get_lowest_layer(self->ws_).socket().close(ignored);
+            });
+        });
     }
 
 private:
@@ -104,7 +139,8 @@ private:
     Identity who_;
     std::size_t queue_limit_;
     asio::steady_timer wake_;  // cancelled when the queue has something or closing starts
-    std::uint64_t connection_ = 0;
+    std::atomic<std::uint64_t> connection_{0};
+    std::map<std::string, std::chrono::steady_clock::time_point> typed_;  // strand only
     std::mutex mutex_;
     std::deque<std::shared_ptr<const Event>> queue_;  // under mutex_
     std::set<std::string> subscribed_;                // under mutex_
@@ -165,10 +201,15 @@ asio::awaitable<void> Session::watch_session(std::shared_ptr<Session>) {
         co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
         if (done_) co_return;
         bool ended = false;
-        try {
-            co_await app_.sessions.verify(who_.token);
-        } catch (const Error& e) {
-            ended = e.code() == Errc::unauthorized;  // Redis down: keep the socket
+        if (!recently_verified(who_.token)) {
+            try {
+                co_await app_.sessions.verify(who_.token);
+                mark_verified(who_.token);
+            } catch (const Error& e) {
+                ended = e.code() == Errc::unauthorized;  // Redis down: keep the socket
+            } catch (const std::exception& e) {
+                spdlog::warn("ws.session_check_failed what=\"{}\"", e.what());
+            }
         }
         if (ended) {
             close(1008, "the session ended: sign in again");
@@ -198,6 +239,12 @@ void Session::command(const std::string& text) {
             return;
         }
         if (type == "typing") {
+            // At most one every 2 s per conversation: a key press is not an event for everyone.
+            auto now = std::chrono::steady_clock::now();
+            auto& last = typed_[id];
+            if (now - last < std::chrono::seconds(2)) return;
+            last = now;
+            if (typed_.size() > 1000) typed_.clear();
             events::publish(app_, "agent.typing",
                             {{"conversation_id", id}, {"user_id", who_.user_id}}, std::nullopt,
                             connection_);
@@ -238,16 +285,22 @@ asio::awaitable<void> Session::run(std::shared_ptr<Session> self,
 
     // Attached before `ready` is queued: nothing delivered from now on is missed, and the
     // replay below covers what came before.
-    connection_ = app_.hub.attach(self);
-    send_control("ready", {{"last_id", app_.hub.last_id()}});
-    if (since) {
-        if (auto missed = app_.hub.replay(*since)) {
-            for (auto& e : *missed) queue(e, true);
+    // `ready` and what was missed are queued under the hub's lock: every later event comes
+    // after them, and none falls in between.
+    auto start = [this, since](const Hub::Start& s) {
+        connection_ = s.connection;
+        queue(control("ready", {{"last_id", s.last_id}}), true);
+        if (!since) return;
+        if (s.missed) {
+            for (const auto& e : *s.missed) queue(e, true);
         } else {
-            send_control("resync", {{"reason", "the events since " + std::to_string(*since) +
-                                                   " are no longer kept"}});
+            queue(control("resync", {{"reason", "the events since " + std::to_string(*since) +
+                                                    " are not kept here (too old, or another "
+                                                    "server's)"}}),
+                  true);
         }
-    }
+    };
+    app_.hub.attach(self, since, start);
     asio::co_spawn(ws_.get_executor(), writer(self), asio::detached);
     asio::co_spawn(ws_.get_executor(), watch_session(self), asio::detached);
 
@@ -325,10 +378,15 @@ asio::awaitable<http::Response> handle_feed(App& app, http::Request& req) {
         req.headers.emplace_back("authorization", "Bearer " + token);
     }
     co_await auth::authenticate(app, req, http::Access::user);
+    if (token.empty() && !req.principal->via_cookie) {
+        // A plain "Authorization: Bearer" header: the socket is watched with that token.
+        auto header = req.header("authorization");
+        if (header.size() > 7) token = std::string(header.substr(7));
+    }
     if (req.principal->via_cookie) {
         // A page of another site must not open a socket with the owner's cookie.
         auto origin = req.header("origin");
-        if (origin.empty() || origin != auth::origin_of(app.config.public_url)) {
+        if (origin.empty() || !http::iequals(origin, auth::origin_of(app.config.public_url))) {
             throw Error(Errc::forbidden, "This socket only opens from " +
                                              auth::origin_of(app.config.public_url) + ".");
         }

@@ -29,7 +29,11 @@ std::shared_ptr<const Event> control(const std::string& type, const nlohmann::js
     return e;
 }
 
-Hub::Hub(std::size_t replay_capacity) : capacity_(replay_capacity) {}
+Hub::Hub(std::size_t replay_capacity)
+    : capacity_(replay_capacity),
+      first_id_(static_cast<std::uint64_t>(now_ms()) * 1000),
+      last_id_(first_id_),
+      evicted_up_to_(first_id_) {}
 
 void Hub::deliver(const std::string& type, std::int64_t ts, const nlohmann::json& data,
                   const std::optional<std::string>& conversation_id,
@@ -72,11 +76,15 @@ void Hub::resync_all(const std::string& reason) {
     }
 }
 
-std::uint64_t Hub::attach(const std::shared_ptr<Client>& client) {
+void Hub::attach(const std::shared_ptr<Client>& client, std::optional<std::uint64_t> since,
+                 const std::function<void(const Start&)>& start) {
     std::lock_guard lock(mutex_);
-    auto id = ++next_connection_;
-    clients_.emplace(id, client);
-    return id;
+    Start s;
+    s.connection = ++next_connection_;
+    s.last_id = last_id_;
+    if (since) s.missed = replay_locked(*since);
+    clients_.emplace(s.connection, client);
+    start(s);
 }
 
 void Hub::detach(std::uint64_t connection) {
@@ -86,7 +94,12 @@ void Hub::detach(std::uint64_t connection) {
 
 std::optional<std::vector<std::shared_ptr<const Event>>> Hub::replay(std::uint64_t since) const {
     std::lock_guard lock(mutex_);
-    if (since > last_id_) return std::nullopt;
+    return replay_locked(since);
+}
+
+std::optional<std::vector<std::shared_ptr<const Event>>> Hub::replay_locked(
+    std::uint64_t since) const {
+    if (since > last_id_ || since < first_id_) return std::nullopt;
     // Events up to evicted_up_to_ left the buffer: a client that saw less has a gap.
     if (since < evicted_up_to_) return std::nullopt;
     std::vector<std::shared_ptr<const Event>> out;

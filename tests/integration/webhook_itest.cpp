@@ -75,9 +75,9 @@ TEST_F(WebhookTest, SignatureIsRequiredAndNothingIsStoredWithoutIt) {
     EXPECT_EQ(deliver(body, "sha256=" + std::string(64, '0')).status, 401);
     EXPECT_EQ(deliver(body, whatsapp::sign_body(body, Secret("wrong secret"))).status, 401);
     EXPECT_EQ(deliver(body + " ", whatsapp::sign_body(body, Secret(kAppSecret))).status, 401);
-    EXPECT_EQ(count("SELECT count(*) FROM messages"), 0);
+    EXPECT_EQ(count("SELECT count(*) FROM messages WHERE direction = 'inbound'"), 0);
     EXPECT_EQ(deliver(body).status, 200);
-    EXPECT_EQ(count("SELECT count(*) FROM messages"), 1);
+    EXPECT_EQ(count("SELECT count(*) FROM messages WHERE direction = 'inbound'"), 1);
 }
 
 TEST_F(WebhookTest, BadBodiesAreRefusedClearly) {
@@ -108,7 +108,7 @@ TEST_F(WebhookTest, EveryMessageTypeIsStoredReadably) {
         auto r = deliver(j);
         EXPECT_EQ(r.status, 200) << name << r.body;
     }
-    EXPECT_EQ(count("SELECT count(*) FROM messages"), n);
+    EXPECT_EQ(count("SELECT count(*) FROM messages WHERE direction = 'inbound'"), n);
     EXPECT_EQ(count("SELECT count(*) FROM messages WHERE content = ''"), 0);
     EXPECT_EQ(db_.scalar("SELECT content FROM messages WHERE type = 'location'"),
               "[location] Philz Coffee, 101 Forest Ave, Palo Alto, CA 94301 (37.442215, "
@@ -156,7 +156,7 @@ TEST_F(WebhookTest, ConcurrentDeliveriesAreAllStored) {
     }
     for (auto& th : threads) th.join();
     EXPECT_EQ(ok.load(), 80) << (failures.empty() ? "" : failures.front());
-    EXPECT_EQ(count("SELECT count(*) FROM messages"), 80);
+    EXPECT_EQ(count("SELECT count(*) FROM messages WHERE direction = 'inbound'"), 80);
     EXPECT_EQ(count("SELECT count(*) FROM conversations"), 3);
     EXPECT_EQ(count("SELECT sum(unread_count) FROM conversations"), 80);
 }
@@ -169,7 +169,7 @@ TEST_F(WebhookTest, ForeignNumbersAndUnknownFieldsAreAcknowledgedNotStored) {
         R"({"object":"whatsapp_business_account","entry":[{"id":"1","changes":[
             {"field":"account_update","value":{"event":"VERIFIED_ACCOUNT"}}]}]})");
     EXPECT_EQ(deliver(other_field).status, 200);
-    EXPECT_EQ(count("SELECT count(*) FROM messages"), 0);
+    EXPECT_EQ(count("SELECT count(*) FROM messages WHERE direction = 'inbound'"), 0);
     EXPECT_TRUE(server_.log_contains("webhook.foreign_number"));
 }
 
@@ -335,7 +335,7 @@ TEST_F(WebhookTest, ArchiveAndErase) {
     EXPECT_EQ(db_.scalar("SELECT status FROM conversations WHERE id = '" + id + "'"), "active");
     auto erased = api("DELETE", "/api/conversations/" + id + "?erase=true");
     EXPECT_EQ(erased["messages"], 2);
-    EXPECT_EQ(count("SELECT count(*) FROM messages"), 0);
+    EXPECT_EQ(count("SELECT count(*) FROM messages WHERE direction = 'inbound'"), 0);
     EXPECT_EQ(db_.scalar("SELECT customer_name FROM conversations WHERE id = '" + id + "'"), "");
     EXPECT_EQ(count("SELECT count(*) FROM audit_log WHERE action = 'conversation.erase'"), 1);
 }
@@ -353,7 +353,7 @@ TEST_F(WebhookTest, OddButWellSignedPayloadsAreStoredNotRetriedForever) {
     m["id"] = "wamid.voice";
     m["audio"]["voice"] = "yes";
     EXPECT_EQ(deliver(voice).status, 200);
-    EXPECT_EQ(count("SELECT count(*) FROM messages"), 3);
+    EXPECT_EQ(count("SELECT count(*) FROM messages WHERE direction = 'inbound'"), 3);
 }
 
 TEST_F(WebhookTest, ANumberAndAUserIdOfTheSamePersonBecomeOneConversation) {
@@ -372,8 +372,10 @@ TEST_F(WebhookTest, ANumberAndAUserIdOfTheSamePersonBecomeOneConversation) {
     value["messages"][0]["id"] = "wamid.m3";
     ASSERT_EQ(deliver(both).status, 200);
     EXPECT_EQ(count("SELECT count(*) FROM conversations"), 1);
-    EXPECT_EQ(count("SELECT count(DISTINCT conversation_id) FROM messages"), 1);
-    EXPECT_EQ(count("SELECT count(*) FROM messages"), 3);
+    EXPECT_EQ(
+        count("SELECT count(DISTINCT conversation_id) FROM messages WHERE direction = 'inbound'"),
+        1);
+    EXPECT_EQ(count("SELECT count(*) FROM messages WHERE direction = 'inbound'"), 3);
     EXPECT_EQ(db_.scalar("SELECT wa_id || ' ' || bsuid FROM conversations"), "34611111111 US.42");
 }
 

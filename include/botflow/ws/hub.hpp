@@ -4,6 +4,7 @@
 #pragma once
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -48,13 +49,23 @@ public:
     /// Tells every client to refetch (events may have been missed, e.g. Redis dropped).
     void resync_all(const std::string& reason);
 
-    /// Registers a client; returns its connection id. The hub holds it weakly.
-    std::uint64_t attach(const std::shared_ptr<Client>& client);
+    /// What a client is told when it attaches: the last id, and the events it missed since
+    /// the id it gave (nullopt: it must resync).
+    struct Start {
+        std::uint64_t connection = 0;
+        std::uint64_t last_id = 0;
+        std::optional<std::vector<std::shared_ptr<const Event>>> missed;
+    };
+    /// Registers a client (held weakly) and calls `start` under the hub's lock, so that what
+    /// it queues there comes before any event delivered afterwards and nothing falls between.
+    void attach(const std::shared_ptr<Client>& client, std::optional<std::uint64_t> since,
+                const std::function<void(const Start&)>& start);
     void detach(std::uint64_t connection);
 
     /// The events after `since`, oldest first; nullopt when the buffer no longer holds all of
-    /// them or `since` is ahead of the last id (this process restarted): the client must
-    /// resync.
+    /// them, or `since` is an id of another process (this one restarted, or the client reached
+    /// another replica): the client must resync. Ids start at this process's start time in
+    /// milliseconds times 1,000, so they never repeat across restarts.
     std::optional<std::vector<std::shared_ptr<const Event>>> replay(std::uint64_t since) const;
 
     std::uint64_t last_id() const;
@@ -63,8 +74,11 @@ public:
     void close_all(int code, const std::string& reason);
 
 private:
+    std::optional<std::vector<std::shared_ptr<const Event>>> replay_locked(
+        std::uint64_t since) const;
     mutable std::mutex mutex_;
     std::size_t capacity_;
+    std::uint64_t first_id_ = 0;  // this process's ids are above it
     std::uint64_t last_id_ = 0;
     std::uint64_t evicted_up_to_ = 0;  // the newest event that left the replay buffer
     std::uint64_t next_connection_ = 0;
