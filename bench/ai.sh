@@ -42,18 +42,19 @@ trap cleanup EXIT
 "$ROOT/dev" _pg start "$tmp/pg" "$pg_port" durable
 "$ROOT/dev" _redis start "$tmp/redis" "$redis_port"
 
-start_fake() {  # start_fake SCRIPT TOKEN -> prints the port
-    local out="$tmp/$(basename "$1").out"
+start_fake() {  # start_fake SCRIPT TOKEN VAR: starts it here (so cleanup can stop it), VAR=port
+    local out
+    out="$tmp/$(basename "$1").out"
     python3 "$ROOT/tests/fakes/$1" --port 0 --token "$2" > "$out" 2>&1 &
     pids+=($!)
     for _ in $(seq 1 100); do
         grep -q '^listening' "$out" 2>/dev/null && break
         sleep 0.05
     done
-    awk '/^listening/ {print $2; exit}' "$out"
+    printf -v "$3" '%s' "$(awk '/^listening/ {print $2; exit}' "$out")"
 }
-llm_port="$(start_fake llm_api.py bench-llm-key)"
-graph_port="$(start_fake graph_api.py bench-graph-token)"
+start_fake llm_api.py bench-llm-key llm_port
+start_fake graph_api.py bench-graph-token graph_port
 
 DATABASE_URL="postgresql://botflow@127.0.0.1:$pg_port/postgres" \
 REDIS_URL="redis://127.0.0.1:$redis_port" PORT="$bf_port" HOST=127.0.0.1 \
