@@ -66,7 +66,7 @@ public:
           ws_(std::move(socket)),
           who_(std::move(who)),
           queue_limit_(queue_limit),
-          wake_(ws_.get_executor()) {}
+          idle_(true) {}
 
     // Each coroutine holds the session through its first parameter: it may start after the
     // code that spawned it returned.
@@ -127,10 +127,10 @@ public:
 private:
     void wake() {
         auto self = shared_from_this();
-        asio::post(ws_.get_executor(), [self] { self->wake_.cancel(); });
+        asio::post(ws_.get_executor(), [self] { self->kick(); });
     }
+    void kick();  // on the strand
     void send_control(const std::string& type, const json& data) { push(control(type, data)); }
-    asio::awaitable<void> writer(std::shared_ptr<Session> keep);
     asio::awaitable<void> watch_session(std::shared_ptr<Session> keep);
     void command(const std::string& text);
 
@@ -138,7 +138,6 @@ private:
     websocket::stream<beast::tcp_stream> ws_;
     Identity who_;
     std::size_t queue_limit_;
-    asio::steady_timer wake_;  // cancelled when the queue has something or closing starts
     std::atomic<std::uint64_t> connection_{0};
     std::map<std::string, std::chrono::steady_clock::time_point> typed_;  // strand only
     std::mutex mutex_;
@@ -147,49 +146,51 @@ private:
     bool closing_ = false;                            // under mutex_
     int close_code_ = 1000;                           // under mutex_
     std::string close_reason_;                        // under mutex_
-    bool done_ = false;                               // on the strand: the socket is finished
-    std::atomic<bool> idle_{false};                   // the writer waits for the queue
+    bool done_ = false;                               // on the strand: the reader ended
+    bool writing_ = false;    // on the strand: a write or the close is in flight
+    bool closed_ = false;     // on the strand: the close frame went (or writing failed)
+    std::atomic<bool> idle_;  // no write in flight or posted: the next push posts a kick
 };
 
-asio::awaitable<void> Session::writer(std::shared_ptr<Session>) {
-    for (;;) {
-        std::deque<std::shared_ptr<const Event>> batch;
-        bool closing = false;
-        int code = 1000;
-        std::string reason;
-        {
-            std::lock_guard lock(mutex_);
-            batch.swap(queue_);
-            closing = closing_;
+// Writes the queue one frame at a time as a chain of completion handlers on the strand: one
+// post to start an idle writer and one completion per frame, nothing else per event.
+void Session::kick() {
+    if (writing_ || done_ || closed_) return;
+    std::shared_ptr<const Event> next;
+    bool closing = false;
+    int code = 1000;
+    std::string reason;
+    {
+        std::lock_guard lock(mutex_);
+        if (!queue_.empty()) {
+            next = std::move(queue_.front());
+            queue_.pop_front();
+        } else if (closing_) {
+            closing = true;
             code = close_code_;
             reason = close_reason_;
-        }
-        if (done_) co_return;
-        boost::system::error_code ec;
-        for (const auto& e : batch) {
-            co_await ws_.async_write(asio::buffer(e->text),
-                                     asio::redirect_error(asio::use_awaitable, ec));
-            if (ec) co_return;
-        }
-        if (closing) {
-            websocket::close_reason cr(static_cast<websocket::close_code>(code), reason);
-            co_await ws_.async_close(cr, asio::redirect_error(asio::use_awaitable, ec));
-            co_return;
-        }
-        if (batch.empty()) {
-            idle_ = true;
-            {
-                // Something queued between the swap and `idle_` would not wake us: look again.
-                std::lock_guard lock(mutex_);
-                if (!queue_.empty() || closing_) {
-                    idle_ = false;
-                    continue;
-                }
-            }
-            wake_.expires_at(asio::steady_timer::time_point::max());
-            co_await wake_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+        } else {
+            idle_ = true;  // under the lock: a push after this sees it and posts a kick
+            return;
         }
     }
+    auto self = shared_from_this();
+    writing_ = true;
+    if (closing) {
+        closed_ = true;
+        websocket::close_reason cr(static_cast<websocket::close_code>(code), reason);
+        ws_.async_close(cr, [self](boost::system::error_code) { self->writing_ = false; });
+        return;
+    }
+    ws_.async_write(asio::buffer(next->text),
+                    [self, next](boost::system::error_code ec, std::size_t) {
+                        self->writing_ = false;
+                        if (ec) {
+                            self->closed_ = true;
+                            return;
+                        }
+                        self->kick();
+                    });
 }
 
 // A session signed out (or its user disabled) while connected is closed within seconds.
@@ -301,7 +302,7 @@ asio::awaitable<void> Session::run(std::shared_ptr<Session> self,
         }
     };
     app_.hub.attach(self, since, start);
-    asio::co_spawn(ws_.get_executor(), writer(self), asio::detached);
+    kick();  // ready and any replay
     asio::co_spawn(ws_.get_executor(), watch_session(self), asio::detached);
 
     beast::flat_buffer buffer;
@@ -322,7 +323,6 @@ asio::awaitable<void> Session::run(std::shared_ptr<Session> self,
         closing_ = true;
         queue_.clear();
     }
-    wake_.cancel();
     spdlog::debug("ws.closed connection={} user={} reason=\"{}\"", connection_, who_.user_id,
                   ec.message());
 }
