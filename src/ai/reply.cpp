@@ -65,6 +65,17 @@ std::string trim(std::string_view s) {
     return std::string(s.substr(b, e - b + 1));
 }
 
+// A person answered since the customer's first waiting message: the AI keeps out of it.
+bool agent_replied_since(pqxx::dbtransaction& tx, const std::string& conversation,
+                         std::int64_t first_seq) {
+    return tx
+        .exec_params(
+            "SELECT EXISTS (SELECT 1 FROM messages WHERE conversation_id = $1::uuid "
+            " AND direction = 'outbound' AND sender = 'agent' AND seq > $2)",
+            conversation, first_seq)[0][0]
+        .as<bool>();
+}
+
 void mark_answered(pqxx::dbtransaction& tx, const std::string& conversation, std::int64_t seq) {
     tx.exec_params(
         "UPDATE conversations SET ai_answered_seq = GREATEST(ai_answered_seq, $2) "
@@ -141,12 +152,7 @@ Situation read_situation(pqxx::dbtransaction& tx, const std::string& conversatio
     s.first_seq = pending[0][0].as<std::int64_t>();
     s.through_seq = pending[pending.size() - 1][0].as<std::int64_t>();
     s.last_wamid = pending[pending.size() - 1][2].as<std::string>();
-    s.agent_replied = tx.exec_params(
-                            "SELECT EXISTS (SELECT 1 FROM messages WHERE conversation_id = "
-                            " $1::uuid AND direction = 'outbound' AND sender = 'agent' "
-                            " AND seq > $2)",
-                            conversation, s.first_seq)[0][0]
-                          .as<bool>();
+    s.agent_replied = agent_replied_since(tx, conversation, s.first_seq);
     s.away_queued = queue_away_if_closed(tx, conversation, s.settings);
     return s;
 }
@@ -210,23 +216,14 @@ Queued queue_turn(pqxx::dbtransaction& tx, const std::string& conversation, std:
     if (r.empty()) return q;
     auto turn = read_turn(r[0]);
     if (turn.state != "generated") return q;  // queued or skipped by an earlier run
+    // Still the AI's to answer: on, not handed off, no agent reply, and not answered by a
+    // later turn (this run lost its lease and another took over): never a second answer.
     auto c = tx.exec_params(
-        "SELECT ai_enabled, status FROM conversations WHERE id = $1::uuid FOR UPDATE",
-        conversation);
-    bool agent = tx.exec_params(
-                       "SELECT EXISTS (SELECT 1 FROM messages WHERE conversation_id = $1::uuid "
-                       " AND direction = 'outbound' AND sender = 'agent' AND seq > $2)",
-                       conversation, first_seq)[0][0]
-                     .as<bool>();
-    // A later turn may have answered these messages already (this run lost its lease and
-    // another took over): never a second answer.
-    bool answered = !c.empty() && tx.exec_params(
-                                        "SELECT ai_answered_seq >= $2 FROM conversations "
-                                        "WHERE id = $1::uuid",
-                                        conversation, through_seq)[0][0]
-                                      .as<bool>();
-    if (c.empty() || !c[0][0].as<bool>() || c[0][1].as<std::string>() == "handed_off" || agent ||
-        answered) {
+        "SELECT ai_enabled AND status <> 'handed_off' AND ai_answered_seq < $2 "
+        "FROM conversations WHERE id = $1::uuid FOR UPDATE",
+        conversation, through_seq);
+    bool open = !c.empty() && c[0][0].as<bool>();
+    if (!open || agent_replied_since(tx, conversation, first_seq)) {
         tx.exec_params("UPDATE ai_turns SET state = 'skipped', updated_at = now() WHERE id = $1",
                        turn_id);
         mark_answered(tx, conversation, through_seq);

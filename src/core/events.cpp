@@ -17,12 +17,6 @@
 namespace botflow::events {
 namespace {
 
-std::int64_t now_ms() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
-
 asio::awaitable<void> send(App& app, std::string channel, std::string text) {
     try {
         std::vector<std::string> args{"PUBLISH", std::move(channel), std::move(text)};
@@ -38,7 +32,7 @@ std::string channel(const App& app) { return app.config.redis_prefix + "events";
 
 void publish(App& app, std::string type, nlohmann::json data,
              std::optional<std::string> conversation_id, std::uint64_t from_connection) {
-    auto ts = now_ms();
+    auto ts = ws::now_ms();
     app.hub.deliver(type, ts, data, conversation_id, from_connection);
     // The other replicas: the origin tells them it is not theirs, and lets this one skip its
     // own echo. A colleague's typing is for this replica's other sockets and the others'.
@@ -79,8 +73,8 @@ void Subscriber::State::deliver(const char* text, std::size_t size) {
     if (j.contains("conversation_id") && j["conversation_id"].is_string()) {
         conversation = j["conversation_id"].get<std::string>();
     }
-    auto ts =
-        j.contains("ts") && j["ts"].is_number_integer() ? j["ts"].get<std::int64_t>() : now_ms();
+    auto ts = j.contains("ts") && j["ts"].is_number_integer() ? j["ts"].get<std::int64_t>()
+                                                              : ws::now_ms();
     // A connection id no socket here has: everyone gets it, and it is not kept for replay.
     bool live_only =
         j.contains("live_only") && j["live_only"].is_boolean() && j["live_only"].get<bool>();

@@ -1,6 +1,7 @@
 // GET /api/ws: the dashboard's live feed over a WebSocket (Boost.Beast).
 #include "botflow/ws/feed.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
@@ -338,37 +339,33 @@ http::Response upgrade_required() {
     return r;
 }
 
-bool has_token(std::string_view list, std::string_view token) {
-    while (!list.empty()) {
+// The items of a comma-separated header value ("Upgrade, keep-alive"), trimmed.
+std::vector<std::string_view> header_items(std::string_view list) {
+    std::vector<std::string_view> items;
+    for (;;) {
         auto comma = list.find(',');
         auto item = list.substr(0, comma);
         while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
         while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
-        if (http::iequals(item, token)) return true;
-        if (comma == std::string_view::npos) break;
+        if (!item.empty()) items.push_back(item);
+        if (comma == std::string_view::npos) return items;
         list.remove_prefix(comma + 1);
     }
-    return false;
 }
 
 asio::awaitable<http::Response> handle_feed(App& app, http::Request& req) {
-    if (!has_token(req.header("connection"), "upgrade") ||
-        !http::iequals(req.header("upgrade"), "websocket")) {
+    auto connection = header_items(req.header("connection"));
+    bool upgrade_asked = std::any_of(connection.begin(), connection.end(),
+                                     [](auto item) { return http::iequals(item, "upgrade"); });
+    if (!upgrade_asked || !http::iequals(req.header("upgrade"), "websocket")) {
         co_return upgrade_required();
     }
     // Non-browser clients sign in through the subprotocol list: "botflow.v1, bearer.<token>".
     std::string token;
     bool offered_protocol = false;
-    std::string_view protocols = req.header("sec-websocket-protocol");
-    while (!protocols.empty()) {
-        auto comma = protocols.find(',');
-        auto item = protocols.substr(0, comma);
-        while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
-        while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+    for (auto item : header_items(req.header("sec-websocket-protocol"))) {
         if (item == kProtocol) offered_protocol = true;
         if (item.rfind("bearer.", 0) == 0) token = std::string(item.substr(7));
-        if (comma == std::string_view::npos) break;
-        protocols.remove_prefix(comma + 1);
     }
     if (!token.empty()) {
         if (!offered_protocol) {

@@ -5,12 +5,6 @@
 namespace botflow::ws {
 namespace {
 
-std::int64_t now_ms() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
-
 std::string envelope(std::optional<std::uint64_t> id, const std::string& type, std::int64_t ts,
                      const nlohmann::json& data) {
     nlohmann::json e{{"id", id ? nlohmann::json(*id) : nlohmann::json(nullptr)},
@@ -21,6 +15,12 @@ std::string envelope(std::optional<std::uint64_t> id, const std::string& type, s
 }
 
 }  // namespace
+
+std::int64_t now_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
 
 std::shared_ptr<const Event> control(const std::string& type, const nlohmann::json& data) {
     auto e = std::make_shared<Event>();

@@ -14,6 +14,7 @@
 #include "support/http_client.hpp"
 #include "support/process.hpp"
 #include "support/test_env.hpp"
+#include "support/wait.hpp"
 #include "support/whatsapp.hpp"
 
 namespace botflow::test {
@@ -25,22 +26,6 @@ using namespace std::chrono_literals;
 constexpr const char* kGraphToken = "test-access-token";
 constexpr const char* kLlmKey = "test-llm-key";
 constexpr const char* kFact = "On Saturdays the shop opens at 09:30 and closes at 14:00.";
-
-template <class F>
-bool eventually(F ready, std::chrono::milliseconds timeout = 20s) {
-    auto until = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < until) {
-        if (ready()) return true;
-        std::this_thread::sleep_for(50ms);
-    }
-    return ready();
-}
-
-long now_seconds() {
-    return std::chrono::duration_cast<std::chrono::seconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
 
 class AiTest : public ::testing::Test {
 protected:
@@ -85,7 +70,7 @@ protected:
     std::string customer_writes(const std::string& text, const std::string& wamid,
                                 const std::string& wa_id = "34600111222") {
         auto r = deliver(server_->port(),
-                         text_delivery(wamid, wa_id, text, "Ana", now_seconds()).dump());
+                         text_delivery(wamid, wa_id, text, "Ana", unix_seconds()).dump());
         EXPECT_EQ(r.status, 200) << r.body;
         return db_.scalar("SELECT id FROM conversations WHERE wa_id = '" + wa_id + "'");
     }
@@ -501,6 +486,44 @@ TEST_F(AiTest, PreviewShowsTheModelsAnswerToATemplate) {
     EXPECT_EQ(j["answer"]["ok"], true);
     EXPECT_EQ(j["answer"]["answer"], "09:30 on Saturdays.");
     ASSERT_EQ(chat_requests().size(), 1u);
+}
+
+TEST_F(AiTest, AskingTheModelInAPreviewIsTheOwners) {
+    start();
+    auto invite = call("POST", "/api/users", {{"email", "agent@shop.example"}, {"role", "agent"}});
+    ASSERT_EQ(invite.status, 201) << invite.body;
+    auto accepted = request(
+        server_->port(), "POST", "/api/auth/accept-invite", {{"Content-Type", "application/json"}},
+        json{{"token", json::parse(invite.body)["invite_token"]}, {"password", "agent password 1"}}
+            .dump());
+    ASSERT_EQ(accepted.status, 200) << accepted.body;
+    auto agent = json::parse(accepted.body)["token"].get<std::string>();
+    auto id = json::parse(call("GET", "/api/prompts").body)["items"][0]["id"].get<std::string>();
+    auto target = "/api/prompts/" + id + "/preview";
+    EXPECT_EQ(call_api(server_->port(), agent, "POST", target, {{"message", "Hi"}}).status, 200);
+    EXPECT_EQ(
+        call_api(server_->port(), agent, "POST", target, {{"message", "Hi"}, {"answer", true}})
+            .status,
+        403);
+    EXPECT_TRUE(chat_requests().empty());
+}
+
+TEST_F(AiTest, AStoppingServerGivesItsAnswersBackToTheQueue) {
+    extra_["SHUTDOWN_GRACE_SECONDS"] = "1";
+    extra_["JOB_LEASE_SECONDS"] = "300";
+    start();
+    llm_.rules({{{"hang", true}}});
+    customer_writes("Hello", "wamid.sd1");
+    ASSERT_TRUE(eventually([&] { return chat_requests().size() == 1; })) << server_->log();
+    server_->signal(SIGTERM);
+    ASSERT_TRUE(server_->wait(15s).has_value()) << server_->log();
+    // Not left running until its 300 s lease ends: queued again, the attempt not counted.
+    EXPECT_EQ(scalar("SELECT state || ':' || attempts FROM jobs WHERE kind = 'ai_reply'"),
+              "queued:0");
+    llm_.rules({{{"reply", "Answered after the deploy."}, {"times", -1}}});
+    start();
+    ASSERT_TRUE(eventually([&] { return sent_texts().size() == 1; })) << server_->log();
+    EXPECT_EQ(sent_texts()[0], "Answered after the deploy.");
 }
 
 TEST_F(AiTest, StreamedTextIsPublishedAsEvents) {

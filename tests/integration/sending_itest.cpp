@@ -12,6 +12,7 @@
 #include "support/http_client.hpp"
 #include "support/process.hpp"
 #include "support/test_env.hpp"
+#include "support/wait.hpp"
 #include "support/whatsapp.hpp"
 
 namespace botflow::test {
@@ -21,17 +22,6 @@ using nlohmann::json;
 using namespace std::chrono_literals;
 
 constexpr const char* kToken = "test-access-token";
-
-// Polls `ready` every 50 ms until it holds or `timeout` passes.
-template <class F>
-bool eventually(F ready, std::chrono::milliseconds timeout = 15s) {
-    auto until = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < until) {
-        if (ready()) return true;
-        std::this_thread::sleep_for(50ms);
-    }
-    return ready();
-}
 
 class SendingTest : public ::testing::Test {
 protected:
@@ -61,10 +51,7 @@ protected:
     // A customer writes (now, or `hours_ago` hours ago); returns their conversation's id.
     std::string customer_writes(const std::string& wa_id, const std::string& wamid,
                                 long hours_ago = 0) {
-        long ts = std::chrono::duration_cast<std::chrono::seconds>(
-                      std::chrono::system_clock::now().time_since_epoch())
-                      .count() -
-                  hours_ago * 3600;
+        long ts = unix_seconds() - hours_ago * 3600;
         auto r = deliver(server_.port(), text_delivery(wamid, wa_id, "Hello?", "Ana", ts).dump());
         EXPECT_EQ(r.status, 200) << r.body;
         return db_.scalar("SELECT id FROM conversations WHERE wa_id = '" + wa_id + "'");

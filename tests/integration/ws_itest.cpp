@@ -15,6 +15,7 @@
 #include "support/http_client.hpp"
 #include "support/process.hpp"
 #include "support/test_env.hpp"
+#include "support/wait.hpp"
 #include "support/whatsapp.hpp"
 #include "support/ws_client.hpp"
 
@@ -30,22 +31,6 @@ constexpr const char* kOwnerEmail = "owner@shop.example";
 constexpr const char* kOwnerPassword = "owner password";
 // The socket's cookie sign-in only opens from this origin (PUBLIC_URL's).
 constexpr const char* kPublicUrl = "https://shop.example";
-
-template <class F>
-bool eventually(F ready, std::chrono::milliseconds timeout = 20s) {
-    auto until = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < until) {
-        if (ready()) return true;
-        std::this_thread::sleep_for(50ms);
-    }
-    return ready();
-}
-
-long now_seconds() {
-    return std::chrono::duration_cast<std::chrono::seconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
 
 // What sits at `path` in `j`, or nullptr when a step is missing. Never asserts, whatever the
 // server sent.
@@ -166,7 +151,7 @@ protected:
     std::string customer_writes(const std::string& text, const std::string& wamid,
                                 const std::string& wa_id = "34600111222", std::uint16_t port = 0) {
         auto r = deliver(port ? port : port_,
-                         text_delivery(wamid, wa_id, text, "Ana", now_seconds()).dump());
+                         text_delivery(wamid, wa_id, text, "Ana", unix_seconds()).dump());
         EXPECT_EQ(r.status, 200) << r.body;
         return db_.scalar("SELECT id FROM conversations WHERE wa_id = '" + wa_id + "'");
     }
@@ -565,7 +550,7 @@ TEST_F(WsTest, AClientThatDoesNotReadIsClosedAndTheOthersCarryOn) {
     };
     const std::string filler(400, '.');
     for (int d = 0; d < 60; ++d) {
-        auto body = text_delivery(flood_wamid(d, 0), customer, "", "Ana", now_seconds());
+        auto body = text_delivery(flood_wamid(d, 0), customer, "", "Ana", unix_seconds());
         auto& messages = body["entry"][0]["changes"][0]["value"]["messages"];
         json one = messages[0];
         messages = json::array();
@@ -713,7 +698,7 @@ TEST_F(WsTest, TwoHundredCustomersOnTwoReplicasAreEachAnsweredOnce) {
             try {
                 auto body = text_delivery(
                     "wamid.many" + std::to_string(i), "3477" + std::to_string(1000 + i),
-                    "Question number " + std::to_string(i), "Customer", now_seconds());
+                    "Question number " + std::to_string(i), "Customer", unix_seconds());
                 if (deliver(port, body.dump()).status != 200) ++refused;
             } catch (const std::exception&) {
                 ++refused;

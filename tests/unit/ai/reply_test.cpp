@@ -228,5 +228,13 @@ TEST(MinutesClosed, ClosingAtMidnightCountsFromMidnight) {
     EXPECT_EQ(minutes_closed(hours, kTuesday, 30), std::optional<int>(30));
 }
 
+TEST(HidePartialMarker, CutsATrailingBeginningOfTheMarkerOnly) {
+    EXPECT_EQ(hide_partial_marker("Let me check [HAND"), "Let me check ");
+    EXPECT_EQ(hide_partial_marker("Let me check [hand"), "Let me check ");
+    EXPECT_EQ(hide_partial_marker("Prices [in euros]"), "Prices [in euros]");
+    EXPECT_EQ(hide_partial_marker("["), "");
+    EXPECT_EQ(hide_partial_marker("no marker"), "no marker");
+}
+
 }  // namespace
 }  // namespace botflow::ai
