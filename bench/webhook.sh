@@ -18,45 +18,20 @@
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-BIN="$ROOT/build/release/botflow"
 DURATION="${DURATION:-5}"
 DELIVERIES="${DELIVERIES:-80000}"
 SECRET="bench-app-secret"
-[ -x "$BIN" ] || { echo "bench: build first (./dev build release)" >&2; exit 1; }
 for tool in wrk pgbench python3; do
     command -v "$tool" >/dev/null || { echo "bench: $tool missing (scripts/install-deps bench)" >&2; exit 1; }
 done
 PGBENCH="$(command -v pgbench)"
 
-tmp="$(mktemp -d /tmp/botflow-bench.XXXXXX)"
-chmod 755 "$tmp"
-pg_port="$("$ROOT/dev" _free-port)"
-redis_port="$("$ROOT/dev" _free-port)"
-bf_port="$("$ROOT/dev" _free-port)"
-bf_pid=""
-cleanup() {
-    [ -n "$bf_pid" ] && kill "$bf_pid" 2>/dev/null && wait "$bf_pid" 2>/dev/null
-    "$ROOT/dev" _pg stop "$tmp/pg" "$pg_port"
-    "$ROOT/dev" _redis stop "$tmp/redis" "$redis_port"
-    [ -n "${KEEP_BENCH_LOG:-}" ] && cp "$tmp/botflow.log" /tmp/bench-botflow.log
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-"$ROOT/dev" _pg start "$tmp/pg" "$pg_port" durable
-"$ROOT/dev" _redis start "$tmp/redis" "$redis_port"
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh"
+bench_setup durable
 PSQL=(psql -h 127.0.0.1 -p "$pg_port" -U botflow -d postgres -qtAX)
 
-DATABASE_URL="postgresql://botflow@127.0.0.1:$pg_port/postgres" \
-REDIS_URL="redis://127.0.0.1:$redis_port" PORT="$bf_port" HOST=127.0.0.1 \
-JWT_SECRET="bench-jwt-secret-bench-jwt-secret-000" WHATSAPP_APP_SECRET="$SECRET" \
-JOB_WORKERS="${JOB_WORKERS:-0}" \
-    "$BIN" serve > "$tmp/botflow.log" 2>&1 &
-bf_pid=$!
-for _ in $(seq 1 100); do
-    curl -fsS "http://127.0.0.1:$bf_port/api/health" >/dev/null 2>&1 && break
-    sleep 0.1
-done
+bench_serve WHATSAPP_APP_SECRET="$SECRET" JOB_WORKERS="${JOB_WORKERS:-0}"
 
 # One line per delivery: "<X-Hub-Signature-256>\t<body>", every wamid unique.
 sign() {  # sign PREFIX FILE
@@ -121,7 +96,7 @@ run() {  # run CONNECTIONS
     eval "RATE_$conns=$rate"
 }
 
-echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
+bench_machine
 echo "PostgreSQL with fsync=on, synchronous_commit=on; wrk 2 threads, ${DURATION} s per run; unique deliveries, one text message each"
 printf '%-34s %14s %10s %10s\n' "target" "stored msg/s" "p50" "p99"
 run 16

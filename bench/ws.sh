@@ -18,7 +18,6 @@
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-BIN="$ROOT/build/release/botflow"
 TOOL="$ROOT/build/release/ws_load"
 KS="${KS:-1000 10000}"
 MESSAGES="${MESSAGES:-200}"
@@ -28,7 +27,6 @@ THREADS="${THREADS:-1}"
 SECRET="bench-app-secret"
 ADMIN_EMAIL="bench@example.com"
 ADMIN_PASSWORD="bench-password-0123"
-[ -x "$BIN" ] || { echo "bench: build first (./dev build release)" >&2; exit 1; }
 for tool in curl python3 cmake; do
     command -v "$tool" >/dev/null || { echo "bench: $tool missing" >&2; exit 1; }
 done
@@ -52,37 +50,11 @@ if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt $((max_k + 1024)) ]; 
     echo "bench: warning: ulimit -n is $(ulimit -n), too low for $max_k sockets (raise the hard limit)" >&2
 fi
 
-tmp="$(mktemp -d /tmp/botflow-bench.XXXXXX)"
-chmod 755 "$tmp"
-pg_port="$("$ROOT/dev" _free-port)"
-redis_port="$("$ROOT/dev" _free-port)"
-bf_port="$("$ROOT/dev" _free-port)"
-pids=()
-cleanup() {
-    for p in "${pids[@]}"; do kill "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
-    "$ROOT/dev" _pg stop "$tmp/pg" "$pg_port"
-    "$ROOT/dev" _redis stop "$tmp/redis" "$redis_port"
-    [ -n "${KEEP_BENCH_LOG:-}" ] && cp "$tmp/botflow.log" /tmp/bench-botflow.log
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-"$ROOT/dev" _pg start "$tmp/pg" "$pg_port" durable
-"$ROOT/dev" _redis start "$tmp/redis" "$redis_port"
-
-DATABASE_URL="postgresql://botflow@127.0.0.1:$pg_port/postgres" \
-REDIS_URL="redis://127.0.0.1:$redis_port" PORT="$bf_port" HOST=127.0.0.1 \
-JWT_SECRET="bench-jwt-secret-bench-jwt-secret-000" WHATSAPP_APP_SECRET="$SECRET" \
-ADMIN_EMAIL="$ADMIN_EMAIL" ADMIN_PASSWORD="$ADMIN_PASSWORD" JOB_WORKERS=0 \
-LOG_LEVEL="${BENCH_LOG_LEVEL:-warn}" \
-    "$BIN" serve > "$tmp/botflow.log" 2>&1 &
-bf_pid=$!
-pids+=("$bf_pid")
-for _ in $(seq 1 100); do
-    curl -fsS "http://127.0.0.1:$bf_port/api/health" >/dev/null 2>&1 && break
-    sleep 0.1
-done
-kill -0 "$bf_pid" 2>/dev/null || { echo "bench: botflow did not start:" >&2; tail -30 "$tmp/botflow.log" >&2; exit 1; }
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh"
+bench_setup durable
+bench_serve WHATSAPP_APP_SECRET="$SECRET" ADMIN_EMAIL="$ADMIN_EMAIL" \
+    ADMIN_PASSWORD="$ADMIN_PASSWORD" JOB_WORKERS=0 LOG_LEVEL="${BENCH_LOG_LEVEL:-warn}"
 
 token="$(curl -fsS -H 'Content-Type: application/json' \
     -d "{\"email\":\"$ADMIN_EMAIL\",\"password\":\"$ADMIN_PASSWORD\"}" \
@@ -106,7 +78,7 @@ sample_rss() {
     done
 }
 
-echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
+bench_machine
 echo "botflow and ws_load on the same machine; ws_load: $THREADS io thread(s); $MESSAGES deliveries at $RATE/s; connections opened at $CONNECT_RATE/s; open-file limit $(ulimit -n)"
 status=0
 for k in $KS; do

@@ -10,37 +10,14 @@
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-BIN="$ROOT/build/release/botflow"
-[ -x "$BIN" ] || { echo "bench: build first (./dev build release)" >&2; exit 1; }
 
-tmp="$(mktemp -d /tmp/botflow-retrieval.XXXXXX)"
-chmod 755 "$tmp"
-pg_port="$("$ROOT/dev" _free-port)"
-redis_port="$("$ROOT/dev" _free-port)"
-bf_port="$("$ROOT/dev" _free-port)"
-bf_pid=""
-cleanup() {
-    [ -n "$bf_pid" ] && kill "$bf_pid" 2>/dev/null && wait "$bf_pid" 2>/dev/null
-    "$ROOT/dev" _pg stop "$tmp/pg" "$pg_port"
-    "$ROOT/dev" _redis stop "$tmp/redis" "$redis_port"
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh"
+bench_setup fast
+bench_serve ADMIN_EMAIL=bench@botflow.local ADMIN_PASSWORD="bench password" \
+    KB_MAX_DOCUMENTS=100
 
-"$ROOT/dev" _pg start "$tmp/pg" "$pg_port" fast
-"$ROOT/dev" _redis start "$tmp/redis" "$redis_port"
-DATABASE_URL="postgresql://botflow@127.0.0.1:$pg_port/postgres" \
-REDIS_URL="redis://127.0.0.1:$redis_port" PORT="$bf_port" HOST=127.0.0.1 \
-JWT_SECRET="bench-jwt-secret-bench-jwt-secret-000" ADMIN_EMAIL=bench@botflow.local \
-ADMIN_PASSWORD="bench password" KB_MAX_DOCUMENTS=100 \
-    "$BIN" serve > "$tmp/botflow.log" 2>&1 &
-bf_pid=$!
-for _ in $(seq 1 100); do
-    curl -fsS "http://127.0.0.1:$bf_port/api/health" >/dev/null 2>&1 && break
-    sleep 0.1
-done
-
-echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
+bench_machine
 python3 - "$bf_port" "$ROOT/bench/retrieval" "${ROUNDS:-5}" <<'PY'
 import json, sys, time, urllib.request, uuid, re, os
 port, base, rounds = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
