@@ -33,6 +33,43 @@ constexpr int kSendBuffer = 64 * 1024;
 constexpr auto kSessionCheck = std::chrono::seconds(5);
 constexpr const char* kProtocol = "botflow.v1";
 
+// A concrete executor type all the way down: no type-erased executor on every write.
+using Strand = asio::strand<asio::io_context::executor_type>;
+using Socket = asio::basic_stream_socket<tcp, Strand>;
+
+class Session;
+
+// Sockets are spread over a few shards, one per IO thread, and a shard's sockets share its
+// strand. An event for ten thousand sockets then costs one post per shard, not one per socket:
+// the shard's flush starts every idle writer it was asked to, in one go, on its strand.
+class Shard {
+public:
+    explicit Shard(asio::io_context& io) : strand_(asio::make_strand(io)) {}
+    const Strand& strand() const { return strand_; }
+    // Any thread.
+    void schedule(std::shared_ptr<Session> session);
+
+private:
+    void flush();
+    Strand strand_;
+    std::mutex mutex_;
+    std::vector<std::shared_ptr<Session>> pending_;  // under mutex_
+    std::vector<std::shared_ptr<Session>> running_;  // on the strand
+    bool posted_ = false;                            // under mutex_
+};
+
+class Shards {
+public:
+    Shards(asio::io_context& io, int count) {
+        for (int i = 0; i < std::max(1, count); ++i) shards_.push_back(std::make_unique<Shard>(io));
+    }
+    Shard& next() { return *shards_[next_++ % shards_.size()]; }
+
+private:
+    std::vector<std::unique_ptr<Shard>> shards_;
+    std::atomic<std::size_t> next_{0};
+};
+
 struct Identity {
     std::string user_id;
     std::string token;
@@ -62,8 +99,9 @@ void mark_verified(const std::string& token) {
 
 class Session : public Client, public std::enable_shared_from_this<Session> {
 public:
-    Session(App& app, tcp::socket socket, Identity who, std::size_t queue_limit)
+    Session(App& app, Shard& shard, Socket socket, Identity who, std::size_t queue_limit)
         : app_(app),
+          shard_(shard),
           ws_(std::move(socket)),
           who_(std::move(who)),
           queue_limit_(queue_limit),
@@ -120,23 +158,25 @@ public:
             t->async_wait([self, t](boost::system::error_code) {
                 if (self->done_) return;
                 boost::system::error_code ignored;
-                beast::get_lowest_layer(self->ws_).socket().close(ignored);
+                self->ws_.next_layer().close(ignored);
             });
         });
     }
 
 private:
-    void wake() {
-        auto self = shared_from_this();
-        asio::post(ws_.get_executor(), [self] { self->kick(); });
-    }
+    void wake() { shard_.schedule(shared_from_this()); }
+
+public:
     void kick();  // on the strand
+
+private:
     void send_control(const std::string& type, const json& data) { push(control(type, data)); }
     asio::awaitable<void> watch_session(std::shared_ptr<Session> keep);
     void command(const std::string& text);
 
     App& app_;
-    websocket::stream<beast::tcp_stream> ws_;
+    Shard& shard_;
+    websocket::stream<Socket> ws_;
     Identity who_;
     std::size_t queue_limit_;
     std::atomic<std::uint64_t> connection_{0};
@@ -192,6 +232,26 @@ void Session::kick() {
                         }
                         self->kick();
                     });
+}
+
+void Shard::schedule(std::shared_ptr<Session> session) {
+    bool post = false;
+    {
+        std::lock_guard lock(mutex_);
+        pending_.push_back(std::move(session));
+        post = !std::exchange(posted_, true);
+    }
+    if (post) asio::post(strand_, [this] { flush(); });
+}
+
+void Shard::flush() {
+    {
+        std::lock_guard lock(mutex_);
+        running_.swap(pending_);
+        posted_ = false;
+    }
+    for (auto& session : running_) session->kick();
+    running_.clear();
 }
 
 // A session signed out (or its user disabled) while connected is closed within seconds.
@@ -269,9 +329,7 @@ asio::awaitable<void> Session::run(std::shared_ptr<Session> self,
                                    bhttp::request<bhttp::empty_body> upgrade, bool offered_protocol,
                                    std::optional<std::uint64_t> since) {
     boost::system::error_code ec;
-    beast::get_lowest_layer(ws_).expires_never();
-    beast::get_lowest_layer(ws_).socket().set_option(
-        asio::socket_base::send_buffer_size(kSendBuffer), ec);
+    ws_.next_layer().set_option(asio::socket_base::send_buffer_size(kSendBuffer), ec);
     ws_.read_message_max(kMaxFrame);
     // Beast pings an idle peer after half the idle timeout (30 s) and drops it after 60 s.
     websocket::stream_base::timeout timeouts{std::chrono::seconds(10), std::chrono::seconds(60),
@@ -353,7 +411,7 @@ std::vector<std::string_view> header_items(std::string_view list) {
     }
 }
 
-asio::awaitable<http::Response> handle_feed(App& app, http::Request& req) {
+asio::awaitable<http::Response> handle_feed(App& app, Shards& shards, http::Request& req) {
     auto connection = header_items(req.header("connection"));
     bool upgrade_asked = std::any_of(connection.begin(), connection.end(),
                                      [](auto item) { return http::iequals(item, "upgrade"); });
@@ -411,18 +469,19 @@ asio::awaitable<http::Response> handle_feed(App& app, http::Request& req) {
     r.status = 101;
     Identity who{req.principal->user_id, token};
     auto limit = app.config.ws_queue_limit;
-    r.take_over = [&app, who, upgrade = std::move(upgrade), offered_protocol, since,
+    r.take_over = [&app, &shards, who, upgrade = std::move(upgrade), offered_protocol, since,
                    limit](tcp::socket socket) mutable {
-        // Each socket on a strand of its own: its reader, writer and timers never race.
-        auto strand = asio::make_strand(app.io);
+        // The socket moves to its shard's strand: its reader, writer and timers never race.
+        auto& shard = shards.next();
         boost::system::error_code ec;
         auto protocol = socket.local_endpoint(ec).protocol();
-        tcp::socket own(strand);
+        Socket own(shard.strand());
         if (ec) return;
         own.assign(protocol, socket.release(), ec);
         if (ec) return;
-        auto session = std::make_shared<Session>(app, std::move(own), who, limit);
-        asio::co_spawn(strand, session->run(session, std::move(upgrade), offered_protocol, since),
+        auto session = std::make_shared<Session>(app, shard, std::move(own), who, limit);
+        asio::co_spawn(shard.strand(),
+                       session->run(session, std::move(upgrade), offered_protocol, since),
                        log::log_on_error("ws.session_failed"));
     };
     co_return r;
@@ -431,8 +490,14 @@ asio::awaitable<http::Response> handle_feed(App& app, http::Request& req) {
 }  // namespace
 
 void register_routes(App& app) {
+    // Owned by the App, which outlives every socket: the strands must go before its io_context.
+    auto shards = std::make_shared<Shards>(app.io, app.config.io_threads);
+    app.feed = shards;
     app.router.add(
-        http::Method::get, "/api/ws", [&app](http::Request& req) { return handle_feed(app, req); },
+        http::Method::get, "/api/ws",
+        [&app, shards = shards.get()](http::Request& req) {
+            return handle_feed(app, *shards, req);
+        },
         http::RouteOptions{http::kDefaultBodyLimit, http::Access::public_});
 }
 

@@ -46,6 +46,7 @@ public:
     whatsapp::Inbox inbox;
     jobs::JobRunner jobs;
     ws::Hub hub;                    // this replica's live-feed sockets
+    std::shared_ptr<void> feed;     // the feed's socket shards (src/ws), destroyed before `io`
     std::string instance_id;        // tells this replica's events from the others' on Redis
     events::Subscriber subscriber;  // the other replicas' events
     http::Router router;
