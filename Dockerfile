@@ -1,4 +1,4 @@
-# BotFlow: build the server (and, when web/ exists, the dashboard's static export), then run it
+# BotFlow: build the server and the dashboard's static export (web/), then run them
 # on a slim Debian 12 with only the runtime libraries, as a non-root user.
 
 FROM debian:12-slim AS build
@@ -16,12 +16,11 @@ RUN cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DBOTFLOW_TESTS=OFF 
 
 FROM node:20-bookworm-slim AS web
 WORKDIR /web
-COPY . /src
-# The dashboard is optional at this stage of the build: without web/ the server serves its
-# built-in status page at "/".
-RUN mkdir -p /web/out && if [ -f /src/web/package.json ]; then \
-        cp -r /src/web/. /web/ && npm ci --no-audit --no-fund && npm run build; \
-    fi
+# The lockfile first: the npm ci layer is reused until it changes.
+COPY web/package.json web/package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY web/ ./
+RUN NEXT_TELEMETRY_DISABLED=1 npm run build
 
 FROM debian:12-slim AS runtime
 COPY scripts/install-deps /usr/local/lib/botflow/install-deps

@@ -110,6 +110,7 @@ App::App(config::Config cfg)
              {"error", error}});
     });
     register_system_routes(*this);
+    register_setup_routes(*this);
     jobs::register_routes(*this);
     jobs::register_handlers(*this);
     auth::register_auth_routes(*this);

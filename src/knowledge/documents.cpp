@@ -116,6 +116,14 @@ json list_documents(pqxx::dbtransaction& tx) {
     return {{"items", items}};
 }
 
+DocumentCounts count_documents(pqxx::dbtransaction& tx) {
+    // Search reads passages of ready documents only (search.cpp).
+    auto r = tx.exec(
+        "SELECT count(*), count(*) FILTER (WHERE status = 'ready' AND chunk_count > 0) "
+        "FROM documents");
+    return {r[0][0].as<long>(), r[0][1].as<long>()};
+}
+
 std::optional<json> find_document(pqxx::dbtransaction& tx, const std::string& id) {
     auto r = tx.exec_params(std::string("SELECT ") + kDocumentJson +
                                 "::text, d.extracted_text FROM documents d WHERE d.id = $1::uuid",

@@ -167,13 +167,20 @@ asio::awaitable<void> send_job(App& app, const jobs::Job& job) {
         if (msg->simulated) {
             // The simulator's customer is not on WhatsApp: the reply is "delivered" at once.
             auto deliver = [id](pqxx::dbtransaction& tx) {
-                tx.exec_params(
-                    "UPDATE messages SET status = 'delivered', sent_at = now(), "
-                    " delivered_at = now(), whatsapp_message_id = 'simulator.' || id "
-                    "WHERE id = $1::uuid AND status = 'queued'",
-                    id);
+                return tx.exec_params(
+                             "UPDATE messages SET status = 'delivered', sent_at = now(), "
+                             " delivered_at = now(), whatsapp_message_id = 'simulator.' || id "
+                             "WHERE id = $1::uuid AND status = 'queued'",
+                             id)
+                           .affected_rows() > 0;
             };
-            co_await app.jobs_db.run(std::move(deliver));
+            if (co_await app.jobs_db.run(std::move(deliver))) {
+                events::publish(app, "message.updated",
+                                {{"conversation_id", job.conversation_id.value_or("")},
+                                 {"message_id", id},
+                                 {"status", "delivered"},
+                                 {"error_reason", nullptr}});
+            }
             continue;
         }
         if (!app.graph.configured()) {

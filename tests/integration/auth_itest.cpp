@@ -438,6 +438,8 @@ TEST(AuthPublicRoutes, OnlyTheIssuesListIsPublic) {
         "GET /api/health", "GET /api/ready", "GET /metrics", "POST /api/auth/login",
         "POST /api/auth/register", "POST /api/auth/accept-invite", "POST /api/auth/reset-password",
         "POST /api/webhook/whatsapp", "GET /api/webhook/whatsapp",
+        // Only whether the first owner is still to be registered.
+        "GET /api/setup",
         // Signs in itself: the token may come in the subprotocols.
         "GET /api/ws"};
     for (const auto& route : route_table()) {

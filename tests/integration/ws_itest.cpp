@@ -316,6 +316,26 @@ TEST_F(WsTest, ADeliveryStatusIsPublished) {
     EXPECT_TRUE(data["error_reason"].is_null()) << data.dump();
 }
 
+TEST_F(WsTest, ASimulatorReplyIsPublishedAsDelivered) {
+    ASSERT_NO_FATAL_FAILURE(start());
+    auto c = connected();
+    auto sim = call("POST", "/api/simulator/messages",
+                    {{"phone", "+34600999111"}, {"name", "Sim"}, {"text", "Hi there"}});
+    ASSERT_EQ(sim.status, 201) << sim.body;
+    auto id = json::parse(sim.body)["conversation"]["id"].get<std::string>();
+    auto r = call("POST", "/api/conversations/" + id + "/messages", {{"text", "Hello from us"}});
+    ASSERT_EQ(r.status, 202) << r.body;
+    auto msg = json::parse(r.body)["messages"][0]["id"].get<std::string>();
+    // Never sent to WhatsApp, so no status webhook will come: the feed says it at once.
+    auto e = c->wait_for("message.updated", 15s, [&](const json& m) {
+        return text_at(m, {"data", "message_id"}) == msg &&
+               text_at(m, {"data", "status"}) == "delivered";
+    });
+    ASSERT_TRUE(e) << tail(c->all());
+    EXPECT_EQ((*e)["data"]["conversation_id"], id);
+    EXPECT_TRUE(graph_.sent().empty());
+}
+
 TEST_F(WsTest, AConversationChangeIsPublishedAsTheApiShowsIt) {
     ASSERT_NO_FATAL_FAILURE(start());
     auto c = connected();

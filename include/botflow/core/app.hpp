@@ -57,6 +57,10 @@ public:
 /// GET /api/health, /api/ready, /metrics, /api/openapi.json.
 void register_system_routes(App& app);
 
+/// GET /api/setup (public: whether the first owner is still to be registered) and
+/// GET /api/setup/checklist (what is connected and what is missing).
+void register_setup_routes(App& app);
+
 /// The OpenAPI document compiled into the binary, parsed.
 const nlohmann::json& openapi_document();
 

@@ -25,6 +25,12 @@ nlohmann::json create_text_document(pqxx::dbtransaction& tx, const DocumentInput
 
 /// {items} newest first, without the text.
 nlohmann::json list_documents(pqxx::dbtransaction& tx);
+
+struct DocumentCounts {
+    long total = 0;
+    long ready = 0;  // extraction finished and passages stored: what the AI can answer from
+};
+DocumentCounts count_documents(pqxx::dbtransaction& tx);
 /// One document with its extracted text, or nullopt.
 std::optional<nlohmann::json> find_document(pqxx::dbtransaction& tx, const std::string& id);
 /// Title, category, tags; and, for a typed-in document, its content (chunked again). nullopt:

@@ -1,0 +1,27 @@
+"use client";
+// "/": the registration form on a new server, the inbox for a signed-in user, else sign in.
+import { useEffect } from "react";
+import { useRouter } from "next/navigation";
+import { api } from "@/lib/api";
+
+export default function Home() {
+  const router = useRouter();
+  useEffect(() => {
+    api<{ needs_owner: boolean }>("/api/setup")
+      .then(async (s) => {
+        if (s.needs_owner) return router.replace(`/setup/${location.search}`);
+        try {
+          await api("/api/auth/me");
+          router.replace("/conversations/");
+        } catch {
+          router.replace("/login/");
+        }
+      })
+      .catch(() => router.replace("/login/"));
+  }, [router]);
+  return (
+    <div className="flex min-h-dvh items-center justify-center text-sm text-zinc-500" aria-busy="true">
+      Loading…
+    </div>
+  );
+}

@@ -1,0 +1,328 @@
+"use client";
+// First run: create the owner with the setup token, then a checklist of what is connected.
+import { Suspense, useCallback, useEffect, useState } from "react";
+import { useSearchParams, useRouter } from "next/navigation";
+import Link from "next/link";
+import { api, errorText } from "@/lib/api";
+import { useAction } from "@/lib/action";
+import { Field, FormError } from "@/components/Field";
+import { SignedIn, useMe } from "@/lib/session";
+import { Shell } from "@/components/Shell";
+
+interface Checklist {
+  whatsapp: {
+    done: boolean;
+    phone_number_id: boolean;
+    access_token: boolean;
+    app_secret: boolean;
+    verify_token: boolean;
+    webhook_url: string;
+    verify_token_value?: string;
+  };
+  llm: { done: boolean; key_set: boolean; model: string };
+  knowledge: { done: boolean; documents: number; ready: number };
+  template: { done: boolean; id: string | null; name: string | null };
+  ai_enabled?: boolean;
+}
+
+function Register({ onDone }: { onDone: () => void }) {
+  const params = useSearchParams();
+  const [token, setToken] = useState(params.get("token") ?? "");
+  const [business, setBusiness] = useState("");
+  const [name, setName] = useState("");
+  const [email, setEmail] = useState("");
+  const [password, setPassword] = useState("");
+  const { busy, error, fields, run } = useAction();
+
+  async function submit(e: React.FormEvent) {
+    e.preventDefault();
+    const body = { setup_token: token, business_name: business, name, email, password };
+    if (await run(() => api("/api/auth/register", { body }))) onDone();
+  }
+
+  return (
+    <main className="flex min-h-dvh items-center justify-center p-4">
+      <form onSubmit={submit} className="card w-full max-w-md space-y-4 p-6" aria-labelledby="setup-title">
+        <div>
+          <h1 id="setup-title" className="text-xl font-semibold">
+            Welcome to BotFlow
+          </h1>
+          <p className="mt-1 text-sm text-zinc-500 dark:text-zinc-400">
+            Create the owner account of this server. You can invite your team afterwards.
+          </p>
+        </div>
+        <FormError message={error} />
+        <Field
+          label="Setup token"
+          required
+          value={token}
+          onChange={(e) => setToken(e.target.value)}
+          hint="Printed in the server's log at its first start (auth.setup_required); the link there fills it in."
+          error={fields.setup_token}
+        />
+        <Field label="Business name" required maxLength={100} value={business} onChange={(e) => setBusiness(e.target.value)} error={fields.business_name} />
+        <Field label="Your name" autoComplete="name" value={name} onChange={(e) => setName(e.target.value)} error={fields.name} />
+        <Field label="Email" type="email" autoComplete="username" required value={email} onChange={(e) => setEmail(e.target.value)} error={fields.email} />
+        <Field
+          label="Password"
+          type="password"
+          autoComplete="new-password"
+          minLength={10}
+          required
+          hint="At least 10 characters."
+          value={password}
+          onChange={(e) => setPassword(e.target.value)}
+          error={fields.password}
+        />
+        <button type="submit" className="btn-primary w-full" disabled={busy}>
+          {busy ? "Creating…" : "Create owner account"}
+        </button>
+      </form>
+    </main>
+  );
+}
+
+function CopyButton({ text, label }: { text: string; label: string }) {
+  const [copied, setCopied] = useState(false);
+  return (
+    <button
+      type="button"
+      className="btn-secondary py-1 text-xs"
+      aria-label={label}
+      onClick={() => {
+        void navigator.clipboard?.writeText(text).then(() => {
+          setCopied(true);
+          setTimeout(() => setCopied(false), 1500);
+        });
+      }}
+    >
+      {copied ? "Copied" : "Copy"}
+    </button>
+  );
+}
+
+function Step({
+  done,
+  title,
+  testId,
+  children,
+}: {
+  done: boolean;
+  title: string;
+  testId: string;
+  children: React.ReactNode;
+}) {
+  return (
+    <li className="card p-4" data-testid={testId} data-done={done}>
+      <div className="flex items-start gap-3">
+        <span
+          aria-hidden
+          className={`mt-0.5 grid h-6 w-6 shrink-0 place-items-center rounded-full text-xs font-bold ${
+            done ? "bg-brand-600 text-white" : "border-2 border-zinc-300 text-transparent dark:border-zinc-600"
+          }`}
+        >
+          ✓
+        </span>
+        <div className="min-w-0 flex-1 space-y-2">
+          <h2 className="font-medium">
+            {title} <span className="sr-only">{done ? "(done)" : "(to do)"}</span>
+          </h2>
+          <div className="space-y-2 text-sm text-zinc-600 dark:text-zinc-300">{children}</div>
+        </div>
+      </div>
+    </li>
+  );
+}
+
+function Flag({ ok, name }: { ok: boolean; name: string }) {
+  return (
+    <li className="flex items-center gap-2">
+      <span aria-hidden className={ok ? "text-brand-600" : "text-zinc-400"}>
+        {ok ? "●" : "○"}
+      </span>
+      <code className="text-xs">{name}</code>
+      <span className="text-xs text-zinc-500">{ok ? "set" : "missing"}</span>
+    </li>
+  );
+}
+
+function LlmKeyForm({ onSaved }: { onSaved: () => void }) {
+  const [key, setKey] = useState("");
+  const { busy, error, run } = useAction();
+  return (
+    <form
+      className="flex flex-wrap items-end gap-2"
+      onSubmit={async (e) => {
+        e.preventDefault();
+        if (await run(() => api("/api/settings/ai", { method: "PUT", body: { api_key: key } }))) {
+          setKey("");
+          onSaved();
+        }
+      }}
+    >
+      <div className="min-w-48 flex-1">
+        <Field label="OpenRouter (or OpenAI-compatible) API key" type="password" autoComplete="off" required value={key} onChange={(e) => setKey(e.target.value)} />
+      </div>
+      <button className="btn-primary" disabled={busy || !key}>
+        Save key
+      </button>
+      <FormError message={error} />
+    </form>
+  );
+}
+
+function SnippetForm({ onSaved }: { onSaved: () => void }) {
+  const [title, setTitle] = useState("");
+  const [content, setContent] = useState("");
+  const { busy, error, run } = useAction();
+  return (
+    <form
+      className="space-y-2"
+      onSubmit={async (e) => {
+        e.preventDefault();
+        if (await run(() => api("/api/documents/text", { body: { title, content } }))) {
+          setTitle("");
+          setContent("");
+          onSaved();
+        }
+      }}
+    >
+      <FormError message={error} />
+      <Field label="Title" required maxLength={200} value={title} onChange={(e) => setTitle(e.target.value)} placeholder="Opening hours" />
+      <div className="space-y-1">
+        <label htmlFor="snippet-content" className="block text-sm font-medium">
+          What the AI should know
+        </label>
+        <textarea
+          id="snippet-content"
+          className="input min-h-24"
+          required
+          value={content}
+          onChange={(e) => setContent(e.target.value)}
+          placeholder="We are open Monday to Friday, 9:00 to 18:00…"
+        />
+      </div>
+      <button className="btn-primary" disabled={busy || !title || !content}>
+        Add to knowledge
+      </button>
+    </form>
+  );
+}
+
+function ChecklistView() {
+  const me = useMe();
+  const [list, setList] = useState<Checklist | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const load = useCallback(() => {
+    api<Checklist>("/api/setup/checklist")
+      .then(setList)
+      .catch((e: unknown) => setError(errorText(e)));
+  }, []);
+  useEffect(load, [load]);
+  const owner = me.role === "owner";
+  const remaining = list ? [list.whatsapp, list.llm, list.knowledge, list.template].filter((s) => !s.done).length : 0;
+
+  return (
+    <Shell>
+      <div className="mx-auto max-w-3xl space-y-4 overflow-y-auto p-4 sm:p-6">
+        <div className="flex flex-wrap items-center justify-between gap-3">
+          <div>
+            <h1 className="text-xl font-semibold">Set up your assistant</h1>
+            <p className="text-sm text-zinc-500 dark:text-zinc-400" role="status">
+              {list ? (remaining === 0 ? "Everything is connected." : `${remaining} of 4 steps left.`) : "Checking…"}
+            </p>
+          </div>
+          <Link href="/simulator/" className="btn-primary">
+            Try the bot in the simulator
+          </Link>
+        </div>
+        <FormError message={error} />
+        {list && (
+          <ol className="space-y-3">
+            <Step done={list.whatsapp.done} title="Connect WhatsApp" testId="step-whatsapp">
+              <p>
+                {list.whatsapp.done
+                  ? "Your WhatsApp Business number is connected; the server reads its credentials from its environment."
+                  : "The server reads your WhatsApp Business credentials from its environment (on Railway: the service's Variables). Set the missing ones and redeploy:"}
+              </p>
+              <ul className="space-y-1">
+                <Flag ok={list.whatsapp.phone_number_id} name="WHATSAPP_PHONE_NUMBER_ID" />
+                <Flag ok={list.whatsapp.access_token} name="WHATSAPP_ACCESS_TOKEN" />
+                <Flag ok={list.whatsapp.app_secret} name="WHATSAPP_APP_SECRET" />
+                <Flag ok={list.whatsapp.verify_token} name="WHATSAPP_VERIFY_TOKEN" />
+              </ul>
+              <p>In Meta&apos;s App Dashboard, WhatsApp → Configuration → Webhook, paste this callback URL:</p>
+              <div className="flex items-center gap-2">
+                <code data-testid="webhook-url" className="min-w-0 flex-1 truncate rounded bg-zinc-100 px-2 py-1 text-xs dark:bg-zinc-800">
+                  {list.whatsapp.webhook_url}
+                </code>
+                <CopyButton text={list.whatsapp.webhook_url} label="Copy the webhook URL" />
+              </div>
+              {list.whatsapp.verify_token_value && (
+                <div className="flex items-center gap-2">
+                  <span>Verify token:</span>
+                  <code className="min-w-0 flex-1 truncate rounded bg-zinc-100 px-2 py-1 text-xs dark:bg-zinc-800">
+                    {list.whatsapp.verify_token_value}
+                  </code>
+                  <CopyButton text={list.whatsapp.verify_token_value} label="Copy the verify token" />
+                </div>
+              )}
+              <p>Then subscribe the webhook to the <code>messages</code> field.</p>
+            </Step>
+            <Step done={list.llm.done} title="Give the AI a model" testId="step-llm">
+              <p>
+                Model: <code>{list.llm.model}</code>. {list.llm.key_set ? "An API key is set." : "No API key yet: without one the AI answers only by quoting your knowledge."}
+              </p>
+              {owner && !list.llm.key_set && <LlmKeyForm onSaved={load} />}
+            </Step>
+            <Step done={list.knowledge.done} title="Teach it your business" testId="step-knowledge">
+              <p>
+                {list.knowledge.documents === 0
+                  ? "The knowledge base is empty. Add what customers ask about: hours, prices, policies."
+                  : `${list.knowledge.ready} of ${list.knowledge.documents} documents are ready to answer from.`}
+              </p>
+              <SnippetForm onSaved={load} />
+            </Step>
+            <Step done={list.template.done} title="Choose how it speaks" testId="step-template">
+              <p>{list.template.name ? `Active template: ${list.template.name}.` : "No template is active."}</p>
+            </Step>
+          </ol>
+        )}
+      </div>
+    </Shell>
+  );
+}
+
+function SetupRouter() {
+  const router = useRouter();
+  const [needsOwner, setNeedsOwner] = useState<boolean | null>(null);
+  useEffect(() => {
+    api<{ needs_owner: boolean }>("/api/setup")
+      .then((s) => setNeedsOwner(s.needs_owner))
+      .catch(() => setNeedsOwner(false));
+  }, []);
+  if (needsOwner === null) return null;
+  if (needsOwner) {
+    return (
+      <Register
+        onDone={() => {
+          setNeedsOwner(false);
+          router.replace("/setup/");
+        }}
+      />
+    );
+  }
+  return (
+    <SignedIn>
+      <ChecklistView />
+    </SignedIn>
+  );
+}
+
+export default function SetupPage() {
+  return (
+    <Suspense>
+      <SetupRouter />
+    </Suspense>
+  );
+}

@@ -1,0 +1,138 @@
+"use client";
+// Who the customer is and what the team notes about them.
+import { useEffect, useState } from "react";
+import { api, errorText, type Conversation } from "@/lib/api";
+import { useMe } from "@/lib/session";
+import { dateTime } from "@/lib/format";
+import { FormError } from "./Field";
+
+export function CustomerPanel({ conversation, onConversation }: { conversation: Conversation; onConversation: (c: Conversation) => void }) {
+  const me = useMe();
+  const [name, setName] = useState(conversation.customer.name);
+  const [tags, setTags] = useState(conversation.tags.join(", "));
+  const [notes, setNotes] = useState(conversation.notes);
+  const [status, setStatus] = useState(conversation.status);
+  const [error, setError] = useState<string | null>(null);
+  const [saved, setSaved] = useState(false);
+
+  useEffect(() => {
+    setName(conversation.customer.name);
+    setTags(conversation.tags.join(", "));
+    setNotes(conversation.notes);
+    setStatus(conversation.status);
+    // Only when another conversation is shown: live updates must not wipe what is being typed.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [conversation.id]);
+
+  async function save(e: React.FormEvent) {
+    e.preventDefault();
+    setError(null);
+    try {
+      const c = await api<Conversation>(`/api/conversations/${conversation.id}`, {
+        method: "PATCH",
+        body: {
+          customer_name: name,
+          tags: tags
+            .split(",")
+            .map((t) => t.trim())
+            .filter(Boolean),
+          notes,
+          status,
+        },
+      });
+      onConversation(c);
+      setSaved(true);
+      setTimeout(() => setSaved(false), 1500);
+    } catch (err) {
+      setError(errorText(err));
+    }
+  }
+
+  async function erase() {
+    if (!confirm("Erase every message and file of this customer? This cannot be undone.")) return;
+    try {
+      await api(`/api/conversations/${conversation.id}?erase=true`, { method: "DELETE" });
+      location.assign("/conversations/");
+    } catch (err) {
+      setError(errorText(err));
+    }
+  }
+
+  return (
+    <aside aria-label="Customer" className="h-full space-y-4 overflow-y-auto p-4 text-sm">
+      <dl className="space-y-2">
+        <div>
+          <dt className="text-xs text-zinc-500 dark:text-zinc-400">Phone</dt>
+          <dd>{conversation.customer.phone ?? "withheld by WhatsApp"}</dd>
+        </div>
+        {conversation.customer.profile_name && (
+          <div>
+            <dt className="text-xs text-zinc-500 dark:text-zinc-400">WhatsApp profile name</dt>
+            <dd>{conversation.customer.profile_name}</dd>
+          </div>
+        )}
+        <div>
+          <dt className="text-xs text-zinc-500 dark:text-zinc-400">First seen</dt>
+          <dd>{dateTime(conversation.created_at)}</dd>
+        </div>
+        {conversation.handoff_reason && (
+          <div>
+            <dt className="text-xs text-zinc-500 dark:text-zinc-400">Handed off because</dt>
+            <dd>{conversation.handoff_reason}</dd>
+          </div>
+        )}
+      </dl>
+      <form onSubmit={save} className="space-y-3">
+        <FormError message={error} />
+        <div className="space-y-1">
+          <label htmlFor="cp-name" className="block text-xs font-medium">
+            Name
+          </label>
+          <input id="cp-name" className="input" maxLength={100} value={name} onChange={(e) => setName(e.target.value)} />
+        </div>
+        <div className="space-y-1">
+          <label htmlFor="cp-status" className="block text-xs font-medium">
+            Status
+          </label>
+          <select id="cp-status" className="input" value={status} onChange={(e) => setStatus(e.target.value as Conversation["status"])}>
+            <option value="active">Active</option>
+            <option value="handed_off">Needs a person</option>
+            <option value="closed">Closed</option>
+            <option value="archived">Archived</option>
+          </select>
+        </div>
+        <div className="space-y-1">
+          <label htmlFor="cp-tags" className="block text-xs font-medium">
+            Tags (comma-separated)
+          </label>
+          <input id="cp-tags" className="input" value={tags} onChange={(e) => setTags(e.target.value)} />
+        </div>
+        <div className="space-y-1">
+          <label htmlFor="cp-notes" className="block text-xs font-medium">
+            Notes
+          </label>
+          <textarea id="cp-notes" className="input min-h-20" value={notes} onChange={(e) => setNotes(e.target.value)} />
+        </div>
+        <button className="btn-primary w-full" type="submit">
+          {saved ? "Saved" : "Save"}
+        </button>
+      </form>
+      <div className="space-y-2 border-t border-zinc-200 pt-3 dark:border-zinc-800">
+        <p className="text-xs font-medium">Export</p>
+        <div className="flex gap-2">
+          <a className="btn-secondary py-1 text-xs" href={`/api/conversations/${conversation.id}/export?format=csv`}>
+            CSV
+          </a>
+          <a className="btn-secondary py-1 text-xs" href={`/api/conversations/${conversation.id}/export?format=json`}>
+            JSON
+          </a>
+        </div>
+        {me.role === "owner" && (
+          <button type="button" className="btn w-full border border-red-300 text-red-700 hover:bg-red-50 dark:border-red-800 dark:text-red-400 dark:hover:bg-red-950" onClick={() => void erase()}>
+            Erase this customer&apos;s data
+          </button>
+        )}
+      </div>
+    </aside>
+  );
+}

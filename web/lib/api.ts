@@ -1,0 +1,147 @@
+// The dashboard's only way to the server: same-origin /api with the session cookie.
+
+export type Role = "owner" | "agent";
+
+export interface User {
+  id: string;
+  email: string;
+  name: string;
+  role: Role;
+}
+
+export interface Me {
+  user: User;
+  role: Role;
+  business_name: string | null;
+}
+
+export interface Conversation {
+  id: string;
+  customer: {
+    name: string;
+    wa_id: string | null;
+    bsuid: string | null;
+    phone: string | null;
+    profile_name?: string;
+  };
+  status: "active" | "handed_off" | "closed" | "archived";
+  ai_enabled: boolean;
+  assigned_user_id: string | null;
+  tags: string[];
+  notes: string;
+  unread_count: number;
+  last_message_at: string | null;
+  last_customer_message_at: string | null;
+  last_message_preview: string;
+  handoff_reason: string | null;
+  window_open: boolean | null;
+  window_expires_at: string | null;
+  created_at: string;
+  simulated: boolean;
+}
+
+export type MessageStatus = "received" | "queued" | "sent" | "delivered" | "read" | "failed";
+
+export interface Message {
+  id: string;
+  conversation_id: string;
+  direction: "inbound" | "outbound";
+  sender: "customer" | "ai" | "agent" | "system";
+  sender_user_id?: string | null;
+  type: string;
+  content: string;
+  media?: {
+    id: string;
+    mime_type: string | null;
+    filename: string | null;
+    size: number | null;
+    downloaded: boolean;
+    url: string;
+  } | null;
+  context_message_id?: string | null;
+  whatsapp_message_id?: string | null;
+  status: MessageStatus;
+  error?: { code: string | null; title: string | null; reason: string | null } | null;
+  ai?: { mode: string | null; model: string | null; sources_url: string | null } | null;
+  created_at: string;
+  seq?: number;
+}
+
+export interface Page<T> {
+  items: T[];
+  next_cursor?: string | null;
+  older_cursor?: string | null;
+  newer_cursor?: string | null;
+}
+
+export interface Source {
+  rank: number;
+  document_id: string | null;
+  document_title: string;
+  heading: string;
+  content: string;
+  score: number;
+  current: boolean;
+}
+
+/** An answer other than 2xx, with the server's problem+json explanation. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly title: string,
+    readonly detail: string,
+    readonly fields: Record<string, string> = {},
+  ) {
+    super(detail || title || `HTTP ${status}`);
+  }
+}
+
+export async function api<T>(
+  path: string,
+  init: { method?: string; body?: unknown; signal?: AbortSignal } = {},
+): Promise<T> {
+  const headers: Record<string, string> = { Accept: "application/json" };
+  let body: BodyInit | undefined;
+  if (init.body !== undefined) {
+    headers["Content-Type"] = "application/json";
+    body = JSON.stringify(init.body);
+  }
+  let res: Response;
+  try {
+    res = await fetch(path, {
+      method: init.method ?? (body ? "POST" : "GET"),
+      headers,
+      body,
+      credentials: "same-origin",
+      signal: init.signal,
+    });
+  } catch (e) {
+    if (e instanceof DOMException && e.name === "AbortError") throw e;
+    throw new ApiError(0, "Network error", "The server could not be reached. Check your connection.");
+  }
+  if (res.status === 204) return undefined as T;
+  const text = await res.text();
+  let json: unknown = undefined;
+  try {
+    json = text ? JSON.parse(text) : undefined;
+  } catch {
+    json = undefined;
+  }
+  if (!res.ok) {
+    const p = (json ?? {}) as {
+      title?: string;
+      detail?: string;
+      errors?: { field: string; message: string }[];
+    };
+    const fields: Record<string, string> = {};
+    for (const f of p.errors ?? []) fields[f.field] = f.message;
+    throw new ApiError(res.status, p.title ?? res.statusText, p.detail ?? "", fields);
+  }
+  return json as T;
+}
+
+export function errorText(e: unknown): string {
+  if (e instanceof ApiError) return e.detail || e.title;
+  if (e instanceof Error) return e.message;
+  return String(e);
+}
