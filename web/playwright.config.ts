@@ -24,5 +24,15 @@ export default defineConfig({
       args: ["--no-sandbox"],
     },
   },
-  projects: [{ name: "chromium", use: { ...devices["Desktop Chrome"] } }],
+  projects: [
+    // The first-run story needs the empty server and creates the owner every other spec signs
+    // in as: it runs first.
+    { name: "story", testMatch: /dashboard\.spec\.ts/, use: { ...devices["Desktop Chrome"] } },
+    {
+      name: "pages",
+      testIgnore: /dashboard\.spec\.ts/,
+      dependencies: ["story"],
+      use: { ...devices["Desktop Chrome"] },
+    },
+  ],
 });

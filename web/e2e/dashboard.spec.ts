@@ -1,28 +1,9 @@
 // The dashboard in Debian's Chromium against a real botflow, PostgreSQL and Redis, with the
 // fake Graph API and LLM. One story, in order: the first run, signing in, the live inbox.
-import { expect, test, type Browser, type Page } from "@playwright/test";
-import { customerText, deliver, llmRules, OWNER, sentByGraph, signIn, status } from "./helpers";
+import { expect, test } from "@playwright/test";
+import { customerText, deliver, llmRules, OWNER, ownerPage, sentByGraph, signIn, status } from "./helpers";
 
 test.describe.configure({ mode: "serial" });
-
-// Sign-in is rate-limited (10 a quarter of an hour per address), as it should be: the browsers
-// after the first share its session, as a user's tabs and windows do.
-const SESSION = "e2e/artifacts/owner-session.json";
-let signedIn = false;
-
-async function ownerPage(browser: Browser, options: Parameters<Browser["newContext"]>[0] = {}): Promise<Page> {
-  const context = await browser.newContext({ ...options, storageState: signedIn ? SESSION : undefined });
-  const page = await context.newPage();
-  if (signedIn) {
-    await page.goto("/conversations/");
-    await expect(page.getByTestId("whoami")).toBeAttached();
-  } else {
-    await signIn(page);
-    await context.storageState({ path: SESSION });
-    signedIn = true;
-  }
-  return page;
-}
 
 test("first run: the owner registers with the setup link, then the checklist guides the set-up", async ({ page, baseURL }) => {
   await page.goto("/");

@@ -1,7 +1,7 @@
 // Starts what the browser tests run against: the fake Graph API and LLM (tests/fakes), and a
 // real botflow on a fresh database of the PostgreSQL and Redis that ./dev test started.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { createWriteStream, mkdirSync, readFileSync } from "node:fs";
+import { createWriteStream, mkdirSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 
 const root = path.resolve(__dirname, "../..");
@@ -51,6 +51,7 @@ async function waitForHealth(url: string, child: ChildProcess, logFile: string) 
 
 export default async function globalSetup() {
   mkdirSync(artifacts, { recursive: true });
+  rmSync(path.join(artifacts, "owner-session.json"), { force: true });
   const databaseUrl = need("BOTFLOW_TEST_DATABASE_URL");
   const redisUrl = need("BOTFLOW_TEST_REDIS_URL");
   const bin = process.env.BOTFLOW_BIN ?? path.join(root, "build/debug/botflow");

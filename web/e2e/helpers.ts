@@ -1,6 +1,7 @@
 // What the browser tests share: the owner they create, signing in, and the fakes' controls.
 import { createHmac } from "node:crypto";
-import { expect, type Page } from "@playwright/test";
+import { existsSync } from "node:fs";
+import { expect, type Browser, type Page } from "@playwright/test";
 
 export const OWNER = {
   business: "Sunny Bakery",
@@ -15,6 +16,26 @@ export async function signIn(page: Page) {
   await page.getByLabel("Password").fill(OWNER.password);
   await page.getByRole("button", { name: "Sign in" }).click();
   await expect(page).toHaveURL(/\/conversations\/$/);
+}
+
+// Sign-in is rate-limited (10 a quarter of an hour per address), as it should be: every browser
+// after the first shares one session, as a user's tabs and windows do. global-setup removes the
+// file of an earlier run.
+export const SESSION = "e2e/artifacts/owner-session.json";
+
+/** A new browser context signed in as the owner (the story in dashboard.spec.ts creates it). */
+export async function ownerPage(browser: Browser, options: Parameters<Browser["newContext"]>[0] = {}): Promise<Page> {
+  const shared = existsSync(SESSION);
+  const context = await browser.newContext({ ...options, storageState: shared ? SESSION : undefined });
+  const page = await context.newPage();
+  if (shared) {
+    await page.goto("/conversations/");
+    await expect(page.getByTestId("whoami")).toBeAttached();
+  } else {
+    await signIn(page);
+    await context.storageState({ path: SESSION });
+  }
+  return page;
 }
 
 export async function llmRules(rules: unknown[]) {
