@@ -7,6 +7,7 @@ import { useTheme, type ThemeChoice } from "@/lib/theme";
 
 const NAV = [
   { href: "/conversations/", label: "Conversations" },
+  { href: "/knowledge/", label: "Knowledge" },
   { href: "/simulator/", label: "Simulator" },
   { href: "/setup/", label: "Setup" },
 ];

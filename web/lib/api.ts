@@ -145,3 +145,78 @@ export function errorText(e: unknown): string {
   if (e instanceof Error) return e.message;
   return String(e);
 }
+
+export interface KnowledgeDocument {
+  id: string;
+  title: string;
+  filename: string | null;
+  type: "pdf" | "docx" | "txt" | "markdown" | "csv" | "html" | "text";
+  mime_type: string;
+  size: number;
+  status: "processing" | "ready" | "error";
+  error: string | null;
+  chunk_count: number;
+  category: string;
+  tags: string[];
+  text?: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface SearchHit {
+  chunk_id: number;
+  document: { id: string; title: string };
+  heading: string;
+  content: string;
+  snippet: string;
+  score: number;
+}
+
+/**
+ * Sends a file as multipart/form-data with upload progress (fetch cannot report it), and
+ * answers like api(): the JSON body, or an ApiError with the server's explanation.
+ */
+export function uploadFile<T>(
+  method: "POST" | "PUT",
+  path: string,
+  file: File,
+  onProgress: (fraction: number) => void,
+): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open(method, path);
+    xhr.setRequestHeader("Accept", "application/json");
+    xhr.upload.onprogress = (e) => {
+      if (e.lengthComputable) onProgress(e.loaded / e.total);
+    };
+    xhr.onerror = () => reject(new ApiError(0, "Network error", "The upload did not reach the server."));
+    xhr.onload = () => {
+      let body: unknown = undefined;
+      try {
+        body = xhr.responseText ? JSON.parse(xhr.responseText) : undefined;
+      } catch {
+        body = undefined;
+      }
+      if (xhr.status >= 200 && xhr.status < 300) {
+        onProgress(1);
+        resolve(body as T);
+        return;
+      }
+      const p = (body ?? {}) as { title?: string; detail?: string; errors?: { field: string; message: string }[] };
+      const fields: Record<string, string> = {};
+      for (const f of p.errors ?? []) fields[f.field] = f.message;
+      const detail =
+        xhr.status === 413 ? p.detail || "The file is larger than this server accepts." : (p.detail ?? "");
+      reject(new ApiError(xhr.status, p.title ?? xhr.statusText, detail, fields));
+    };
+    const form = new FormData();
+    form.append("file", file);
+    xhr.send(form);
+  });
+}
+
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(0)} KB`;
+  return `${(n / 1024 / 1024).toFixed(1)} MB`;
+}
