@@ -134,11 +134,16 @@ nlohmann::json list_conversations(pqxx::dbtransaction& tx, const ConversationFil
 }
 
 std::optional<nlohmann::json> find_conversation(pqxx::dbtransaction& tx, const std::string& id) {
-    auto rows = tx.exec_params(
-        std::string("SELECT ") + kConversationJson + " FROM conversations c WHERE c.id = $1::uuid",
-        id);
+    // One conversation (not the inbox's pages) also says how many messages it holds: an
+    // index-only count on (conversation_id, seq).
+    auto rows = tx.exec_params(std::string("SELECT ") + kConversationJson +
+                                   ", (SELECT count(*) FROM messages m WHERE m.conversation_id = "
+                                   "c.id) FROM conversations c WHERE c.id = $1::uuid",
+                               id);
     if (rows.empty()) return std::nullopt;
-    return nlohmann::json::parse(rows[0][0].as<std::string>());
+    auto out = nlohmann::json::parse(rows[0][0].as<std::string>());
+    out["message_count"] = rows[0][1].as<long long>();
+    return out;
 }
 
 namespace {

@@ -282,6 +282,7 @@ TEST_F(WebhookTest, ThreadPagesBackwardsAndForwards) {
                   200);
     }
     auto id = conversation_of("880");
+    EXPECT_EQ(api("GET", "/api/conversations/" + id)["message_count"], 5);
     auto texts = [](const json& page) {
         std::vector<std::string> out;
         for (const auto& m : page["items"]) out.push_back(m["content"]);

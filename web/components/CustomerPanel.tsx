@@ -75,6 +75,12 @@ export function CustomerPanel({ conversation, onConversation }: { conversation: 
           <dt className="text-xs text-zinc-500 dark:text-zinc-400">First seen</dt>
           <dd>{dateTime(conversation.created_at)}</dd>
         </div>
+        {conversation.message_count !== undefined && (
+          <div>
+            <dt className="text-xs text-zinc-500 dark:text-zinc-400">Messages</dt>
+            <dd data-testid="message-count">{conversation.message_count}</dd>
+          </div>
+        )}
         {conversation.handoff_reason && (
           <div>
             <dt className="text-xs text-zinc-500 dark:text-zinc-400">Handed off because</dt>

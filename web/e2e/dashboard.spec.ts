@@ -140,6 +140,8 @@ test("take over and reply by hand: a colleague sees it live, and delivery ticks 
   await expect(reply.getByTestId("message-text")).toHaveText("Yes, it is!\nMade with almond flour.");
   await expect(composer).toHaveValue("");
   await expect(colleague.locator('[data-testid="message"][data-sender="agent"]')).toContainText("almond flour");
+  // The customer panel counts the question, the AI's answer and the reply.
+  await expect(agent.getByRole("complementary", { name: "Customer" }).getByTestId("message-count")).toHaveText("3");
 
   // WhatsApp accepts it (the fake Graph API), then reports delivered and read.
   await expect(reply.getByTestId("ticks")).toHaveAttribute("data-status", "sent", { timeout: 15_000 });

@@ -38,6 +38,7 @@ export interface Conversation {
   window_expires_at: string | null;
   created_at: string;
   simulated: boolean;
+  message_count?: number;
 }
 
 export type MessageStatus = "received" | "queued" | "sent" | "delivered" | "read" | "failed";
