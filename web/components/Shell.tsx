@@ -8,6 +8,7 @@ import { useTheme, type ThemeChoice } from "@/lib/theme";
 const NAV = [
   { href: "/conversations/", label: "Conversations" },
   { href: "/simulator/", label: "Simulator" },
+  { href: "/prompts/", label: "Prompts" },
   { href: "/setup/", label: "Setup" },
 ];
 
