@@ -9,6 +9,7 @@ const NAV = [
   { href: "/conversations/", label: "Conversations" },
   { href: "/knowledge/", label: "Knowledge" },
   { href: "/simulator/", label: "Simulator" },
+  { href: "/prompts/", label: "Prompts" },
   { href: "/setup/", label: "Setup" },
 ];
 
