@@ -9,6 +9,7 @@ const NAV = [
   { href: "/conversations/", label: "Conversations" },
   { href: "/simulator/", label: "Simulator" },
   { href: "/setup/", label: "Setup" },
+  { href: "/settings/", label: "Settings" },
 ];
 
 function ThemeSwitch() {
