@@ -11,6 +11,7 @@ const NAV = [
   { href: "/simulator/", label: "Simulator" },
   { href: "/prompts/", label: "Prompts" },
   { href: "/setup/", label: "Setup" },
+  { href: "/settings/", label: "Settings" },
 ];
 
 function ThemeSwitch() {

@@ -1,0 +1,198 @@
+"use client";
+// Small pieces the Settings sections share: labelled text areas, selects and checkboxes tied to
+// their errors, a copy button, a section frame and a saved notice.
+import { useEffect, useId, useState } from "react";
+
+function Describe({ id, hint, error }: { id: string; hint?: string; error?: string }) {
+  return (
+    <>
+      {hint && (
+        <p id={`${id}-hint`} className="text-xs text-zinc-500 dark:text-zinc-400">
+          {hint}
+        </p>
+      )}
+      {error && (
+        <p id={`${id}-error`} className="text-xs text-red-700 dark:text-red-400">
+          {error}
+        </p>
+      )}
+    </>
+  );
+}
+
+function describedBy(id: string, hint?: string, error?: string) {
+  return [error ? `${id}-error` : null, hint ? `${id}-hint` : null].filter(Boolean).join(" ") || undefined;
+}
+
+export function TextArea({
+  label,
+  error,
+  hint,
+  ...area
+}: { label: string; error?: string; hint?: string } & React.TextareaHTMLAttributes<HTMLTextAreaElement>) {
+  const id = useId();
+  return (
+    <div className="space-y-1">
+      <label htmlFor={id} className="block text-sm font-medium">
+        {label}
+      </label>
+      <textarea
+        id={id}
+        className="input min-h-20"
+        aria-invalid={error ? true : undefined}
+        aria-describedby={describedBy(id, hint, error)}
+        {...area}
+      />
+      <Describe id={id} hint={hint} error={error} />
+    </div>
+  );
+}
+
+export function Select({
+  label,
+  error,
+  hint,
+  children,
+  ...select
+}: { label: string; error?: string; hint?: string } & React.SelectHTMLAttributes<HTMLSelectElement>) {
+  const id = useId();
+  return (
+    <div className="space-y-1">
+      <label htmlFor={id} className="block text-sm font-medium">
+        {label}
+      </label>
+      <select
+        id={id}
+        className="input"
+        aria-invalid={error ? true : undefined}
+        aria-describedby={describedBy(id, hint, error)}
+        {...select}
+      >
+        {children}
+      </select>
+      <Describe id={id} hint={hint} error={error} />
+    </div>
+  );
+}
+
+export function Checkbox({
+  label,
+  hint,
+  error,
+  ...input
+}: { label: string; hint?: string; error?: string } & Omit<React.InputHTMLAttributes<HTMLInputElement>, "type">) {
+  const id = useId();
+  return (
+    <div className="space-y-1">
+      <div className="flex items-start gap-2">
+        <input
+          id={id}
+          type="checkbox"
+          className="mt-0.5 h-4 w-4 shrink-0 accent-brand-600"
+          aria-invalid={error ? true : undefined}
+          aria-describedby={describedBy(id, hint, error)}
+          {...input}
+        />
+        <label htmlFor={id} className="text-sm font-medium">
+          {label}
+        </label>
+      </div>
+      <div className="pl-6">
+        <Describe id={id} hint={hint} error={error} />
+      </div>
+    </div>
+  );
+}
+
+export function CopyButton({ text, label }: { text: string; label: string }) {
+  const [copied, setCopied] = useState(false);
+  useEffect(() => {
+    if (!copied) return;
+    const t = setTimeout(() => setCopied(false), 1500);
+    return () => clearTimeout(t);
+  }, [copied]);
+  return (
+    <button
+      type="button"
+      className="btn-secondary shrink-0 py-1 text-xs"
+      aria-label={label}
+      onClick={() => {
+        void navigator.clipboard
+          ?.writeText(text)
+          .then(() => setCopied(true))
+          .catch(() => undefined);
+      }}
+    >
+      {copied ? "Copied" : "Copy"}
+    </button>
+  );
+}
+
+/** A value to paste elsewhere, with its copy button. */
+export function CopyValue({ label, value, testId }: { label: string; value: string; testId?: string }) {
+  return (
+    <div className="space-y-1">
+      <p className="text-sm font-medium">{label}</p>
+      <div className="flex items-center gap-2">
+        <code
+          data-testid={testId}
+          className="min-w-0 flex-1 break-all rounded bg-zinc-100 px-2 py-1 text-xs dark:bg-zinc-800"
+        >
+          {value}
+        </code>
+        <CopyButton text={value} label={`Copy the ${label.toLowerCase()}`} />
+      </div>
+    </div>
+  );
+}
+
+export function Section({
+  id,
+  title,
+  description,
+  ownerOnly,
+  children,
+}: {
+  id: string;
+  title: string;
+  description?: React.ReactNode;
+  ownerOnly?: boolean;
+  children: React.ReactNode;
+}) {
+  return (
+    <section aria-labelledby={`${id}-title`} data-testid={`section-${id}`} className="space-y-4">
+      <div>
+        <h2 id={`${id}-title`} className="flex flex-wrap items-center gap-2 text-lg font-semibold">
+          {title}
+          {ownerOnly && <OwnerBadge />}
+        </h2>
+        {description && <div className="mt-1 text-sm text-zinc-500 dark:text-zinc-400">{description}</div>}
+      </div>
+      {children}
+    </section>
+  );
+}
+
+export function OwnerBadge() {
+  return (
+    <span className="rounded-full bg-amber-100 px-2 py-0.5 text-xs font-medium text-amber-800 dark:bg-amber-900/40 dark:text-amber-300">
+      Owner only
+    </span>
+  );
+}
+
+/** "Saved." for a moment after a successful save, announced politely. */
+export function Saved({ at }: { at: number }) {
+  const [shown, setShown] = useState(false);
+  useEffect(() => {
+    if (!at) return;
+    setShown(true);
+    const t = setTimeout(() => setShown(false), 4000);
+    return () => clearTimeout(t);
+  }, [at]);
+  return (
+    <span role="status" className="text-sm text-brand-700 dark:text-brand-100">
+      {shown ? "Saved." : ""}
+    </span>
+  );
+}
