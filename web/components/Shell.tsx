@@ -8,10 +8,10 @@ import { useTheme, type ThemeChoice } from "@/lib/theme";
 const NAV = [
   { href: "/conversations/", label: "Conversations" },
   { href: "/knowledge/", label: "Knowledge" },
-  { href: "/simulator/", label: "Simulator" },
   { href: "/prompts/", label: "Prompts" },
-  { href: "/setup/", label: "Setup" },
+  { href: "/simulator/", label: "Simulator" },
   { href: "/settings/", label: "Settings" },
+  { href: "/setup/", label: "Setup" },
 ];
 
 function ThemeSwitch() {
