@@ -620,7 +620,7 @@ Prepared prepare(pqxx::dbtransaction& tx, const std::string& conversation, const
     p.generate = true;
     if (asks_for_person(p.message, s.settings.handoff_phrases)) {
         p.mode = "handoff";
-        p.handoff_reason = "The customer asked for a person.";
+        p.handoff_reason = kCustomerAskedReason;
     } else if (job.attempts >= kFailuresBeforeFallback) {
         p.mode = "fallback";
         p.handoff_reason =

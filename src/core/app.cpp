@@ -6,6 +6,7 @@
 
 #include "botflow/ai/reply.hpp"
 #include "botflow/ai/routes.hpp"
+#include "botflow/analytics/routes.hpp"
 #include "botflow/auth/auth.hpp"
 #include "botflow/auth/passwords.hpp"
 #include "botflow/core/blocking.hpp"
@@ -124,6 +125,7 @@ App::App(config::Config cfg)
     ai::register_routes(*this);
     ai::register_ai_jobs(*this);
     ws::register_routes(*this);
+    analytics::register_routes(*this);
 }
 
 App::~App() = default;

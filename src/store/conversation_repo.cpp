@@ -274,6 +274,10 @@ std::optional<long> erase_conversation(pqxx::dbtransaction& tx, const std::strin
         " last_message_preview = '', unread_count = 0, status = 'archived', updated_at = now() "
         "WHERE id = $1::uuid",
         id);
+    // The analytics' daily summaries counted these messages: they are computed again from
+    // what is left when next asked for.
+    tx.exec("DELETE FROM analytics_days");
+    tx.exec("DELETE FROM analytics_day_documents");
     return static_cast<long>(erased.affected_rows());
 }
 

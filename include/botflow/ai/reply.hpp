@@ -25,6 +25,10 @@ namespace botflow::ai {
 /// anything is sent.
 inline constexpr std::string_view kHandoffMarker = "[HANDOFF]";
 
+/// The handoff reason stored when the customer asked for a person (a handoff that says
+/// nothing about gaps in the knowledge; analytics leaves it out of that report).
+inline constexpr const char* kCustomerAskedReason = "The customer asked for a person.";
+
 /// Removes every handoff marker (in any case); `found` tells whether there was one. Pure.
 std::string strip_marker(std::string_view text, bool& found);
 

@@ -1,0 +1,493 @@
+// GET /api/analytics/*: the owner's reports over today, 7, 30 or 90 days, in the business's
+// time zone. Each day is summed once from `messages` (analytics_days, computed when first
+// asked for), so a 90-day report reads 90 rows; today and yesterday, which can still change,
+// are summed live and kept in memory for a few seconds.
+#include "botflow/analytics/routes.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <map>
+#include <mutex>
+#include <pqxx/pqxx>
+
+#include "botflow/ai/reply.hpp"
+#include "botflow/core/app.hpp"
+#include "botflow/core/error.hpp"
+#include "botflow/prompts/repo.hpp"
+#include "botflow/store/conversation_repo.hpp"
+
+namespace botflow::analytics {
+namespace {
+
+using http::Request;
+using http::Response;
+using nlohmann::json;
+
+constexpr int kBuckets = 80;
+constexpr long kMaxExportRows = 200000;
+constexpr auto kLiveFor = std::chrono::seconds(10);
+
+struct Period {
+    std::string name;
+    int days = 7;
+    std::string time_zone;
+    std::string today;               // the business's date now
+    std::vector<std::string> dates;  // oldest first
+};
+
+struct Day {
+    std::string date;
+    long long inbound = 0, ai = 0, agent = 0, system = 0;
+    long long prompt_tokens = 0, completion_tokens = 0;
+    double cost_usd = 0;
+    long long conversations = 0, ai_resolved = 0, handed_off = 0;
+    std::vector<long long> frt = std::vector<long long>(kBuckets, 0);
+    std::vector<long long> hours = std::vector<long long>(24, 0);
+    std::map<std::string, std::pair<std::string, long long>> documents;  // id -> title, count
+};
+
+// One day's sums, from the messages whose time falls in it in `tz`.
+constexpr const char* kDaySql = R"SQL(
+WITH bounds AS (
+  SELECT ($1::date)::timestamp AT TIME ZONE $2 AS s, ($1::date + 1)::timestamp AT TIME ZONE $2 AS e),
+m AS MATERIALIZED (
+  SELECT conversation_id, direction, sender, ai_mode, created_at, prompt_tokens,
+         completion_tokens, cost_usd
+  FROM messages, bounds WHERE created_at >= bounds.s AND created_at < bounds.e),
+conv AS (
+  SELECT conversation_id, min(created_at) FILTER (WHERE direction = 'inbound') AS first_in,
+         bool_or(sender = 'ai') AS ai, bool_or(sender = 'agent') AS agent,
+         bool_or(ai_mode IN ('handoff', 'fallback')) AS handoff
+  FROM m GROUP BY conversation_id),
+frt AS (
+  SELECT extract(epoch FROM min(m.created_at) - c.first_in) * 1000 AS ms
+  FROM conv c JOIN m ON m.conversation_id = c.conversation_id AND m.direction = 'outbound'
+   AND m.sender IN ('ai', 'agent') AND m.created_at >= c.first_in
+  WHERE c.first_in IS NOT NULL GROUP BY c.conversation_id, c.first_in)
+SELECT count(*) FILTER (WHERE direction = 'inbound'), count(*) FILTER (WHERE sender = 'ai'),
+       count(*) FILTER (WHERE sender = 'agent'), count(*) FILTER (WHERE sender = 'system'),
+       coalesce(sum(prompt_tokens), 0), coalesce(sum(completion_tokens), 0),
+       coalesce(sum(cost_usd), 0)::float8,
+       (SELECT count(*) FROM conv WHERE first_in IS NOT NULL),
+       (SELECT count(*) FROM conv WHERE first_in IS NOT NULL AND ai AND NOT agent AND NOT handoff),
+       (SELECT count(*) FROM conv WHERE first_in IS NOT NULL AND (agent OR handoff)),
+       (SELECT to_json(array_agg(coalesce(n, 0) ORDER BY b)) FROM generate_series(0, 79) b
+          LEFT JOIN (SELECT least(79, floor(ln(greatest(ms, 100) / 100.0) / ln(1.25)))::int AS k,
+                            count(*) AS n FROM frt GROUP BY 1) h ON h.k = b)::text,
+       (SELECT to_json(array_agg(coalesce(n, 0) ORDER BY hr)) FROM generate_series(0, 23) hr
+          LEFT JOIN (SELECT extract(hour FROM created_at AT TIME ZONE $2)::int AS k,
+                            count(*) AS n FROM m WHERE direction = 'inbound' GROUP BY 1) h
+          ON h.k = hr)::text
+FROM m
+)SQL";
+
+constexpr const char* kDayDocumentsSql = R"SQL(
+SELECT mc.document_id::text, max(mc.document_title), count(*)
+FROM messages m JOIN message_citations mc ON mc.message_id = m.id
+WHERE m.created_at >= ($1::date)::timestamp AT TIME ZONE $2
+  AND m.created_at < ($1::date + 1)::timestamp AT TIME ZONE $2
+  AND m.sender = 'ai' AND mc.document_id IS NOT NULL
+GROUP BY 1
+)SQL";
+
+std::vector<long long> numbers(const std::string& text, std::size_t size) {
+    std::vector<long long> out(size, 0);
+    auto j = json::parse(text, nullptr, false);
+    if (!j.is_array()) return out;
+    for (std::size_t i = 0; i < size && i < j.size(); ++i) out[i] = j[i].get<long long>();
+    return out;
+}
+
+Day compute_day(pqxx::dbtransaction& tx, const std::string& date, const std::string& tz) {
+    Day d;
+    d.date = date;
+    auto r = tx.exec_params(kDaySql, date, tz)[0];
+    d.inbound = r[0].as<long long>();
+    d.ai = r[1].as<long long>();
+    d.agent = r[2].as<long long>();
+    d.system = r[3].as<long long>();
+    d.prompt_tokens = r[4].as<long long>();
+    d.completion_tokens = r[5].as<long long>();
+    d.cost_usd = r[6].as<double>();
+    d.conversations = r[7].as<long long>();
+    d.ai_resolved = r[8].as<long long>();
+    d.handed_off = r[9].as<long long>();
+    d.frt = numbers(r[10].as<std::string>(), kBuckets);
+    d.hours = numbers(r[11].as<std::string>(), 24);
+    for (const auto& row : tx.exec_params(kDayDocumentsSql, date, tz)) {
+        d.documents[row[0].as<std::string>()] = {row[1].as<std::string>(), row[2].as<long long>()};
+    }
+    return d;
+}
+
+std::string int_array(const std::vector<long long>& v) {
+    std::string out = "{";
+    for (std::size_t i = 0; i < v.size(); ++i) out += (i ? "," : "") + std::to_string(v[i]);
+    return out + "}";
+}
+
+void store_day(pqxx::dbtransaction& tx, const Day& d, const std::string& tz) {
+    tx.exec_params(
+        "INSERT INTO analytics_days (day, time_zone, inbound, ai, agent, system, prompt_tokens, "
+        " completion_tokens, cost_usd, conversations, ai_resolved, handed_off, frt_hist, hours) "
+        "VALUES ($1::date, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13::int[], "
+        " $14::int[]) ON CONFLICT DO NOTHING",
+        d.date, tz, d.inbound, d.ai, d.agent, d.system, d.prompt_tokens, d.completion_tokens,
+        d.cost_usd, d.conversations, d.ai_resolved, d.handed_off, int_array(d.frt),
+        int_array(d.hours));
+    for (const auto& [id, doc] : d.documents) {
+        tx.exec_params(
+            "INSERT INTO analytics_day_documents (day, time_zone, document_id, title, citations) "
+            "VALUES ($1::date, $2, $3::uuid, $4, $5) ON CONFLICT DO NOTHING",
+            d.date, tz, id, doc.first, doc.second);
+    }
+}
+
+// Today and yesterday are summed live, but not on every request of a dashboard that loads
+// three reports at once.
+std::mutex live_mutex;
+std::map<std::string, std::pair<std::chrono::steady_clock::time_point, Day>> live_days;
+
+Day live_day(pqxx::dbtransaction& tx, const std::string& date, const std::string& tz) {
+    auto key = date + "|" + tz;
+    auto now = std::chrono::steady_clock::now();
+    {
+        std::lock_guard lock(live_mutex);
+        auto it = live_days.find(key);
+        if (it != live_days.end() && now - it->second.first < kLiveFor) return it->second.second;
+    }
+    auto d = compute_day(tx, date, tz);
+    std::lock_guard lock(live_mutex);
+    if (live_days.size() > 64) live_days.clear();
+    live_days[key] = {now, d};
+    return d;
+}
+
+Period period_of(pqxx::dbtransaction& tx, const Request& req) {
+    Period p;
+    p.name = req.query_param("period").value_or("7d");
+    if (p.name == "today") {
+        p.days = 1;
+    } else if (p.name == "7d") {
+        p.days = 7;
+    } else if (p.name == "30d") {
+        p.days = 30;
+    } else if (p.name == "90d") {
+        p.days = 90;
+    } else {
+        throw Error(Errc::unprocessable, "period must be today, 7d, 30d or 90d.", {},
+                    {{"period", "must be today, 7d, 30d or 90d"}});
+    }
+    auto profile = prompts::business_profile(tx);
+    p.time_zone = "UTC";
+    if (profile.contains("hours") && profile["hours"].is_object() &&
+        profile["hours"].contains("time_zone") && profile["hours"]["time_zone"].is_string()) {
+        p.time_zone = profile["hours"]["time_zone"].get<std::string>();
+    }
+    auto rows = tx.exec_params(
+        "SELECT d::date::text FROM generate_series((now() AT TIME ZONE $1)::date - $2::int + 1, "
+        " (now() AT TIME ZONE $1)::date, interval '1 day') d ORDER BY d",
+        p.time_zone, p.days);
+    for (const auto& r : rows) p.dates.push_back(r[0].as<std::string>());
+    p.today = p.dates.back();
+    return p;
+}
+
+// Every day of the period: stored summaries, missing closed days computed and stored, the
+// last two days live.
+std::vector<Day> load_days(pqxx::dbtransaction& tx, const Period& p) {
+    std::map<std::string, Day> stored;
+    auto rows = tx.exec_params(
+        "SELECT day::text, inbound, ai, agent, system, prompt_tokens, completion_tokens, "
+        " cost_usd::float8, conversations, ai_resolved, handed_off, to_json(frt_hist)::text, "
+        " to_json(hours)::text FROM analytics_days "
+        "WHERE time_zone = $1 AND day BETWEEN $2::date AND $3::date",
+        p.time_zone, p.dates.front(), p.dates.back());
+    for (const auto& r : rows) {
+        Day d;
+        d.date = r[0].as<std::string>();
+        d.inbound = r[1].as<long long>();
+        d.ai = r[2].as<long long>();
+        d.agent = r[3].as<long long>();
+        d.system = r[4].as<long long>();
+        d.prompt_tokens = r[5].as<long long>();
+        d.completion_tokens = r[6].as<long long>();
+        d.cost_usd = r[7].as<double>();
+        d.conversations = r[8].as<long long>();
+        d.ai_resolved = r[9].as<long long>();
+        d.handed_off = r[10].as<long long>();
+        d.frt = numbers(r[11].as<std::string>(), kBuckets);
+        d.hours = numbers(r[12].as<std::string>(), 24);
+        stored[d.date] = std::move(d);
+    }
+    for (const auto& r : tx.exec_params(
+             "SELECT day::text, document_id::text, title, citations FROM analytics_day_documents "
+             "WHERE time_zone = $1 AND day BETWEEN $2::date AND $3::date",
+             p.time_zone, p.dates.front(), p.dates.back())) {
+        auto it = stored.find(r[0].as<std::string>());
+        if (it != stored.end()) {
+            it->second.documents[r[1].as<std::string>()] = {r[2].as<std::string>(),
+                                                            r[3].as<long long>()};
+        }
+    }
+    std::vector<Day> out;
+    auto n = p.dates.size();
+    for (std::size_t i = 0; i < n; ++i) {
+        const auto& date = p.dates[i];
+        // The period's last day is today; the one before is yesterday, unless the period is
+        // only today (then yesterday is not in it).
+        bool recent = i + 2 >= n && (p.days > 1 || i + 1 == n);
+        if (recent) {
+            out.push_back(live_day(tx, date, p.time_zone));
+        } else if (auto it = stored.find(date); it != stored.end()) {
+            out.push_back(std::move(it->second));
+        } else {
+            auto d = compute_day(tx, date, p.time_zone);
+            store_day(tx, d, p.time_zone);
+            out.push_back(std::move(d));
+        }
+    }
+    return out;
+}
+
+json period_json(const Period& p) {
+    return {{"name", p.name},
+            {"from", p.dates.front()},
+            {"to", p.dates.back()},
+            {"time_zone", p.time_zone}};
+}
+
+json optional_ms(long long ms) { return ms < 0 ? json(nullptr) : json(ms); }
+
+json first_response(const std::vector<long long>& hist) {
+    long long samples = 0;
+    for (auto n : hist) samples += n;
+    return {{"median_ms", optional_ms(histogram_percentile_ms(hist, 0.5))},
+            {"p90_ms", optional_ms(histogram_percentile_ms(hist, 0.9))},
+            {"samples", samples}};
+}
+
+json rate(long long part, long long whole) {
+    if (whole == 0) return nullptr;
+    return std::round(static_cast<double>(part) / static_cast<double>(whole) * 10000.0) / 10000.0;
+}
+
+double money(double usd) { return std::round(usd * 1e6) / 1e6; }
+
+template <class Work>
+asio::awaitable<Response> report(App& app, Request& req, Work work) {
+    auto read = [&req, work](pqxx::dbtransaction& tx) {
+        auto p = period_of(tx, req);
+        auto days = load_days(tx, p);
+        json out = work(tx, p, days);
+        out["period"] = period_json(p);
+        return out;
+    };
+    auto out = co_await app.db.run(std::move(read));
+    auto r = Response::json(200, out);
+    r.set_header("Cache-Control", "no-store");
+    co_return r;
+}
+
+json overview(pqxx::dbtransaction&, const Period&, const std::vector<Day>& days) {
+    Day sum;
+    for (const auto& d : days) {
+        sum.inbound += d.inbound;
+        sum.ai += d.ai;
+        sum.agent += d.agent;
+        sum.system += d.system;
+        sum.prompt_tokens += d.prompt_tokens;
+        sum.completion_tokens += d.completion_tokens;
+        sum.cost_usd += d.cost_usd;
+        sum.conversations += d.conversations;
+        sum.ai_resolved += d.ai_resolved;
+        sum.handed_off += d.handed_off;
+        for (int i = 0; i < kBuckets; ++i) sum.frt[i] += d.frt[i];
+    }
+    return {{"messages",
+             {{"inbound", sum.inbound},
+              {"outbound", sum.ai + sum.agent + sum.system},
+              {"ai", sum.ai},
+              {"agent", sum.agent},
+              {"system", sum.system}}},
+            {"conversations",
+             {{"total", sum.conversations},
+              {"ai_resolved", sum.ai_resolved},
+              {"handed_off", sum.handed_off}}},
+            {"rates",
+             {{"ai_resolution", rate(sum.ai_resolved, sum.conversations)},
+              {"handoff", rate(sum.handed_off, sum.conversations)}}},
+            {"first_response", first_response(sum.frt)},
+            {"llm",
+             {{"prompt_tokens", sum.prompt_tokens},
+              {"completion_tokens", sum.completion_tokens},
+              {"cost_usd", money(sum.cost_usd)}}}};
+}
+
+json messages(pqxx::dbtransaction& tx, const Period&, const std::vector<Day>& days) {
+    json list = json::array();
+    // hours[weekday][hour], Monday first.
+    std::vector<std::vector<long long>> heat(7, std::vector<long long>(24, 0));
+    for (const auto& d : days) {
+        list.push_back({{"day", d.date},
+                        {"inbound", d.inbound},
+                        {"ai", d.ai},
+                        {"agent", d.agent},
+                        {"system", d.system},
+                        {"prompt_tokens", d.prompt_tokens},
+                        {"completion_tokens", d.completion_tokens},
+                        {"cost_usd", money(d.cost_usd)}});
+        auto dow =
+            tx.exec_params("SELECT extract(isodow FROM $1::date)::int", d.date)[0][0].as<int>();
+        for (int h = 0; h < 24; ++h) heat[static_cast<std::size_t>(dow - 1)][h] += d.hours[h];
+    }
+    return {{"days", list}, {"hours", heat}};
+}
+
+json knowledge_gaps(pqxx::dbtransaction& tx, const Period& p) {
+    auto rows = tx.exec_params(
+        "SELECT trim(regexp_replace(lower(m.content), '[^[:alnum:]]+', ' ', 'g')) AS q, "
+        " count(*), to_json(max(t.created_at))#>>'{}', "
+        " (array_agg(t.conversation_id::text ORDER BY t.created_at DESC))[1], "
+        " (array_agg(t.mode ORDER BY t.created_at DESC))[1] "
+        "FROM ai_turns t JOIN messages m ON m.conversation_id = t.conversation_id "
+        " AND m.seq = t.through_seq "
+        "WHERE t.mode IN ('handoff', 'fallback') "
+        " AND t.created_at >= ($1::date)::timestamp AT TIME ZONE $3 "
+        " AND t.created_at < ($2::date + 1)::timestamp AT TIME ZONE $3 "
+        " AND (t.mode = 'fallback' OR t.handoff_reason IS DISTINCT FROM $4) "
+        "GROUP BY 1 HAVING trim(regexp_replace(lower(m.content), '[^[:alnum:]]+', ' ', 'g')) "
+        " <> '' ORDER BY 2 DESC, 3 DESC LIMIT 20",
+        p.dates.front(), p.dates.back(), p.time_zone, ai::kCustomerAskedReason);
+    json out = json::array();
+    for (const auto& r : rows) {
+        out.push_back({{"question", r[0].as<std::string>()},
+                       {"count", r[1].as<long long>()},
+                       {"last_asked_at", r[2].as<std::string>()},
+                       {"conversation_id", r[3].as<std::string>()},
+                       {"reason", r[4].as<std::string>() == "handoff" ? "handoff" : "no_answer"}});
+    }
+    return out;
+}
+
+json performance(pqxx::dbtransaction& tx, const Period& p, const std::vector<Day>& days) {
+    json list = json::array();
+    std::vector<long long> all(kBuckets, 0);
+    std::map<std::string, std::pair<std::string, long long>> documents;
+    for (const auto& d : days) {
+        list.push_back(
+            {{"day", d.date},
+             {"conversations", d.conversations},
+             {"ai_resolved", d.ai_resolved},
+             {"handed_off", d.handed_off},
+             {"first_response_median_ms", optional_ms(histogram_percentile_ms(d.frt, 0.5))},
+             {"first_response_p90_ms", optional_ms(histogram_percentile_ms(d.frt, 0.9))}});
+        for (int i = 0; i < kBuckets; ++i) all[i] += d.frt[i];
+        for (const auto& [id, doc] : d.documents) {
+            auto& slot = documents[id];
+            slot.first = doc.first;
+            slot.second += doc.second;
+        }
+    }
+    std::vector<std::pair<std::string, std::pair<std::string, long long>>> top(documents.begin(),
+                                                                               documents.end());
+    std::sort(top.begin(), top.end(), [](const auto& a, const auto& b) {
+        return a.second.second != b.second.second ? a.second.second > b.second.second
+                                                  : a.second.first < b.second.first;
+    });
+    if (top.size() > 10) top.resize(10);
+    json docs = json::array();
+    for (const auto& [id, doc] : top) {
+        docs.push_back({{"document_id", id}, {"title", doc.first}, {"citations", doc.second}});
+    }
+    return {{"days", list},
+            {"first_response", first_response(all)},
+            {"top_documents", docs},
+            {"knowledge_gaps", knowledge_gaps(tx, p)}};
+}
+
+asio::awaitable<Response> handle_export(App& app, Request& req) {
+    auto read = [&req](pqxx::dbtransaction& tx) {
+        auto p = period_of(tx, req);
+        auto from = p.dates.front();
+        auto to = p.dates.back();
+        auto range =
+            " m.created_at >= ($1::date)::timestamp AT TIME ZONE $3 "
+            " AND m.created_at < ($2::date + 1)::timestamp AT TIME ZONE $3 ";
+        auto n = tx.exec_params(std::string("SELECT count(*) FROM messages m WHERE") + range, from,
+                                to, p.time_zone)[0][0]
+                     .as<long>();
+        if (n > kMaxExportRows) {
+            throw Error(Errc::unprocessable,
+                        "This period holds " + std::to_string(n) +
+                            " messages, more than one export carries (" +
+                            std::to_string(kMaxExportRows) + "): choose a shorter period.",
+                        {}, {{"period", "holds too many messages for one export"}});
+        }
+        std::string csv =
+            "time,conversation_id,customer,phone,direction,sender,type,status,content,ai_mode,"
+            "model,prompt_tokens,completion_tokens,cost_usd\r\n";
+        auto rows = tx.exec_params(
+            std::string(
+                "SELECT to_json(m.created_at)#>>'{}', m.conversation_id::text, c.customer_name, "
+                " coalesce(c.phone, ''), m.direction, m.sender, m.type, m.status, m.content, "
+                " coalesce(m.ai_mode, ''), coalesce(m.ai_model, ''), "
+                " coalesce(m.prompt_tokens::text, ''), coalesce(m.completion_tokens::text, ''), "
+                " coalesce(m.cost_usd::text, '') "
+                "FROM messages m JOIN conversations c ON c.id = m.conversation_id WHERE") +
+                range + "ORDER BY m.created_at, m.seq",
+            from, to, p.time_zone);
+        for (const auto& r : rows) {
+            for (int i = 0; i < 14; ++i) {
+                if (i) csv += ',';
+                csv += store::csv_field(r[i].as<std::string>());
+            }
+            csv += "\r\n";
+        }
+        return std::make_pair(csv, "botflow-messages-" + from + "-to-" + to + ".csv");
+    };
+    auto [csv, name] = co_await app.db.run(std::move(read));
+    Response r;
+    r.status = 200;
+    r.body = std::move(csv);
+    r.set_header("Content-Type", "text/csv; charset=utf-8");
+    r.set_header("Content-Disposition", "attachment; filename=\"" + name + "\"");
+    r.set_header("Cache-Control", "no-store");
+    co_return r;
+}
+
+}  // namespace
+
+long long histogram_percentile_ms(const std::vector<long long>& buckets, double p) {
+    long long total = 0;
+    for (auto n : buckets) total += n;
+    if (total == 0) return -1;
+    auto rank = static_cast<long long>(std::ceil(p * static_cast<double>(total)));
+    rank = std::clamp<long long>(rank, 1, total);
+    long long seen = 0;
+    for (std::size_t i = 0; i < buckets.size(); ++i) {
+        seen += buckets[i];
+        if (seen >= rank) {
+            // Bucket 0 also holds everything under 100 ms.
+            double low = i == 0 ? 0.0 : 100.0 * std::pow(1.25, static_cast<double>(i));
+            double high = 100.0 * std::pow(1.25, static_cast<double>(i + 1));
+            return std::llround(i == 0 ? high / 2 : std::sqrt(low * high));
+        }
+    }
+    return -1;
+}
+
+void register_routes(App& app) {
+    auto& r = app.router;
+    r.add(http::Method::get, "/api/analytics/overview",
+          [&app](Request& req) { return report(app, req, overview); });
+    r.add(http::Method::get, "/api/analytics/messages",
+          [&app](Request& req) { return report(app, req, messages); });
+    r.add(http::Method::get, "/api/analytics/performance",
+          [&app](Request& req) { return report(app, req, performance); });
+    r.add(http::Method::get, "/api/analytics/export",
+          [&app](Request& req) { return handle_export(app, req); });
+}
+
+}  // namespace botflow::analytics
