@@ -31,5 +31,22 @@ CREATE TABLE analytics_day_documents (
     PRIMARY KEY (day, time_zone, document_id)
 );
 
--- The knowledge-gap report: the AI's turns that ended in a handoff or the fallback message.
+-- The knowledge-gap report per closed day: the customer questions (lower case, words only)
+-- that the AI handed off or answered with the fallback message, how often, and the latest.
+CREATE TABLE analytics_day_gaps (
+    day             date NOT NULL,
+    time_zone       text NOT NULL,
+    question        text NOT NULL,
+    asked           integer NOT NULL,
+    last_asked_at   timestamptz NOT NULL,
+    conversation_id uuid NOT NULL,  -- of the latest
+    reason          text NOT NULL CHECK (reason IN ('handoff', 'no_answer')),
+    PRIMARY KEY (day, time_zone, question)
+);
+
+-- A day's turns that ended in a handoff or the fallback message.
 CREATE INDEX ai_turns_gaps_idx ON ai_turns (created_at) WHERE mode IN ('handoff', 'fallback');
+
+-- Reports read messages by day through the BRIN index on created_at: let autovacuum
+-- summarise each block range as it fills, so that a day's query never scans unsummarised ranges.
+ALTER INDEX messages_created_at_brin SET (autosummarize = on);

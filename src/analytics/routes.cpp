@@ -26,7 +26,10 @@ using nlohmann::json;
 
 constexpr int kBuckets = 80;
 constexpr long kMaxExportRows = 200000;
-constexpr auto kLiveFor = std::chrono::seconds(10);
+// How long the live sums of today and of yesterday (which changes only with late arrivals)
+// are reused.
+constexpr auto kTodayFor = std::chrono::seconds(10);
+constexpr auto kYesterdayFor = std::chrono::seconds(60);
 
 struct Period {
     std::string name;
@@ -34,6 +37,13 @@ struct Period {
     std::string time_zone;
     std::string today;               // the business's date now
     std::vector<std::string> dates;  // oldest first
+};
+
+struct Gap {
+    long long asked = 0;
+    std::string last_asked_at;  // ISO 8601, UTC: compares as text
+    std::string conversation_id;
+    std::string reason;
 };
 
 struct Day {
@@ -45,6 +55,7 @@ struct Day {
     std::vector<long long> frt = std::vector<long long>(kBuckets, 0);
     std::vector<long long> hours = std::vector<long long>(24, 0);
     std::map<std::string, std::pair<std::string, long long>> documents;  // id -> title, count
+    std::map<std::string, Gap> gaps;                                     // by question
 };
 
 // One day's sums, from the messages whose time falls in it in `tz`.
@@ -60,11 +71,16 @@ conv AS (
          bool_or(sender = 'ai') AS ai, bool_or(sender = 'agent') AS agent,
          bool_or(ai_mode IN ('handoff', 'fallback')) AS handoff
   FROM m GROUP BY conversation_id),
+w AS (
+  SELECT conversation_id, direction, sender, created_at,
+         min(created_at) FILTER (WHERE direction = 'inbound')
+           OVER (PARTITION BY conversation_id) AS first_in
+  FROM m),
 frt AS (
-  SELECT extract(epoch FROM min(m.created_at) - c.first_in) * 1000 AS ms
-  FROM conv c JOIN m ON m.conversation_id = c.conversation_id AND m.direction = 'outbound'
-   AND m.sender IN ('ai', 'agent') AND m.created_at >= c.first_in
-  WHERE c.first_in IS NOT NULL GROUP BY c.conversation_id, c.first_in)
+  SELECT extract(epoch FROM min(created_at) - first_in)::float8 * 1000 AS ms
+  FROM w WHERE first_in IS NOT NULL AND direction = 'outbound' AND sender IN ('ai', 'agent')
+   AND created_at >= first_in
+  GROUP BY conversation_id, first_in)
 SELECT count(*) FILTER (WHERE direction = 'inbound'), count(*) FILTER (WHERE sender = 'ai'),
        count(*) FILTER (WHERE sender = 'agent'), count(*) FILTER (WHERE sender = 'system'),
        coalesce(sum(prompt_tokens), 0), coalesce(sum(completion_tokens), 0),
@@ -82,13 +98,38 @@ SELECT count(*) FILTER (WHERE direction = 'inbound'), count(*) FILTER (WHERE sen
 FROM m
 )SQL";
 
+// A nested loop on purpose (OFFSET 0 keeps the planner from flattening it into a hash join):
+// a day's AI answers, each looked up in the citations' primary key, rather than a scan of
+// every citation ever stored.
 constexpr const char* kDayDocumentsSql = R"SQL(
-SELECT mc.document_id::text, max(mc.document_title), count(*)
-FROM messages m JOIN message_citations mc ON mc.message_id = m.id
-WHERE m.created_at >= ($1::date)::timestamp AT TIME ZONE $2
-  AND m.created_at < ($1::date + 1)::timestamp AT TIME ZONE $2
-  AND m.sender = 'ai' AND mc.document_id IS NOT NULL
+SELECT c.document_id::text, max(c.document_title), count(*)
+FROM (SELECT id FROM messages
+      WHERE created_at >= ($1::date)::timestamp AT TIME ZONE $2
+        AND created_at < ($1::date + 1)::timestamp AT TIME ZONE $2 AND sender = 'ai') m
+CROSS JOIN LATERAL (SELECT document_id, document_title FROM message_citations mc
+                    WHERE mc.message_id = m.id OFFSET 0) c
+WHERE c.document_id IS NOT NULL
 GROUP BY 1
+)SQL";
+
+// A day's knowledge gaps: the customer message each handoff or fallback turn answered,
+// grouped by its words. The lookup of each message is a nested loop on purpose (OFFSET 0),
+// through the (conversation_id, seq) index, never a scan of every message.
+constexpr const char* kDayGapsSql = R"SQL(
+WITH g AS MATERIALIZED (
+  SELECT t.created_at, t.conversation_id, t.mode,
+         trim(regexp_replace(lower(m.content), '[^[:alnum:]]+', ' ', 'g')) AS q
+  FROM ai_turns t
+  CROSS JOIN LATERAL (SELECT content FROM messages m WHERE m.conversation_id = t.conversation_id
+                      AND m.seq = t.through_seq OFFSET 0) m
+  WHERE t.mode IN ('handoff', 'fallback')
+    AND t.created_at >= ($1::date)::timestamp AT TIME ZONE $2
+    AND t.created_at < ($1::date + 1)::timestamp AT TIME ZONE $2
+    AND (t.mode = 'fallback' OR t.handoff_reason IS DISTINCT FROM $3))
+SELECT q, count(*), to_json(max(created_at) AT TIME ZONE 'UTC')#>>'{}' || 'Z',
+       (array_agg(conversation_id::text ORDER BY created_at DESC))[1],
+       (array_agg(mode ORDER BY created_at DESC))[1]
+FROM g WHERE q <> '' GROUP BY q
 )SQL";
 
 std::vector<long long> numbers(const std::string& text, std::size_t size) {
@@ -118,13 +159,22 @@ Day compute_day(pqxx::dbtransaction& tx, const std::string& date, const std::str
     for (const auto& row : tx.exec_params(kDayDocumentsSql, date, tz)) {
         d.documents[row[0].as<std::string>()] = {row[1].as<std::string>(), row[2].as<long long>()};
     }
+    for (const auto& row : tx.exec_params(kDayGapsSql, date, tz, ai::kCustomerAskedReason)) {
+        d.gaps[row[0].as<std::string>()] = {
+            row[1].as<long long>(), row[2].as<std::string>(), row[3].as<std::string>(),
+            row[4].as<std::string>() == "handoff" ? "handoff" : "no_answer"};
+    }
     return d;
 }
 
 std::string int_array(const std::vector<long long>& v) {
     std::string out = "{";
-    for (std::size_t i = 0; i < v.size(); ++i) out += (i ? "," : "") + std::to_string(v[i]);
-    return out + "}";
+    for (std::size_t i = 0; i < v.size(); ++i) {
+        if (i) out += ',';
+        out += std::to_string(v[i]);
+    }
+    out += '}';
+    return out;
 }
 
 void store_day(pqxx::dbtransaction& tx, const Day& d, const std::string& tz) {
@@ -142,6 +192,14 @@ void store_day(pqxx::dbtransaction& tx, const Day& d, const std::string& tz) {
             "VALUES ($1::date, $2, $3::uuid, $4, $5) ON CONFLICT DO NOTHING",
             d.date, tz, id, doc.first, doc.second);
     }
+    for (const auto& [question, gap] : d.gaps) {
+        tx.exec_params(
+            "INSERT INTO analytics_day_gaps (day, time_zone, question, asked, last_asked_at, "
+            " conversation_id, reason) VALUES ($1::date, $2, $3, $4, $5::timestamptz, $6::uuid, "
+            "$7) "
+            "ON CONFLICT DO NOTHING",
+            d.date, tz, question, gap.asked, gap.last_asked_at, gap.conversation_id, gap.reason);
+    }
 }
 
 // Today and yesterday are summed live, but not on every request of a dashboard that loads
@@ -149,13 +207,14 @@ void store_day(pqxx::dbtransaction& tx, const Day& d, const std::string& tz) {
 std::mutex live_mutex;
 std::map<std::string, std::pair<std::chrono::steady_clock::time_point, Day>> live_days;
 
-Day live_day(pqxx::dbtransaction& tx, const std::string& date, const std::string& tz) {
+Day live_day(pqxx::dbtransaction& tx, const std::string& date, const std::string& tz,
+             std::chrono::seconds keep) {
     auto key = date + "|" + tz;
     auto now = std::chrono::steady_clock::now();
     {
         std::lock_guard lock(live_mutex);
         auto it = live_days.find(key);
-        if (it != live_days.end() && now - it->second.first < kLiveFor) return it->second.second;
+        if (it != live_days.end() && now - it->second.first < keep) return it->second.second;
     }
     auto d = compute_day(tx, date, tz);
     std::lock_guard lock(live_mutex);
@@ -231,6 +290,19 @@ std::vector<Day> load_days(pqxx::dbtransaction& tx, const Period& p) {
                                                             r[3].as<long long>()};
         }
     }
+    for (const auto& r : tx.exec_params(
+             "SELECT day::text, question, asked, "
+             " to_json(last_asked_at AT TIME ZONE 'UTC')#>>'{}' || 'Z', conversation_id::text, "
+             " reason FROM analytics_day_gaps "
+             "WHERE time_zone = $1 AND day BETWEEN $2::date AND $3::date",
+             p.time_zone, p.dates.front(), p.dates.back())) {
+        auto it = stored.find(r[0].as<std::string>());
+        if (it != stored.end()) {
+            it->second.gaps[r[1].as<std::string>()] = {r[2].as<long long>(), r[3].as<std::string>(),
+                                                       r[4].as<std::string>(),
+                                                       r[5].as<std::string>()};
+        }
+    }
     std::vector<Day> out;
     auto n = p.dates.size();
     for (std::size_t i = 0; i < n; ++i) {
@@ -239,7 +311,7 @@ std::vector<Day> load_days(pqxx::dbtransaction& tx, const Period& p) {
         // only today (then yesterday is not in it).
         bool recent = i + 2 >= n && (p.days > 1 || i + 1 == n);
         if (recent) {
-            out.push_back(live_day(tx, date, p.time_zone));
+            out.push_back(live_day(tx, date, p.time_zone, i + 1 == n ? kTodayFor : kYesterdayFor));
         } else if (auto it = stored.find(date); it != stored.end()) {
             out.push_back(std::move(it->second));
         } else {
@@ -249,6 +321,15 @@ std::vector<Day> load_days(pqxx::dbtransaction& tx, const Period& p) {
         }
     }
     return out;
+}
+
+// 0 for Monday .. 6 for Sunday, of a "YYYY-MM-DD" date.
+int monday_based_weekday(const std::string& date) {
+    using namespace std::chrono;
+    year_month_day ymd{year{std::stoi(date.substr(0, 4))},
+                       month{static_cast<unsigned>(std::stoi(date.substr(5, 2)))},
+                       day{static_cast<unsigned>(std::stoi(date.substr(8, 2)))}};
+    return static_cast<int>(weekday{sys_days{ymd}}.iso_encoding()) - 1;
 }
 
 json period_json(const Period& p) {
@@ -325,7 +406,7 @@ json overview(pqxx::dbtransaction&, const Period&, const std::vector<Day>& days)
               {"cost_usd", money(sum.cost_usd)}}}};
 }
 
-json messages(pqxx::dbtransaction& tx, const Period&, const std::vector<Day>& days) {
+json messages(pqxx::dbtransaction&, const Period&, const std::vector<Day>& days) {
     json list = json::array();
     // hours[weekday][hour], Monday first.
     std::vector<std::vector<long long>> heat(7, std::vector<long long>(24, 0));
@@ -338,40 +419,44 @@ json messages(pqxx::dbtransaction& tx, const Period&, const std::vector<Day>& da
                         {"prompt_tokens", d.prompt_tokens},
                         {"completion_tokens", d.completion_tokens},
                         {"cost_usd", money(d.cost_usd)}});
-        auto dow =
-            tx.exec_params("SELECT extract(isodow FROM $1::date)::int", d.date)[0][0].as<int>();
-        for (int h = 0; h < 24; ++h) heat[static_cast<std::size_t>(dow - 1)][h] += d.hours[h];
+        auto row = static_cast<std::size_t>(monday_based_weekday(d.date));
+        for (int h = 0; h < 24; ++h) heat[row][h] += d.hours[h];
     }
     return {{"days", list}, {"hours", heat}};
 }
 
-json knowledge_gaps(pqxx::dbtransaction& tx, const Period& p) {
-    auto rows = tx.exec_params(
-        "SELECT trim(regexp_replace(lower(m.content), '[^[:alnum:]]+', ' ', 'g')) AS q, "
-        " count(*), to_json(max(t.created_at))#>>'{}', "
-        " (array_agg(t.conversation_id::text ORDER BY t.created_at DESC))[1], "
-        " (array_agg(t.mode ORDER BY t.created_at DESC))[1] "
-        "FROM ai_turns t JOIN messages m ON m.conversation_id = t.conversation_id "
-        " AND m.seq = t.through_seq "
-        "WHERE t.mode IN ('handoff', 'fallback') "
-        " AND t.created_at >= ($1::date)::timestamp AT TIME ZONE $3 "
-        " AND t.created_at < ($2::date + 1)::timestamp AT TIME ZONE $3 "
-        " AND (t.mode = 'fallback' OR t.handoff_reason IS DISTINCT FROM $4) "
-        "GROUP BY 1 HAVING trim(regexp_replace(lower(m.content), '[^[:alnum:]]+', ' ', 'g')) "
-        " <> '' ORDER BY 2 DESC, 3 DESC LIMIT 20",
-        p.dates.front(), p.dates.back(), p.time_zone, ai::kCustomerAskedReason);
+// Up to 20 questions, most asked first (then the most recent).
+json knowledge_gaps(const std::vector<Day>& days) {
+    std::map<std::string, Gap> all;
+    for (const auto& d : days) {
+        for (const auto& [question, gap] : d.gaps) {
+            auto& g = all[question];
+            g.asked += gap.asked;
+            if (gap.last_asked_at > g.last_asked_at) {
+                g.last_asked_at = gap.last_asked_at;
+                g.conversation_id = gap.conversation_id;
+                g.reason = gap.reason;
+            }
+        }
+    }
+    std::vector<std::pair<std::string, Gap>> list(all.begin(), all.end());
+    std::sort(list.begin(), list.end(), [](const auto& a, const auto& b) {
+        return a.second.asked != b.second.asked ? a.second.asked > b.second.asked
+                                                : a.second.last_asked_at > b.second.last_asked_at;
+    });
+    if (list.size() > 20) list.resize(20);
     json out = json::array();
-    for (const auto& r : rows) {
-        out.push_back({{"question", r[0].as<std::string>()},
-                       {"count", r[1].as<long long>()},
-                       {"last_asked_at", r[2].as<std::string>()},
-                       {"conversation_id", r[3].as<std::string>()},
-                       {"reason", r[4].as<std::string>() == "handoff" ? "handoff" : "no_answer"}});
+    for (const auto& [question, g] : list) {
+        out.push_back({{"question", question},
+                       {"count", g.asked},
+                       {"last_asked_at", g.last_asked_at},
+                       {"conversation_id", g.conversation_id},
+                       {"reason", g.reason}});
     }
     return out;
 }
 
-json performance(pqxx::dbtransaction& tx, const Period& p, const std::vector<Day>& days) {
+json performance(pqxx::dbtransaction&, const Period&, const std::vector<Day>& days) {
     json list = json::array();
     std::vector<long long> all(kBuckets, 0);
     std::map<std::string, std::pair<std::string, long long>> documents;
@@ -404,7 +489,7 @@ json performance(pqxx::dbtransaction& tx, const Period& p, const std::vector<Day
     return {{"days", list},
             {"first_response", first_response(all)},
             {"top_documents", docs},
-            {"knowledge_gaps", knowledge_gaps(tx, p)}};
+            {"knowledge_gaps", knowledge_gaps(days)}};
 }
 
 asio::awaitable<Response> handle_export(App& app, Request& req) {

@@ -278,6 +278,7 @@ std::optional<long> erase_conversation(pqxx::dbtransaction& tx, const std::strin
     // what is left when next asked for.
     tx.exec("DELETE FROM analytics_days");
     tx.exec("DELETE FROM analytics_day_documents");
+    tx.exec("DELETE FROM analytics_day_gaps");
     return static_cast<long>(erased.affected_rows());
 }
 

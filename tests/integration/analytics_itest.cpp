@@ -30,7 +30,8 @@ protected:
 
     // Three customers (the business's time zone is UTC: no hours are set):
     //  A, three days ago at 10:00: a question the AI answered after 2 s, citing a document;
-    //  B, three days ago at 15:00: a question an agent answered after 60 s;
+    //  B, three days ago at 15:00: a question the AI could not answer (the fallback message) and
+    //     an agent answered after 60 s;
     //  C, today: a question the AI handed off (a knowledge gap) after 5 s; and a request for a
     //     person, which is no knowledge gap.
     void seed() {
@@ -76,7 +77,13 @@ INSERT INTO ai_turns (conversation_id, through_seq, state, mode, handoff_reason)
    'handoff', 'The AI could not answer from the knowledge.'),
   ('00000000-0000-0000-0000-00000000000c',
    (SELECT seq FROM messages WHERE id = '00000000-0000-0000-0000-0000000000c3'), 'queued',
-   'handoff', 'The customer asked for a person.');
+   'handoff', 'The customer asked for a person.'),
+  ('00000000-0000-0000-0000-00000000000b',
+   (SELECT seq FROM messages WHERE id = '00000000-0000-0000-0000-0000000000b1'), 'queued',
+   'fallback', 'No model and no passage could answer.');
+UPDATE ai_turns SET created_at = (SELECT created_at FROM messages
+                                  WHERE id = '00000000-0000-0000-0000-0000000000b1')
+WHERE mode = 'fallback';
 )SQL");
         db_.exec(
             "INSERT INTO message_citations (message_id, rank, document_id, document_title, "
@@ -156,12 +163,19 @@ TEST_F(AnalyticsTest, PerformanceNamesTheCitedDocumentsAndTheKnowledgeGaps) {
     ASSERT_EQ(p["days"].size(), 30u);
     EXPECT_EQ(p["top_documents"],
               json::array({{{"document_id", document_}, {"title", "Delivery"}, {"citations", 1}}}));
-    ASSERT_EQ(p["knowledge_gaps"].size(), 1u) << p["knowledge_gaps"].dump();
+    // Today's handoff (live) and three days ago's fallback (a stored day); not the request for
+    // a person. Equally often: the latest first.
+    ASSERT_EQ(p["knowledge_gaps"].size(), 2u) << p["knowledge_gaps"].dump();
     auto gap = p["knowledge_gaps"][0];
     EXPECT_EQ(gap["question"], "where is my order 123");
     EXPECT_EQ(gap["count"], 1);
     EXPECT_EQ(gap["reason"], "handoff");
     EXPECT_EQ(gap["conversation_id"], "00000000-0000-0000-0000-00000000000c");
+    EXPECT_EQ(p["knowledge_gaps"][1]["question"], "can i pay by card");
+    EXPECT_EQ(p["knowledge_gaps"][1]["reason"], "no_answer");
+    EXPECT_EQ(db_.scalar("SELECT question FROM analytics_day_gaps"), "can i pay by card");
+    // Asked again (from the stored days this time), the same.
+    EXPECT_EQ(get("/api/analytics/performance?period=30d")["knowledge_gaps"], p["knowledge_gaps"]);
     auto day = p["days"][26];  // three days ago
     EXPECT_EQ(day["conversations"], 2);
     EXPECT_EQ(day["ai_resolved"], 1);
