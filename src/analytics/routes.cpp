@@ -29,7 +29,7 @@ constexpr long kMaxExportRows = 200000;
 // How long the live sums of today and of yesterday (which changes only with late arrivals)
 // are reused.
 constexpr auto kTodayFor = std::chrono::seconds(10);
-constexpr auto kYesterdayFor = std::chrono::seconds(60);
+constexpr auto kYesterdayFor = std::chrono::minutes(5);
 
 struct Period {
     std::string name;
@@ -208,7 +208,7 @@ std::mutex live_mutex;
 std::map<std::string, std::pair<std::chrono::steady_clock::time_point, Day>> live_days;
 
 Day live_day(pqxx::dbtransaction& tx, const std::string& date, const std::string& tz,
-             std::chrono::seconds keep) {
+             std::chrono::steady_clock::duration keep) {
     auto key = date + "|" + tz;
     auto now = std::chrono::steady_clock::now();
     {
