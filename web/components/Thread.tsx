@@ -4,7 +4,7 @@
 import { useCallback, useEffect, useRef, useState } from "react";
 import { api, errorText, type Conversation, type Message, type Page, type Source } from "@/lib/api";
 import { getFeed, useFeedEvents } from "@/lib/feed";
-import { customerLabel, dateTime, mergeMessages, timeShort } from "@/lib/format";
+import { customerLabel, dateTime, mergeMessages, statusRank, timeShort } from "@/lib/format";
 
 function Ticks({ m }: { m: Message }) {
   if (m.direction !== "outbound") return null;
@@ -146,17 +146,29 @@ export function Thread({
   const bottom = useRef<HTMLDivElement>(null);
   const lastTyping = useRef(0);
   const typingTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
+  // Status changes that arrived before their message did (WhatsApp can accept a reply before
+  // the answer to its POST, or its message.created event, reaches this tab): applied whenever
+  // the message shows up, never moving a status backwards.
+  const early = useRef(new Map<string, { status?: Message["status"]; error?: Message["error"] }>());
+  const settle = useCallback((list: Message[]) => {
+    if (early.current.size === 0) return list;
+    return list.map((x) => {
+      const u = early.current.get(x.id);
+      if (!u?.status || statusRank(u.status) <= statusRank(x.status)) return x;
+      return { ...x, status: u.status, error: u.error ?? x.error };
+    });
+  }, []);
 
   const load = useCallback(async () => {
     try {
       const page = await api<Page<Message>>(`/api/conversations/${id}/messages?limit=50`);
-      setMessages((list) => mergeMessages(list, page.items));
+      setMessages((list) => settle(mergeMessages(list, page.items)));
       setOlder(page.older_cursor ?? null);
       setError(null);
     } catch (e) {
       setError(errorText(e));
     }
-  }, [id]);
+  }, [id, settle]);
 
   const markRead = useCallback(() => {
     void api(`/api/conversations/${id}/read`, { method: "POST" }).catch(() => undefined);
@@ -164,6 +176,7 @@ export function Thread({
 
   useEffect(() => {
     setMessages([]);
+    early.current.clear();
     setStreaming(null);
     setAiTyping(false);
     void load();
@@ -190,7 +203,7 @@ export function Thread({
     switch (e.type) {
       case "message.created": {
         const m = e.data.message as Message;
-        setMessages((list) => mergeMessages(list, [{ ...m, conversation_id: id }]));
+        setMessages((list) => settle(mergeMessages(list, [{ ...m, conversation_id: id }])));
         if (m.sender === "ai") setStreaming(null);
         if (m.direction === "inbound") markRead();
         // Customer messages arrive in short form; media needs the full row.
@@ -199,6 +212,10 @@ export function Thread({
       }
       case "message.updated": {
         const mid = String(e.data.message_id ?? "");
+        early.current.set(mid, {
+          status: e.data.status as Message["status"] | undefined,
+          error: e.data.error_reason ? { code: null, title: null, reason: String(e.data.error_reason) } : undefined,
+        });
         setMessages((list) =>
           list.map((x) =>
             x.id === mid
@@ -234,7 +251,7 @@ export function Thread({
     if (!older) return;
     try {
       const page = await api<Page<Message>>(`/api/conversations/${id}/messages?limit=50&before=${encodeURIComponent(older)}`);
-      setMessages((list) => mergeMessages(page.items, list));
+      setMessages((list) => settle(mergeMessages(page.items, list)));
       setOlder(page.older_cursor ?? null);
     } catch (e) {
       setError(errorText(e));
@@ -252,7 +269,7 @@ export function Thread({
         { body: { text: body } },
       );
       const sent = r.messages ?? (r.message ? [r.message] : []);
-      setMessages((list) => mergeMessages(list, sent));
+      setMessages((list) => settle(mergeMessages(list, sent)));
       if (r.conversation) onConversation(r.conversation);
       setText("");
     } catch (e) {

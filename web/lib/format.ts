@@ -19,6 +19,11 @@ export function dateTime(iso: string | null | undefined): string {
 
 const STATUS_RANK: Record<string, number> = { queued: 0, received: 0, sent: 1, delivered: 2, read: 3, failed: 4 };
 
+/** How far a message has got: a status never moves backwards to a lower rank. */
+export function statusRank(status: string): number {
+  return STATUS_RANK[status] ?? 0;
+}
+
 /**
  * The union of two lists of one thread's messages, in arrival order. A page fetched while live
  * events arrive must not drop them, and a status never moves backwards.
