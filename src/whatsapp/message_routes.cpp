@@ -66,11 +66,13 @@ asio::awaitable<Response> handle_reply(App& app, Request& req) {
         return out;
     };
     auto out = co_await app.db.run(std::move(work));
-    app.jobs.wake();
+    // Published before the send job is woken: its "sent" must not reach a screen before the
+    // message it updates.
     for (const auto& m : out["messages"]) {
         events::publish(app, "message.created", {{"conversation_id", id}, {"message", m}});
     }
     events::publish(app, "conversation.updated", {{"conversation", out["conversation"]}});
+    app.jobs.wake();
     co_return Response::json(202, out);
 }
 

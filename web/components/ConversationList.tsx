@@ -90,7 +90,7 @@ export function ConversationList({
   );
 
   useFeedEvents((e) => {
-    if (e.type === "resync") return void load();
+    if (e.type === "resync" || e.type === "ready") return void load();
     if (e.type === "conversation.updated") {
       const c = e.data.conversation as Partial<Conversation> & { id: string };
       if (c && "customer" in c && c.customer) upsert(c as Conversation);

@@ -191,7 +191,12 @@ export function Thread({
   }, [messages.length, streaming]);
 
   useFeedEvents((e) => {
-    if (e.type === "resync") return void load();
+    // A socket that (re)connects may have missed what happened while it was away.
+    if (e.type === "resync" || e.type === "ready") {
+      void load();
+      void api<Conversation>(`/api/conversations/${id}`).then(onConversation).catch(() => undefined);
+      return;
+    }
     if (String(e.data.conversation_id ?? "") !== id) {
       if (e.type === "conversation.updated") {
         const c = e.data.conversation as Partial<Conversation> & { id: string };

@@ -35,6 +35,8 @@ export async function ownerPage(browser: Browser, options: Parameters<Browser["n
     await signIn(page);
     await context.storageState({ path: SESSION });
   }
+  // The live feed is connected ("Connecting…" gone) before the test acts.
+  await expect(page.getByTestId("feed-state")).toBeHidden();
   return page;
 }
 
