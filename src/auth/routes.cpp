@@ -233,6 +233,7 @@ asio::awaitable<store::User> redeem(App& app, Request& req, const std::string& k
         }
         store::set_password(tx, user->id, hash);
         store::retire_user_tokens(tx, user->id);  // any other open link dies with this one
+        if (kind == "invite") store::touch_login(tx, user->id);  // accepting signs in
         store::insert_audit(tx, {user->id, action, "user", user->id, ip, nlohmann::json::object()});
         return *user;
     };

@@ -258,6 +258,10 @@ TEST_F(AuthTest, AnInvitedOwnerWhoNeverSignedInDoesNotCountAsTheLastOwner) {
                    {{"token", token}, {"password", "second password"}})
                   .status,
               200);
+    // Accepting signs in: the team list shows when.
+    for (const auto& u : json::parse(call("GET", "/api/users", owner).body)["items"]) {
+        if (u["email"] == "second@shop.example") EXPECT_TRUE(u["last_login_at"].is_string()) << u;
+    }
     EXPECT_EQ(call("DELETE", "/api/users/" + owner_id, owner).status, 204);
     expect_problem(call("GET", "/api/auth/me", owner), 401);
     auto second = login("second@shop.example", "second password");

@@ -95,6 +95,15 @@ test("the owner sets opening hours, they persist, and the server's objections sh
   await expect(form.getByRole("status")).toHaveText("Saved.");
   const after = (await (await page.request.get("/api/settings/business")).json()) as { hours: unknown };
   expect(after.hours).toBeNull();
+
+  // A new name shows in the header at once, without a reload; then the old one again.
+  const header = page.getByRole("banner");
+  await form.getByLabel("Business name").fill("Sunny Bakery & Café");
+  await form.getByRole("button", { name: "Save business profile" }).click();
+  await expect(header.getByText("Sunny Bakery & Café")).toBeVisible();
+  await form.getByLabel("Business name").fill(OWNER.business);
+  await form.getByRole("button", { name: "Save business profile" }).click();
+  await expect(header.getByText(OWNER.business, { exact: true })).toBeVisible();
   await page.context().close();
 });
 

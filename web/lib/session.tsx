@@ -6,6 +6,12 @@ import { api, ApiError, type Me } from "./api";
 import { getFeed } from "./feed";
 
 const SessionContext = createContext<Me | null>(null);
+const UpdateContext = createContext<(patch: Partial<Me>) => void>(() => undefined);
+
+/** Changes what the page shows of the signed-in user (e.g. the business name after a rename). */
+export function useUpdateMe() {
+  return useContext(UpdateContext);
+}
 
 export function useMe(): Me {
   const me = useContext(SessionContext);
@@ -54,7 +60,11 @@ export function SignedIn({ children }: { children: React.ReactNode }) {
       </div>
     );
   }
-  return <SessionContext.Provider value={me}>{children}</SessionContext.Provider>;
+  return (
+    <UpdateContext.Provider value={(patch) => setMe((m) => (m ? { ...m, ...patch } : m))}>
+      <SessionContext.Provider value={me}>{children}</SessionContext.Provider>
+    </UpdateContext.Provider>
+  );
 }
 
 export async function signOut() {

@@ -3,6 +3,7 @@
 import { useEffect, useMemo, useState } from "react";
 import { api, errorText } from "@/lib/api";
 import { useAction } from "@/lib/action";
+import { useUpdateMe } from "@/lib/session";
 import { Field, FormError } from "@/components/Field";
 import { Checkbox, Saved, Section } from "./controls";
 
@@ -175,6 +176,7 @@ function DayRow({
 }
 
 export function BusinessSection({ owner }: { owner: boolean }) {
+  const updateMe = useUpdateMe();
   const [form, setForm] = useState<Form | null>(null);
   const [loadError, setLoadError] = useState<string | null>(null);
   const [savedAt, setSavedAt] = useState(0);
@@ -203,6 +205,8 @@ export function BusinessSection({ owner }: { owner: boolean }) {
     if (ok && stored) {
       setForm(toForm(stored));
       setSavedAt(Date.now());
+      // The header shows the business's name too.
+      updateMe({ business_name: (stored as Profile).name });
     }
   }
 
