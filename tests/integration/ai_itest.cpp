@@ -593,8 +593,11 @@ TEST_F(AiTest, CrashWhileTheModelIsAnsweringStillAnswersOnce) {
 
 TEST_F(AiTest, CrashAfterTheModelAnsweredQueuesTheSavedAnswerOnce) {
     start();
-    llm_.rules({{{"reply", "The saved answer."}, {"times", -1}}});
+    // The model takes a second to start: time to take the lock below once the job is past
+    // everything before the model (taken earlier, under load, it could stop the job sooner).
+    llm_.rules({{{"reply", "The saved answer."}, {"first_token_delay_ms", 1000}, {"times", -1}}});
     auto id = customer_writes("Hello", "wamid.c2");
+    ASSERT_TRUE(eventually([&] { return chat_requests().size() == 1; })) << server_->log();
     // Hold the conversation row so that queuing the answer waits: the model answers and the
     // answer is saved, but the transaction that queues it cannot finish.
     pqxx::connection conn(db_.url());
