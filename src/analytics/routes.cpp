@@ -140,22 +140,28 @@ std::vector<long long> numbers(const std::string& text, std::size_t size) {
     return out;
 }
 
+// The day's sums from columns first..first+11, in the order kDaySql answers them and
+// analytics_days stores them.
+void read_sums(Day& d, const pqxx::row& r, int first) {
+    auto n = [&r, first](int i) { return r[first + i].as<long long>(); };
+    d.inbound = n(0);
+    d.ai = n(1);
+    d.agent = n(2);
+    d.system = n(3);
+    d.prompt_tokens = n(4);
+    d.completion_tokens = n(5);
+    d.cost_usd = r[first + 6].as<double>();
+    d.conversations = n(7);
+    d.ai_resolved = n(8);
+    d.handed_off = n(9);
+    d.frt = numbers(r[first + 10].as<std::string>(), kBuckets);
+    d.hours = numbers(r[first + 11].as<std::string>(), 24);
+}
+
 Day compute_day(pqxx::dbtransaction& tx, const std::string& date, const std::string& tz) {
     Day d;
     d.date = date;
-    auto r = tx.exec_params(kDaySql, date, tz)[0];
-    d.inbound = r[0].as<long long>();
-    d.ai = r[1].as<long long>();
-    d.agent = r[2].as<long long>();
-    d.system = r[3].as<long long>();
-    d.prompt_tokens = r[4].as<long long>();
-    d.completion_tokens = r[5].as<long long>();
-    d.cost_usd = r[6].as<double>();
-    d.conversations = r[7].as<long long>();
-    d.ai_resolved = r[8].as<long long>();
-    d.handed_off = r[9].as<long long>();
-    d.frt = numbers(r[10].as<std::string>(), kBuckets);
-    d.hours = numbers(r[11].as<std::string>(), 24);
+    read_sums(d, tx.exec_params(kDaySql, date, tz)[0], 0);
     for (const auto& row : tx.exec_params(kDayDocumentsSql, date, tz)) {
         d.documents[row[0].as<std::string>()] = {row[1].as<std::string>(), row[2].as<long long>()};
     }
@@ -254,8 +260,9 @@ Period period_of(pqxx::dbtransaction& tx, const Request& req) {
 }
 
 // Every day of the period: stored summaries, missing closed days computed and stored, the
-// last two days live.
-std::vector<Day> load_days(pqxx::dbtransaction& tx, const Period& p) {
+// last two days live. `details`: the stored days' cited documents and knowledge gaps too (only
+// the performance report shows them).
+std::vector<Day> load_days(pqxx::dbtransaction& tx, const Period& p, bool details) {
     std::map<std::string, Day> stored;
     auto rows = tx.exec_params(
         "SELECT day::text, inbound, ai, agent, system, prompt_tokens, completion_tokens, "
@@ -266,36 +273,29 @@ std::vector<Day> load_days(pqxx::dbtransaction& tx, const Period& p) {
     for (const auto& r : rows) {
         Day d;
         d.date = r[0].as<std::string>();
-        d.inbound = r[1].as<long long>();
-        d.ai = r[2].as<long long>();
-        d.agent = r[3].as<long long>();
-        d.system = r[4].as<long long>();
-        d.prompt_tokens = r[5].as<long long>();
-        d.completion_tokens = r[6].as<long long>();
-        d.cost_usd = r[7].as<double>();
-        d.conversations = r[8].as<long long>();
-        d.ai_resolved = r[9].as<long long>();
-        d.handed_off = r[10].as<long long>();
-        d.frt = numbers(r[11].as<std::string>(), kBuckets);
-        d.hours = numbers(r[12].as<std::string>(), 24);
+        read_sums(d, r, 1);
         stored[d.date] = std::move(d);
     }
-    for (const auto& r : tx.exec_params(
-             "SELECT day::text, document_id::text, title, citations FROM analytics_day_documents "
-             "WHERE time_zone = $1 AND day BETWEEN $2::date AND $3::date",
-             p.time_zone, p.dates.front(), p.dates.back())) {
+    for (const auto& r :
+         !details ? pqxx::result()
+                  : tx.exec_params("SELECT day::text, document_id::text, title, citations FROM "
+                                   "analytics_day_documents "
+                                   "WHERE time_zone = $1 AND day BETWEEN $2::date AND $3::date",
+                                   p.time_zone, p.dates.front(), p.dates.back())) {
         auto it = stored.find(r[0].as<std::string>());
         if (it != stored.end()) {
             it->second.documents[r[1].as<std::string>()] = {r[2].as<std::string>(),
                                                             r[3].as<long long>()};
         }
     }
-    for (const auto& r : tx.exec_params(
-             "SELECT day::text, question, asked, "
-             " to_json(last_asked_at AT TIME ZONE 'UTC')#>>'{}' || 'Z', conversation_id::text, "
-             " reason FROM analytics_day_gaps "
-             "WHERE time_zone = $1 AND day BETWEEN $2::date AND $3::date",
-             p.time_zone, p.dates.front(), p.dates.back())) {
+    for (const auto& r :
+         !details ? pqxx::result()
+                  : tx.exec_params("SELECT day::text, question, asked, "
+                                   " to_json(last_asked_at AT TIME ZONE 'UTC')#>>'{}' || 'Z', "
+                                   "conversation_id::text, "
+                                   " reason FROM analytics_day_gaps "
+                                   "WHERE time_zone = $1 AND day BETWEEN $2::date AND $3::date",
+                                   p.time_zone, p.dates.front(), p.dates.back())) {
         auto it = stored.find(r[0].as<std::string>());
         if (it != stored.end()) {
             it->second.gaps[r[1].as<std::string>()] = {r[2].as<long long>(), r[3].as<std::string>(),
@@ -356,12 +356,12 @@ json rate(long long part, long long whole) {
 
 double money(double usd) { return std::round(usd * 1e6) / 1e6; }
 
-template <class Work>
-asio::awaitable<Response> report(App& app, Request& req, Work work) {
-    auto read = [&req, work](pqxx::dbtransaction& tx) {
+using Report = json (*)(const std::vector<Day>&);
+
+asio::awaitable<Response> report(App& app, Request& req, Report work, bool details) {
+    auto read = [&req, work, details](pqxx::dbtransaction& tx) {
         auto p = period_of(tx, req);
-        auto days = load_days(tx, p);
-        json out = work(tx, p, days);
+        json out = work(load_days(tx, p, details));
         out["period"] = period_json(p);
         return out;
     };
@@ -371,7 +371,7 @@ asio::awaitable<Response> report(App& app, Request& req, Work work) {
     co_return r;
 }
 
-json overview(pqxx::dbtransaction&, const Period&, const std::vector<Day>& days) {
+json overview(const std::vector<Day>& days) {
     Day sum;
     for (const auto& d : days) {
         sum.inbound += d.inbound;
@@ -406,7 +406,7 @@ json overview(pqxx::dbtransaction&, const Period&, const std::vector<Day>& days)
               {"cost_usd", money(sum.cost_usd)}}}};
 }
 
-json messages(pqxx::dbtransaction&, const Period&, const std::vector<Day>& days) {
+json messages(const std::vector<Day>& days) {
     json list = json::array();
     // hours[weekday][hour], Monday first.
     std::vector<std::vector<long long>> heat(7, std::vector<long long>(24, 0));
@@ -456,7 +456,7 @@ json knowledge_gaps(const std::vector<Day>& days) {
     return out;
 }
 
-json performance(pqxx::dbtransaction&, const Period&, const std::vector<Day>& days) {
+json performance(const std::vector<Day>& days) {
     json list = json::array();
     std::vector<long long> all(kBuckets, 0);
     std::map<std::string, std::pair<std::string, long long>> documents;
@@ -566,11 +566,11 @@ long long histogram_percentile_ms(const std::vector<long long>& buckets, double 
 void register_routes(App& app) {
     auto& r = app.router;
     r.add(http::Method::get, "/api/analytics/overview",
-          [&app](Request& req) { return report(app, req, overview); });
+          [&app](Request& req) { return report(app, req, overview, false); });
     r.add(http::Method::get, "/api/analytics/messages",
-          [&app](Request& req) { return report(app, req, messages); });
+          [&app](Request& req) { return report(app, req, messages, false); });
     r.add(http::Method::get, "/api/analytics/performance",
-          [&app](Request& req) { return report(app, req, performance); });
+          [&app](Request& req) { return report(app, req, performance, true); });
     r.add(http::Method::get, "/api/analytics/export",
           [&app](Request& req) { return handle_export(app, req); });
 }

@@ -54,9 +54,9 @@ test("upload a PDF with progress, read its text, and find it the way the AI woul
   await page.getByRole("button", { name: "Search" }).click();
   await expect(results).toBeVisible();
   await expect(results.getByText("Gift vouchers")).toHaveCount(0);
-  await page.getByLabel("Snippet title").fill("Gift vouchers");
-  await page.getByLabel("Text", { exact: true }).fill("We sell gift vouchers from 10 to 100 euros in the shop and online.");
-  await page.getByRole("button", { name: "Add snippet" }).click();
+  await page.getByLabel("Title", { exact: true }).fill("Gift vouchers");
+  await page.getByLabel("What the AI should know").fill("We sell gift vouchers from 10 to 100 euros in the shop and online.");
+  await page.getByRole("button", { name: "Add to knowledge" }).click();
   await expect(page.getByTestId("library-row").filter({ hasText: "Gift vouchers" })).toBeVisible();
   await page.getByRole("button", { name: "Search" }).click();
   await expect(results.locator("li").first()).toContainText("Gift vouchers");

@@ -221,3 +221,23 @@ export function formatBytes(n: number): string {
   if (n < 1024 * 1024) return `${(n / 1024).toFixed(0)} KB`;
   return `${(n / 1024 / 1024).toFixed(1)} MB`;
 }
+
+/** Which WhatsApp credentials the server has (from its environment), and what to paste into
+ * Meta's console. `verify_token_value` only for owners. */
+export interface WhatsAppStatus {
+  done: boolean;
+  phone_number_id: boolean;
+  access_token: boolean;
+  app_secret: boolean;
+  verify_token: boolean;
+  webhook_url: string;
+  verify_token_value?: string;
+}
+
+/** GET /api/setup/checklist: what is connected and what is missing. */
+export interface Checklist {
+  whatsapp: WhatsAppStatus;
+  llm: { done: boolean; key_set: boolean; model: string };
+  knowledge: { done: boolean; documents: number; ready: number };
+  template: { done: boolean; id: string | null; name: string | null };
+}

@@ -1,4 +1,5 @@
 // Prompt templates: the shapes /api/prompts answers with, and the variables a template may use.
+import type { SearchHit } from "./api";
 
 export interface PromptTemplate {
   id: string;
@@ -17,14 +18,8 @@ export interface PromptTemplate {
   updated_at: string;
 }
 
-export interface PreviewHit {
-  chunk_id: number;
-  document: { id: string; title: string };
-  heading: string;
-  content: string;
-  snippet: string;
-  score: number;
-}
+/** A passage the preview retrieved: the same shape as the knowledge search's. */
+export type PreviewHit = SearchHit;
 
 /** The outcome of one real call to the model. */
 export interface AiTestResult {

@@ -15,7 +15,8 @@ import { useFeedEvents } from "@/lib/feed";
 import { SignedIn } from "@/lib/session";
 import { dateTime } from "@/lib/format";
 import { Shell } from "@/components/Shell";
-import { Field, FormError } from "@/components/Field";
+import { FormError } from "@/components/Field";
+import { SnippetForm } from "@/components/SnippetForm";
 
 const ACCEPT = ".pdf,.docx,.txt,.md,.markdown,.csv,.html,.htm";
 
@@ -138,45 +139,6 @@ function Uploader({ onUploaded }: { onUploaded: () => void }) {
         </ul>
       )}
     </div>
-  );
-}
-
-function SnippetForm({ onSaved }: { onSaved: () => void }) {
-  const [title, setTitle] = useState("");
-  const [content, setContent] = useState("");
-  const { busy, error, fields, run } = useAction();
-  return (
-    <form
-      className="space-y-2"
-      aria-label="Add a text snippet"
-      onSubmit={async (e) => {
-        e.preventDefault();
-        if (await run(() => api("/api/documents/text", { body: { title, content } }))) {
-          setTitle("");
-          setContent("");
-          onSaved();
-        }
-      }}
-    >
-      <FormError message={error} />
-      <Field label="Snippet title" required maxLength={200} value={title} onChange={(e) => setTitle(e.target.value)} error={fields.title} />
-      <div className="space-y-1">
-        <label htmlFor="kb-snippet" className="block text-sm font-medium">
-          Text
-        </label>
-        <textarea
-          id="kb-snippet"
-          className="input min-h-24"
-          required
-          value={content}
-          onChange={(e) => setContent(e.target.value)}
-          placeholder="Delivery is free above 30 €; we deliver within 5 km."
-        />
-      </div>
-      <button className="btn-primary" disabled={busy || !title.trim() || !content.trim()}>
-        Add snippet
-      </button>
-    </form>
   );
 }
 

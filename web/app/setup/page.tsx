@@ -3,27 +3,13 @@
 import { Suspense, useCallback, useEffect, useState } from "react";
 import { useSearchParams, useRouter } from "next/navigation";
 import Link from "next/link";
-import { api, errorText } from "@/lib/api";
+import { api, errorText, type Checklist } from "@/lib/api";
 import { useAction } from "@/lib/action";
 import { Field, FormError } from "@/components/Field";
+import { SnippetForm } from "@/components/SnippetForm";
 import { SignedIn, useMe } from "@/lib/session";
 import { Shell } from "@/components/Shell";
 
-interface Checklist {
-  whatsapp: {
-    done: boolean;
-    phone_number_id: boolean;
-    access_token: boolean;
-    app_secret: boolean;
-    verify_token: boolean;
-    webhook_url: string;
-    verify_token_value?: string;
-  };
-  llm: { done: boolean; key_set: boolean; model: string };
-  knowledge: { done: boolean; documents: number; ready: number };
-  template: { done: boolean; id: string | null; name: string | null };
-  ai_enabled?: boolean;
-}
 
 function Register({ onDone }: { onDone: () => void }) {
   const params = useSearchParams();
@@ -167,44 +153,6 @@ function LlmKeyForm({ onSaved }: { onSaved: () => void }) {
         Save key
       </button>
       <FormError message={error} />
-    </form>
-  );
-}
-
-function SnippetForm({ onSaved }: { onSaved: () => void }) {
-  const [title, setTitle] = useState("");
-  const [content, setContent] = useState("");
-  const { busy, error, run } = useAction();
-  return (
-    <form
-      className="space-y-2"
-      onSubmit={async (e) => {
-        e.preventDefault();
-        if (await run(() => api("/api/documents/text", { body: { title, content } }))) {
-          setTitle("");
-          setContent("");
-          onSaved();
-        }
-      }}
-    >
-      <FormError message={error} />
-      <Field label="Title" required maxLength={200} value={title} onChange={(e) => setTitle(e.target.value)} placeholder="Opening hours" />
-      <div className="space-y-1">
-        <label htmlFor="snippet-content" className="block text-sm font-medium">
-          What the AI should know
-        </label>
-        <textarea
-          id="snippet-content"
-          className="input min-h-24"
-          required
-          value={content}
-          onChange={(e) => setContent(e.target.value)}
-          placeholder="We are open Monday to Friday, 9:00 to 18:00…"
-        />
-      </div>
-      <button className="btn-primary" disabled={busy || !title || !content}>
-        Add to knowledge
-      </button>
     </form>
   );
 }

@@ -6,6 +6,7 @@ import { api, errorText } from "@/lib/api";
 import { useAction } from "@/lib/action";
 import { Field, FormError } from "@/components/Field";
 import { Checkbox, Saved, Section, TextArea } from "./controls";
+import type { AiTestResult } from "@/lib/prompts";
 
 interface ApiKeyState {
   set: boolean;
@@ -30,20 +31,6 @@ interface AiSettings {
   default_handoff_phrases: string[];
 }
 
-interface TestResult {
-  ok: boolean;
-  model: string;
-  answer?: string;
-  handoff?: boolean;
-  latency_ms?: number;
-  first_token_ms?: number;
-  prompt_tokens?: number;
-  completion_tokens?: number;
-  cost_usd?: number | null;
-  error?: string;
-  upstream_status?: number | null;
-  detail?: string;
-}
 
 interface Form {
   model: string;
@@ -148,7 +135,7 @@ function ApiKey({ state, onChange }: { state: ApiKeyState; onChange: (s: AiSetti
 
 function TestModel({ model }: { model: string }) {
   const [message, setMessage] = useState("");
-  const [result, setResult] = useState<TestResult | null>(null);
+  const [result, setResult] = useState<AiTestResult | null>(null);
   const { busy, error, run } = useAction();
   return (
     <div className="space-y-3 rounded-lg border border-zinc-200 p-4 dark:border-zinc-800" data-testid="ai-test">
@@ -172,7 +159,7 @@ function TestModel({ model }: { model: string }) {
           const body: { message?: string; model?: string } = {};
           if (message.trim()) body.message = message.trim();
           if (model.trim()) body.model = model.trim();
-          await run(async () => setResult(await api<TestResult>("/api/settings/ai/test", { body })));
+          await run(async () => setResult(await api<AiTestResult>("/api/settings/ai/test", { body })));
         }}
       >
         {busy ? "Testing…" : "Test the model"}

@@ -2,19 +2,9 @@
 // The WhatsApp connection: which credentials the server's environment has, and what to paste in
 // Meta's webhook settings. Nothing here is editable: the credentials live in the environment.
 import { useEffect, useState } from "react";
-import { api, errorText } from "@/lib/api";
+import { api, errorText, type WhatsAppStatus } from "@/lib/api";
 import { FormError } from "@/components/Field";
 import { CopyValue, Section } from "./controls";
-
-interface WhatsAppStatus {
-  done: boolean;
-  phone_number_id: boolean;
-  access_token: boolean;
-  app_secret: boolean;
-  verify_token: boolean;
-  webhook_url: string;
-  verify_token_value?: string;
-}
 
 const CREDENTIALS = [
   ["phone_number_id", "WHATSAPP_PHONE_NUMBER_ID", "The number's id (WhatsApp → API Setup)"],

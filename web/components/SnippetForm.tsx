@@ -1,0 +1,55 @@
+"use client";
+// Knowledge typed in directly (POST /api/documents/text): the first-run checklist and the
+// knowledge page both offer it.
+import { useId, useState } from "react";
+import { api } from "@/lib/api";
+import { useAction } from "@/lib/action";
+import { Field, FormError } from "./Field";
+
+export function SnippetForm({ onSaved }: { onSaved: () => void }) {
+  const [title, setTitle] = useState("");
+  const [content, setContent] = useState("");
+  const { busy, error, fields, run } = useAction();
+  const id = useId();
+  return (
+    <form
+      className="space-y-2"
+      aria-label="Add a text snippet"
+      onSubmit={async (e) => {
+        e.preventDefault();
+        if (await run(() => api("/api/documents/text", { body: { title, content } }))) {
+          setTitle("");
+          setContent("");
+          onSaved();
+        }
+      }}
+    >
+      <FormError message={error} />
+      <Field
+        label="Title"
+        required
+        maxLength={200}
+        value={title}
+        onChange={(e) => setTitle(e.target.value)}
+        placeholder="Opening hours"
+        error={fields.title}
+      />
+      <div className="space-y-1">
+        <label htmlFor={id} className="block text-sm font-medium">
+          What the AI should know
+        </label>
+        <textarea
+          id={id}
+          className="input min-h-24"
+          required
+          value={content}
+          onChange={(e) => setContent(e.target.value)}
+          placeholder="We are open Monday to Friday, 9:00 to 18:00…"
+        />
+      </div>
+      <button className="btn-primary" disabled={busy || !title.trim() || !content.trim()}>
+        Add to knowledge
+      </button>
+    </form>
+  );
+}
