@@ -242,15 +242,10 @@ AiSettings put_settings(pqxx::dbtransaction& tx, const json& body, const std::st
     store::put_setting(tx, kSettingsKey, merged, user_id);
     if (body.contains("api_key")) {
         if (body["api_key"].is_null()) {
-            tx.exec_params("DELETE FROM settings WHERE key = $1", kApiKeyKey);
+            store::delete_setting(tx, kApiKeyKey);
         } else {
-            auto sealed = encrypt_secret(config, body["api_key"].get<std::string>());
-            tx.exec_params(
-                "INSERT INTO settings (key, encrypted_value, updated_by) "
-                "VALUES ($1, $2, $3::uuid) ON CONFLICT (key) DO UPDATE SET "
-                " value = NULL, encrypted_value = EXCLUDED.encrypted_value, "
-                " updated_by = EXCLUDED.updated_by, updated_at = now()",
-                kApiKeyKey, pqxx::binarystring(sealed), user_id);
+            store::put_sealed_setting(tx, kApiKeyKey, body["api_key"].get<std::string>(),
+                                      config::sealing_key(config), user_id);
         }
     }
     AiSettings out = default_settings(config);
@@ -259,13 +254,10 @@ AiSettings put_settings(pqxx::dbtransaction& tx, const json& body, const std::st
 }
 
 std::optional<Secret> stored_api_key(pqxx::dbtransaction& tx, const config::Config& config) {
-    auto r = tx.exec_params(
-        "SELECT encrypted_value FROM settings WHERE key = $1 AND encrypted_value IS NOT NULL",
-        kApiKeyKey);
-    if (r.empty()) return std::nullopt;
-    pqxx::binarystring sealed(r[0][0]);
     try {
-        return Secret(decrypt_secret(config, sealed.str()));
+        auto key = store::get_sealed_setting(tx, kApiKeyKey, config::sealing_key(config));
+        if (!key) return std::nullopt;
+        return Secret(std::move(*key));
     } catch (const std::runtime_error&) {
         throw Error(Errc::conflict,
                     "The saved LLM key cannot be read: SECRET_KEY changed since it was saved. "
@@ -323,11 +315,11 @@ bool asks_for_person(std::string_view text, const std::vector<std::string>& phra
 }
 
 std::string encrypt_secret(const config::Config& config, std::string_view plain) {
-    return util::seal(config.secret_key.empty() ? config.jwt_secret : config.secret_key, plain);
+    return util::seal(config::sealing_key(config), plain);
 }
 
 std::string decrypt_secret(const config::Config& config, std::string_view sealed) {
-    return util::unseal(config.secret_key.empty() ? config.jwt_secret : config.secret_key, sealed);
+    return util::unseal(config::sealing_key(config), sealed);
 }
 
 }  // namespace botflow::ai

@@ -320,6 +320,10 @@ std::variant<Config, std::vector<std::string>> load(const Env& env, Purpose purp
     return c;
 }
 
+const Secret& sealing_key(const Config& config) noexcept {
+    return config.secret_key.empty() ? config.jwt_secret : config.secret_key;
+}
+
 Env process_env() {
     Env env;
     for (char** e = environ; e && *e; ++e) {

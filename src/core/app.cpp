@@ -84,10 +84,11 @@ App::App(config::Config cfg)
       redis(io, util::parse_redis_url(config.redis_url.reveal())),
       // Every AI answer in the making may hold a streaming connection to the LLM at once.
       http(io, std::max(64, config.ai_concurrency + 64)),
-      graph(http, whatsapp::GraphSettings{.base = config.graph_api_base,
-                                          .version = config.graph_api_version,
-                                          .token = config.whatsapp_access_token,
-                                          .phone_number_id = config.whatsapp_phone_number_id}),
+      whatsapp(config),
+      graph(http,
+            whatsapp::GraphSettings{.base = config.graph_api_base,
+                                    .version = config.graph_api_version},
+            whatsapp),
       sessions(redis, config.jwt_secret, config.redis_prefix),
       llm(http),
       inbox(db, config.ai_debounce_ms),
@@ -120,6 +121,7 @@ App::App(config::Config cfg)
     whatsapp::register_conversation_routes(*this);
     whatsapp::register_message_routes(*this);
     whatsapp::register_whatsapp_jobs(*this);
+    whatsapp::register_settings_routes(*this);
     prompts::register_routes(*this);
     knowledge::register_routes(*this);
     ai::register_routes(*this);
@@ -135,6 +137,7 @@ int App::serve() {
     try {
         auth::bootstrap_first_owner(config);
         if (!prompts::seed_templates(config.database_url.reveal())) return 1;
+        whatsapp::load_credentials_now(*this);
         auth::prepare_dummy_hash();
         spdlog::info("db.pool_ready connections={}", db.warm_up());
     } catch (const std::exception& e) {

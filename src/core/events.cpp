@@ -12,6 +12,7 @@
 #include "botflow/core/app.hpp"
 #include "botflow/core/error.hpp"
 #include "botflow/core/log.hpp"
+#include "botflow/whatsapp/routes.hpp"
 #include "botflow/ws/hub.hpp"
 
 namespace botflow::events {
@@ -72,6 +73,11 @@ void Subscriber::State::deliver(const char* text, std::size_t size) {
     std::optional<std::string> conversation;
     if (j.contains("conversation_id") && j["conversation_id"].is_string()) {
         conversation = j["conversation_id"].get<std::string>();
+    }
+    const auto& data = j.contains("data") ? j["data"] : nlohmann::json();
+    if (j["type"] == "settings.updated" && data.is_object() &&
+        data.value("section", "") == "whatsapp") {
+        whatsapp::reload_credentials(app);  // another replica saved new credentials
     }
     auto ts = j.contains("ts") && j["ts"].is_number_integer() ? j["ts"].get<std::int64_t>()
                                                               : ws::now_ms();
@@ -150,6 +156,7 @@ void Subscriber::State::loop() {
         if (lost) {
             spdlog::info("events.subscriber_back");
             app.hub.resync_all("events_may_be_missing");
+            whatsapp::reload_credentials(app);  // a change may have been announced meanwhile
         }
         lost = false;
         warned = false;

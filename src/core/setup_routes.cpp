@@ -29,22 +29,6 @@ asio::awaitable<Response> handle_setup(App& app, Request&) {
     co_return no_store(Response::json(200, {{"needs_owner", needs_owner}}));
 }
 
-json whatsapp_json(const config::Config& config, bool owner) {
-    bool phone = !config.whatsapp_phone_number_id.empty();
-    bool token = !config.whatsapp_access_token.empty();
-    bool secret = !config.whatsapp_app_secret.empty();
-    bool verify = !config.whatsapp_verify_token.empty();
-    json out{{"done", phone && token && secret && verify},
-             {"phone_number_id", phone},
-             {"access_token", token},
-             {"app_secret", secret},
-             {"verify_token", verify},
-             {"webhook_url", config.public_url + "/api/webhook/whatsapp"}};
-    // Typed into Meta's webhook settings by whoever connects the number: owners only.
-    if (owner && verify) out["verify_token_value"] = config.whatsapp_verify_token.reveal();
-    return out;
-}
-
 asio::awaitable<Response> handle_checklist(App& app, Request& req) {
     bool owner = req.principal->role == "owner";
     auto read = [&config = app.config](pqxx::dbtransaction& tx) {
@@ -72,7 +56,7 @@ asio::awaitable<Response> handle_checklist(App& app, Request& req) {
         return json{{"llm", llm}, {"knowledge", knowledge}, {"template", tmpl}};
     };
     auto out = co_await app.db.run(std::move(read));
-    out["whatsapp"] = whatsapp_json(app.config, owner);
+    out["whatsapp"] = whatsapp::credentials_json(*app.whatsapp.get(), app.config, owner);
     co_return no_store(Response::json(200, out));
 }
 

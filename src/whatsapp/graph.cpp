@@ -100,7 +100,7 @@ std::string describe_error(long code, std::string_view details) {
         case 0:
         case 190:
             return "The WhatsApp access token has expired or is not valid. Create a new one in "
-                   "Meta Business Settings (System users) and set WHATSAPP_ACCESS_TOKEN.";
+                   "Meta Business Settings (System users) and save it in Settings > WhatsApp.";
         case 3:
         case 10:
             return "The WhatsApp access token lacks the whatsapp_business_messaging permission.";
@@ -212,14 +212,13 @@ GraphError classify_error(long http_status, std::string_view body,
 GraphFailure::GraphFailure(GraphError error)
     : std::runtime_error(error.reason), error_(std::move(error)) {}
 
-GraphClient::GraphClient(util::HttpClient& http, GraphSettings settings)
-    : http_(http), settings_(std::move(settings)) {
+GraphClient::GraphClient(util::HttpClient& http, GraphSettings settings,
+                         const Connection& connection)
+    : http_(http), settings_(std::move(settings)), connection_(connection) {
     while (!settings_.base.empty() && settings_.base.back() == '/') settings_.base.pop_back();
 }
 
-bool GraphClient::configured() const {
-    return !settings_.token.empty() && !settings_.phone_number_id.empty();
-}
+bool GraphClient::configured() const { return connection_.get()->can_send(); }
 
 namespace {
 
@@ -233,18 +232,18 @@ GraphError transport_error(const Error& e) {
 
 }  // namespace
 
-asio::awaitable<nlohmann::json> GraphClient::call(const std::string& method,
+asio::awaitable<nlohmann::json> GraphClient::call(const Secret& token, const std::string& method,
                                                   const std::string& path,
                                                   const std::string& body) {
-    if (settings_.token.empty()) {
+    if (token.empty()) {
         GraphError g;
-        g.reason = "WhatsApp is not connected: set WHATSAPP_ACCESS_TOKEN.";
+        g.reason = "WhatsApp is not connected: add the access token in Settings > WhatsApp.";
         throw GraphFailure(std::move(g));
     }
     util::HttpRequest req;
     req.method = method;
     req.url = settings_.base + "/" + settings_.version + path;
-    req.headers.push_back("Authorization: Bearer " + settings_.token.reveal());
+    req.headers.push_back("Authorization: Bearer " + token.reveal());
     if (!body.empty()) req.headers.emplace_back("Content-Type: application/json");
     req.body = body;
     req.timeout = std::chrono::seconds(20);
@@ -273,8 +272,9 @@ asio::awaitable<nlohmann::json> GraphClient::call(const std::string& method,
 }
 
 asio::awaitable<std::string> GraphClient::send(const nlohmann::json& payload) {
-    auto path = "/" + settings_.phone_number_id + "/messages";
-    auto doc = co_await call("POST", path, payload.dump());
+    auto c = connection_.get();
+    auto path = "/" + c->phone_number_id + "/messages";
+    auto doc = co_await call(c->access_token, "POST", path, payload.dump());
     const auto& messages = doc.contains("messages") ? doc["messages"] : nlohmann::json();
     if (!messages.is_array() || messages.empty() || !messages[0].is_object() ||
         !messages[0].contains("id") || !messages[0]["id"].is_string()) {
@@ -290,16 +290,36 @@ asio::awaitable<void> GraphClient::mark_read(const std::string& wamid, bool typi
     nlohmann::json body = {
         {"messaging_product", "whatsapp"}, {"status", "read"}, {"message_id", wamid}};
     if (typing) body["typing_indicator"] = {{"type", "text"}};
-    auto path = "/" + settings_.phone_number_id + "/messages";
-    co_await call("POST", path, body.dump());
+    auto c = connection_.get();
+    auto path = "/" + c->phone_number_id + "/messages";
+    co_await call(c->access_token, "POST", path, body.dump());
+}
+
+asio::awaitable<NumberInfo> GraphClient::phone_number() {
+    auto c = connection_.get();
+    if (c->phone_number_id.empty()) {
+        GraphError g;
+        g.reason = "WhatsApp is not connected: add the phone number ID in Settings > WhatsApp.";
+        throw GraphFailure(std::move(g));
+    }
+    auto doc = co_await call(
+        c->access_token, "GET",
+        "/" + c->phone_number_id + "?fields=display_phone_number,verified_name,quality_rating", "");
+    NumberInfo info;
+    auto field = [&doc](const char* k) {
+        return doc.contains(k) && doc[k].is_string() ? doc[k].get<std::string>() : std::string();
+    };
+    info.display_phone_number = field("display_phone_number");
+    info.verified_name = field("verified_name");
+    info.quality_rating = field("quality_rating");
+    co_return info;
 }
 
 asio::awaitable<MediaInfo> GraphClient::media_info(const std::string& media_id) {
+    auto c = connection_.get();
     std::string path = "/" + media_id;
-    if (!settings_.phone_number_id.empty()) {
-        path += "?phone_number_id=" + settings_.phone_number_id;
-    }
-    auto doc = co_await call("GET", path, "");
+    if (!c->phone_number_id.empty()) path += "?phone_number_id=" + c->phone_number_id;
+    auto doc = co_await call(c->access_token, "GET", path, "");
     MediaInfo info;
     if (!doc.contains("url") || !doc["url"].is_string()) {
         GraphError g;
@@ -333,7 +353,7 @@ asio::awaitable<std::string> GraphClient::download(const std::string& url, std::
     auto too_large = std::make_shared<bool>(false);
     util::HttpRequest req;
     req.url = url;
-    req.headers.push_back("Authorization: Bearer " + settings_.token.reveal());
+    req.headers.push_back("Authorization: Bearer " + connection_.get()->access_token.reveal());
     req.timeout = std::chrono::minutes(5);
     req.max_redirects = 3;
     req.on_data = [bytes, too_large, max_bytes](std::string_view piece) {

@@ -176,9 +176,10 @@ asio::awaitable<Response> handle_simulate(App& app, Request& req) {
     }
 
     // A genuine Cloud API delivery, signed and parsed exactly as Meta's would be.
-    std::string phone_number_id = app.config.whatsapp_phone_number_id.empty()
+    auto credentials = app.whatsapp.get();
+    std::string phone_number_id = credentials->phone_number_id.empty()
                                       ? std::string("simulator")
-                                      : app.config.whatsapp_phone_number_id;
+                                      : credentials->phone_number_id;
     auto now = std::chrono::duration_cast<std::chrono::seconds>(
                    std::chrono::system_clock::now().time_since_epoch())
                    .count();
@@ -201,10 +202,10 @@ asio::awaitable<Response> handle_simulate(App& app, Request& req) {
                    {"type", "text"},
                    {"text", {{"body", text}}}}}}}}}}}}}}};
     std::string raw = delivery.dump();
-    Secret key = app.config.whatsapp_app_secret.empty() ? Secret(auth::random_token(32))
-                                                        : app.config.whatsapp_app_secret;
+    Secret key =
+        credentials->app_secret.empty() ? Secret(auth::random_token(32)) : credentials->app_secret;
     check_signature(sign_body(raw, key), raw, key);
-    auto batch = parse_webhook(raw, app.config.whatsapp_phone_number_id);
+    auto batch = parse_webhook(raw, credentials->phone_number_id);
     batch.simulated = true;
     auto stored = co_await app.inbox.store(std::move(batch));
     for (auto& [type, data] : stored.events) events::publish(app, type, std::move(data));

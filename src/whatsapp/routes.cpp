@@ -6,6 +6,7 @@
 #include "botflow/core/app.hpp"
 #include "botflow/core/error.hpp"
 #include "botflow/core/events.hpp"
+#include "botflow/whatsapp/connection.hpp"
 #include "botflow/whatsapp/inbox.hpp"
 #include "botflow/whatsapp/webhook.hpp"
 
@@ -22,33 +23,45 @@ asio::awaitable<Response> handle_verify(App& app, Request& req) {
     auto mode = req.query_param("hub.mode").value_or("");
     auto token = req.query_param("hub.verify_token").value_or("");
     auto challenge = req.query_param("hub.challenge").value_or("");
-    const auto& expected = app.config.whatsapp_verify_token.reveal();
+    auto credentials = app.whatsapp.get();
+    const auto& expected = credentials->verify_token.reveal();
     bool token_ok = !expected.empty() && token.size() == expected.size() &&
                     CRYPTO_memcmp(token.data(), expected.data(), expected.size()) == 0;
     if (mode != "subscribe" || !token_ok || challenge.empty()) {
+        if (mode == "subscribe" && !token_ok) note_activity(app, Activity::verify_refused);
         throw Error(Errc::forbidden,
                     expected.empty()
-                        ? "WHATSAPP_VERIFY_TOKEN is not set on this server, so Meta's "
-                          "verification cannot succeed yet."
+                        ? "No verify token is set on this server (Settings > WhatsApp), so "
+                          "Meta's verification cannot succeed yet."
                         : "Verification refused: hub.mode must be subscribe and hub.verify_token "
-                          "must equal WHATSAPP_VERIFY_TOKEN.");
+                          "must equal the verify token in Settings > WhatsApp.");
     }
+    note_activity(app, Activity::verified);
     spdlog::info("webhook.verified request_id={}", req.request_id);
     co_return Response::text(200, challenge);
 }
 
 asio::awaitable<Response> handle_delivery(App& app, Request& req) {
-    if (app.config.whatsapp_app_secret.empty()) {
+    auto credentials = app.whatsapp.get();
+    if (credentials->app_secret.empty()) {
+        note_activity(app, Activity::secret_missing);
         // Not 401: Meta retries for days, so deliveries arrive once the secret is set.
         throw Error(Errc::unavailable,
-                    "WhatsApp is not connected yet: set WHATSAPP_APP_SECRET to receive messages.")
+                    "WhatsApp is not connected yet: add the app secret in Settings > WhatsApp "
+                    "to receive messages.")
             .with_header("Retry-After", "60");
     }
-    check_signature(req.header("x-hub-signature-256"), req.body, app.config.whatsapp_app_secret);
-    auto batch = parse_webhook(req.body, app.config.whatsapp_phone_number_id);
+    try {
+        check_signature(req.header("x-hub-signature-256"), req.body, credentials->app_secret);
+    } catch (const Error&) {
+        note_activity(app, Activity::bad_signature);
+        throw;
+    }
+    note_activity(app, Activity::delivered);
+    auto batch = parse_webhook(req.body, credentials->phone_number_id);
     if (batch.foreign > 0) {
         spdlog::warn("webhook.foreign_number request_id={} changes={} ours={}", req.request_id,
-                     batch.foreign, app.config.whatsapp_phone_number_id);
+                     batch.foreign, credentials->phone_number_id);
     }
     if (batch.skipped > 0) {
         spdlog::info("webhook.skipped request_id={} items={}", req.request_id, batch.skipped);

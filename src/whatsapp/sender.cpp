@@ -62,7 +62,7 @@ asio::awaitable<long long> pace(App& app, const std::string& recipient) {
         "EVAL",
         kPaceScript,
         "2",
-        app.config.redis_prefix + "pace:number:" + app.config.whatsapp_phone_number_id,
+        app.config.redis_prefix + "pace:number:" + app.whatsapp.get()->phone_number_id,
         app.config.redis_prefix + "pace:pair:" + recipient,
         std::to_string(app.config.whatsapp_send_rate),
         std::to_string(number_interval),
@@ -186,8 +186,8 @@ asio::awaitable<void> send_job(App& app, const jobs::Job& job) {
         if (!app.graph.configured()) {
             GraphError g;
             std::string reason =
-                "WhatsApp is not connected: set WHATSAPP_ACCESS_TOKEN and "
-                "WHATSAPP_PHONE_NUMBER_ID, then send the reply again.";
+                "WhatsApp is not connected: add the access token and the phone number ID in "
+                "Settings > WhatsApp, then send the reply again.";
             auto fail = [rest, g, reason](pqxx::dbtransaction& tx) {
                 mark_failed(tx, rest, g, reason);
             };
@@ -313,7 +313,8 @@ asio::awaitable<void> media_job(App& app, const jobs::Job& job) {
     if (!wanted) co_return;  // fetched already, or the message was erased
     if (!app.graph.configured()) {
         throw Error(Errc::unprocessable,
-                    "WhatsApp is not connected: set WHATSAPP_ACCESS_TOKEN to download media.");
+                    "WhatsApp is not connected: add the access token in Settings > WhatsApp to "
+                    "download media.");
     }
     std::size_t limit = media_limit(wanted->type);
     std::optional<GraphError> failure;

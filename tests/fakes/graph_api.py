@@ -3,7 +3,9 @@
 
 It speaks the wire format of the real one: POST /{version}/{phone_number_id}/messages (text,
 mark-as-read, typing indicator), GET /{version}/{media_id} and the media download URL it
-returns (which, like Meta's, needs the Bearer token). Responses and errors have the shapes in
+returns (which, like Meta's, needs the Bearer token), and GET /{version}/{phone_number_id}
+(the phone number node: id, display_phone_number, verified_name, quality_rating, or the fields
+asked for with ?fields=). Responses and errors have the shapes in
 tests/fixtures/whatsapp/ (send-success-response.json, send-error-*.json, media-url-*.json).
 
 Tests steer it through /_fake/... :
@@ -13,11 +15,13 @@ Tests steer it through /_fake/... :
   DELETE /_fake/requests     forget requests and sent messages
   POST   /_fake/rules        {"rules": [...]} replaces the rules; each rule, in order, applies to
                              the next matching requests: {"match": "messages"|"read"|"media"|
-                             "download"|"any", "times": N (default 1, -1 forever),
+                             "download"|"phone"|"any", "times": N (default 1, -1 forever),
                              "status": 400, "code": 131047 (a Meta error body), "body": {...},
                              "delay_ms": 0, "drop": true (close without answering),
                              "retry_after": seconds}
   POST   /_fake/media        {"id", "mime_type", "base64", "sha256" (optional override)}
+  POST   /_fake/phone_numbers {"id", "display_phone_number", "verified_name", "quality_rating"}:
+                             a number GET /{version}/{id} knows
 
 Usage: graph_api.py [--port N] [--token T]. Prints "listening <port>" once ready.
 """
@@ -33,7 +37,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 LOCK = threading.Lock()
-STATE = {"requests": [], "sent": [], "rules": [], "media": {}, "counter": 0}
+STATE = {"requests": [], "sent": [], "rules": [], "media": {}, "phones": {}, "counter": 0}
 TOKEN = None
 
 ERROR_TITLES = {
@@ -205,6 +209,18 @@ class Handler(BaseHTTPRequestHandler):
                     "sha256": m.get("sha256") or hashlib.sha256(data).hexdigest(),
                 }
             return self.reply(200, {"ok": True})
+        if path == "/_fake/phone_numbers" and method == "POST":
+            p = json.loads(body)
+            with LOCK:
+                STATE["phones"][str(p["id"])] = {
+                    "verified_name": p.get("verified_name", "Fake Business"),
+                    "display_phone_number": p.get("display_phone_number", "+1 555-0100"),
+                    "quality_rating": p.get("quality_rating", "GREEN"),
+                    "code_verification_status": "VERIFIED",
+                    "platform_type": "CLOUD_API",
+                    "id": str(p["id"]),
+                }
+            return self.reply(200, {"ok": True})
         return self.reply(404, {"error": "no such control endpoint"})
 
     # ---- Graph API -------------------------------------------------------------------------
@@ -224,6 +240,10 @@ class Handler(BaseHTTPRequestHandler):
                 return self.reply(404, b"", content_type="text/plain")
             return self.reply(200, media["bytes"], content_type=media["mime_type"])
         if len(parts) == 2:
+            with LOCK:
+                phone = STATE["phones"].get(parts[1])
+            if phone is not None:
+                return self.phone_number(phone)
             if self.apply_rule("media"):
                 return
             if not self.authorized():
@@ -246,6 +266,23 @@ class Handler(BaseHTTPRequestHandler):
                 "messaging_product": "whatsapp",
             })
         return self.reply(404, meta_error(100, "Unknown path"))
+
+    def phone_number(self, phone):
+        if self.apply_rule("phone"):
+            return
+        if not self.authorized():
+            return
+        query = self.path.split("?", 1)[1] if "?" in self.path else ""
+        fields = None
+        for pair in query.split("&"):
+            if pair.startswith("fields="):
+                fields = [f for f in pair[len("fields="):].replace("%2C", ",").split(",") if f]
+        if fields is None:
+            fields = ["verified_name", "code_verification_status", "display_phone_number",
+                      "quality_rating", "platform_type"]
+        node = {f: phone[f] for f in fields if f in phone}
+        node["id"] = phone["id"]
+        return self.reply(200, node)
 
     def do_DELETE(self):
         if self.path.startswith("/_fake/"):

@@ -490,14 +490,8 @@ TEST_F(AiTest, PreviewShowsTheModelsAnswerToATemplate) {
 
 TEST_F(AiTest, AskingTheModelInAPreviewIsTheOwners) {
     start();
-    auto invite = call("POST", "/api/users", {{"email", "agent@shop.example"}, {"role", "agent"}});
-    ASSERT_EQ(invite.status, 201) << invite.body;
-    auto accepted = request(
-        server_->port(), "POST", "/api/auth/accept-invite", {{"Content-Type", "application/json"}},
-        json{{"token", json::parse(invite.body)["invite_token"]}, {"password", "agent password 1"}}
-            .dump());
-    ASSERT_EQ(accepted.status, 200) << accepted.body;
-    auto agent = json::parse(accepted.body)["token"].get<std::string>();
+    auto agent = add_agent(server_->port(), token_, "agent@shop.example");
+    ASSERT_FALSE(agent.empty());
     auto id = json::parse(call("GET", "/api/prompts").body)["items"][0]["id"].get<std::string>();
     auto target = "/api/prompts/" + id + "/preview";
     EXPECT_EQ(call_api(server_->port(), agent, "POST", target, {{"message", "Hi"}}).status, 200);

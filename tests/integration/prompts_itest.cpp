@@ -21,15 +21,8 @@ protected:
         env["ADMIN_PASSWORD"] = "owner password";
         ASSERT_TRUE(server_.start(env)) << server_.log();
         owner_ = login(server_.port(), "owner@shop.example", "owner password");
-        auto invite = call(owner_, "POST", "/api/users",
-                           {{"email", "agent@shop.example"}, {"role", "agent"}});
-        ASSERT_EQ(invite.status, 201) << invite.body;
-        auto token = json::parse(invite.body)["invite_token"].get<std::string>();
-        auto accepted = request(server_.port(), "POST", "/api/auth/accept-invite",
-                                {{"Content-Type", "application/json"}},
-                                json{{"token", token}, {"password", "agent password 1"}}.dump());
-        ASSERT_EQ(accepted.status, 200) << accepted.body;
-        agent_ = json::parse(accepted.body)["token"].get<std::string>();
+        agent_ = add_agent(server_.port(), owner_, "agent@shop.example");
+        ASSERT_FALSE(agent_.empty());
     }
     HttpResponse call(const std::string& token, const std::string& method,
                       const std::string& target, const json& body = nullptr) {

@@ -248,7 +248,7 @@ TEST_F(SendingTest, AnExpiredTokenSaysWhatToDo) {
         return scalar("SELECT status FROM messages WHERE id = '" + msg + "'") == "failed";
     }));
     EXPECT_NE(scalar("SELECT error_reason FROM messages WHERE id = '" + msg + "'")
-                  .find("WHATSAPP_ACCESS_TOKEN"),
+                  .find("Settings > WhatsApp"),
               std::string::npos);
 }
 

@@ -46,20 +46,6 @@ protected:
                 {"WHATSAPP_PHONE_NUMBER_ID", kNumber},
                 {"WHATSAPP_ACCESS_TOKEN", kAccessToken}};
     }
-    // Invites an agent as the owner and accepts the invite; returns the agent's token.
-    std::string make_agent(const std::string& email) {
-        auto invite = call_api(server_.port(), owner_, "POST", "/api/users",
-                               {{"email", email}, {"role", "agent"}});
-        EXPECT_EQ(invite.status, 201) << invite.body;
-        if (invite.status != 201) return "";
-        auto token = json::parse(invite.body)["invite_token"].get<std::string>();
-        auto accepted = request(server_.port(), "POST", "/api/auth/accept-invite",
-                                {{"Content-Type", "application/json"}},
-                                json{{"token", token}, {"password", "agent password 1"}}.dump());
-        EXPECT_EQ(accepted.status, 200) << accepted.body;
-        if (accepted.status != 200) return "";
-        return json::parse(accepted.body)["token"].get<std::string>();
-    }
     json setup() {
         auto r = request(server_.port(), "GET", "/api/setup");
         EXPECT_EQ(r.status, 200) << r.body;
@@ -127,12 +113,13 @@ TEST_F(SetupTest, NothingConnectedOnAFreshServer) {
     auto c = checklist(owner_);
     const auto& w = c["whatsapp"];
     EXPECT_EQ(w["done"], false);
-    EXPECT_EQ(w["phone_number_id"], false);
-    EXPECT_EQ(w["access_token"], false);
-    EXPECT_EQ(w["app_secret"], false);
-    EXPECT_EQ(w["verify_token"], false);
+    EXPECT_EQ(w["phone_number_id"]["set"], false);
+    EXPECT_EQ(w["access_token"]["set"], false);
+    EXPECT_EQ(w["app_secret"]["set"], false);
+    EXPECT_EQ(w["verify_token"]["set"], false);
     EXPECT_EQ(w["webhook_url"], std::string(kPublicUrl) + "/api/webhook/whatsapp");
-    EXPECT_FALSE(w.contains("verify_token_value")) << w.dump();
+    EXPECT_FALSE(w["verify_token"].contains("value")) << w.dump();
+    EXPECT_EQ(w["access_token"]["source"], "none");
 
     EXPECT_EQ(c["llm"],
               json({{"done", false}, {"key_set", false}, {"model", "openai/gpt-4o-mini"}}));
@@ -149,26 +136,28 @@ TEST_F(SetupTest, WhatsAppCredentialsComeFromTheEnvironment) {
     start_with_owner(whatsapp_env());
     auto w = checklist(owner_)["whatsapp"];
     EXPECT_EQ(w["done"], true) << w.dump();
-    EXPECT_EQ(w["phone_number_id"], true);
-    EXPECT_EQ(w["access_token"], true);
-    EXPECT_EQ(w["app_secret"], true);
-    EXPECT_EQ(w["verify_token"], true);
-    EXPECT_EQ(w["verify_token_value"], kVerifyToken);
+    EXPECT_EQ(w["phone_number_id"]["set"], true);
+    EXPECT_EQ(w["access_token"]["set"], true);
+    EXPECT_EQ(w["app_secret"]["set"], true);
+    EXPECT_EQ(w["verify_token"]["set"], true);
+    EXPECT_EQ(w["verify_token"]["value"], kVerifyToken);
+    EXPECT_EQ(w["phone_number_id"]["value"], kNumber);
+    EXPECT_EQ(w["access_token"]["source"], "environment");
     EXPECT_EQ(w["webhook_url"], std::string(kPublicUrl) + "/api/webhook/whatsapp");
     // Never the secrets themselves.
     auto body = call_api(server_.port(), owner_, "GET", "/api/setup/checklist").body;
     EXPECT_EQ(body.find(kAppSecret), std::string::npos) << body;
     EXPECT_EQ(body.find(kAccessToken), std::string::npos) << body;
-    EXPECT_EQ(body.find(kNumber), std::string::npos) << body;
 
     // An agent sees what is connected, but not the verify token.
-    auto agent = make_agent("agent@shop.example");
+    auto agent = add_agent(server_.port(), owner_, "agent@shop.example");
     ASSERT_FALSE(agent.empty());
     auto seen = checklist(agent);
     EXPECT_EQ(seen["whatsapp"]["done"], true);
-    EXPECT_EQ(seen["whatsapp"]["verify_token"], true);
-    EXPECT_FALSE(seen["whatsapp"].contains("verify_token_value")) << seen.dump();
+    EXPECT_EQ(seen["whatsapp"]["verify_token"]["set"], true);
     EXPECT_EQ(seen.dump().find(kVerifyToken), std::string::npos) << seen.dump();
+    EXPECT_EQ(seen.dump().find(kNumber), std::string::npos) << seen.dump();
+    EXPECT_FALSE(seen["whatsapp"]["access_token"].contains("last4")) << seen.dump();
     EXPECT_TRUE(seen.contains("llm") && seen.contains("knowledge") && seen.contains("template"));
 }
 
@@ -178,10 +167,10 @@ TEST_F(SetupTest, WhatsAppIsDoneOnlyWithAllFourCredentials) {
     start_with_owner(env);
     auto w = checklist(owner_)["whatsapp"];
     EXPECT_EQ(w["done"], false) << w.dump();
-    EXPECT_EQ(w["access_token"], false);
-    EXPECT_EQ(w["phone_number_id"], true);
-    EXPECT_EQ(w["app_secret"], true);
-    EXPECT_EQ(w["verify_token"], true);
+    EXPECT_EQ(w["access_token"]["set"], false);
+    EXPECT_EQ(w["phone_number_id"]["set"], true);
+    EXPECT_EQ(w["app_secret"]["set"], true);
+    EXPECT_EQ(w["verify_token"]["set"], true);
 }
 
 TEST_F(SetupTest, KnowledgeCountsDocumentsAndThoseTheAiCanUse) {

@@ -28,6 +28,18 @@ void FakeGraph::rules(const nlohmann::json& rules) {
     EXPECT_EQ(r.status, 200) << r.body;
 }
 
+void FakeGraph::add_phone_number(const std::string& id, const std::string& display_phone_number,
+                                 const std::string& verified_name,
+                                 const std::string& quality_rating) {
+    nlohmann::json body = {{"id", id},
+                           {"display_phone_number", display_phone_number},
+                           {"verified_name", verified_name},
+                           {"quality_rating", quality_rating}};
+    auto r = request(port_, "POST", "/_fake/phone_numbers", {{"Content-Type", "application/json"}},
+                     body.dump());
+    EXPECT_EQ(r.status, 200) << r.body;
+}
+
 void FakeGraph::add_media(const std::string& id, const std::string& mime_type,
                           const std::string& bytes, const std::string& sha256_override) {
     auto b64 = auth::base64url_encode(bytes);

@@ -26,6 +26,10 @@ public:
     /// Makes `bytes` downloadable as media `id`.
     void add_media(const std::string& id, const std::string& mime_type, const std::string& bytes,
                    const std::string& sha256_override = "");
+    /// Makes GET /{version}/{id} answer as Meta's phone number node does.
+    void add_phone_number(const std::string& id, const std::string& display_phone_number,
+                          const std::string& verified_name,
+                          const std::string& quality_rating = "GREEN");
     /// Every request received, oldest first.
     nlohmann::json requests() const;
     /// Messages accepted (answered with a wamid to a client still connected), oldest first.

@@ -132,6 +132,21 @@ std::string login(std::uint16_t port, const std::string& email, const std::strin
     return nlohmann::json::parse(r.body)["token"].get<std::string>();
 }
 
+std::string add_agent(std::uint16_t port, const std::string& owner_token, const std::string& email,
+                      const std::string& password) {
+    auto invite =
+        call_api(port, owner_token, "POST", "/api/users", {{"email", email}, {"role", "agent"}});
+    EXPECT_EQ(invite.status, 201) << invite.body;
+    if (invite.status != 201) return {};
+    nlohmann::json accept{{"token", nlohmann::json::parse(invite.body)["invite_token"]},
+                          {"password", password}};
+    auto accepted = request(port, "POST", "/api/auth/accept-invite",
+                            {{"Content-Type", "application/json"}}, accept.dump());
+    EXPECT_EQ(accepted.status, 200) << accepted.body;
+    if (accepted.status != 200) return {};
+    return nlohmann::json::parse(accepted.body)["token"].get<std::string>();
+}
+
 HttpResponse request(std::uint16_t port, const std::string& method, const std::string& target,
                      const std::vector<std::pair<std::string, std::string>>& headers,
                      const std::string& body) {

@@ -48,6 +48,11 @@ private:
 /// when sign-in does not answer 200).
 std::string login(std::uint16_t port, const std::string& email, const std::string& password);
 
+/// Invites `email` as an agent with the owner's token and accepts the invite; returns the
+/// agent's session token ("" and a test failure when a step does not succeed).
+std::string add_agent(std::uint16_t port, const std::string& owner_token, const std::string& email,
+                      const std::string& password = "agent password 1");
+
 /// A request with `Authorization: Bearer <token>` and, unless `body` is null, that JSON body.
 HttpResponse call_api(std::uint16_t port, const std::string& token, const std::string& method,
                       const std::string& target, const nlohmann::json& body = nullptr);

@@ -112,7 +112,7 @@ TEST(GraphErrors, MetaCodesDecideWhetherToRetry) {
     auto token = classify_error(401, fixture("send-error-190-token-expired.json"));
     EXPECT_EQ(token.code, 190);
     EXPECT_FALSE(token.transient);
-    EXPECT_NE(token.reason.find("WHATSAPP_ACCESS_TOKEN"), std::string::npos);
+    EXPECT_NE(token.reason.find("Settings > WhatsApp"), std::string::npos);
 
     for (long code : {131056L, 131000L, 1L, 2L, 4L, 80007L, 131016L, 131057L, 133004L}) {
         auto body = R"({"error":{"code":)" + std::to_string(code) + R"(,"message":"x"}})";

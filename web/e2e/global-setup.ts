@@ -70,6 +70,13 @@ export default async function globalSetup() {
 
   const graph = await startFake("graph_api.py", "e2e-access-token", "graph_api.log");
   const llm = await startFake("llm_api.py", "e2e-llm-key", "llm_api.log");
+  // The business number, as Meta's API describes it to the connection check.
+  const number = await fetch(`http://127.0.0.1:${graph.port}/_fake/phone_numbers`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ id: "106540352242922", display_phone_number: "+1 555-0100", verified_name: "Sunny Bakery" }),
+  });
+  if (!number.ok) throw new Error(`the fake Graph API refused the phone number: ${number.status}`);
 
   const logFile = path.join(artifacts, "botflow.log");
   const log = createWriteStream(logFile);

@@ -1,8 +1,9 @@
 // Settings, as an owner and as an agent, against the real server: opening hours that persist,
-// the server's validation shown beside its field, the AI's model and its test call, the team
-// (an invite accepted in a second browser, disabling), and the audit log.
+// the server's validation shown beside its field, WhatsApp credentials saved and checked with
+// (the fake of) Meta's API, the AI's model and its test call, the team (an invite accepted in a
+// second browser, disabling), and the audit log.
 import { expect, test, type Page } from "@playwright/test";
-import { llmRules, OWNER, ownerPage } from "./helpers";
+import { customerText, deliver, llmRules, OWNER, ownerPage } from "./helpers";
 
 test.describe.configure({ mode: "serial" });
 
@@ -107,6 +108,53 @@ test("the owner sets opening hours, they persist, and the server's objections sh
   await page.context().close();
 });
 
+
+test("the owner saves a WhatsApp verify token that Meta's verification then needs, and checks the connection", async ({ browser, baseURL }) => {
+  const page = await ownerPage(browser);
+  await openSettings(page, "WhatsApp");
+  const form = page.getByRole("form", { name: "WhatsApp credentials" });
+  const verifyRow = form.getByTestId("credential-verify_token");
+  await expect(verifyRow).toHaveAttribute("data-source", "environment");
+  await expect(page.getByTestId("settings-verify-token")).toHaveText("e2e-verify-token");
+  await expect(form.getByLabel("Phone number ID")).toHaveValue("106540352242922");
+  await expect(form.getByLabel("Access token")).toHaveValue("");
+
+  // The server's objection shows beside the field, and nothing is saved.
+  await form.getByLabel("Phone number ID").fill("+1 555 0100");
+  await form.getByRole("button", { name: "Save", exact: true }).click();
+  await expect(form.getByText(/must be the numeric Phone number ID/)).toBeVisible();
+  await expect(form.getByLabel("Phone number ID")).toHaveAttribute("aria-invalid", "true");
+  await form.getByLabel("Phone number ID").fill("106540352242922");
+
+  // A new verify token applies at once: Meta's verification needs it from now on.
+  await form.getByLabel("Verify token").fill("e2e-saved-verify-token");
+  await form.getByRole("button", { name: "Save", exact: true }).click();
+  await expect(form.getByRole("status")).toHaveText("Saved.");
+  await expect(verifyRow).toHaveAttribute("data-source", "settings");
+  await expect(page.getByTestId("settings-verify-token")).toHaveText("e2e-saved-verify-token");
+  const verify = (token: string) =>
+    fetch(`${baseURL}/api/webhook/whatsapp?hub.mode=subscribe&hub.challenge=7&hub.verify_token=${token}`);
+  expect((await verify("e2e-saved-verify-token")).status).toBe(200);
+  expect((await verify("e2e-verify-token")).status).toBe(403);
+
+  // The check asks Meta about the number and reads what the webhook saw.
+  await deliver(customerText("15550009999", "Check Tester", "Hello?", `wamid.check.${Date.now()}`));
+  await page.getByRole("button", { name: "Check connection" }).click();
+  const check = page.getByTestId("whatsapp-check");
+  await expect(check).toHaveAttribute("data-ok", "true");
+  await expect(check.getByTestId("check-meta")).toHaveAttribute("data-status", "ok");
+  await expect(check.getByTestId("check-meta")).toContainText("+1 555-0100 (Sunny Bakery)");
+  await expect(check.getByTestId("check-webhook")).toHaveAttribute("data-status", "ok");
+  await check.getByTestId("check-webhook").scrollIntoViewIfNeeded();
+  await page.screenshot({ path: "e2e/artifacts/screenshots/settings-whatsapp-check-desktop.png" });
+
+  // Removing the saved value gives the environment's back.
+  await verifyRow.getByRole("button", { name: "Remove the saved value" }).click();
+  await expect(verifyRow).toHaveAttribute("data-source", "environment");
+  await expect(page.getByTestId("settings-verify-token")).toHaveText("e2e-verify-token");
+  expect((await verify("e2e-verify-token")).status).toBe(200);
+  await page.context().close();
+});
 test("the owner changes the AI's model and tests it: the answer, then the exact error", async ({ browser }) => {
   await llmRules([]);
   const page = await ownerPage(browser);
@@ -279,6 +327,8 @@ test("the audit log shows who invited whom, newest first", async ({ browser }) =
   expect(disabledAt).toBeGreaterThanOrEqual(0);
   expect(disabledAt).toBeLessThan(invitedAt);
   await expect(entries.filter({ hasText: "Changed AI settings" }).first()).toBeVisible();
+  await expect(entries.filter({ hasText: "Changed WhatsApp credentials: verify token replaced" })).toHaveCount(1);
+  await expect(entries.filter({ hasText: "Changed WhatsApp credentials: verify token removed" })).toHaveCount(1);
   await page.context().close();
 });
 

@@ -222,21 +222,38 @@ export function formatBytes(n: number): string {
   return `${(n / 1024 / 1024).toFixed(1)} MB`;
 }
 
-/** Which WhatsApp credentials the server has (from its environment), and what to paste into
- * Meta's console. `verify_token_value` only for owners. */
-export interface WhatsAppStatus {
+/** One WhatsApp credential: whether it is set and where it comes from (saved in Settings wins
+ * over the server's environment). Values and last four characters only for owners. */
+export interface Credential {
+  set: boolean;
+  source: "settings" | "environment" | "none";
+  unreadable?: boolean;
+  value?: string;
+  last4?: string;
+}
+
+/** GET /api/settings/whatsapp (and the checklist's `whatsapp`). */
+export interface WhatsAppCredentials {
   done: boolean;
-  phone_number_id: boolean;
-  access_token: boolean;
-  app_secret: boolean;
-  verify_token: boolean;
+  phone_number_id: Credential;
+  access_token: Credential;
+  app_secret: Credential;
+  verify_token: Credential;
   webhook_url: string;
-  verify_token_value?: string;
+  graph_api_version: string;
+}
+
+/** POST /api/settings/whatsapp/check. */
+export interface WhatsAppCheck {
+  ok: boolean;
+  checks: { id: "credentials" | "meta" | "webhook"; status: "ok" | "warning" | "error"; message: string }[];
+  number: { display_phone_number: string; verified_name: string; quality_rating: string } | null;
+  webhook: Record<string, number | null>;
 }
 
 /** GET /api/setup/checklist: what is connected and what is missing. */
 export interface Checklist {
-  whatsapp: WhatsAppStatus;
+  whatsapp: WhatsAppCredentials;
   llm: { done: boolean; key_set: boolean; model: string };
   knowledge: { done: boolean; documents: number; ready: number };
   template: { done: boolean; id: string | null; name: string | null };

@@ -75,6 +75,9 @@ using Env = std::map<std::string, std::string>;
 /// starting with the variable's name.
 std::variant<Config, std::vector<std::string>> load(const Env& env, Purpose purpose);
 
+/// The key that seals secrets saved in the database: SECRET_KEY, or JWT_SECRET when it is unset.
+const Secret& sealing_key(const Config& config) noexcept;
+
 /// The process environment as an Env.
 Env process_env();
 

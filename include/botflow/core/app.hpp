@@ -14,6 +14,7 @@
 #include "botflow/store/db.hpp"
 #include "botflow/util/http_client.hpp"
 #include "botflow/util/redis_client.hpp"
+#include "botflow/whatsapp/connection.hpp"
 #include "botflow/whatsapp/graph.hpp"
 #include "botflow/whatsapp/inbox.hpp"
 #include "botflow/ws/hub.hpp"
@@ -39,7 +40,9 @@ public:
     store::Db db;       // requests: the webhook and the API never wait behind background work
     store::Db jobs_db;  // job handlers and the job queue (JOB_DB_POOL_SIZE connections)
     util::RedisClient redis;
-    util::HttpClient http;  // outbound calls: WhatsApp's Graph API, the LLM
+    util::HttpClient http;                // outbound calls: WhatsApp's Graph API, the LLM
+    whatsapp::Connection whatsapp;        // the WhatsApp credentials in effect
+    whatsapp::ActivityLog webhook_calls;  // when Meta last called the webhook, and how it went
     whatsapp::GraphClient graph;
     auth::Sessions sessions;
     ai::LlmClient llm;

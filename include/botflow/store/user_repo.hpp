@@ -10,6 +10,8 @@
 #include <string_view>
 #include <vector>
 
+#include "botflow/core/secret.hpp"
+
 namespace pqxx {
 class dbtransaction;
 }  // namespace pqxx
@@ -80,6 +82,14 @@ void retire_auth_tokens(pqxx::dbtransaction& tx, const std::string& kind,
 std::optional<nlohmann::json> get_setting(pqxx::dbtransaction& tx, const std::string& key);
 void put_setting(pqxx::dbtransaction& tx, const std::string& key, const nlohmann::json& value,
                  const std::optional<std::string>& updated_by);
+
+/// A secret saved under `key`, sealed (util::seal) with `sealing_key`; nullopt when none is
+/// saved. Throws std::runtime_error when it was sealed with another key.
+std::optional<std::string> get_sealed_setting(pqxx::dbtransaction& tx, const std::string& key,
+                                              const Secret& sealing_key);
+void put_sealed_setting(pqxx::dbtransaction& tx, const std::string& key, std::string_view plain,
+                        const Secret& sealing_key, const std::optional<std::string>& updated_by);
+void delete_setting(pqxx::dbtransaction& tx, const std::string& key);
 
 struct AuditEntry {
     std::optional<std::string> user_id;

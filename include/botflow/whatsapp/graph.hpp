@@ -11,6 +11,7 @@
 
 #include "botflow/core/asio.hpp"
 #include "botflow/core/secret.hpp"
+#include "botflow/whatsapp/connection.hpp"
 
 namespace botflow::util {
 class HttpClient;
@@ -49,11 +50,10 @@ std::string describe_error(long code, std::string_view details);
 /// "The customer last wrote 26 hours ago; ..." for a reply refused by the 24-hour window. Pure.
 std::string window_closed_reason(std::chrono::seconds since_last_customer_message);
 
+/// Where Meta's API is; the credentials come from the Connection at each call.
 struct GraphSettings {
     std::string base = "https://graph.facebook.com";
     std::string version = "v25.0";
-    Secret token;
-    std::string phone_number_id;
 };
 
 struct MediaInfo {
@@ -75,10 +75,14 @@ private:
 
 class GraphClient {
 public:
-    GraphClient(util::HttpClient& http, GraphSettings settings);
+    GraphClient(util::HttpClient& http, GraphSettings settings, const Connection& connection);
 
     /// True when a token and phone number id are configured.
     bool configured() const;
+
+    /// GET /{version}/{phone_number_id}: what Meta knows of the number (the connection check).
+    /// Throws GraphFailure.
+    asio::awaitable<NumberInfo> phone_number();
 
     /// POST /{version}/{phone_number_id}/messages. Returns the wamid Meta assigned. Throws
     /// GraphFailure.
@@ -94,14 +98,13 @@ public:
     /// Downloads `url` with the access token; at most `max_bytes`. Throws GraphFailure.
     asio::awaitable<std::string> download(const std::string& url, std::size_t max_bytes);
 
-    const GraphSettings& settings() const noexcept { return settings_; }
-
 private:
-    asio::awaitable<nlohmann::json> call(const std::string& method, const std::string& path,
-                                         const std::string& body);
+    asio::awaitable<nlohmann::json> call(const Secret& token, const std::string& method,
+                                         const std::string& path, const std::string& body);
 
     util::HttpClient& http_;
     GraphSettings settings_;
+    const Connection& connection_;
 };
 
 /// The request body for a text message to a customer known by wa_id or, when WhatsApp

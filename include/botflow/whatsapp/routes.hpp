@@ -7,8 +7,20 @@ class App;
 
 namespace botflow::whatsapp {
 
+enum class Activity;
+
 /// GET and POST /api/webhook/whatsapp.
 void register_routes(App& app);
+/// GET and PUT /api/settings/whatsapp, POST /api/settings/whatsapp/check.
+void register_settings_routes(App& app);
+
+/// Notes a call of Meta's to the webhook (for the connection check); never throws.
+void note_activity(App& app, Activity a);
+/// Reads the saved credentials into app.whatsapp with a connection of its own (at start, before
+/// the io_context runs). Throws on a database error.
+void load_credentials_now(App& app);
+/// Reads them again in the background: another replica saved new ones.
+void reload_credentials(App& app);
 /// /api/conversations and its sub-resources (signed-in users).
 void register_conversation_routes(App& app);
 /// POST /api/conversations/:id/messages (agent replies), GET /api/messages/:id/media and

@@ -126,7 +126,7 @@ function Flag({ ok, name }: { ok: boolean; name: string }) {
       <span aria-hidden className={ok ? "text-brand-600" : "text-zinc-400"}>
         {ok ? "●" : "○"}
       </span>
-      <code className="text-xs">{name}</code>
+      <span className="text-xs">{name}</span>
       <span className="text-xs text-zinc-500">{ok ? "set" : "missing"}</span>
     </li>
   );
@@ -190,15 +190,23 @@ function ChecklistView() {
             <Step done={list.whatsapp.done} title="Connect WhatsApp" testId="step-whatsapp">
               <p>
                 {list.whatsapp.done
-                  ? "Your WhatsApp Business number is connected; the server reads its credentials from its environment."
-                  : "The server reads your WhatsApp Business credentials from its environment (on Railway: the service's Variables). Set the missing ones and redeploy:"}
+                  ? "Your WhatsApp Business number's credentials are set."
+                  : "Add your WhatsApp Business credentials from Meta's App Dashboard:"}
               </p>
               <ul className="space-y-1">
-                <Flag ok={list.whatsapp.phone_number_id} name="WHATSAPP_PHONE_NUMBER_ID" />
-                <Flag ok={list.whatsapp.access_token} name="WHATSAPP_ACCESS_TOKEN" />
-                <Flag ok={list.whatsapp.app_secret} name="WHATSAPP_APP_SECRET" />
-                <Flag ok={list.whatsapp.verify_token} name="WHATSAPP_VERIFY_TOKEN" />
+                <Flag ok={list.whatsapp.phone_number_id.set} name="Phone number ID" />
+                <Flag ok={list.whatsapp.access_token.set} name="Access token" />
+                <Flag ok={list.whatsapp.app_secret.set} name="App secret" />
+                <Flag ok={list.whatsapp.verify_token.set} name="Verify token" />
               </ul>
+              {owner && (
+                <p>
+                  <Link href="/settings/?tab=whatsapp" className="font-medium text-brand-700 underline dark:text-brand-100">
+                    {list.whatsapp.done ? "Check the connection in Settings" : "Enter them in Settings → WhatsApp"}
+                  </Link>
+                  , where a button checks them with Meta.
+                </p>
+              )}
               <p>In Meta&apos;s App Dashboard, WhatsApp → Configuration → Webhook, paste this callback URL:</p>
               <div className="flex items-center gap-2">
                 <code data-testid="webhook-url" className="min-w-0 flex-1 truncate rounded bg-zinc-100 px-2 py-1 text-xs dark:bg-zinc-800">
@@ -206,13 +214,13 @@ function ChecklistView() {
                 </code>
                 <CopyButton text={list.whatsapp.webhook_url} label="Copy the webhook URL" />
               </div>
-              {list.whatsapp.verify_token_value && (
+              {list.whatsapp.verify_token.value && (
                 <div className="flex items-center gap-2">
                   <span>Verify token:</span>
                   <code className="min-w-0 flex-1 truncate rounded bg-zinc-100 px-2 py-1 text-xs dark:bg-zinc-800">
-                    {list.whatsapp.verify_token_value}
+                    {list.whatsapp.verify_token.value}
                   </code>
-                  <CopyButton text={list.whatsapp.verify_token_value} label="Copy the verify token" />
+                  <CopyButton text={list.whatsapp.verify_token.value} label="Copy the verify token" />
                 </div>
               )}
               <p>Then subscribe the webhook to the <code>messages</code> field.</p>

@@ -65,6 +65,16 @@ export function describe(e: AuditEntry, emails: Map<string, string>): string {
       const keys = Object.keys(d).map((k) => (k === "api_key" ? `API key ${str(d[k])}` : k.replace(/_/g, " ")));
       return `Changed AI settings: ${keys.join(", ")}`;
     }
+    case "settings.whatsapp": {
+      const names: Record<string, string> = {
+        phone_number_id: "phone number ID",
+        access_token: "access token",
+        app_secret: "app secret",
+        verify_token: "verify token",
+      };
+      const parts = Object.entries(d).map(([k, v]) => `${names[k] ?? k} ${str(v)}`);
+      return `Changed WhatsApp credentials: ${parts.join(", ")}`;
+    }
     case "conversation.erase":
       return `Erased a conversation (${str(d.messages)} messages)`;
     case "job.retry":

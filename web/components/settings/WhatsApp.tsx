@@ -1,26 +1,245 @@
 "use client";
-// The WhatsApp connection: which credentials the server's environment has, and what to paste in
-// Meta's webhook settings. Nothing here is editable: the credentials live in the environment.
-import { useEffect, useState } from "react";
-import { api, errorText, type WhatsAppStatus } from "@/lib/api";
-import { FormError } from "@/components/Field";
-import { CopyValue, Section } from "./controls";
+// The WhatsApp connection: the four credentials (saved here over the server's environment, and
+// applied at once), what to paste in Meta's webhook settings, and a check that asks Meta's API
+// about the number and tells what Meta's calls to the webhook showed.
+import { useCallback, useEffect, useState } from "react";
+import { api, errorText, type Credential, type WhatsAppCheck, type WhatsAppCredentials } from "@/lib/api";
+import { useAction } from "@/lib/action";
+import { Field, FormError } from "@/components/Field";
+import { useFeedEvents } from "@/lib/feed";
+import { CopyValue, Saved, Section } from "./controls";
 
-const CREDENTIALS = [
-  ["phone_number_id", "WHATSAPP_PHONE_NUMBER_ID", "The number's id (WhatsApp → API Setup)"],
-  ["access_token", "WHATSAPP_ACCESS_TOKEN", "A permanent system-user token"],
-  ["app_secret", "WHATSAPP_APP_SECRET", "App settings → Basic → App secret"],
-  ["verify_token", "WHATSAPP_VERIFY_TOKEN", "Any secret text, entered in Meta's webhook settings too"],
-] as const;
+type Key = "phone_number_id" | "access_token" | "app_secret" | "verify_token";
+
+const LABELS: Record<Key, { label: string; env: string; hint: string }> = {
+  phone_number_id: {
+    label: "Phone number ID",
+    env: "WHATSAPP_PHONE_NUMBER_ID",
+    hint: "WhatsApp → API Setup → Phone number ID (digits; not the phone number itself).",
+  },
+  access_token: {
+    label: "Access token",
+    env: "WHATSAPP_ACCESS_TOKEN",
+    hint: "A permanent system-user token with whatsapp_business_messaging (Business settings → System users).",
+  },
+  app_secret: {
+    label: "App secret",
+    env: "WHATSAPP_APP_SECRET",
+    hint: "App settings → Basic → App secret (Show). Not the App ID.",
+  },
+  verify_token: {
+    label: "Verify token",
+    env: "WHATSAPP_VERIFY_TOKEN",
+    hint: "Any text of 8 or more characters without spaces; type the same in Meta's webhook settings.",
+  },
+};
+const KEYS: Key[] = ["phone_number_id", "access_token", "app_secret", "verify_token"];
+const SECRET: Record<Key, boolean> = { phone_number_id: false, access_token: true, app_secret: true, verify_token: false };
+
+function sourceText(c: Credential, env: string) {
+  if (c.unreadable) return "saved, but unreadable since SECRET_KEY changed: save it again";
+  if (c.source === "settings") return "saved here";
+  if (c.source === "environment") return `from the server's environment (${env})`;
+  return "not set";
+}
+
+function SourceBadge({ c }: { c: Credential }) {
+  const ok = c.set && !c.unreadable;
+  return (
+    <span
+      className={`rounded-full px-2 py-0.5 text-xs font-medium ${
+        ok
+          ? "bg-brand-50 text-brand-700 dark:bg-brand-700/20 dark:text-brand-100"
+          : "bg-amber-100 text-amber-800 dark:bg-amber-900/40 dark:text-amber-300"
+      }`}
+    >
+      {ok ? "set" : c.unreadable ? "unreadable" : "missing"}
+    </span>
+  );
+}
+
+function randomToken() {
+  const bytes = new Uint8Array(18);
+  crypto.getRandomValues(bytes);
+  return btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+function CredentialsForm({ creds, onSaved }: { creds: WhatsAppCredentials; onSaved: (c: WhatsAppCredentials) => void }) {
+  const initial = useCallback(
+    (): Record<Key, string> => ({
+      phone_number_id: creds.phone_number_id.value ?? "",
+      access_token: "",
+      app_secret: "",
+      verify_token: creds.verify_token.value ?? "",
+    }),
+    [creds],
+  );
+  const [values, setValues] = useState<Record<Key, string>>(initial);
+  const [savedAt, setSavedAt] = useState(0);
+  const { busy, error, fields, run } = useAction();
+  useEffect(() => setValues(initial()), [initial]);
+
+  // Only what changed: a secret left empty keeps the one in effect.
+  const changes: Partial<Record<Key, string | null>> = {};
+  for (const k of KEYS) {
+    const v = values[k].trim();
+    if (SECRET[k] ? v !== "" : v !== "" && v !== (creds[k].value ?? "")) changes[k] = v;
+  }
+  const put = async (body: Partial<Record<Key, string | null>>) => {
+    let out: WhatsAppCredentials | null = null;
+    const ok = await run(async () => {
+      out = await api<WhatsAppCredentials>("/api/settings/whatsapp", { method: "PUT", body });
+    });
+    if (ok && out) {
+      setSavedAt(Date.now());
+      onSaved(out);
+    }
+  };
+
+  return (
+    <form
+      aria-label="WhatsApp credentials"
+      className="space-y-4"
+      onSubmit={(e) => {
+        e.preventDefault();
+        if (Object.keys(changes).length > 0) void put(changes);
+      }}
+    >
+      <FormError message={error} />
+      {KEYS.map((k) => {
+        const c = creds[k];
+        const meta = LABELS[k];
+        const secretHint = SECRET[k] && c.set ? ` In effect: ••••${c.last4 ?? ""}; leave empty to keep it.` : "";
+        return (
+          <div key={k} className="space-y-1" data-testid={`credential-${k}`} data-source={c.source}>
+            <div className="flex flex-wrap items-center gap-2 text-xs text-zinc-500 dark:text-zinc-400">
+              <SourceBadge c={c} />
+              <span>{sourceText(c, meta.env)}</span>
+              {c.source === "settings" && (
+                <button
+                  type="button"
+                  className="ml-auto text-xs font-medium text-brand-700 underline dark:text-brand-100"
+                  disabled={busy}
+                  onClick={() => void put({ [k]: null })}
+                >
+                  Remove the saved value
+                </button>
+              )}
+            </div>
+            <div className="flex items-end gap-2">
+              <div className="min-w-0 flex-1">
+                <Field
+                  label={meta.label}
+                  type={SECRET[k] ? "password" : "text"}
+                  autoComplete="off"
+                  spellCheck={false}
+                  inputMode={k === "phone_number_id" ? "numeric" : undefined}
+                  placeholder={SECRET[k] && c.set ? `••••${c.last4 ?? ""}` : undefined}
+                  value={values[k]}
+                  onChange={(e) => setValues((v) => ({ ...v, [k]: e.target.value }))}
+                  hint={meta.hint + secretHint}
+                  error={fields[k]}
+                />
+              </div>
+              {k === "verify_token" && (
+                <button
+                  type="button"
+                  className="btn-secondary mb-6 shrink-0"
+                  onClick={() => setValues((v) => ({ ...v, verify_token: randomToken() }))}
+                >
+                  Generate
+                </button>
+              )}
+            </div>
+          </div>
+        );
+      })}
+      <div className="flex flex-wrap items-center gap-3">
+        <button type="submit" className="btn-primary" disabled={busy || Object.keys(changes).length === 0}>
+          {busy ? "Saving…" : "Save"}
+        </button>
+        <Saved at={savedAt} />
+      </div>
+      <p className="text-xs text-zinc-500 dark:text-zinc-400">
+        Saved values take effect at once, without a restart, and win over the server&apos;s environment. Secrets are
+        stored encrypted and never shown again.
+      </p>
+    </form>
+  );
+}
+
+const CHECK_TITLES: Record<WhatsAppCheck["checks"][number]["id"], string> = {
+  credentials: "Credentials",
+  meta: "Meta's API",
+  webhook: "Webhook",
+};
+
+function CheckConnection() {
+  const [result, setResult] = useState<WhatsAppCheck | null>(null);
+  const { busy, error, run } = useAction();
+  return (
+    <div className="space-y-3">
+      <div className="flex flex-wrap items-center gap-3">
+        <button
+          type="button"
+          className="btn-secondary"
+          disabled={busy}
+          onClick={() =>
+            void run(async () => setResult(await api<WhatsAppCheck>("/api/settings/whatsapp/check", { method: "POST" })))
+          }
+        >
+          {busy ? "Checking…" : "Check connection"}
+        </button>
+        <span className="text-sm text-zinc-500 dark:text-zinc-400">Asks Meta about your number with the token.</span>
+      </div>
+      <FormError message={error} />
+      <div role="status" aria-live="polite">
+        {result && (
+          <ul data-testid="whatsapp-check" data-ok={result.ok} className="space-y-2">
+            {result.checks.map((c) => (
+              <li
+                key={c.id}
+                data-testid={`check-${c.id}`}
+                data-status={c.status}
+                className={`rounded-lg border px-3 py-2 text-sm ${
+                  c.status === "ok"
+                    ? "border-brand-200 bg-brand-50 dark:border-brand-700/40 dark:bg-brand-700/10"
+                    : c.status === "warning"
+                      ? "border-amber-200 bg-amber-50 dark:border-amber-800/50 dark:bg-amber-900/20"
+                      : "border-red-200 bg-red-50 dark:border-red-900/50 dark:bg-red-950/40"
+                }`}
+              >
+                <span className="font-medium">
+                  <span aria-hidden>{c.status === "ok" ? "✓ " : c.status === "warning" ? "! " : "✗ "}</span>
+                  {CHECK_TITLES[c.id]}
+                  <span className="sr-only">: {c.status}</span>
+                </span>
+                <p className="mt-0.5">{c.message}</p>
+              </li>
+            ))}
+          </ul>
+        )}
+      </div>
+    </div>
+  );
+}
 
 export function WhatsAppSection({ owner }: { owner: boolean }) {
-  const [status, setStatus] = useState<WhatsAppStatus | null>(null);
+  const [creds, setCreds] = useState<WhatsAppCredentials | null>(null);
   const [error, setError] = useState<string | null>(null);
-  useEffect(() => {
-    api<{ whatsapp: WhatsAppStatus }>("/api/setup/checklist")
-      .then((c) => setStatus(c.whatsapp))
+  const load = useCallback(() => {
+    api<WhatsAppCredentials>("/api/settings/whatsapp")
+      .then((c) => {
+        setCreds(c);
+        setError(null);
+      })
       .catch((e: unknown) => setError(errorText(e)));
   }, []);
+  useEffect(load, [load]);
+  // Another owner (or another tab) saved: show what is in effect now.
+  useFeedEvents((e) => {
+    if (e.type === "settings.updated") load();
+  });
 
   return (
     <Section
@@ -29,57 +248,51 @@ export function WhatsAppSection({ owner }: { owner: boolean }) {
       description="The connection to your WhatsApp Business number (Meta's Cloud API)."
     >
       <FormError message={error} />
-      {status && (
-        <div className="card space-y-4 p-4 sm:p-6">
-          <p role="status" data-testid="whatsapp-state" data-done={status.done} className="flex items-center gap-2 font-medium">
-            <span
-              aria-hidden
-              className={`h-2.5 w-2.5 rounded-full ${status.done ? "bg-brand-600" : "bg-amber-500"}`}
-            />
-            {status.done ? "Connected: all four credentials are set." : "Not connected: some credentials are missing."}
+      {creds && (
+        <div className="card space-y-6 p-4 sm:p-6">
+          <p
+            role="status"
+            data-testid="whatsapp-state"
+            data-done={creds.done}
+            className="flex items-center gap-2 font-medium"
+          >
+            <span aria-hidden className={`h-2.5 w-2.5 rounded-full ${creds.done ? "bg-brand-600" : "bg-amber-500"}`} />
+            {creds.done ? "All four credentials are set." : "Not connected: some credentials are missing."}
           </p>
-          <ul className="divide-y divide-zinc-200 rounded-lg border border-zinc-200 dark:divide-zinc-800 dark:border-zinc-800">
-            {CREDENTIALS.map(([key, env, hint]) => {
-              const ok = status[key];
-              return (
-                <li key={key} className="flex flex-wrap items-center gap-x-3 gap-y-1 px-3 py-2" data-testid={`credential-${key}`}>
-                  <code className="text-xs break-all">{env}</code>
-                  <span
-                    className={`rounded-full px-2 py-0.5 text-xs font-medium ${
-                      ok
-                        ? "bg-brand-50 text-brand-700 dark:bg-brand-700/20 dark:text-brand-100"
-                        : "bg-amber-100 text-amber-800 dark:bg-amber-900/40 dark:text-amber-300"
-                    }`}
-                  >
-                    {ok ? "set" : "missing"}
+          {owner ? (
+            <>
+              <CredentialsForm creds={creds} onSaved={setCreds} />
+              <CheckConnection />
+            </>
+          ) : (
+            <ul className="divide-y divide-zinc-200 rounded-lg border border-zinc-200 dark:divide-zinc-800 dark:border-zinc-800">
+              {KEYS.map((k) => (
+                <li
+                  key={k}
+                  className="flex flex-wrap items-center gap-x-3 gap-y-1 px-3 py-2"
+                  data-testid={`credential-${k}`}
+                  data-source={creds[k].source}
+                >
+                  <span className="text-sm">{LABELS[k].label}</span>
+                  <SourceBadge c={creds[k]} />
+                  <span className="w-full text-xs text-zinc-500 sm:ml-auto sm:w-auto dark:text-zinc-400">
+                    {sourceText(creds[k], LABELS[k].env)}
                   </span>
-                  <span className="w-full text-xs text-zinc-500 sm:ml-auto sm:w-auto dark:text-zinc-400">{hint}</span>
                 </li>
-              );
-            })}
-          </ul>
-          <div className="rounded-lg bg-zinc-100 p-3 text-sm text-zinc-700 dark:bg-zinc-800/60 dark:text-zinc-300">
-            <p className="font-medium">These are not editable here.</p>
-            <p className="mt-1">
-              The server reads them from its environment when it starts, so secrets never pass through the dashboard. To
-              change one on Railway: open your project, select the BotFlow service, go to <strong>Variables</strong>, set
-              the variable, and deploy the change (Railway restarts the service with the new value). Elsewhere, set it in
-              the server&apos;s environment or <code>.env</code> and restart it.
-            </p>
-          </div>
+              ))}
+            </ul>
+          )}
           <div className="space-y-3">
             <p className="text-sm text-zinc-600 dark:text-zinc-300">
               In Meta&apos;s App Dashboard, WhatsApp → Configuration → Webhook: paste the callback URL and the verify
               token, then subscribe to the <code>messages</code> field.
             </p>
-            <CopyValue label="Webhook URL" value={status.webhook_url} testId="settings-webhook-url" />
-            {status.verify_token_value ? (
-              <CopyValue label="Verify token" value={status.verify_token_value} testId="settings-verify-token" />
+            <CopyValue label="Webhook URL" value={creds.webhook_url} testId="settings-webhook-url" />
+            {creds.verify_token.value ? (
+              <CopyValue label="Verify token" value={creds.verify_token.value} testId="settings-verify-token" />
             ) : (
               <p className="text-sm text-zinc-500 dark:text-zinc-400">
-                {owner
-                  ? "The verify token is not set (WHATSAPP_VERIFY_TOKEN)."
-                  : "The verify token is shown to owners only."}
+                {owner ? "The verify token is not set yet." : "The verify token is shown to owners only."}
               </p>
             )}
           </div>

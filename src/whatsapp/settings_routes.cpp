@@ -1,0 +1,183 @@
+// Settings > WhatsApp: the credentials (saved over the environment's, secrets sealed), and the
+// "check connection" verdict from Meta's API and from what the webhook has seen.
+#include <pqxx/pqxx>
+
+#include "botflow/core/app.hpp"
+#include "botflow/core/error.hpp"
+#include "botflow/core/events.hpp"
+#include "botflow/core/log.hpp"
+#include "botflow/http/json_body.hpp"
+#include "botflow/store/user_repo.hpp"
+#include "botflow/whatsapp/connection.hpp"
+#include "botflow/whatsapp/routes.hpp"
+#include "botflow/ws/hub.hpp"
+
+namespace botflow::whatsapp {
+namespace {
+
+using http::Request;
+using http::Response;
+using nlohmann::json;
+
+constexpr Activity kActivities[] = {Activity::verified, Activity::verify_refused,
+                                    Activity::delivered, Activity::bad_signature,
+                                    Activity::secret_missing};
+
+Response no_store(Response r) {
+    r.set_header("Cache-Control", "no-store");
+    return r;
+}
+
+std::string activity_key(const App& app) { return app.config.redis_prefix + "webhook:activity"; }
+
+asio::awaitable<void> share_activity(App& app, Activity a, std::int64_t at) {
+    try {
+        // The newest time wins whichever replica writes last.
+        std::vector<std::string> args{"EVAL",
+                                      "local old = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) "
+                                      "or '0') if tonumber(ARGV[2]) > old then redis.call('HSET', "
+                                      "KEYS[1], ARGV[1], ARGV[2]) end return 1",
+                                      "1",
+                                      activity_key(app),
+                                      activity_name(a),
+                                      std::to_string(at)};
+        co_await app.redis.command(std::move(args));
+    } catch (const Error& e) {
+        spdlog::debug("whatsapp.activity_not_shared cause=\"{}\"", e.cause());
+    }
+}
+
+// This replica's record, with the other replicas' from Redis when it answers.
+asio::awaitable<WebhookActivity> all_activity(App& app) {
+    auto a = app.webhook_calls.snapshot();
+    std::int64_t* fields[] = {&a.verified, &a.verify_refused, &a.delivered, &a.bad_signature,
+                              &a.secret_missing};
+    try {
+        std::vector<std::string> args{"HMGET", activity_key(app)};
+        for (auto kind : kActivities) args.emplace_back(activity_name(kind));
+        auto reply = co_await app.redis.command(std::move(args));
+        if (reply.type == util::RedisReply::Type::array) {
+            for (std::size_t i = 0; i < reply.elements.size() && i < std::size(fields); ++i) {
+                if (reply.elements[i].type != util::RedisReply::Type::string) continue;
+                try {
+                    *fields[i] =
+                        std::max<std::int64_t>(*fields[i], std::stoll(reply.elements[i].str));
+                } catch (const std::exception&) {
+                }
+            }
+        }
+    } catch (const Error& e) {
+        spdlog::debug("whatsapp.activity_unshared cause=\"{}\"", e.cause());
+    }
+    co_return a;
+}
+
+asio::awaitable<Response> handle_get(App& app, Request& req) {
+    bool owner = req.principal->role == "owner";
+    auto out = credentials_json(*app.whatsapp.get(), app.config, owner);
+    co_return no_store(Response::json(200, out));
+}
+
+asio::awaitable<Response> handle_put(App& app, Request& req) {
+    auto body = http::json_object_body(req);
+    auto by = req.principal->user_id;
+    auto ip = http::client_address(req, app.config.trust_proxy);
+    auto write = [body, by, ip, &config = app.config](pqxx::dbtransaction& tx) {
+        auto changed = put_credentials(tx, body, by, config);
+        json details = json::object();
+        for (const auto& field : changed) {
+            details[field] = body[field].is_null()        ? json("removed")
+                             : field == "phone_number_id" ? body[field]
+                                                          : json("replaced");
+        }
+        if (!changed.empty()) {
+            store::insert_audit(tx, {.user_id = by,
+                                     .action = "settings.whatsapp",
+                                     .target_type = "settings",
+                                     .target_id = "whatsapp",
+                                     .ip = ip,
+                                     .details = details});
+        }
+        return load_credentials(tx, config);
+    };
+    auto credentials = co_await app.db.run(std::move(write));
+    auto out = credentials_json(credentials, app.config, true);
+    app.whatsapp.set(std::move(credentials));
+    spdlog::info("whatsapp.settings_saved by={} fields={}", by, body.size());
+    // The other replicas read them again; dashboards refresh their checklist.
+    events::publish(app, "settings.updated", {{"section", "whatsapp"}});
+    co_return no_store(Response::json(200, out));
+}
+
+asio::awaitable<Response> handle_check(App& app, Request&) {
+    auto credentials = app.whatsapp.get();
+    std::optional<NumberInfo> number;
+    std::optional<GraphError> failure;
+    if (credentials->can_send()) {
+        try {
+            number = co_await app.graph.phone_number();
+        } catch (const GraphFailure& f) {
+            failure = f.error();
+        }
+    }
+    auto activity = co_await all_activity(app);
+    std::vector<CheckItem> items{check_credentials(*credentials),
+                                 check_meta(*credentials, number, failure),
+                                 check_webhook(*credentials, activity, ws::now_ms())};
+    auto out = check_json(items, number, activity);
+    spdlog::info("whatsapp.check ok={} meta={}", out["ok"].get<bool>(), items[1].status);
+    co_return no_store(Response::json(200, out));
+}
+
+}  // namespace
+
+void note_activity(App& app, Activity a) {
+    auto now = ws::now_ms();
+    if (app.webhook_calls.record(a, now)) {
+        asio::co_spawn(app.io, share_activity(app, a, now), asio::detached);
+    }
+}
+
+void load_credentials_now(App& app) {
+    pqxx::connection c(app.config.database_url.reveal());
+    pqxx::read_transaction tx(c);
+    app.whatsapp.set(load_credentials(tx, app.config));
+    auto now = app.whatsapp.get();
+    spdlog::info(
+        "whatsapp.credentials phone_number_id={} access_token={} app_secret={} "
+        "verify_token={}",
+        source_name(now->phone_number_id_source), source_name(now->access_token_source),
+        source_name(now->app_secret_source), source_name(now->verify_token_source));
+}
+
+void reload_credentials(App& app) {
+    auto reload = [](App& app) -> asio::awaitable<void> {
+        try {
+            auto read = [&config = app.config](pqxx::dbtransaction& tx) {
+                return load_credentials(tx, config);
+            };
+            app.whatsapp.set(co_await app.db.run(std::move(read)));
+            spdlog::info("whatsapp.credentials_reloaded");
+        } catch (const std::exception& e) {
+            spdlog::warn("whatsapp.credentials_reload_failed what=\"{}\"", e.what());
+        }
+    };
+    asio::co_spawn(app.io, reload(app), asio::detached);
+}
+
+void register_settings_routes(App& app) {
+    using http::Access;
+    using http::Method;
+    auto& r = app.router;
+    const http::RouteOptions owner{http::kDefaultBodyLimit, Access::owner};
+    r.add(Method::get, "/api/settings/whatsapp",
+          [&app](Request& req) { return handle_get(app, req); });
+    r.add(
+        Method::put, "/api/settings/whatsapp",
+        [&app](Request& req) { return handle_put(app, req); }, owner);
+    r.add(
+        Method::post, "/api/settings/whatsapp/check",
+        [&app](Request& req) { return handle_check(app, req); }, owner);
+}
+
+}  // namespace botflow::whatsapp
