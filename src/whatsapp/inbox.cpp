@@ -1,7 +1,10 @@
 #include "botflow/whatsapp/inbox.hpp"
 
+#include <algorithm>
 #include <ctime>
+#include <map>
 #include <pqxx/pqxx>
+#include <set>
 
 #include "botflow/core/error.hpp"
 #include "botflow/jobs/queue.hpp"
@@ -181,6 +184,44 @@ std::string timestamptz_literal(std::int64_t unix_seconds) {
     return buf;
 }
 
+// A PostgreSQL array literal of texts; nullopt is NULL.
+std::string text_array(const std::vector<std::optional<std::string>>& items) {
+    std::string out = "{";
+    for (const auto& item : items) {
+        if (out.size() > 1) out += ',';
+        if (!item) {
+            out += "NULL";
+            continue;
+        }
+        out += '"';
+        for (char c : *item) {
+            if (c == '"' || c == '\\') out += '\\';
+            out += c;
+        }
+        out += '"';
+    }
+    out += '}';
+    return out;
+}
+
+// The live feed's message.created for a message just stored.
+std::pair<std::string, nlohmann::json> created_event(const std::string& conversation,
+                                                     const std::string& id,
+                                                     const InboundMessage& m) {
+    return {"message.created",
+            nlohmann::json{{"conversation_id", conversation},
+                           {"message",
+                            {{"id", id},
+                             {"conversation_id", conversation},
+                             {"direction", m.echo ? "outbound" : "inbound"},
+                             {"sender", m.echo ? "agent" : "customer"},
+                             {"type", m.type},
+                             {"content", m.content},
+                             {"status", m.echo ? "sent" : "received"},
+                             {"whatsapp_message_id", m.wamid},
+                             {"created_at", timestamptz_literal(m.timestamp)}}}}};
+}
+
 std::string timestamp_text(std::int64_t unix_seconds) {
     // Meta's time when given; else the moment we heard of it.
     return unix_seconds > 0 ? std::to_string(unix_seconds) : std::string();
@@ -236,17 +277,7 @@ void lock_keys(pqxx::dbtransaction& tx, const std::vector<const WebhookBatch*>& 
     keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
     if (keys.empty()) return;
     // One round trip for all of them, taken in the array's order.
-    std::string array = "{";
-    for (const auto& k : keys) {
-        if (array.size() > 1) array += ',';
-        array += '"';
-        for (char c : k) {
-            if (c == '"' || c == '\\') array += '\\';
-            array += c;
-        }
-        array += '"';
-    }
-    array += '}';
+    auto array = text_array({keys.begin(), keys.end()});
     store::exec_cached(tx,
                        "SELECT count(pg_advisory_xact_lock(hashtextextended(k, 7))) FROM ("
                        " SELECT k FROM unnest($1::text[]) WITH ORDINALITY AS t(k, i) "
@@ -254,13 +285,173 @@ void lock_keys(pqxx::dbtransaction& tx, const std::vector<const WebhookBatch*>& 
                        array);
 }
 
+std::vector<const InboundMessage*> store_known_customers(
+    pqxx::dbtransaction& tx, const std::vector<const WebhookBatch*>& batches,
+    const std::vector<StoreResult*>& results, int default_debounce_ms) {
+    struct Candidate {
+        const InboundMessage* m;
+        StoreResult* result;
+    };
+    std::vector<Candidate> candidates;
+    std::vector<std::optional<std::string>> customers;
+    for (std::size_t b = 0; b < batches.size(); ++b) {
+        if (batches[b]->simulated) continue;  // the simulator's checks are per message
+        for (const auto& m : batches[b]->messages) {
+            if (m.echo || m.media_id || m.customer_wa_id.empty() || !m.customer_bsuid.empty() ||
+                m.wamid.empty()) {
+                continue;
+            }
+            candidates.push_back({&m, results[b]});
+            customers.emplace_back(m.customer_wa_id);
+        }
+    }
+    if (candidates.empty()) return {};
+    std::sort(customers.begin(), customers.end());
+    customers.erase(std::unique(customers.begin(), customers.end()), customers.end());
+    // Their conversations, locked in one order, with what they hold about the customer.
+    auto rows = store::exec_cached(
+        tx,
+        "SELECT wa_id, id::text, phone IS NULL OR simulated, profile_name, customer_name "
+        "FROM conversations WHERE wa_id = ANY($1::text[]) ORDER BY id FOR UPDATE",
+        text_array(customers));
+    struct Known {
+        std::string id;
+        bool stale;
+        std::string profile_name, customer_name;
+    };
+    std::map<std::string, Known> known;
+    for (const auto& r : rows) {
+        known[r[0].as<std::string>()] = {r[1].as<std::string>(), r[2].as<bool>(),
+                                         r[3].as<std::string>(), r[4].as<std::string>()};
+    }
+    // First contacts: their conversations, in one statement too, named as their first message
+    // says. The customers' locks are held, so no one else can be creating them; a conflict
+    // (a conversation found by another identity) leaves that customer to the general path.
+    std::vector<std::optional<std::string>> new_wa, new_phone, new_name;
+    for (const auto& c : candidates) {
+        const auto& wa = c.m->customer_wa_id;
+        if (known.count(wa) || std::find(new_wa.begin(), new_wa.end(), wa) != new_wa.end()) {
+            continue;
+        }
+        new_wa.emplace_back(wa);
+        new_phone.emplace_back("+" + wa);
+        new_name.emplace_back(c.m->customer_name);
+    }
+    if (!new_wa.empty()) {
+        auto created = store::exec_cached(
+            tx,
+            "INSERT INTO conversations (wa_id, phone, customer_name, profile_name, simulated) "
+            "SELECT wa_id, phone, name, name, false "
+            "FROM unnest($1::text[], $2::text[], $3::text[]) AS t(wa_id, phone, name) "
+            "ON CONFLICT DO NOTHING RETURNING wa_id, id::text, profile_name",
+            text_array(new_wa), text_array(new_phone), text_array(new_name));
+        for (const auto& r : created) {
+            auto name = r[2].as<std::string>();
+            known[r[0].as<std::string>()] = {r[1].as<std::string>(), false, name, name};
+        }
+    }
+    std::vector<Candidate> taken;
+    std::set<std::string> wamids;
+    std::vector<std::optional<std::string>> conversation, type, content, context, wamid, ts,
+        metadata, short_text;
+    for (const auto& c : candidates) {
+        const auto& m = *c.m;
+        auto k = known.find(m.customer_wa_id);
+        // A name or number to record: the general path.
+        if (k == known.end() || k->second.stale) continue;
+        if (!m.customer_name.empty() &&
+            (m.customer_name != k->second.profile_name || k->second.customer_name.empty())) {
+            continue;
+        }
+        // The same wamid twice in one group: the later one is a re-delivery, found as such by
+        // the general path after this insert.
+        if (!wamids.insert(m.wamid).second) continue;
+        taken.push_back(c);
+        conversation.emplace_back(k->second.id);
+        type.emplace_back(m.type);
+        content.emplace_back(m.content);
+        context.emplace_back(m.context_id);
+        wamid.emplace_back(m.wamid);
+        ts.emplace_back(timestamp_text(m.timestamp));
+        metadata.emplace_back(m.raw.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+        short_text.emplace_back(preview(m.content));
+    }
+    if (taken.empty()) return {};
+    // The messages, their conversations' counters (once per conversation) and the AI's jobs,
+    // in one statement.
+    auto stored = store::exec_cached(
+        tx,
+        "WITH input AS ("
+        " SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], "
+        "  $6::text[], $7::text[], $8::text[]) WITH ORDINALITY "
+        "  AS t(conversation_id, type, content, context_id, wamid, ts, metadata, preview, ord)), "
+        "m AS ("
+        " INSERT INTO messages (conversation_id, direction, sender, type, content, "
+        "  context_message_id, whatsapp_message_id, status, metadata, created_at) "
+        " SELECT conversation_id, 'inbound', 'customer', type, content, context_id, wamid, "
+        "  'received', metadata::jsonb, COALESCE(to_timestamp(NULLIF(ts, '')::bigint), now()) "
+        " FROM input ORDER BY ord "
+        " ON CONFLICT (whatsapp_message_id) WHERE whatsapp_message_id IS NOT NULL DO NOTHING "
+        " RETURNING id, conversation_id, whatsapp_message_id, created_at), "
+        "per AS ("
+        " SELECT m.conversation_id, count(*) AS n, max(m.created_at) AS last_at, "
+        "  (array_agg(i.preview ORDER BY m.created_at DESC, i.ord DESC))[1] AS preview "
+        " FROM m JOIN input i ON i.wamid = m.whatsapp_message_id GROUP BY m.conversation_id), "
+        "u AS (UPDATE conversations c SET "
+        " last_message_preview = CASE WHEN per.last_at >= COALESCE(c.last_message_at, "
+        "   '-infinity') THEN per.preview ELSE c.last_message_preview END, "
+        " last_message_at = GREATEST(c.last_message_at, per.last_at), "
+        " last_customer_message_at = GREATEST(c.last_customer_message_at, per.last_at), "
+        " unread_count = c.unread_count + per.n, "
+        " status = CASE WHEN c.status IN ('closed', 'archived') THEN 'active' ELSE c.status END, "
+        " updated_at = now() "
+        " FROM per WHERE c.id = per.conversation_id), "
+        "j AS (INSERT INTO jobs (kind, payload, run_at, max_attempts, idempotency_key, "
+        "  conversation_id) "
+        " SELECT 'ai_reply', jsonb_build_object('conversation_id', conversation_id::text), "
+        "  now() + make_interval(secs => COALESCE((SELECT (value->>'debounce_ms')::float8 "
+        "   FROM settings WHERE key = 'ai'), $9::float8) / 1000), 4, "
+        "  'ai_reply:' || whatsapp_message_id, conversation_id FROM m "
+        " ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING "
+        " RETURNING id) "
+        "SELECT whatsapp_message_id, id::text, conversation_id::text, (SELECT count(*) FROM j) "
+        "FROM m",
+        text_array(conversation), text_array(type), text_array(content), text_array(context),
+        text_array(wamid), text_array(ts), text_array(metadata), text_array(short_text),
+        static_cast<double>(default_debounce_ms));
+    std::map<std::string, std::pair<std::string, std::string>> ids;  // wamid: id, conversation
+    long ai_jobs = 0;
+    for (const auto& r : stored) {
+        ids[r[0].as<std::string>()] = {r[1].as<std::string>(), r[2].as<std::string>()};
+        ai_jobs = r[3].as<long>();
+    }
+    std::vector<const InboundMessage*> done;
+    for (const auto& c : taken) {
+        done.push_back(c.m);
+        auto it = ids.find(c.m->wamid);
+        if (it == ids.end()) {
+            ++c.result->duplicates;
+            continue;
+        }
+        ++c.result->stored;
+        c.result->events.push_back(created_event(it->second.second, it->second.first, *c.m));
+    }
+    // Workers wake once per transaction, at COMMIT (PostgreSQL folds identical notifications).
+    if (ai_jobs > 0) tx.exec_params("SELECT pg_notify($1, 'ai_reply')", jobs::kChannel);
+    std::sort(done.begin(), done.end());
+    return done;
+}
+
 void store_batch(pqxx::dbtransaction& tx, const WebhookBatch& batch, StoreResult& result,
-                 bool keys_locked, int default_debounce_ms) {
+                 bool keys_locked, int default_debounce_ms,
+                 const std::vector<const InboundMessage*>& done) {
     if (!keys_locked) lock_keys(tx, {&batch});
     // Conversations are locked in one global order too, so two transactions never wait on
     // each other in a cycle.
     std::vector<const InboundMessage*> ordered;
-    for (const auto& m : batch.messages) ordered.push_back(&m);
+    for (const auto& m : batch.messages) {
+        if (!std::binary_search(done.begin(), done.end(), &m)) ordered.push_back(&m);
+    }
     std::stable_sort(ordered.begin(), ordered.end(), [](const auto* a, const auto* b) {
         return std::tie(a->customer_wa_id, a->customer_bsuid) <
                std::tie(b->customer_wa_id, b->customer_bsuid);
@@ -325,19 +516,7 @@ void store_batch(pqxx::dbtransaction& tx, const WebhookBatch& batch, StoreResult
             continue;
         }
         ++result.stored;
-        result.events.emplace_back(
-            "message.created",
-            nlohmann::json{{"conversation_id", conversation},
-                           {"message",
-                            {{"id", inserted[0][0].as<std::string>()},
-                             {"conversation_id", conversation},
-                             {"direction", m.echo ? "outbound" : "inbound"},
-                             {"sender", m.echo ? "agent" : "customer"},
-                             {"type", m.type},
-                             {"content", m.content},
-                             {"status", m.echo ? "sent" : "received"},
-                             {"whatsapp_message_id", m.wamid},
-                             {"created_at", timestamptz_literal(m.timestamp)}}}});
+        result.events.push_back(created_event(conversation, inserted[0][0].as<std::string>(), m));
         if (m.media_id) {
             // Media ids from webhooks live 7 days and their download links 5 minutes: fetch
             // the bytes now, as a durable job.
@@ -473,12 +652,15 @@ asio::awaitable<void> Inbox::flush(std::vector<std::shared_ptr<Waiter>>& group) 
     try {
         auto all = [&group, debounce = default_debounce_ms_](pqxx::dbtransaction& tx) {
             std::vector<const WebhookBatch*> batches;
-            for (auto& w : group) batches.push_back(w->batch);
-            lock_keys(tx, batches);
+            std::vector<StoreResult*> results;
             for (auto& w : group) {
                 w->result = {};
-                store_batch(tx, *w->batch, w->result, true, debounce);
+                batches.push_back(w->batch);
+                results.push_back(&w->result);
             }
+            lock_keys(tx, batches);
+            auto done = store_known_customers(tx, batches, results, debounce);
+            for (auto& w : group) store_batch(tx, *w->batch, w->result, true, debounce, done);
         };
         co_await db_.run(std::move(all));
     } catch (...) {

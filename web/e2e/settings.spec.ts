@@ -149,7 +149,8 @@ test("the owner saves a WhatsApp verify token that Meta's verification then need
   await page.screenshot({ path: "e2e/artifacts/screenshots/settings-whatsapp-check-desktop.png" });
 
   // Removing the saved value gives the environment's back.
-  await verifyRow.getByRole("button", { name: "Remove the saved value" }).click();
+  page.once("dialog", (d) => void d.accept());
+  await verifyRow.getByRole("button", { name: "Remove the saved verify token" }).click();
   await expect(verifyRow).toHaveAttribute("data-source", "environment");
   await expect(page.getByTestId("settings-verify-token")).toHaveText("e2e-verify-token");
   expect((await verify("e2e-verify-token")).status).toBe(200);

@@ -36,11 +36,22 @@ std::string message_preview(const std::string& content);
 /// name. Call before storing several deliveries in one transaction.
 void lock_keys(pqxx::dbtransaction& tx, const std::vector<const WebhookBatch*>& batches);
 
+/// Stores, in two statements whatever their number, the deliveries' messages that need nothing
+/// but an insert: from a customer whose conversation exists and holds what the message says of
+/// them, without media, not an echo, not from the simulator. Each stored message counts in the
+/// result of its delivery (`results[i]` for `batches[i]`). Returns the messages it took
+/// (stored, or found to be re-deliveries) for store_batch to skip. Call after lock_keys().
+std::vector<const InboundMessage*> store_known_customers(
+    pqxx::dbtransaction& tx, const std::vector<const WebhookBatch*>& batches,
+    const std::vector<StoreResult*>& results, int default_debounce_ms = 1000);
+
 /// Stores one delivery in the caller's transaction, and enqueues an `ai_reply` job for each
 /// new customer message, due after the AI's debounce (Settings > AI, else
 /// `default_debounce_ms`). `keys_locked`: lock_keys() already ran for it in this transaction.
+/// `done`: messages store_known_customers() took already (sorted).
 void store_batch(pqxx::dbtransaction& tx, const WebhookBatch& batch, StoreResult& result,
-                 bool keys_locked = false, int default_debounce_ms = 1000);
+                 bool keys_locked = false, int default_debounce_ms = 1000,
+                 const std::vector<const InboundMessage*>& done = {});
 
 /// Applies and removes pending statuses for `wamid` (call when a message with that wamid
 /// appears). Returns how many were applied.

@@ -2,7 +2,7 @@
 // The WhatsApp connection: the four credentials (saved here over the server's environment, and
 // applied at once), what to paste in Meta's webhook settings, and a check that asks Meta's API
 // about the number and tells what Meta's calls to the webhook showed.
-import { useCallback, useEffect, useState } from "react";
+import { useCallback, useEffect, useRef, useState } from "react";
 import { api, errorText, type Credential, type WhatsAppCheck, type WhatsAppCredentials } from "@/lib/api";
 import { useAction } from "@/lib/action";
 import { Field, FormError } from "@/components/Field";
@@ -64,20 +64,37 @@ function randomToken() {
   return btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
 }
 
+function fromCreds(creds: WhatsAppCredentials): Record<Key, string> {
+  return {
+    phone_number_id: creds.phone_number_id.value ?? "",
+    access_token: "",
+    app_secret: "",
+    verify_token: creds.verify_token.value ?? "",
+  };
+}
+
+function signature(c: Credential) {
+  return `${c.source}|${c.set}|${c.unreadable ?? ""}|${c.value ?? ""}|${c.last4 ?? ""}`;
+}
+
 function CredentialsForm({ creds, onSaved }: { creds: WhatsAppCredentials; onSaved: (c: WhatsAppCredentials) => void }) {
-  const initial = useCallback(
-    (): Record<Key, string> => ({
-      phone_number_id: creds.phone_number_id.value ?? "",
-      access_token: "",
-      app_secret: "",
-      verify_token: creds.verify_token.value ?? "",
-    }),
-    [creds],
-  );
-  const [values, setValues] = useState<Record<Key, string>>(initial);
+  const [values, setValues] = useState<Record<Key, string>>(() => fromCreds(creds));
   const [savedAt, setSavedAt] = useState(0);
   const { busy, error, fields, run } = useAction();
-  useEffect(() => setValues(initial()), [initial]);
+  // A field is reset only when what is in effect for it changed (a save, here or elsewhere):
+  // what is being typed in the others stays.
+  const previous = useRef(creds);
+  useEffect(() => {
+    const before = previous.current;
+    previous.current = creds;
+    if (before === creds) return;
+    const fresh = fromCreds(creds);
+    setValues((v) => {
+      const next = { ...v };
+      for (const k of KEYS) if (signature(before[k]) !== signature(creds[k])) next[k] = fresh[k];
+      return next;
+    });
+  }, [creds]);
 
   // Only what changed: a secret left empty keeps the one in effect.
   const changes: Partial<Record<Key, string | null>> = {};
@@ -115,12 +132,18 @@ function CredentialsForm({ creds, onSaved }: { creds: WhatsAppCredentials; onSav
             <div className="flex flex-wrap items-center gap-2 text-xs text-zinc-500 dark:text-zinc-400">
               <SourceBadge c={c} />
               <span>{sourceText(c, meta.env)}</span>
-              {c.source === "settings" && (
+              {(c.source === "settings" || c.unreadable) && (
                 <button
                   type="button"
                   className="ml-auto text-xs font-medium text-brand-700 underline dark:text-brand-100"
                   disabled={busy}
-                  onClick={() => void put({ [k]: null })}
+                  aria-label={`Remove the saved ${meta.label.toLowerCase()}`}
+                  onClick={() => {
+                    const fallback = c.unreadable
+                      ? ""
+                      : ` The server's environment (${meta.env}) applies again${c.set ? "" : ", if it has one"}.`;
+                    if (window.confirm(`Remove the saved ${meta.label.toLowerCase()}?${fallback}`)) void put({ [k]: null });
+                  }}
                 >
                   Remove the saved value
                 </button>
@@ -131,7 +154,7 @@ function CredentialsForm({ creds, onSaved }: { creds: WhatsAppCredentials; onSav
                 <Field
                   label={meta.label}
                   type={SECRET[k] ? "password" : "text"}
-                  autoComplete="off"
+                  autoComplete={SECRET[k] ? "new-password" : "off"}
                   spellCheck={false}
                   inputMode={k === "phone_number_id" ? "numeric" : undefined}
                   placeholder={SECRET[k] && c.set ? `••••${c.last4 ?? ""}` : undefined}
@@ -227,18 +250,28 @@ function CheckConnection() {
 export function WhatsAppSection({ owner }: { owner: boolean }) {
   const [creds, setCreds] = useState<WhatsAppCredentials | null>(null);
   const [error, setError] = useState<string | null>(null);
+  // Answers applied in the order asked: a slow, older answer never replaces a newer one.
+  const asked = useRef(0);
+  const show = useCallback((c: WhatsAppCredentials) => {
+    asked.current += 1;
+    setCreds(c);
+  }, []);
   const load = useCallback(() => {
+    const n = ++asked.current;
     api<WhatsAppCredentials>("/api/settings/whatsapp")
       .then((c) => {
+        if (n !== asked.current) return;
         setCreds(c);
         setError(null);
       })
-      .catch((e: unknown) => setError(errorText(e)));
+      .catch((e: unknown) => {
+        if (n === asked.current) setError(errorText(e));
+      });
   }, []);
   useEffect(load, [load]);
   // Another owner (or another tab) saved: show what is in effect now.
   useFeedEvents((e) => {
-    if (e.type === "settings.updated") load();
+    if (e.type === "settings.updated" && e.data.section === "whatsapp") load();
   });
 
   return (
@@ -261,8 +294,9 @@ export function WhatsAppSection({ owner }: { owner: boolean }) {
           </p>
           {owner ? (
             <>
-              <CredentialsForm creds={creds} onSaved={setCreds} />
-              <CheckConnection />
+              <CredentialsForm creds={creds} onSaved={show} />
+              {/* A new save makes an earlier verdict stale. */}
+              <CheckConnection key={KEYS.map((k) => signature(creds[k])).join("/")} />
             </>
           ) : (
             <ul className="divide-y divide-zinc-200 rounded-lg border border-zinc-200 dark:divide-zinc-800 dark:border-zinc-800">
