@@ -147,6 +147,7 @@ int App::serve() {
 
     redis.start();
     subscriber.start();
+    whatsapp::start_webhook_upkeep(*this);
 
     auto files = std::make_shared<http::StaticFiles>(config.web_dir);
     http::ServerOptions options;

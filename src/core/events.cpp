@@ -156,8 +156,10 @@ void Subscriber::State::loop() {
         if (lost) {
             spdlog::info("events.subscriber_back");
             app.hub.resync_all("events_may_be_missing");
-            whatsapp::reload_credentials(app);  // a change may have been announced meanwhile
         }
+        // A save may have been announced before this subscription (at start, or while Redis
+        // was away).
+        whatsapp::reload_credentials(app);
         lost = false;
         warned = false;
         // A quiet channel and a dead connection look alike: PING every 10 s (allowed while

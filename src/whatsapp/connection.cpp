@@ -19,6 +19,7 @@ constexpr const char* kPhoneKey = "whatsapp.phone_number_id";
 constexpr const char* kTokenKey = "whatsapp.access_token";
 constexpr const char* kSecretKey = "whatsapp.app_secret";
 constexpr const char* kVerifyKey = "whatsapp.verify_token";
+constexpr const char* kVersionKey = "whatsapp.version";
 
 constexpr std::int64_t kSharedEveryMs = 5000;
 
@@ -93,9 +94,14 @@ Credentials load_credentials(pqxx::dbtransaction& tx, const config::Config& conf
     Credentials c = environment_credentials(config);
     auto r = tx.exec_params(
         "SELECT key, value #>> '{}', encrypted_value FROM settings WHERE key = ANY($1::text[])",
-        std::string("{") + kPhoneKey + "," + kTokenKey + "," + kSecretKey + "," + kVerifyKey + "}");
+        std::string("{") + kPhoneKey + "," + kTokenKey + "," + kSecretKey + "," + kVerifyKey + "," +
+            kVersionKey + "}");
     for (const auto& row : r) {
         auto key = row[0].as<std::string>();
+        if (key == kVersionKey) {
+            if (!row[1].is_null()) c.version = row[1].as<std::int64_t>();
+            continue;
+        }
         if (key == kPhoneKey) {
             if (!row[1].is_null() && !row[1].as<std::string>().empty()) {
                 c.phone_number_id = row[1].as<std::string>();
@@ -186,6 +192,13 @@ std::vector<std::string> put_credentials(pqxx::dbtransaction& tx, const json& bo
         }
         changed.push_back(field);
     }
+    if (!changed.empty()) {
+        tx.exec_params(
+            "INSERT INTO settings (key, value, updated_by) VALUES ($1, '1', $2::uuid) "
+            "ON CONFLICT (key) DO UPDATE SET value = to_jsonb((settings.value #>> '{}')::bigint "
+            " + 1), updated_by = EXCLUDED.updated_by, updated_at = now()",
+            kVersionKey, user_id);
+    }
     return changed;
 }
 
@@ -200,7 +213,8 @@ json credentials_json(const Credentials& c, const config::Config& config, bool o
     };
     json out = {{"done", c.complete()},
                 {"webhook_url", config.public_url + "/api/webhook/whatsapp"},
-                {"graph_api_version", config.graph_api_version}};
+                {"graph_api_version", config.graph_api_version},
+                {"version", c.version}};
     out["phone_number_id"] =
         entry("phone_number_id", !c.phone_number_id.empty(), c.phone_number_id_source);
     out["access_token"] = entry("access_token", !c.access_token.empty(), c.access_token_source);
@@ -223,10 +237,13 @@ std::shared_ptr<const Credentials> Connection::get() const {
     return current_;
 }
 
-void Connection::set(Credentials c) {
+bool Connection::set(Credentials c) {
     auto next = std::make_shared<const Credentials>(std::move(c));
     std::lock_guard lock(mutex_);
+    if (next->version < current_->version) return false;
+    bool changed = next->version != current_->version;
     current_ = std::move(next);
+    return changed;
 }
 
 const char* activity_name(Activity a) noexcept {
@@ -245,18 +262,16 @@ const char* activity_name(Activity a) noexcept {
     return "unknown";
 }
 
-bool ActivityLog::record(Activity a, std::int64_t now_ms) {
-    auto i = static_cast<std::size_t>(a);
-    at_[i].store(now_ms, std::memory_order_relaxed);
-    auto shared = shared_at_[i].load(std::memory_order_relaxed);
-    // Shared at once when another kind was shared since: which came last must stay true in
-    // Redis, so only a repeat of the newest kind waits.
-    bool newest = true;
-    for (std::size_t j = 0; j < std::size(shared_at_); ++j) {
-        if (j != i && shared_at_[j].load(std::memory_order_relaxed) >= shared) newest = false;
-    }
-    if (newest && now_ms - shared < kSharedEveryMs) return false;
-    return shared_at_[i].compare_exchange_strong(shared, now_ms, std::memory_order_relaxed);
+void ActivityLog::record(Activity a, std::int64_t now_ms) {
+    at_[static_cast<std::size_t>(a)].store(now_ms, std::memory_order_relaxed);
+    changes_.fetch_add(1, std::memory_order_relaxed);
+}
+
+std::uint64_t ActivityLog::changes() const { return changes_.load(std::memory_order_relaxed); }
+
+void ActivityLog::reset() {
+    for (auto& at : at_) at.store(0, std::memory_order_relaxed);
+    changes_.fetch_add(1, std::memory_order_relaxed);
 }
 
 WebhookActivity ActivityLog::snapshot() const {
@@ -369,7 +384,7 @@ CheckItem check_webhook(const Credentials& c, const WebhookActivity& a, std::int
     if (latest == 0) {
         item.status = "warning";
         item.message =
-            "Meta has not called the webhook since this server started. In Meta's App "
+            "Meta has not called the webhook since these credentials were saved. In Meta's App "
             "Dashboard, WhatsApp > Configuration: paste the webhook URL and the verify token "
             "below, then subscribe to the messages field.";
         return item;
@@ -377,7 +392,8 @@ CheckItem check_webhook(const Credentials& c, const WebhookActivity& a, std::int
     if (a.bad_signature > a.delivered) {
         item.message = "A delivery " + ago(a.bad_signature, now_ms) +
                        " carried a signature that does not match the app secret, so it was "
-                       "refused. Copy the App secret again from App settings > Basic.";
+                       "refused. If it came from Meta, copy the App secret again from App "
+                       "settings > Basic.";
         return item;
     }
     if (a.secret_missing > a.delivered) {
@@ -395,8 +411,8 @@ CheckItem check_webhook(const Credentials& c, const WebhookActivity& a, std::int
     }
     if (a.verify_refused > a.verified && a.verify_refused > a.delivered) {
         item.message = "A verification request " + ago(a.verify_refused, now_ms) +
-                       " carried another verify token. Paste exactly the verify token shown "
-                       "here into Meta's webhook settings.";
+                       " carried another verify token. If it came from Meta, paste exactly the "
+                       "verify token shown here into Meta's webhook settings.";
         return item;
     }
     if (a.delivered > 0) {

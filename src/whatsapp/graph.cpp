@@ -295,8 +295,8 @@ asio::awaitable<void> GraphClient::mark_read(const std::string& wamid, bool typi
     co_await call(c->access_token, "POST", path, body.dump());
 }
 
-asio::awaitable<NumberInfo> GraphClient::phone_number() {
-    auto c = connection_.get();
+asio::awaitable<NumberInfo> GraphClient::phone_number(const Credentials& credentials) {
+    const auto* c = &credentials;
     if (c->phone_number_id.empty()) {
         GraphError g;
         g.reason = "WhatsApp is not connected: add the phone number ID in Settings > WhatsApp.";

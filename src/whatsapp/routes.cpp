@@ -28,7 +28,9 @@ asio::awaitable<Response> handle_verify(App& app, Request& req) {
     bool token_ok = !expected.empty() && token.size() == expected.size() &&
                     CRYPTO_memcmp(token.data(), expected.data(), expected.size()) == 0;
     if (mode != "subscribe" || !token_ok || challenge.empty()) {
-        if (mode == "subscribe" && !token_ok) note_activity(app, Activity::verify_refused);
+        if (mode == "subscribe" && !token_ok && !challenge.empty()) {
+            note_activity(app, Activity::verify_refused);
+        }
         throw Error(Errc::forbidden,
                     expected.empty()
                         ? "No verify token is set on this server (Settings > WhatsApp), so "
@@ -54,7 +56,12 @@ asio::awaitable<Response> handle_delivery(App& app, Request& req) {
     try {
         check_signature(req.header("x-hub-signature-256"), req.body, credentials->app_secret);
     } catch (const Error&) {
-        note_activity(app, Activity::bad_signature);
+        // As Meta signs ("sha256=" and 64 hex digits): a wrong app secret, not a stray request.
+        auto h = req.header("x-hub-signature-256");
+        if (h.size() == 71 && h.substr(0, 7) == "sha256=" &&
+            h.find_first_not_of("0123456789abcdef", 7) == std::string_view::npos) {
+            note_activity(app, Activity::bad_signature);
+        }
         throw;
     }
     note_activity(app, Activity::delivered);

@@ -19,28 +19,39 @@ using http::Request;
 using http::Response;
 using nlohmann::json;
 
-constexpr Activity kActivities[] = {Activity::verified, Activity::verify_refused,
-                                    Activity::delivered, Activity::bad_signature,
-                                    Activity::secret_missing};
-
 Response no_store(Response r) {
     r.set_header("Cache-Control", "no-store");
     return r;
 }
 
-std::string activity_key(const App& app) { return app.config.redis_prefix + "webhook:activity"; }
+// Per credentials version: what was seen with older credentials says nothing of these.
+std::string activity_key(const App& app, std::int64_t version) {
+    return app.config.redis_prefix + "webhook:activity:" + std::to_string(version);
+}
 
-asio::awaitable<void> share_activity(App& app, Activity a, std::int64_t at) {
+// Merges this replica's record into Redis (the newest time of each kind wins) and keeps it a
+// month.
+asio::awaitable<void> share_activity(App& app) {
+    auto version = app.whatsapp.get()->version;
+    auto a = app.webhook_calls.snapshot();
+    std::int64_t at[] = {a.verified, a.verify_refused, a.delivered, a.bad_signature,
+                         a.secret_missing};
+    std::vector<std::string> args{"EVAL",
+                                  "for i = 1, #ARGV, 2 do "
+                                  " local old = tonumber(redis.call('HGET', KEYS[1], ARGV[i]) "
+                                  "  or '0') "
+                                  " if tonumber(ARGV[i + 1]) > old then "
+                                  "  redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end "
+                                  "end "
+                                  "redis.call('PEXPIRE', KEYS[1], 2592000000) return 1",
+                                  "1", activity_key(app, version)};
+    for (std::size_t i = 0; i < std::size(kActivities); ++i) {
+        if (at[i] == 0) continue;
+        args.emplace_back(activity_name(kActivities[i]));
+        args.push_back(std::to_string(at[i]));
+    }
+    if (args.size() == 4) co_return;
     try {
-        // The newest time wins whichever replica writes last.
-        std::vector<std::string> args{"EVAL",
-                                      "local old = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) "
-                                      "or '0') if tonumber(ARGV[2]) > old then redis.call('HSET', "
-                                      "KEYS[1], ARGV[1], ARGV[2]) end return 1",
-                                      "1",
-                                      activity_key(app),
-                                      activity_name(a),
-                                      std::to_string(at)};
         co_await app.redis.command(std::move(args));
     } catch (const Error& e) {
         spdlog::debug("whatsapp.activity_not_shared cause=\"{}\"", e.cause());
@@ -48,12 +59,12 @@ asio::awaitable<void> share_activity(App& app, Activity a, std::int64_t at) {
 }
 
 // This replica's record, with the other replicas' from Redis when it answers.
-asio::awaitable<WebhookActivity> all_activity(App& app) {
+asio::awaitable<WebhookActivity> all_activity(App& app, std::int64_t version) {
     auto a = app.webhook_calls.snapshot();
     std::int64_t* fields[] = {&a.verified, &a.verify_refused, &a.delivered, &a.bad_signature,
                               &a.secret_missing};
     try {
-        std::vector<std::string> args{"HMGET", activity_key(app)};
+        std::vector<std::string> args{"HMGET", activity_key(app, version)};
         for (auto kind : kActivities) args.emplace_back(activity_name(kind));
         auto reply = co_await app.redis.command(std::move(args));
         if (reply.type == util::RedisReply::Type::array) {
@@ -70,6 +81,12 @@ asio::awaitable<WebhookActivity> all_activity(App& app) {
         spdlog::debug("whatsapp.activity_unshared cause=\"{}\"", e.cause());
     }
     co_return a;
+}
+
+// Applies credentials read from the database; a newer version makes what the webhook saw
+// stale.
+void apply(App& app, Credentials c) {
+    if (app.whatsapp.set(std::move(c))) app.webhook_calls.reset();
 }
 
 asio::awaitable<Response> handle_get(App& app, Request& req) {
@@ -102,7 +119,7 @@ asio::awaitable<Response> handle_put(App& app, Request& req) {
     };
     auto credentials = co_await app.db.run(std::move(write));
     auto out = credentials_json(credentials, app.config, true);
-    app.whatsapp.set(std::move(credentials));
+    apply(app, std::move(credentials));
     spdlog::info("whatsapp.settings_saved by={} fields={}", by, body.size());
     // The other replicas read them again; dashboards refresh their checklist.
     events::publish(app, "settings.updated", {{"section", "whatsapp"}});
@@ -115,12 +132,12 @@ asio::awaitable<Response> handle_check(App& app, Request&) {
     std::optional<GraphError> failure;
     if (credentials->can_send()) {
         try {
-            number = co_await app.graph.phone_number();
+            number = co_await app.graph.phone_number(*credentials);
         } catch (const GraphFailure& f) {
             failure = f.error();
         }
     }
-    auto activity = co_await all_activity(app);
+    auto activity = co_await all_activity(app, credentials->version);
     std::vector<CheckItem> items{check_credentials(*credentials),
                                  check_meta(*credentials, number, failure),
                                  check_webhook(*credentials, activity, ws::now_ms())};
@@ -131,17 +148,32 @@ asio::awaitable<Response> handle_check(App& app, Request&) {
 
 }  // namespace
 
-void note_activity(App& app, Activity a) {
-    auto now = ws::now_ms();
-    if (app.webhook_calls.record(a, now)) {
-        asio::co_spawn(app.io, share_activity(app, a, now), asio::detached);
-    }
+void note_activity(App& app, Activity a) { app.webhook_calls.record(a, ws::now_ms()); }
+
+void start_webhook_upkeep(App& app) {
+    auto loop = [](App& app) -> asio::awaitable<void> {
+        asio::steady_timer timer(app.io);
+        std::uint64_t shared = 0;
+        for (int tick = 1;; ++tick) {
+            timer.expires_after(std::chrono::seconds(2));
+            boost::system::error_code ec;
+            co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+            if (ec) co_return;
+            if (auto now = app.webhook_calls.changes(); now != shared) {
+                shared = now;
+                co_await share_activity(app);
+            }
+            // A save announced while this replica was not listening is picked up here.
+            if (tick % 30 == 0) reload_credentials(app);
+        }
+    };
+    asio::co_spawn(app.io, loop(app), asio::detached);
 }
 
 void load_credentials_now(App& app) {
     pqxx::connection c(app.config.database_url.reveal());
     pqxx::read_transaction tx(c);
-    app.whatsapp.set(load_credentials(tx, app.config));
+    apply(app, load_credentials(tx, app.config));
     auto now = app.whatsapp.get();
     spdlog::info(
         "whatsapp.credentials phone_number_id={} access_token={} app_secret={} "
@@ -156,8 +188,12 @@ void reload_credentials(App& app) {
             auto read = [&config = app.config](pqxx::dbtransaction& tx) {
                 return load_credentials(tx, config);
             };
-            app.whatsapp.set(co_await app.db.run(std::move(read)));
-            spdlog::info("whatsapp.credentials_reloaded");
+            auto c = co_await app.db.run(std::move(read));
+            auto version = c.version;
+            if (app.whatsapp.get()->version != version) {
+                spdlog::info("whatsapp.credentials_reloaded version={}", version);
+            }
+            apply(app, std::move(c));
         } catch (const std::exception& e) {
             spdlog::warn("whatsapp.credentials_reload_failed what=\"{}\"", e.what());
         }

@@ -281,6 +281,16 @@ TEST_F(WhatsAppSettingsTest, CheckReportsWhatMetaKnowsAndWhatTheWebhookSaw) {
     EXPECT_EQ(item(wrong, "webhook")["status"], "error");
     EXPECT_NE(item(wrong, "webhook")["message"].get<std::string>().find("app secret"),
               std::string::npos);
+    // A stray request without a well-formed signature is not taken for Meta's.
+    EXPECT_EQ(deliver_signed(body, kSavedSecret).status, 200);
+    EXPECT_EQ(deliver(server_->port(), body, "sha256=not-hex").status, 401);
+    EXPECT_EQ(item(check(), "webhook")["status"], "ok");
+
+    // Saving the secret again: what was seen before says nothing of the new one.
+    EXPECT_EQ(put({{"app_secret", kSavedSecret}})["version"], 2);
+    auto saved = check();
+    EXPECT_EQ(item(saved, "webhook")["status"], "warning") << saved.dump();
+    EXPECT_TRUE(saved["webhook"]["last_delivery_ms"].is_null()) << saved.dump();
 }
 
 TEST_F(WhatsAppSettingsTest, CheckExplainsWhatMetaRefused) {

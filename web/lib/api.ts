@@ -241,6 +241,8 @@ export interface WhatsAppCredentials {
   verify_token: Credential;
   webhook_url: string;
   graph_api_version: string;
+  /** Goes up with every save in Settings. */
+  version: number;
 }
 
 /** POST /api/settings/whatsapp/check. */

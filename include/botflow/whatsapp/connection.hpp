@@ -38,6 +38,8 @@ struct Credentials {
     /// Saved secrets that cannot be opened since SECRET_KEY changed ("access_token", ...);
     /// the environment's value, if any, stands in for them.
     std::vector<std::string> unreadable;
+    /// Goes up by one with every save in Settings (0: never saved): which of two reads is newer.
+    std::int64_t version = 0;
 
     /// All four set: messages can be received and answered.
     bool complete() const;
@@ -67,36 +69,45 @@ class Connection {
 public:
     explicit Connection(const config::Config& config);
     std::shared_ptr<const Credentials> get() const;
-    void set(Credentials c);
+    /// Applies `c` unless what is in effect is newer (a slower read of an older save). Returns
+    /// whether the version changed.
+    bool set(Credentials c);
 
 private:
     mutable std::mutex mutex_;
     std::shared_ptr<const Credentials> current_;
 };
 
-/// When Meta last called the webhook, and how it went. Kept per replica and, best effort, in
-/// Redis so that a check on any replica sees every replica's (unix milliseconds, 0: never).
+/// When Meta last called the webhook with the credentials in effect, and how it went. Kept per
+/// replica and, every few seconds, merged in Redis so that a check on any replica sees every
+/// replica's (unix milliseconds, 0: never).
 struct WebhookActivity {
     std::int64_t verified = 0;        // GET verification with the right token
     std::int64_t verify_refused = 0;  // GET verification with another token
     std::int64_t delivered = 0;       // POST with a valid signature
-    std::int64_t bad_signature = 0;   // POST with a missing or wrong signature
+    std::int64_t bad_signature = 0;   // POST with a well-formed but wrong signature
     std::int64_t secret_missing = 0;  // POST refused because no app secret is set
 };
 
 enum class Activity { verified, verify_refused, delivered, bad_signature, secret_missing };
 const char* activity_name(Activity a) noexcept;
+inline constexpr Activity kActivities[] = {Activity::verified, Activity::verify_refused,
+                                           Activity::delivered, Activity::bad_signature,
+                                           Activity::secret_missing};
 
 class ActivityLog {
 public:
-    /// Records `a` now; returns true when it should also go to Redis (at most every 5 s per
-    /// kind on this replica, so a flood costs nothing).
-    bool record(Activity a, std::int64_t now_ms);
+    /// Records `a` at `now_ms`. Lock-free: on the webhook's path.
+    void record(Activity a, std::int64_t now_ms);
     WebhookActivity snapshot() const;
+    /// Goes up with every record(): whether there is something new to share.
+    std::uint64_t changes() const;
+    /// Forgets everything: the credentials changed, so what was seen says nothing of them.
+    void reset();
 
 private:
     std::atomic<std::int64_t> at_[5] = {};
-    std::atomic<std::int64_t> shared_at_[5] = {};
+    std::atomic<std::uint64_t> changes_{0};
 };
 
 /// What Meta said of the phone number (GET /{version}/{phone_number_id}).

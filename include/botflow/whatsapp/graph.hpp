@@ -82,7 +82,7 @@ public:
 
     /// GET /{version}/{phone_number_id}: what Meta knows of the number (the connection check).
     /// Throws GraphFailure.
-    asio::awaitable<NumberInfo> phone_number();
+    asio::awaitable<NumberInfo> phone_number(const Credentials& credentials);
 
     /// POST /{version}/{phone_number_id}/messages. Returns the wamid Meta assigned. Throws
     /// GraphFailure.

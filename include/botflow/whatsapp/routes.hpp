@@ -16,6 +16,9 @@ void register_settings_routes(App& app);
 
 /// Notes a call of Meta's to the webhook (for the connection check); never throws.
 void note_activity(App& app, Activity a);
+/// Every 2 s shares what this replica's webhook saw (when something is new) through Redis;
+/// every minute reads the credentials again. Runs on app.io until it stops.
+void start_webhook_upkeep(App& app);
 /// Reads the saved credentials into app.whatsapp with a connection of its own (at start, before
 /// the io_context runs). Throws on a database error.
 void load_credentials_now(App& app);

@@ -101,26 +101,39 @@ TEST(ConnectionCheck, TheNewestWebhookCallDecides) {
     EXPECT_EQ(check_webhook(c, early, kNow).status, "warning") << "the secret is set since";
 }
 
-TEST(WebhookActivityLog, SharesTheFirstOfAKindAndThenAtMostEveryFiveSeconds) {
+TEST(WebhookActivityLog, KeepsTheLatestOfEachKindUntilReset) {
     ActivityLog log;
-    EXPECT_TRUE(log.record(Activity::delivered, kNow));
-    EXPECT_FALSE(log.record(Activity::delivered, kNow + 1000));
-    EXPECT_FALSE(log.record(Activity::delivered, kNow + 4999));
-    EXPECT_TRUE(log.record(Activity::delivered, kNow + 5000));
-    EXPECT_EQ(log.snapshot().delivered, kNow + 5000);
-    EXPECT_EQ(log.snapshot().verified, 0);
+    auto before = log.changes();
+    log.record(Activity::delivered, kNow);
+    log.record(Activity::delivered, kNow + 1000);
+    log.record(Activity::bad_signature, kNow + 500);
+    EXPECT_GT(log.changes(), before);
+    auto s = log.snapshot();
+    EXPECT_EQ(s.delivered, kNow + 1000);
+    EXPECT_EQ(s.bad_signature, kNow + 500);
+    EXPECT_EQ(s.verified, 0);
+    auto seen = log.changes();
+    log.reset();
+    EXPECT_NE(log.changes(), seen) << "a reset is shared too";
+    EXPECT_EQ(log.snapshot().delivered, 0);
 }
 
-TEST(WebhookActivityLog, SharesAtOnceWhenAnotherKindCameBetween) {
-    ActivityLog log;
-    EXPECT_TRUE(log.record(Activity::delivered, kNow));
-    EXPECT_TRUE(log.record(Activity::bad_signature, kNow + 100));
-    // Redis must not keep saying the bad signature came last.
-    EXPECT_TRUE(log.record(Activity::delivered, kNow + 200));
-    EXPECT_FALSE(log.record(Activity::delivered, kNow + 300));
-    auto s = log.snapshot();
-    EXPECT_EQ(s.delivered, kNow + 300);
-    EXPECT_EQ(s.bad_signature, kNow + 100);
+TEST(WhatsAppConnection, AnOlderReadNeverReplacesANewerSave) {
+    config::Config config;
+    config.whatsapp_verify_token = Secret("from-the-environment");
+    Connection connection(config);
+    EXPECT_EQ(connection.get()->verify_token.reveal(), "from-the-environment");
+    EXPECT_EQ(connection.get()->verify_token_source, Source::environment);
+
+    auto saved = complete();
+    saved.version = 2;
+    EXPECT_TRUE(connection.set(saved));
+    auto older = complete();
+    older.version = 1;
+    older.verify_token = Secret("an-older-save");
+    EXPECT_FALSE(connection.set(older));
+    EXPECT_EQ(connection.get()->verify_token.reveal(), "verify-me-please");
+    EXPECT_FALSE(connection.set(saved)) << "the same version again changes nothing";
 }
 
 }  // namespace
