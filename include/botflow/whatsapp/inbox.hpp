@@ -63,9 +63,10 @@ public:
     ~Inbox();
 
     /// Stores `batch` together with the deliveries that arrive while a transaction is in
-    /// flight (group commit, up to four transactions at once); resumes (on the caller's executor)
-    /// only after COMMIT. Throws Errc::unavailable when PostgreSQL is down. A delivery that makes
-    /// the shared transaction fail is retried alone, so it cannot fail its neighbours.
+    /// flight (group commit, one transaction at once per two cores, at most four); resumes (on
+    /// the caller's executor) only after COMMIT. Throws Errc::unavailable when PostgreSQL is down.
+    /// A delivery that makes the shared transaction fail is retried alone, so it cannot fail its
+    /// neighbours.
     asio::awaitable<StoreResult> store(WebhookBatch batch);
 
     struct Waiter;
