@@ -293,13 +293,24 @@ std::vector<const InboundMessage*> store_known_customers(
         const InboundMessage* m;
         StoreResult* result;
     };
+    // A customer is taken whole or not at all: when any of their messages in the group needs
+    // the general path (media, an echo, a business-scoped id, the simulator), all of theirs
+    // take it, in delivery order, so their thread order, names and preview end as one by one.
+    std::set<std::string> general;
+    for (const auto* batch : batches) {
+        for (const auto& m : batch->messages) {
+            bool plain = !batch->simulated && !m.echo && !m.media_id && !m.customer_wa_id.empty() &&
+                         m.customer_bsuid.empty() && !m.wamid.empty();
+            if (!plain && !m.customer_wa_id.empty()) general.insert(m.customer_wa_id);
+        }
+    }
     std::vector<Candidate> candidates;
     std::vector<std::optional<std::string>> customers;
     for (std::size_t b = 0; b < batches.size(); ++b) {
-        if (batches[b]->simulated) continue;  // the simulator's checks are per message
+        if (batches[b]->simulated) continue;
         for (const auto& m : batches[b]->messages) {
             if (m.echo || m.media_id || m.customer_wa_id.empty() || !m.customer_bsuid.empty() ||
-                m.wamid.empty()) {
+                m.wamid.empty() || general.count(m.customer_wa_id)) {
                 continue;
             }
             candidates.push_back({&m, results[b]});
@@ -329,19 +340,35 @@ std::vector<const InboundMessage*> store_known_customers(
         known[r[0].as<std::string>()] = {r[1].as<std::string>(), r[2].as<bool>(),
                                          r[3].as<std::string>(), r[4].as<std::string>()};
     }
-    // First contacts: their conversations, in one statement too, named as their first message
-    // says. The customers' locks are held, so no one else can be creating them; a conflict
-    // (a conversation found by another identity) leaves that customer to the general path.
-    std::vector<std::optional<std::string>> new_wa, new_phone, new_name;
+    // Anything to record about a customer (a number, a new name) sends all of their messages
+    // to the general path too. A first contact is taken when all of their messages carry the
+    // same name, which their new conversation then holds.
+    std::map<std::string, std::string> first_names;  // first contacts: the name they all carry
     for (const auto& c : candidates) {
-        const auto& wa = c.m->customer_wa_id;
-        if (known.count(wa) || std::find(new_wa.begin(), new_wa.end(), wa) != new_wa.end()) {
+        const auto& m = *c.m;
+        const auto& wa = m.customer_wa_id;
+        if (general.count(wa)) continue;
+        auto k = known.find(wa);
+        if (k != known.end()) {
+            bool changes =
+                k->second.stale ||
+                (!m.customer_name.empty() &&
+                 (m.customer_name != k->second.profile_name || k->second.customer_name.empty()));
+            if (changes) general.insert(wa);
             continue;
         }
+        auto [name, fresh] = first_names.emplace(wa, m.customer_name);
+        if (!fresh && name->second != m.customer_name) general.insert(wa);
+    }
+    std::vector<std::optional<std::string>> new_wa, new_phone, new_name;
+    for (const auto& [wa, name] : first_names) {
+        if (general.count(wa)) continue;
         new_wa.emplace_back(wa);
         new_phone.emplace_back("+" + wa);
-        new_name.emplace_back(c.m->customer_name);
+        new_name.emplace_back(name);
     }
+    // First contacts: their conversations, in one statement too. A conflict (the number is
+    // another conversation's phone) leaves that customer to the general path.
     if (!new_wa.empty()) {
         auto created = store::exec_cached(
             tx,
@@ -356,21 +383,20 @@ std::vector<const InboundMessage*> store_known_customers(
         }
     }
     std::vector<Candidate> taken;
+    std::vector<const InboundMessage*> done;
     std::set<std::string> wamids;
     std::vector<std::optional<std::string>> conversation, type, content, context, wamid, ts,
         metadata, short_text;
     for (const auto& c : candidates) {
         const auto& m = *c.m;
         auto k = known.find(m.customer_wa_id);
-        // A name or number to record: the general path.
-        if (k == known.end() || k->second.stale) continue;
-        if (!m.customer_name.empty() &&
-            (m.customer_name != k->second.profile_name || k->second.customer_name.empty())) {
+        if (general.count(m.customer_wa_id) || k == known.end()) continue;
+        if (!wamids.insert(m.wamid).second) {
+            // The same wamid twice in one group: Meta re-delivered it.
+            ++c.result->duplicates;
+            done.push_back(c.m);
             continue;
         }
-        // The same wamid twice in one group: the later one is a re-delivery, found as such by
-        // the general path after this insert.
-        if (!wamids.insert(m.wamid).second) continue;
         taken.push_back(c);
         conversation.emplace_back(k->second.id);
         type.emplace_back(m.type);
@@ -381,7 +407,10 @@ std::vector<const InboundMessage*> store_known_customers(
         metadata.emplace_back(m.raw.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
         short_text.emplace_back(preview(m.content));
     }
-    if (taken.empty()) return {};
+    if (taken.empty()) {
+        std::sort(done.begin(), done.end());
+        return done;
+    }
     // The messages, their conversations' counters (once per conversation) and the AI's jobs,
     // in one statement.
     auto stored = store::exec_cached(
@@ -430,7 +459,6 @@ std::vector<const InboundMessage*> store_known_customers(
         ids[r[0].as<std::string>()] = {r[1].as<std::string>(), r[2].as<std::string>()};
         ai_jobs = r[3].as<long>();
     }
-    std::vector<const InboundMessage*> done;
     for (const auto& c : taken) {
         done.push_back(c.m);
         auto it = ids.find(c.m->wamid);
