@@ -447,17 +447,18 @@ std::vector<const InboundMessage*> store_known_customers(
         "   FROM settings WHERE key = 'ai'), $9::float8) / 1000), 4, "
         "  'ai_reply:' || whatsapp_message_id, conversation_id FROM m "
         " ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING "
-        " RETURNING id) "
-        "SELECT whatsapp_message_id, id::text, conversation_id::text, (SELECT count(*) FROM j) "
-        "FROM m",
+        " RETURNING id), "
+        // Workers wake once per transaction, at COMMIT; in this statement, to save a round
+        // trip (PostgreSQL folds identical notifications of one transaction).
+        "n AS (SELECT pg_notify($10, 'ai_reply') FROM (SELECT 1 FROM j LIMIT 1) one) "
+        "SELECT whatsapp_message_id, id::text, conversation_id::text, "
+        " (SELECT count(*) FROM n) FROM m",
         text_array(conversation), text_array(type), text_array(content), text_array(context),
         text_array(wamid), text_array(ts), text_array(metadata), text_array(short_text),
-        static_cast<double>(default_debounce_ms));
+        static_cast<double>(default_debounce_ms), jobs::kChannel);
     std::map<std::string, std::pair<std::string, std::string>> ids;  // wamid: id, conversation
-    long ai_jobs = 0;
     for (const auto& r : stored) {
         ids[r[0].as<std::string>()] = {r[1].as<std::string>(), r[2].as<std::string>()};
-        ai_jobs = r[3].as<long>();
     }
     for (const auto& c : taken) {
         done.push_back(c.m);
@@ -469,8 +470,6 @@ std::vector<const InboundMessage*> store_known_customers(
         ++c.result->stored;
         c.result->events.push_back(created_event(it->second.second, it->second.first, *c.m));
     }
-    // Workers wake once per transaction, at COMMIT (PostgreSQL folds identical notifications).
-    if (ai_jobs > 0) tx.exec_params("SELECT pg_notify($1, 'ai_reply')", jobs::kChannel);
     std::sort(done.begin(), done.end());
     return done;
 }
