@@ -366,9 +366,7 @@ asio::awaitable<Response> report(App& app, Request& req, Report work, bool detai
         return out;
     };
     auto out = co_await app.db.run(std::move(read));
-    auto r = Response::json(200, out);
-    r.set_header("Cache-Control", "no-store");
-    co_return r;
+    co_return http::no_store(Response::json(200, out));
 }
 
 json overview(const std::vector<Day>& days) {
@@ -533,12 +531,8 @@ asio::awaitable<Response> handle_export(App& app, Request& req) {
         return std::make_pair(csv, "botflow-messages-" + from + "-to-" + to + ".csv");
     };
     auto [csv, name] = co_await app.db.run(std::move(read));
-    Response r;
-    r.status = 200;
-    r.body = std::move(csv);
-    r.set_header("Content-Type", "text/csv; charset=utf-8");
+    auto r = http::no_store(Response::text(200, std::move(csv), "text/csv; charset=utf-8"));
     r.set_header("Content-Disposition", "attachment; filename=\"" + name + "\"");
-    r.set_header("Cache-Control", "no-store");
     co_return r;
 }
 

@@ -74,9 +74,9 @@ void Subscriber::State::deliver(const char* text, std::size_t size) {
     if (j.contains("conversation_id") && j["conversation_id"].is_string()) {
         conversation = j["conversation_id"].get<std::string>();
     }
-    const auto& data = j.contains("data") ? j["data"] : nlohmann::json();
-    if (j["type"] == "settings.updated" && data.is_object() &&
-        data.value("section", "") == "whatsapp") {
+    // A section that is not a string simply does not match (value() would throw here).
+    if (j["type"] == "settings.updated" && j.contains("data") && j["data"].is_object() &&
+        j["data"].contains("section") && j["data"]["section"] == "whatsapp") {
         whatsapp::reload_credentials(app);  // another replica saved new credentials
     }
     auto ts = j.contains("ts") && j["ts"].is_number_integer() ? j["ts"].get<std::int64_t>()

@@ -16,17 +16,12 @@ using http::Request;
 using http::Response;
 using nlohmann::json;
 
-Response no_store(Response r) {
-    r.set_header("Cache-Control", "no-store");
-    return r;
-}
-
 // Public: reveals only whether POST /api/auth/register would still accept a setup token,
 // which it does while no user exists at all (the same test register makes).
 asio::awaitable<Response> handle_setup(App& app, Request&) {
     auto read = [](pqxx::dbtransaction& tx) { return store::count_users(tx) == 0; };
     bool needs_owner = co_await app.db.run(std::move(read));
-    co_return no_store(Response::json(200, {{"needs_owner", needs_owner}}));
+    co_return http::no_store(Response::json(200, {{"needs_owner", needs_owner}}));
 }
 
 asio::awaitable<Response> handle_checklist(App& app, Request& req) {
@@ -57,7 +52,7 @@ asio::awaitable<Response> handle_checklist(App& app, Request& req) {
     };
     auto out = co_await app.db.run(std::move(read));
     out["whatsapp"] = whatsapp::credentials_json(*app.whatsapp.get(), app.config, owner);
-    co_return no_store(Response::json(200, out));
+    co_return http::no_store(Response::json(200, out));
 }
 
 }  // namespace

@@ -212,6 +212,11 @@ Response Response::no_content() {
     return r;
 }
 
+Response no_store(Response r) {
+    r.set_header("Cache-Control", "no-store");
+    return r;
+}
+
 // RFC 6266 / 5987: an ASCII fallback and the UTF-8 name percent-encoded.
 std::string attachment_disposition(const std::string& filename, bool attachment) {
     std::string out = attachment ? "attachment" : "inline";

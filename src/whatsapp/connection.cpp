@@ -274,15 +274,28 @@ void ActivityLog::reset() {
     changes_.fetch_add(1, std::memory_order_relaxed);
 }
 
+std::int64_t& WebhookActivity::operator[](Activity a) {
+    switch (a) {
+        case Activity::verified:
+            return verified;
+        case Activity::verify_refused:
+            return verify_refused;
+        case Activity::delivered:
+            return delivered;
+        case Activity::bad_signature:
+            return bad_signature;
+        case Activity::secret_missing:
+            break;
+    }
+    return secret_missing;
+}
+
 WebhookActivity ActivityLog::snapshot() const {
-    auto at = [this](Activity a) {
-        return at_[static_cast<std::size_t>(a)].load(std::memory_order_relaxed);
-    };
-    return {.verified = at(Activity::verified),
-            .verify_refused = at(Activity::verify_refused),
-            .delivered = at(Activity::delivered),
-            .bad_signature = at(Activity::bad_signature),
-            .secret_missing = at(Activity::secret_missing)};
+    WebhookActivity out;
+    for (auto a : kActivities) {
+        out[a] = at_[static_cast<std::size_t>(a)].load(std::memory_order_relaxed);
+    }
+    return out;
 }
 
 CheckItem check_credentials(const Credentials& c) {

@@ -296,15 +296,15 @@ asio::awaitable<void> GraphClient::mark_read(const std::string& wamid, bool typi
 }
 
 asio::awaitable<NumberInfo> GraphClient::phone_number(const Credentials& credentials) {
-    const auto* c = &credentials;
-    if (c->phone_number_id.empty()) {
+    if (credentials.phone_number_id.empty()) {
         GraphError g;
         g.reason = "WhatsApp is not connected: add the phone number ID in Settings > WhatsApp.";
         throw GraphFailure(std::move(g));
     }
-    auto doc = co_await call(
-        c->access_token, "GET",
-        "/" + c->phone_number_id + "?fields=display_phone_number,verified_name,quality_rating", "");
+    auto doc = co_await call(credentials.access_token, "GET",
+                             "/" + credentials.phone_number_id +
+                                 "?fields=display_phone_number,verified_name,quality_rating",
+                             "");
     NumberInfo info;
     auto field = [&doc](const char* k) {
         return doc.contains(k) && doc[k].is_string() ? doc[k].get<std::string>() : std::string();

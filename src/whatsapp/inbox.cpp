@@ -296,23 +296,21 @@ std::vector<const InboundMessage*> store_known_customers(
     // A customer is taken whole or not at all: when any of their messages in the group needs
     // the general path (media, an echo, a business-scoped id, the simulator), all of theirs
     // take it, in delivery order, so their thread order, names and preview end as one by one.
+    auto plain = [](const WebhookBatch& batch, const InboundMessage& m) {
+        return !batch.simulated && !m.echo && !m.media_id && !m.customer_wa_id.empty() &&
+               m.customer_bsuid.empty() && !m.wamid.empty();
+    };
     std::set<std::string> general;
     for (const auto* batch : batches) {
         for (const auto& m : batch->messages) {
-            bool plain = !batch->simulated && !m.echo && !m.media_id && !m.customer_wa_id.empty() &&
-                         m.customer_bsuid.empty() && !m.wamid.empty();
-            if (!plain && !m.customer_wa_id.empty()) general.insert(m.customer_wa_id);
+            if (!plain(*batch, m) && !m.customer_wa_id.empty()) general.insert(m.customer_wa_id);
         }
     }
     std::vector<Candidate> candidates;
     std::vector<std::optional<std::string>> customers;
     for (std::size_t b = 0; b < batches.size(); ++b) {
-        if (batches[b]->simulated) continue;
         for (const auto& m : batches[b]->messages) {
-            if (m.echo || m.media_id || m.customer_wa_id.empty() || !m.customer_bsuid.empty() ||
-                m.wamid.empty() || general.count(m.customer_wa_id)) {
-                continue;
-            }
+            if (!plain(*batches[b], m) || general.count(m.customer_wa_id)) continue;
             candidates.push_back({&m, results[b]});
             customers.emplace_back(m.customer_wa_id);
         }

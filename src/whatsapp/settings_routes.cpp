@@ -19,11 +19,6 @@ using http::Request;
 using http::Response;
 using nlohmann::json;
 
-Response no_store(Response r) {
-    r.set_header("Cache-Control", "no-store");
-    return r;
-}
-
 // Per credentials version: what was seen with older credentials says nothing of these.
 std::string activity_key(const App& app, std::int64_t version) {
     return app.config.redis_prefix + "webhook:activity:" + std::to_string(version);
@@ -34,8 +29,6 @@ std::string activity_key(const App& app, std::int64_t version) {
 asio::awaitable<void> share_activity(App& app) {
     auto version = app.whatsapp.get()->version;
     auto a = app.webhook_calls.snapshot();
-    std::int64_t at[] = {a.verified, a.verify_refused, a.delivered, a.bad_signature,
-                         a.secret_missing};
     std::vector<std::string> args{"EVAL",
                                   "for i = 1, #ARGV, 2 do "
                                   " local old = tonumber(redis.call('HGET', KEYS[1], ARGV[i]) "
@@ -45,10 +38,10 @@ asio::awaitable<void> share_activity(App& app) {
                                   "end "
                                   "redis.call('PEXPIRE', KEYS[1], 2592000000) return 1",
                                   "1", activity_key(app, version)};
-    for (std::size_t i = 0; i < std::size(kActivities); ++i) {
-        if (at[i] == 0) continue;
-        args.emplace_back(activity_name(kActivities[i]));
-        args.push_back(std::to_string(at[i]));
+    for (auto kind : kActivities) {
+        if (a[kind] == 0) continue;
+        args.emplace_back(activity_name(kind));
+        args.push_back(std::to_string(a[kind]));
     }
     if (args.size() == 4) co_return;
     try {
@@ -61,19 +54,18 @@ asio::awaitable<void> share_activity(App& app) {
 // This replica's record, with the other replicas' from Redis when it answers.
 asio::awaitable<WebhookActivity> all_activity(App& app, std::int64_t version) {
     auto a = app.webhook_calls.snapshot();
-    std::int64_t* fields[] = {&a.verified, &a.verify_refused, &a.delivered, &a.bad_signature,
-                              &a.secret_missing};
     try {
         std::vector<std::string> args{"HMGET", activity_key(app, version)};
         for (auto kind : kActivities) args.emplace_back(activity_name(kind));
         auto reply = co_await app.redis.command(std::move(args));
         if (reply.type == util::RedisReply::Type::array) {
-            for (std::size_t i = 0; i < reply.elements.size() && i < std::size(fields); ++i) {
+            for (std::size_t i = 0; i < reply.elements.size() && i < std::size(kActivities); ++i) {
                 if (reply.elements[i].type != util::RedisReply::Type::string) continue;
+                auto& at = a[kActivities[i]];
                 try {
-                    *fields[i] =
-                        std::max<std::int64_t>(*fields[i], std::stoll(reply.elements[i].str));
+                    at = std::max<std::int64_t>(at, std::stoll(reply.elements[i].str));
                 } catch (const std::exception&) {
+                    // Not a number: another program's value under our key; ours stands.
                 }
             }
         }
@@ -92,7 +84,7 @@ void apply(App& app, Credentials c) {
 asio::awaitable<Response> handle_get(App& app, Request& req) {
     bool owner = req.principal->role == "owner";
     auto out = credentials_json(*app.whatsapp.get(), app.config, owner);
-    co_return no_store(Response::json(200, out));
+    co_return http::no_store(Response::json(200, out));
 }
 
 asio::awaitable<Response> handle_put(App& app, Request& req) {
@@ -123,7 +115,7 @@ asio::awaitable<Response> handle_put(App& app, Request& req) {
     spdlog::info("whatsapp.settings_saved by={} fields={}", by, body.size());
     // The other replicas read them again; dashboards refresh their checklist.
     events::publish(app, "settings.updated", {{"section", "whatsapp"}});
-    co_return no_store(Response::json(200, out));
+    co_return http::no_store(Response::json(200, out));
 }
 
 asio::awaitable<Response> handle_check(App& app, Request&) {
@@ -143,7 +135,7 @@ asio::awaitable<Response> handle_check(App& app, Request&) {
                                  check_webhook(*credentials, activity, ws::now_ms())};
     auto out = check_json(items, number, activity);
     spdlog::info("whatsapp.check ok={} meta={}", out["ok"].get<bool>(), items[1].status);
-    co_return no_store(Response::json(200, out));
+    co_return http::no_store(Response::json(200, out));
 }
 
 }  // namespace

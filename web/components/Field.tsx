@@ -1,27 +1,10 @@
 "use client";
 import { useId } from "react";
 
-/** A labelled input whose error is announced and tied to it for screen readers. */
-export function Field({
-  label,
-  error,
-  hint,
-  ...input
-}: { label: string; error?: string; hint?: string } & React.InputHTMLAttributes<HTMLInputElement>) {
-  const id = useId();
-  const describedBy = [error ? `${id}-error` : null, hint ? `${id}-hint` : null].filter(Boolean).join(" ");
+/** A field's hint and error, with the ids describedBy() names. */
+export function Describe({ id, hint, error }: { id: string; hint?: string; error?: string }) {
   return (
-    <div className="space-y-1">
-      <label htmlFor={id} className="block text-sm font-medium">
-        {label}
-      </label>
-      <input
-        id={id}
-        className="input"
-        aria-invalid={error ? true : undefined}
-        aria-describedby={describedBy || undefined}
-        {...input}
-      />
+    <>
       {hint && (
         <p id={`${id}-hint`} className="text-xs text-zinc-500 dark:text-zinc-400">
           {hint}
@@ -32,6 +15,36 @@ export function Field({
           {error}
         </p>
       )}
+    </>
+  );
+}
+
+/** aria-describedby for a control with that hint and error: the error first. */
+export function describedBy(id: string, hint?: string, error?: string) {
+  return [error ? `${id}-error` : null, hint ? `${id}-hint` : null].filter(Boolean).join(" ") || undefined;
+}
+
+/** A labelled input whose error is announced and tied to it for screen readers. */
+export function Field({
+  label,
+  error,
+  hint,
+  ...input
+}: { label: string; error?: string; hint?: string } & React.InputHTMLAttributes<HTMLInputElement>) {
+  const id = useId();
+  return (
+    <div className="space-y-1">
+      <label htmlFor={id} className="block text-sm font-medium">
+        {label}
+      </label>
+      <input
+        id={id}
+        className="input"
+        aria-invalid={error ? true : undefined}
+        aria-describedby={describedBy(id, hint, error)}
+        {...input}
+      />
+      <Describe id={id} hint={hint} error={error} />
     </div>
   );
 }

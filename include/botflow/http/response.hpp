@@ -33,4 +33,8 @@ struct Response {
     static Response no_content();
 };
 
+/// `r` with Cache-Control: no-store (answers that hold secrets or change from one call to the
+/// next).
+Response no_store(Response r);
+
 }  // namespace botflow::http

@@ -78,6 +78,12 @@ private:
     std::shared_ptr<const Credentials> current_;
 };
 
+enum class Activity { verified, verify_refused, delivered, bad_signature, secret_missing };
+const char* activity_name(Activity a) noexcept;
+inline constexpr Activity kActivities[] = {Activity::verified, Activity::verify_refused,
+                                           Activity::delivered, Activity::bad_signature,
+                                           Activity::secret_missing};
+
 /// When Meta last called the webhook with the credentials in effect, and how it went. Kept per
 /// replica and, every few seconds, merged in Redis so that a check on any replica sees every
 /// replica's (unix milliseconds, 0: never).
@@ -87,13 +93,9 @@ struct WebhookActivity {
     std::int64_t delivered = 0;       // POST with a valid signature
     std::int64_t bad_signature = 0;   // POST with a well-formed but wrong signature
     std::int64_t secret_missing = 0;  // POST refused because no app secret is set
-};
 
-enum class Activity { verified, verify_refused, delivered, bad_signature, secret_missing };
-const char* activity_name(Activity a) noexcept;
-inline constexpr Activity kActivities[] = {Activity::verified, Activity::verify_refused,
-                                           Activity::delivered, Activity::bad_signature,
-                                           Activity::secret_missing};
+    std::int64_t& operator[](Activity a);
+};
 
 class ActivityLog {
 public:
@@ -106,7 +108,7 @@ public:
     void reset();
 
 private:
-    std::atomic<std::int64_t> at_[5] = {};
+    std::atomic<std::int64_t> at_[std::size(kActivities)] = {};
     std::atomic<std::uint64_t> changes_{0};
 };
 

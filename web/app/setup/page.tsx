@@ -9,6 +9,7 @@ import { Field, FormError } from "@/components/Field";
 import { SnippetForm } from "@/components/SnippetForm";
 import { SignedIn, useMe } from "@/lib/session";
 import { Shell } from "@/components/Shell";
+import { CopyButton } from "@/components/Copy";
 
 
 function Register({ onDone }: { onDone: () => void }) {
@@ -65,25 +66,6 @@ function Register({ onDone }: { onDone: () => void }) {
         </button>
       </form>
     </main>
-  );
-}
-
-function CopyButton({ text, label }: { text: string; label: string }) {
-  const [copied, setCopied] = useState(false);
-  return (
-    <button
-      type="button"
-      className="btn-secondary py-1 text-xs"
-      aria-label={label}
-      onClick={() => {
-        void navigator.clipboard?.writeText(text).then(() => {
-          setCopied(true);
-          setTimeout(() => setCopied(false), 1500);
-        });
-      }}
-    >
-      {copied ? "Copied" : "Copy"}
-    </button>
   );
 }
 

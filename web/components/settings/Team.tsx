@@ -7,7 +7,8 @@ import { useAction } from "@/lib/action";
 import { dateTime } from "@/lib/format";
 import { useMe } from "@/lib/session";
 import { Field, FormError } from "@/components/Field";
-import { CopyValue, Section, Select } from "./controls";
+import { CopyValue } from "@/components/Copy";
+import { Section, Select } from "./controls";
 
 export interface TeamUser {
   id: string;

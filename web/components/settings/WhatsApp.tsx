@@ -7,7 +7,8 @@ import { api, errorText, type Credential, type WhatsAppCheck, type WhatsAppCrede
 import { useAction } from "@/lib/action";
 import { Field, FormError } from "@/components/Field";
 import { useFeedEvents } from "@/lib/feed";
-import { CopyValue, Saved, Section } from "./controls";
+import { CopyValue } from "@/components/Copy";
+import { Saved, Section } from "./controls";
 
 type Key = "phone_number_id" | "access_token" | "app_secret" | "verify_token";
 

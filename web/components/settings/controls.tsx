@@ -1,28 +1,8 @@
 "use client";
 // Small pieces the Settings sections share: labelled text areas, selects and checkboxes tied to
-// their errors, a copy button, a section frame and a saved notice.
+// their errors, a section frame and a saved notice.
 import { useEffect, useId, useState } from "react";
-
-function Describe({ id, hint, error }: { id: string; hint?: string; error?: string }) {
-  return (
-    <>
-      {hint && (
-        <p id={`${id}-hint`} className="text-xs text-zinc-500 dark:text-zinc-400">
-          {hint}
-        </p>
-      )}
-      {error && (
-        <p id={`${id}-error`} className="text-xs text-red-700 dark:text-red-400">
-          {error}
-        </p>
-      )}
-    </>
-  );
-}
-
-function describedBy(id: string, hint?: string, error?: string) {
-  return [error ? `${id}-error` : null, hint ? `${id}-hint` : null].filter(Boolean).join(" ") || undefined;
-}
+import { Describe, describedBy } from "@/components/Field";
 
 export function TextArea({
   label,
@@ -99,48 +79,6 @@ export function Checkbox({
       </div>
       <div className="pl-6">
         <Describe id={id} hint={hint} error={error} />
-      </div>
-    </div>
-  );
-}
-
-export function CopyButton({ text, label }: { text: string; label: string }) {
-  const [copied, setCopied] = useState(false);
-  useEffect(() => {
-    if (!copied) return;
-    const t = setTimeout(() => setCopied(false), 1500);
-    return () => clearTimeout(t);
-  }, [copied]);
-  return (
-    <button
-      type="button"
-      className="btn-secondary shrink-0 py-1 text-xs"
-      aria-label={label}
-      onClick={() => {
-        void navigator.clipboard
-          ?.writeText(text)
-          .then(() => setCopied(true))
-          .catch(() => undefined);
-      }}
-    >
-      {copied ? "Copied" : "Copy"}
-    </button>
-  );
-}
-
-/** A value to paste elsewhere, with its copy button. */
-export function CopyValue({ label, value, testId }: { label: string; value: string; testId?: string }) {
-  return (
-    <div className="space-y-1">
-      <p className="text-sm font-medium">{label}</p>
-      <div className="flex items-center gap-2">
-        <code
-          data-testid={testId}
-          className="min-w-0 flex-1 break-all rounded bg-zinc-100 px-2 py-1 text-xs dark:bg-zinc-800"
-        >
-          {value}
-        </code>
-        <CopyButton text={value} label={`Copy the ${label.toLowerCase()}`} />
       </div>
     </div>
   );
