@@ -8,7 +8,8 @@
 # production), Redis, and a release botflow; pre-signs unique Cloud API deliveries (one text
 # message each); then runs wrk at 16 and 64 connections and pgbench with a one-row
 # INSERT+COMMIT transaction at 16 clients, and pgbench doing botflow's own per-delivery work one
-# delivery per transaction. Prints stored messages/s (counted in the database), p50 and p99.
+# delivery per transaction. Prints stored messages/s (counted in the database), p50 and p99,
+# and PostgreSQL's own ceiling for 16 outstanding deliveries (what 16 connections allow).
 #
 # Ingestion alone: JOB_WORKERS=0, so the AI answer each message enqueues waits in the queue
 # instead of competing for the two cores (bench/ai.sh measures answers). JOB_WORKERS=4 runs
@@ -36,8 +37,11 @@ bench_serve WHATSAPP_APP_SECRET="$SECRET" JOB_WORKERS="${JOB_WORKERS:-0}"
 # One line per delivery: "<X-Hub-Signature-256>\t<body>", every wamid unique.
 sign() {  # sign PREFIX FILE
     python3 - "$1" "$2" "$DELIVERIES" "$SECRET" <<'PY'
-import hashlib, hmac, json, sys
+import hashlib, hmac, json, sys, time
 prefix, path, n, secret = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4].encode()
+# As Meta sends them: the time of sending, so each customer's messages are a second apart
+# and every message moves its conversation's last_message_at.
+base = int(time.time())
 with open(path, "w") as out:
     for i in range(n):
         customer = "3460%07d" % (i % 5000)
@@ -46,7 +50,7 @@ with open(path, "w") as out:
              "metadata": {"display_phone_number": "15550783881", "phone_number_id": "106540352242922"},
              "contacts": [{"profile": {"name": "Customer %d" % (i % 5000)}, "wa_id": customer}],
              "messages": [{"from": customer, "id": "wamid.%s.%d" % (prefix, i),
-                           "timestamp": "1750000000", "type": "text",
+                           "timestamp": str(base + i // 5000), "type": "text",
                            "text": {"body": "Hello, are you open on Sunday? (%d)" % i}}]}}]}]},
             separators=(",", ":"))
         sig = hmac.new(secret, body.encode(), hashlib.sha256).hexdigest()
@@ -148,5 +152,38 @@ set_out="$(pgbench_run "$tmp/set.sql")"
 settps="$(awk '/^tps/ {printf "%.0f", $3 * 32}' <<<"$set_out")"
 setlat="$(awk '/latency average/ {print $4 "ms"}' <<<"$set_out")"
 printf '%-34s %14s %10s %10s\n' "pgbench same work, 32/statement" "$settps" "avg $setlat" "-"
+# PostgreSQL's own ceiling for what 16 connections allow: at most 16 deliveries outstanding.
+# botflow's exact group transaction (the customers' locks, the lookup, the set-based insert,
+# COMMIT), with the 16 split into K transactions of 16/K at once, and nothing else on the
+# machine: no HTTP, no wrk, no botflow. No batching scheme stores more than the best of these.
+group_sql() {  # group_sql G: botflow's group transaction for G known customers
+    local g="$1"
+    cat <<SQL
+\set base random(0, $((5000 - g)))
+BEGIN;
+SELECT count(pg_advisory_xact_lock(hashtextextended(k, 7))) FROM (SELECT 'wa:3460' || lpad(g::text, 7, '0') AS k FROM generate_series(:base, :base + $((g - 1))) g ORDER BY 1) ordered;
+SELECT wa_id, id::text, phone IS NULL OR simulated, profile_name, customer_name FROM conversations WHERE wa_id = ANY (ARRAY(SELECT '3460' || lpad(g::text, 7, '0') FROM generate_series(:base, :base + $((g - 1))) g));
+WITH input AS (SELECT c.id AS conversation_id, 'text' AS type, 'Hello, are you open on Sunday? (' || c.wa_id || ')' AS content, NULL::text AS context_id, 'wamid.group.' || nextval('bench_wamid') AS wamid, extract(epoch FROM now())::bigint::text AS ts, '{"from":"34600000001","id":"wamid.x","timestamp":"1750000000","type":"text","text":{"body":"Hello, are you open on Sunday?"}}' AS metadata, 'Hello, are you open on Sunday?' AS preview, row_number() OVER () AS ord FROM conversations c WHERE c.wa_id = ANY (ARRAY(SELECT '3460' || lpad(g::text, 7, '0') FROM generate_series(:base, :base + $((g - 1))) g))),
+m AS (INSERT INTO messages (conversation_id, direction, sender, type, content, context_message_id, whatsapp_message_id, status, metadata, created_at) SELECT conversation_id, 'inbound', 'customer', type, content, context_id, wamid, 'received', metadata::jsonb, COALESCE(to_timestamp(NULLIF(ts, '')::bigint), now()) FROM input ORDER BY ord ON CONFLICT (whatsapp_message_id) WHERE whatsapp_message_id IS NOT NULL DO NOTHING RETURNING id, conversation_id, whatsapp_message_id, created_at),
+per AS (SELECT m.conversation_id, count(*) AS n, max(m.created_at) AS last_at, (array_agg(i.preview ORDER BY m.created_at DESC, i.ord DESC))[1] AS preview FROM m JOIN input i ON i.wamid = m.whatsapp_message_id GROUP BY m.conversation_id),
+u AS (UPDATE conversations c SET last_message_preview = CASE WHEN per.last_at >= COALESCE(c.last_message_at, '-infinity') THEN per.preview ELSE c.last_message_preview END, last_message_at = GREATEST(c.last_message_at, per.last_at), last_customer_message_at = GREATEST(c.last_customer_message_at, per.last_at), unread_count = c.unread_count + per.n, status = CASE WHEN c.status IN ('closed', 'archived') THEN 'active' ELSE c.status END, updated_at = now() FROM per WHERE c.id = per.conversation_id),
+j AS (INSERT INTO jobs (kind, payload, run_at, max_attempts, idempotency_key, conversation_id) SELECT 'ai_reply', jsonb_build_object('conversation_id', conversation_id::text), now() + make_interval(secs => 2), 4, 'ai_reply:' || whatsapp_message_id, conversation_id FROM m ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING RETURNING id)
+SELECT count(*) FROM m;
+COMMIT;
+SQL
+}
+ceiling=0
+for k in 1 2 4; do
+    g=$((16 / k))
+    group_sql "$g" > "$tmp/group-$k.sql"
+    out="$(PGHOST=127.0.0.1 PGPORT="$pg_port" PGUSER=botflow "$PGBENCH" -n -c "$k" -j "$(( k < 2 ? k : 2 ))" \
+        -T "$DURATION" -f "$tmp/group-$k.sql" postgres 2>"$tmp/pgbench.err")" || tail -5 "$tmp/pgbench.err" >&2
+    rate="$(awk -v g="$g" '/^tps/ {printf "%.0f", $3 * g}' <<<"$out")"
+    glat="$(awk '/latency average/ {print $4 "ms"}' <<<"$out")"
+    printf '%-34s %14s %10s %10s\n' "PostgreSQL alone, 16 out: $k x $g" "$rate" "avg $glat" "-"
+    [ "${rate:-0}" -gt "$ceiling" ] && ceiling="$rate"
+done
+awk -v a="$RATE_16" -v b="$ceiling" \
+    'BEGIN { printf "botflow at 16 connections / PostgreSQL alone with 16 deliveries outstanding (best split): %.2f\n", (b ? a / b : 0) }'
 awk -v a="$RATE_16" -v b="$tps" -v c="$stps" -v d="$settps" \
     'BEGIN { printf "botflow/pgbench 1-row insert: %.2f; botflow/pgbench same work one at a time: %.2f; botflow/same work 32 at a time: %.2f\n(target: at least 10,000 msg/s at 16 connections, and above pgbench)\n", a / b, (c ? a / c : 0), (d ? a / d : 0) }'
