@@ -191,62 +191,87 @@ json business_profile(pqxx::dbtransaction& tx) {
 }
 
 json put_business_profile(pqxx::dbtransaction& tx, const json& body, const std::string& user_id) {
+    // Every bad field is named in one answer, so a form shows all its errors at once.
+    std::vector<FieldError> errors;
+    auto bad = [&errors](const std::string& field, const std::string& message) {
+        errors.push_back({field, message});
+    };
     if (!body.contains("name") || !body["name"].is_string() ||
         body["name"].get<std::string>().empty() || body["name"].get<std::string>().size() > 200) {
-        invalid("name", "must be the business's name, 1 to 200 bytes");
+        bad("name", "must be the business's name, 1 to 200 bytes");
     }
     std::string language = "en";
     if (body.contains("language") && !body["language"].is_null()) {
         static const std::regex re("^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$");
         if (!body["language"].is_string() ||
             !std::regex_match(body["language"].get<std::string>(), re)) {
-            invalid("language", "must be a language code such as en, es or pt-BR");
+            bad("language", "must be a language code such as en, es or pt-BR");
+        } else {
+            language = body["language"].get<std::string>();
         }
-        language = body["language"].get<std::string>();
     }
     json hours = nullptr;
     if (body.contains("hours") && !body["hours"].is_null()) {
         const auto& h = body["hours"];
-        if (!h.is_object()) invalid("hours", "must be an object {time_zone, days}");
-        if (!h.contains("time_zone") || !h["time_zone"].is_string()) {
-            invalid("hours.time_zone", "is required, e.g. Europe/Madrid");
-        }
-        auto tz = h["time_zone"].get<std::string>();
-        if (tx.exec_params("SELECT 1 FROM pg_timezone_names WHERE name = $1", tz).empty()) {
-            invalid("hours.time_zone", "is not a time zone PostgreSQL knows (e.g. Europe/Madrid)");
-        }
-        json days = json::object();
-        const json given = h.contains("days") ? h["days"] : json::object();
-        if (!given.is_object()) invalid("hours.days", "must map mon..sun to lists of intervals");
-        for (const auto& [key, _] : given.items()) {
-            if (std::find_if(kDays.begin(), kDays.end(),
-                             [&key](const char* d) { return key == d; }) == kDays.end()) {
-                invalid("hours.days", "has an unknown day " + key + " (use mon..sun)");
-            }
-        }
-        for (const char* d : kDays) {
-            json list = json::array();
-            if (given.contains(d)) {
-                const auto& intervals = given[d];
-                std::string field = std::string("hours.days.") + d;
-                if (!intervals.is_array() || intervals.size() > 4) {
-                    invalid(field, "must be a list of up to 4 {open, close} intervals");
-                }
-                for (const auto& iv : intervals) {
-                    if (!iv.is_object() || !iv.contains("open") || !iv.contains("close") ||
-                        !iv["open"].is_string() || !iv["close"].is_string()) {
-                        invalid(field, "intervals need open and close as HH:MM");
-                    }
-                    int open = minutes(iv["open"]), close = minutes(iv["close"]);
-                    if (open < 0 || close < 0 || open >= close) {
-                        invalid(field, "intervals need open before close, as HH:MM");
-                    }
-                    list.push_back({{"open", iv["open"]}, {"close", iv["close"]}});
+        if (!h.is_object()) {
+            bad("hours", "must be an object {time_zone, days}");
+        } else {
+            std::string tz;
+            if (!h.contains("time_zone") || !h["time_zone"].is_string()) {
+                bad("hours.time_zone", "is required, e.g. Europe/Madrid");
+            } else {
+                tz = h["time_zone"].get<std::string>();
+                if (tx.exec_params("SELECT 1 FROM pg_timezone_names WHERE name = $1", tz).empty()) {
+                    bad("hours.time_zone",
+                        "is not a time zone PostgreSQL knows (e.g. Europe/Madrid)");
                 }
             }
-            days[d] = list;
+            json days = json::object();
+            const json given = h.contains("days") ? h["days"] : json::object();
+            if (!given.is_object()) {
+                bad("hours.days", "must map mon..sun to lists of intervals");
+            } else {
+                for (const auto& [key, _] : given.items()) {
+                    if (std::find_if(kDays.begin(), kDays.end(),
+                                     [&key](const char* d) { return key == d; }) == kDays.end()) {
+                        bad("hours.days", "has an unknown day " + key + " (use mon..sun)");
+                    }
+                }
+                for (const char* d : kDays) {
+                    json list = json::array();
+                    std::string field = std::string("hours.days.") + d;
+                    const json intervals = given.contains(d) ? given[d] : json::array();
+                    if (!intervals.is_array() || intervals.size() > 4) {
+                        bad(field, "must be a list of up to 4 {open, close} intervals");
+                        continue;
+                    }
+                    for (const auto& iv : intervals) {
+                        if (!iv.is_object() || !iv.contains("open") || !iv.contains("close") ||
+                            !iv["open"].is_string() || !iv["close"].is_string()) {
+                            bad(field, "intervals need open and close as HH:MM");
+                            break;
+                        }
+                        int open = minutes(iv["open"]), close = minutes(iv["close"]);
+                        if (open < 0 || close < 0 || open >= close) {
+                            bad(field, "intervals need open before close, as HH:MM");
+                            break;
+                        }
+                        list.push_back({{"open", iv["open"]}, {"close", iv["close"]}});
+                    }
+                    days[d] = list;
+                }
+            }
+            hours = {{"time_zone", tz}, {"days", days}};
         }
-        hours = {{"time_zone", tz}, {"days", days}};
+    }
+    if (!errors.empty()) {
+        // The detail says it all too, for a caller that reads only the detail.
+        std::string detail;
+        for (const auto& e : errors) {
+            if (!detail.empty()) detail += "; ";
+            detail += e.field + " " + e.message;
+        }
+        throw Error(Errc::unprocessable, detail + ".", {}, std::move(errors));
     }
     store::put_setting(tx, "business_name", body["name"], user_id);
     store::put_setting(tx, "business_language", language, user_id);

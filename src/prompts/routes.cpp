@@ -92,10 +92,27 @@ asio::awaitable<Response> handle_activate(App& app, Request& req) {
     co_return Response::json(200, *active);
 }
 
+asio::awaitable<Response> handle_variables(App&, Request&) {
+    json items = json::array();
+    for (const auto& v : kVariables) {
+        items.push_back({{"name", std::string(v.name)}, {"meaning", std::string(v.meaning)}});
+    }
+    co_return Response::json(200, {{"items", items}});
+}
+
 asio::awaitable<Response> handle_preview(App& app, Request& req) {
     auto id = http::id_param(req, "template");
     auto body = http::json_object_body(req);
     auto message = http::required_string(body, "message", 4096);
+    // A draft: the text being edited, tried before it is saved (validated as a save would).
+    auto draft = http::optional_string(body, "body", 20000);
+    if (draft) {
+        if (draft->empty()) {
+            throw Error(Errc::unprocessable, "body must be 1 to 20000 bytes.", {},
+                        {{"body", "must be 1 to 20000 bytes"}});
+        }
+        validate_body(*draft);
+    }
     auto customer = http::optional_string(body, "customer_name", 100).value_or("");
     auto answer = http::optional_bool(body, "answer").value_or(false);
     if (answer && req.principal && req.principal->role != "owner") {
@@ -108,17 +125,18 @@ asio::awaitable<Response> handle_preview(App& app, Request& req) {
         ai::Prompt prompt;
         std::string model;
     };
-    auto work = [id, message, customer,
+    auto work = [id, message, customer, draft,
                  &config = app.config](pqxx::dbtransaction& tx) -> std::optional<Preview> {
         auto t = find_template(tx, id);
         if (!t) return std::nullopt;
         auto settings = ai::load_settings(tx, config);
         Preview p;
-        p.prompt = ai::build_prompt(tx, (*t)["body"].get<std::string>(), message, message, customer,
-                                    "(This is a preview: no earlier messages.)", config.kb_language,
-                                    settings.strict_grounding);
+        p.prompt = ai::build_prompt(tx, draft ? *draft : (*t)["body"].get<std::string>(), message,
+                                    message, customer, "(This is a preview: no earlier messages.)",
+                                    config.kb_language, settings.strict_grounding);
         p.model = settings.model;
         p.out = json{{"template", {{"id", (*t)["id"]}, {"name", (*t)["name"]}}},
+                     {"draft", draft.has_value()},
                      {"prompt", p.prompt.system},
                      {"chunks", knowledge::hits_json(p.prompt.hits)}};
         return p;
@@ -187,6 +205,8 @@ void register_routes(App& app) {
     r.add(
         Method::put, "/api/prompts/:id/activate",
         [&app](Request& req) { return handle_activate(app, req); }, owner);
+    r.add(Method::get, "/api/prompts/variables",
+          [&app](Request& req) { return handle_variables(app, req); });
     r.add(Method::post, "/api/prompts/:id/preview",
           [&app](Request& req) { return handle_preview(app, req); });
     r.add(Method::get, "/api/settings/business",

@@ -20,7 +20,8 @@ std::string_view trim(std::string_view s) {
 }
 
 bool known(std::string_view name) {
-    return std::find(kVariables.begin(), kVariables.end(), name) != kVariables.end();
+    return std::any_of(kVariables.begin(), kVariables.end(),
+                       [name](const Variable& v) { return v.name == name; });
 }
 
 // Calls f(name, begin, end) for each {{...}} in body; returns the position of an unclosed
@@ -113,7 +114,7 @@ void validate_body(std::string_view body) {
             }
         });
     std::string allowed;
-    for (auto v : kVariables) allowed += (allowed.empty() ? "" : ", ") + std::string(v);
+    for (const auto& v : kVariables) allowed += (allowed.empty() ? "" : ", ") + std::string(v.name);
     if (!unknown.empty()) {
         std::string list;
         for (const auto& u : unknown) list += (list.empty() ? "{{" : ", {{") + u + "}}";

@@ -3,6 +3,7 @@
 #include <signal.h>
 
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "support/http_client.hpp"
 #include "support/process.hpp"
@@ -153,6 +154,22 @@ TEST_F(PromptsTest, TheBusinessProfileIsValidated) {
     p = profile;
     p.erase("name");
     broken(p, "name");
+    // Every bad field in one answer, and nothing saved.
+    p = profile;
+    p["name"] = "";
+    p["language"] = "english please";
+    p["hours"]["time_zone"] = "Mars/Olympus";
+    p["hours"]["days"]["mon"][1]["open"] = "25:00";
+    p["hours"]["days"]["sun"] = "closed";
+    auto r = call(owner_, "PUT", "/api/settings/business", p);
+    EXPECT_EQ(r.status, 422) << r.body;
+    std::set<std::string> fields;
+    auto problem = json::parse(r.body);
+    for (const auto& e : problem["errors"]) fields.insert(e["field"].get<std::string>());
+    EXPECT_EQ(fields, (std::set<std::string>{"name", "language", "hours.time_zone",
+                                             "hours.days.mon", "hours.days.sun"}))
+        << r.body;
+    EXPECT_EQ(ok("GET", "/api/settings/business"), stored);
     ASSERT_FALSE(agent_.empty());
     EXPECT_EQ(call(agent_, "PUT", "/api/settings/business", profile).status, 403);
     EXPECT_EQ(db_.scalar("SELECT count(*) FROM audit_log WHERE action = 'settings.business'"), "1");
@@ -232,6 +249,59 @@ TEST_F(PromptsTest, PreviewRendersTheProfileAndTheRetrievedPassages) {
     EXPECT_NE(none["prompt"].get<std::string>().find("No passage"), std::string::npos);
     EXPECT_EQ(call(owner_, "POST", "/api/prompts/" + general + "/preview", json::object()).status,
               422);
+    EXPECT_EQ(out["draft"], false);
+
+    // A draft: the text being edited, tried before it is saved; the saved text stays.
+    auto saved = ok("GET", "/api/prompts/" + general)["body"];
+    auto draft = ok("POST", "/api/prompts/" + general + "/preview",
+                    {{"message", "do you have cheesecake?"},
+                     {"body",
+                      "DRAFT for {{business_name}}: answer {{customer_name}} from "
+                      "{{relevant_documents}}"}});
+    EXPECT_EQ(draft["draft"], true);
+    auto drafted = draft["prompt"].get<std::string>();
+    EXPECT_NE(drafted.find("DRAFT for Casa Pepe: answer"), std::string::npos) << drafted;
+    EXPECT_NE(drafted.find("Homemade cheesecake"), std::string::npos);
+    EXPECT_EQ(ok("GET", "/api/prompts/" + general)["body"], saved);
+    ASSERT_FALSE(agent_.empty());
+    EXPECT_EQ(call(agent_, "POST", "/api/prompts/" + general + "/preview",
+                   {{"message", "hi"}, {"body", "Agents try drafts too, {{customer_name}}."}})
+                  .status,
+              200);
+    // A draft is checked as a save would be: unknown variables and empty text are named.
+    auto unknown = call(owner_, "POST", "/api/prompts/" + general + "/preview",
+                        {{"message", "hi"}, {"body", "Hello {{shoe_size}}"}});
+    EXPECT_EQ(unknown.status, 422);
+    EXPECT_NE(unknown.body.find("shoe_size"), std::string::npos) << unknown.body;
+    EXPECT_NE(unknown.body.find("\"field\":\"body\""), std::string::npos) << unknown.body;
+    EXPECT_EQ(call(owner_, "POST", "/api/prompts/" + general + "/preview",
+                   {{"message", "hi"}, {"body", ""}})
+                  .status,
+              422);
+    EXPECT_EQ(call(owner_, "POST", "/api/prompts/" + general + "/preview",
+                   {{"message", "hi"}, {"body", 42}})
+                  .status,
+              422);
+}
+
+TEST_F(PromptsTest, TheVariablesAreListedWithWhatTheyHold) {
+    auto out = ok("GET", "/api/prompts/variables");
+    std::vector<std::string> names;
+    for (const auto& v : out["items"]) {
+        names.push_back(v["name"].get<std::string>());
+        EXPECT_FALSE(v["meaning"].get<std::string>().empty()) << v.dump();
+    }
+    EXPECT_EQ(names, (std::vector<std::string>{"business_name", "customer_name", "customer_message",
+                                               "relevant_documents", "conversation_history",
+                                               "business_hours", "current_date", "language"}));
+    // Every listed variable is one a template may use: a body with all of them saves.
+    std::string body;
+    for (const auto& n : names) body += "{{" + n + "}} ";
+    auto created = call(owner_, "POST", "/api/prompts", {{"name", "All"}, {"body", body}});
+    EXPECT_EQ(created.status, 201) << created.body;
+    ASSERT_FALSE(agent_.empty());
+    EXPECT_EQ(call(agent_, "GET", "/api/prompts/variables").status, 200);
+    EXPECT_EQ(call("", "GET", "/api/prompts/variables").status, 401);
 }
 
 TEST_F(PromptsTest, TypedDocumentsAreSearchableEditableAndDeletable) {

@@ -18,9 +18,9 @@ TEST(Templates, EveryShippedTemplateParsesAndUsesOnlyKnownVariables) {
         EXPECT_FALSE(f.description.empty()) << f.slug;
         EXPECT_NO_THROW(validate_body(f.body)) << f.slug;
         auto used = used_variables(f.body);
-        for (auto v : kVariables) {
-            EXPECT_NE(std::find(used.begin(), used.end(), v), used.end())
-                << f.slug << " does not use {{" << v << "}}";
+        for (const auto& v : kVariables) {
+            EXPECT_NE(std::find(used.begin(), used.end(), v.name), used.end())
+                << f.slug << " does not use {{" << v.name << "}}";
         }
         general = general || f.slug == "general";
     }

@@ -140,10 +140,20 @@ test("the test panel shows the passages found, the rendered prompt and the model
   await expect(passages.first()).toContainText("Opening hours");
   await llmRules([]);
 
-  // An unsaved edit is not what the test uses: the panel says so.
-  await page.getByTestId("editor").getByLabel("Template text").press("Control+End");
-  await page.getByTestId("editor").getByLabel("Template text").pressSequentially(" Be brief.");
-  await expect(panel.getByTestId("test-unsaved")).toBeVisible();
+  // An unsaved edit is tried as it stands in the editor, and the panel says so; nothing is saved.
+  const text = page.getByTestId("editor").getByLabel("Template text");
+  await text.press("Control+End");
+  await text.pressSequentially(" Sign every answer as the {{business_name}} team.");
+  await expect(panel.getByTestId("test-unsaved")).toHaveText("The test uses the unsaved text in the editor.");
+  await panel.getByLabel("Also ask the model for its answer").uncheck();
+  await panel.getByRole("button", { name: "Run test" }).click();
+  await expect(prompt).toContainText(`Sign every answer as the ${OWNER.business} team.`);
+  const stored = (await (await page.request.get(`/api/prompts/${copyId}`)).json()) as { body: string };
+  expect(stored.body).not.toContain("Sign every answer");
+  // A draft is checked as a save would be: the error names the unknown variable.
+  await text.pressSequentially(" {{shoe_size}}");
+  await panel.getByRole("button", { name: "Run test" }).click();
+  await expect(panel.getByRole("alert").first()).toContainText("shoe_size");
   await page.context().close();
 });
 

@@ -39,25 +39,18 @@ export interface AiTestResult {
 
 export interface Preview {
   template: { id: string; name: string };
+  /** The request's unsaved text was rendered instead of the saved one. */
+  draft: boolean;
   prompt: string;
   chunks: PreviewHit[];
   answer?: AiTestResult;
 }
 
-/**
- * The variables the server fills in (kVariables in include/botflow/prompts/templates.hpp; the
- * API lists them only in its descriptions and in a 422's detail).
- */
-export const VARIABLES: { name: string; meaning: string }[] = [
-  { name: "business_name", meaning: "Your business's name" },
-  { name: "customer_name", meaning: "The customer's name, if known" },
-  { name: "customer_message", meaning: "What the customer just wrote" },
-  { name: "relevant_documents", meaning: "Knowledge passages found for the message" },
-  { name: "conversation_history", meaning: "The conversation so far" },
-  { name: "business_hours", meaning: "Your opening hours, day by day" },
-  { name: "current_date", meaning: "Today's date in your time zone" },
-  { name: "language", meaning: "Your business's language" },
-];
+/** A variable the server fills in, as GET /api/prompts/variables lists it. */
+export interface Variable {
+  name: string;
+  meaning: string;
+}
 
 /** The variables `body` uses ({{ name }}, spaces inside allowed), each once. */
 export function usedVariables(body: string): string[] {

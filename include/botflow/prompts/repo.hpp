@@ -46,7 +46,7 @@ std::optional<nlohmann::json> activate_template(pqxx::dbtransaction& tx, const s
 
 /// The business profile the variables use: {name, language, hours: {time_zone, days}}.
 nlohmann::json business_profile(pqxx::dbtransaction& tx);
-/// Validates and stores a profile (422 naming the field at fault). Returns it as stored.
+/// Validates and stores a profile (one 422 naming every field at fault). Returns it as stored.
 nlohmann::json put_business_profile(pqxx::dbtransaction& tx, const nlohmann::json& body,
                                     const std::string& user_id);
 

@@ -9,10 +9,23 @@
 
 namespace botflow::prompts {
 
+struct Variable {
+    std::string_view name;
+    std::string_view
+        meaning;  // what it holds, for the template editor and GET /api/prompts/variables
+};
+
 /// The variables a template may use, filled in when the AI answers.
-inline constexpr std::array<std::string_view, 8> kVariables = {
-    "business_name",        "customer_name",  "customer_message", "relevant_documents",
-    "conversation_history", "business_hours", "current_date",     "language"};
+inline constexpr std::array<Variable, 8> kVariables = {{
+    {"business_name", "Your business's name"},
+    {"customer_name", "The customer's name, if known"},
+    {"customer_message", "What the customer just wrote"},
+    {"relevant_documents", "Knowledge passages found for the message"},
+    {"conversation_history", "The conversation so far"},
+    {"business_hours", "Your opening hours, day by day"},
+    {"current_date", "Today's date in your time zone"},
+    {"language", "Your business's language"},
+}};
 
 struct TemplateFile {
     std::string slug;  // the file name without .md

@@ -60,6 +60,7 @@ function Detail({
   const me = useMe();
   const owner = me.role === "owner";
   const [dirty, setDirty] = useState(false);
+  const [draft, setDraft] = useState<string | null>(null);
   const activate = useAction();
   const copy = useAction();
   const editable = owner && !template.builtin;
@@ -134,7 +135,7 @@ function Detail({
       </header>
 
       {editable ? (
-        <Editor key={template.id} template={template} onSaved={onSaved} onDeleted={() => void onList(null)} onDirty={setDirty} />
+        <Editor key={template.id} template={template} onSaved={onSaved} onDeleted={() => void onList(null)} onDirty={setDirty} onDraft={setDraft} />
       ) : (
         <ReadOnlyBody
           template={template}
@@ -142,7 +143,7 @@ function Detail({
         />
       )}
 
-      <TestPanel template={template} owner={owner} dirty={dirty} />
+      <TestPanel template={template} owner={owner} draft={editable ? draft : null} />
     </article>
   );
 }

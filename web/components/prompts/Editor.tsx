@@ -5,10 +5,23 @@
 import { useEffect, useId, useLayoutEffect, useRef, useState } from "react";
 import { api } from "@/lib/api";
 import { useAction } from "@/lib/action";
-import { usedVariables, VARIABLES, type PromptTemplate } from "@/lib/prompts";
+import { usedVariables, type PromptTemplate, type Variable } from "@/lib/prompts";
 import { Field, FormError } from "@/components/Field";
 
 function VariablePicker({ used, onInsert }: { used: string[]; onInsert: (token: string) => void }) {
+  // The server's own list, so the editor offers exactly what a save accepts.
+  const [variables, setVariables] = useState<Variable[]>([]);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    let live = true;
+    api<{ items: Variable[] }>("/api/prompts/variables").then(
+      (r) => live && setVariables(r.items),
+      (e: unknown) => live && setError(e instanceof Error ? e.message : String(e)),
+    );
+    return () => {
+      live = false;
+    };
+  }, []);
   return (
     <section aria-labelledby="variables-title" className="space-y-2" data-testid="variables">
       <div>
@@ -19,8 +32,13 @@ function VariablePicker({ used, onInsert }: { used: string[]; onInsert: (token: 
           Filled in for every answer. Click one to insert it at the cursor.
         </p>
       </div>
+      {error && (
+        <p role="alert" className="text-xs text-red-700 dark:text-red-400">
+          The variables could not be loaded: {error}
+        </p>
+      )}
       <ul className="grid grid-cols-1 gap-1.5 sm:grid-cols-2 xl:grid-cols-1">
-        {VARIABLES.map((v) => {
+        {variables.map((v) => {
           const token = `{{${v.name}}}`;
           const inUse = used.includes(v.name);
           return (
@@ -56,11 +74,14 @@ export function Editor({
   onSaved,
   onDeleted,
   onDirty,
+  onDraft,
 }: {
   template: PromptTemplate;
   onSaved: (t: PromptTemplate) => void;
   onDeleted: () => void;
   onDirty: (dirty: boolean) => void;
+  /** The text in the editor when it differs from the saved one (null when it does not). */
+  onDraft: (body: string | null) => void;
 }) {
   const bodyId = useId();
   const descriptionId = useId();
@@ -83,6 +104,9 @@ export function Editor({
     body !== template.body;
   useEffect(() => onDirty(dirty), [dirty, onDirty]);
   useEffect(() => () => onDirty(false), [onDirty]);
+  const draft = body !== template.body ? body : null;
+  useEffect(() => onDraft(draft), [draft, onDraft]);
+  useEffect(() => () => onDraft(null), [onDraft]);
 
   useLayoutEffect(() => {
     const el = textarea.current;

@@ -38,7 +38,7 @@ function Answer({ result }: { result: AiTestResult }) {
   );
 }
 
-export function TestPanel({ template, owner, dirty }: { template: PromptTemplate; owner: boolean; dirty: boolean }) {
+export function TestPanel({ template, owner, draft }: { template: PromptTemplate; owner: boolean; draft: string | null }) {
   const messageId = useId();
   const [message, setMessage] = useState("");
   const [customer, setCustomer] = useState("");
@@ -52,6 +52,8 @@ export function TestPanel({ template, owner, dirty }: { template: PromptTemplate
       setResult(null);
       const body: Record<string, unknown> = { message, answer: owner && ask };
       if (customer.trim()) body.customer_name = customer.trim();
+      // Unsaved text is tried as it stands in the editor; the server checks it as a save would.
+      if (draft !== null) body.body = draft;
       setResult(await api<Preview>(`/api/prompts/${template.id}/preview`, { body }));
     });
   }
@@ -64,9 +66,9 @@ export function TestPanel({ template, owner, dirty }: { template: PromptTemplate
         </h2>
         <p className="text-sm text-zinc-500 dark:text-zinc-400">
           Write as a customer would. Nothing is sent to WhatsApp.
-          {dirty && (
+          {draft !== null && (
             <strong className="mt-1 block font-medium text-amber-700 dark:text-amber-300" data-testid="test-unsaved">
-              You have unsaved changes: the test uses the saved version.
+              The test uses the unsaved text in the editor.
             </strong>
           )}
         </p>
