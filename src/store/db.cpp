@@ -18,12 +18,18 @@ namespace {
 // After a failed connect, callers fail at once for this long instead of each waiting on a
 // connect of their own; short enough that service resumes within a second of PostgreSQL.
 constexpr auto kDownBackoff = std::chrono::milliseconds(250);
+// The cause of a busy error (is_busy), ahead of PostgreSQL's own message.
+constexpr const char* kBusy = "postgres busy: ";
 
 bool has_param(const std::string& url, const std::string& key) {
     return url.find(key + "=") != std::string::npos;
 }
 
 }  // namespace
+
+bool is_busy(const Error& e) {
+    return e.code() == Errc::unavailable && e.cause().rfind(kBusy, 0) == 0;
+}
 
 std::string with_connection_defaults(const std::string& url) {
     const bool uri = url.rfind("postgres://", 0) == 0 || url.rfind("postgresql://", 0) == 0;
@@ -173,11 +179,12 @@ void Db::execute(const std::function<void(pqxx::dbtransaction&)>& work) {
         // 08xxx (connection exception) and 57P0x (server shutting down) mean this connection
         // is finished even if libpq has not noticed yet.
         const std::string& state = e.sqlstate();
-        if (state == "40P01" || state == "40001") {
-            // Still conflicting after the retries above: busy, not broken. A 503 makes callers
-            // (and Meta) try again.
+        if (state == "40P01" || state == "40001" || state == "55P03") {
+            // Still conflicting after the retries above, or a lock held longer than the work
+            // would wait: busy, not broken. A 503 makes callers (and Meta) try again.
             give_back(std::move(conn));
-            throw Error(Errc::unavailable, "The database is busy; try again shortly.", e.what());
+            throw Error(Errc::unavailable, "The database is busy; try again shortly.",
+                        std::string(kBusy) + e.what());
         }
         if (state.rfind("08", 0) == 0 || state.rfind("57P", 0) == 0) {
             throw Error(Errc::unavailable, "The database is unavailable; try again shortly.",

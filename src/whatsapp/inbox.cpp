@@ -260,6 +260,10 @@ int apply_pending_statuses(pqxx::dbtransaction& tx, const std::string& wamid) {
 
 std::string message_preview(const std::string& content) { return preview(content); }
 
+// The longest an ingestion transaction waits for a lock: ingestion holds its locks for
+// milliseconds, so a longer wait means someone else holds a customer's conversation.
+constexpr int kLockWaitMs = 1000;
+
 // Takes, in one global order and before any row is touched, a transaction lock for every
 // customer identity and every echoed or status wamid the deliveries name. Two transactions
 // then never wait on each other in a cycle, however their deliveries are grouped, and an echo
@@ -277,13 +281,17 @@ void lock_keys(pqxx::dbtransaction& tx, const std::vector<const WebhookBatch*>& 
     std::sort(keys.begin(), keys.end());
     keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
     if (keys.empty()) return;
-    // One round trip for all of them, taken in the array's order.
+    // One round trip for all of them, taken in the array's order. The same statement bounds
+    // how long this transaction waits for any lock (set for every row before the sort hands
+    // over the first key): a customer whose conversation someone holds (an erase, a session
+    // in psql) gets a 503 that Meta retries, instead of stalling every delivery behind theirs.
     auto array = text_array({keys.begin(), keys.end()});
     store::exec_cached(tx,
                        "SELECT count(pg_advisory_xact_lock(hashtextextended(k, 7))) FROM ("
                        " SELECT k FROM unnest($1::text[]) WITH ORDINALITY AS t(k, i) "
+                       " WHERE set_config('lock_timeout', $2, true) IS NOT NULL "
                        " ORDER BY i) ordered",
-                       array);
+                       array, std::to_string(kLockWaitMs) + "ms");
 }
 
 std::vector<const InboundMessage*> store_known_customers(
@@ -707,7 +715,9 @@ asio::awaitable<void> Inbox::flush(std::vector<std::shared_ptr<Waiter>>& group) 
         try {
             std::rethrow_exception(shared_failure);
         } catch (const Error& e) {
-            unavailable = e.code() == Errc::unavailable;
+            // Down: everyone gets the 503 now. Busy (a lock held too long): only some
+            // deliveries conflict, so each is tried alone below.
+            unavailable = e.code() == Errc::unavailable && !store::is_busy(e);
         } catch (...) {
         }
         for (auto& w : group) {

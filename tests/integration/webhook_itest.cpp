@@ -4,6 +4,7 @@
 #include <fstream>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <pqxx/pqxx>
 #include <sstream>
 #include <thread>
 
@@ -339,6 +340,36 @@ TEST_F(WebhookTest, ArchiveAndErase) {
     EXPECT_EQ(count("SELECT count(*) FROM messages WHERE direction = 'inbound'"), 0);
     EXPECT_EQ(db_.scalar("SELECT customer_name FROM conversations WHERE id = '" + id + "'"), "");
     EXPECT_EQ(count("SELECT count(*) FROM audit_log WHERE action = 'conversation.erase'"), 1);
+}
+
+TEST_F(WebhookTest, AConversationHeldElsewhereHoldsUpOnlyItsOwnCustomer) {
+    ASSERT_EQ(deliver(text_delivery("wamid.h1", "551", "first", "Hana")).status, 200);
+    // Someone holds Hana's conversation (as a long erase would, or a session in psql).
+    pqxx::connection c(db_.url());
+    pqxx::work hold(c);
+    hold.exec("SELECT 1 FROM conversations WHERE wa_id = '551' FOR UPDATE");
+
+    HttpResponse held;
+    std::thread hana([&] { held = deliver(text_delivery("wamid.h2", "551", "second", "Hana")); });
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    // Another customer's delivery is stored while Hana's waits, not 30 s later.
+    auto started = std::chrono::steady_clock::now();
+    auto other = deliver(text_delivery("wamid.o1", "552", "hello", "Omar"));
+    auto waited = std::chrono::steady_clock::now() - started;
+    EXPECT_EQ(other.status, 200) << other.body;
+    EXPECT_LT(waited, std::chrono::seconds(10));
+    hana.join();
+    // Hana's is refused with a 503, which Meta retries; nothing of it was stored.
+    EXPECT_EQ(held.status, 503) << held.body;
+    EXPECT_NE(held.body.find("busy"), std::string::npos) << held.body;
+    EXPECT_EQ(count("SELECT count(*) FROM messages WHERE whatsapp_message_id = 'wamid.h2'"), 0);
+    EXPECT_EQ(count("SELECT count(*) FROM messages WHERE whatsapp_message_id = 'wamid.o1'"), 1);
+
+    // Released: Meta's retry is stored, once, with its counters.
+    hold.abort();
+    ASSERT_EQ(deliver(text_delivery("wamid.h2", "551", "second", "Hana")).status, 200);
+    EXPECT_EQ(count("SELECT count(*) FROM messages WHERE whatsapp_message_id = 'wamid.h2'"), 1);
+    EXPECT_EQ(db_.scalar("SELECT unread_count FROM conversations WHERE wa_id = '551'"), "2");
 }
 
 TEST_F(WebhookTest, OddButWellSignedPayloadsAreStoredNotRetriedForever) {

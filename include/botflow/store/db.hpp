@@ -18,6 +18,10 @@ namespace pqxx {
 class dbtransaction;
 }  // namespace pqxx
 
+namespace botflow {
+class Error;
+}  // namespace botflow
+
 namespace botflow::store {
 
 struct PooledConnection;  // a pqxx::connection, defined in db.cpp
@@ -37,6 +41,11 @@ inline const char* nullable(const std::optional<std::string>& v) {
 /// to a postgres:// URL or key=value string, keeping any the caller set.
 std::string with_connection_defaults(const std::string& url);
 
+/// True for the Errc::unavailable errors that mean this transaction conflicted with another
+/// (a lock wait beyond lock_timeout, a deadlock that kept coming back), not that PostgreSQL is
+/// unreachable: trying the work again, or part of it, can succeed at once.
+bool is_busy(const Error& e);
+
 class Db {
 public:
     /// Does not connect; connections open lazily and are replaced when broken.
@@ -51,7 +60,8 @@ public:
     /// conflict for a unique violation, unprocessable for a foreign key or check violation or
     /// a value PostgreSQL cannot take (22xxx), and rethrows botflow::Error thrown by f. A
     /// deadlock or serialization failure re-runs f (up to 3 times in all), then throws
-    /// unavailable: f must be safe to run again.
+    /// unavailable (busy, see is_busy), as does a lock wait beyond lock_timeout: f must be safe
+    /// to run again.
     template <class F>
     auto run(F f) -> asio::awaitable<std::invoke_result_t<F&, pqxx::dbtransaction&>> {
         using R = std::invoke_result_t<F&, pqxx::dbtransaction&>;
