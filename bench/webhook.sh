@@ -161,7 +161,7 @@ group_sql() {  # group_sql G: botflow's group transaction for G known customers
     cat <<SQL
 \set base random(0, $((5000 - g)))
 BEGIN;
-SELECT count(pg_advisory_xact_lock(hashtextextended(k, 7))) FROM (SELECT 'wa:3460' || lpad(g::text, 7, '0') AS k FROM generate_series(:base, :base + $((g - 1))) g ORDER BY 1) ordered;
+SELECT set_config('lock_timeout', '1000ms', true) FROM (SELECT count(pg_advisory_xact_lock(hashtextextended(k, 7))) AS n FROM (SELECT 'wa:3460' || lpad(g::text, 7, '0') AS k FROM generate_series(:base, :base + $((g - 1))) g ORDER BY 1) ordered) locked;
 SELECT wa_id, id::text, phone IS NULL OR simulated, profile_name, customer_name FROM conversations WHERE wa_id = ANY (ARRAY(SELECT '3460' || lpad(g::text, 7, '0') FROM generate_series(:base, :base + $((g - 1))) g));
 WITH input AS (SELECT c.id AS conversation_id, 'text' AS type, 'Hello, are you open on Sunday? (' || c.wa_id || ')' AS content, NULL::text AS context_id, 'wamid.group.' || nextval('bench_wamid') AS wamid, extract(epoch FROM now())::bigint::text AS ts, '{"from":"34600000001","id":"wamid.x","timestamp":"1750000000","type":"text","text":{"body":"Hello, are you open on Sunday?"}}' AS metadata, 'Hello, are you open on Sunday?' AS preview, row_number() OVER () AS ord FROM conversations c WHERE c.wa_id = ANY (ARRAY(SELECT '3460' || lpad(g::text, 7, '0') FROM generate_series(:base, :base + $((g - 1))) g))),
 m AS (INSERT INTO messages (conversation_id, direction, sender, type, content, context_message_id, whatsapp_message_id, status, metadata, created_at) SELECT conversation_id, 'inbound', 'customer', type, content, context_id, wamid, 'received', metadata::jsonb, COALESCE(to_timestamp(NULLIF(ts, '')::bigint), now()) FROM input ORDER BY ord ON CONFLICT (whatsapp_message_id) WHERE whatsapp_message_id IS NOT NULL DO NOTHING RETURNING id, conversation_id, whatsapp_message_id, created_at),
@@ -177,7 +177,8 @@ for k in 1 2 4; do
     g=$((16 / k))
     group_sql "$g" > "$tmp/group-$k.sql"
     out="$(PGHOST=127.0.0.1 PGPORT="$pg_port" PGUSER=botflow "$PGBENCH" -n -c "$k" -j "$(( k < 2 ? k : 2 ))" \
-        -T "$DURATION" -f "$tmp/group-$k.sql" postgres 2>"$tmp/pgbench.err")" || tail -5 "$tmp/pgbench.err" >&2
+        -T "$DURATION" -M prepared -f "$tmp/group-$k.sql" postgres 2>"$tmp/pgbench.err")" \
+        || tail -5 "$tmp/pgbench.err" >&2
     rate="$(awk -v g="$g" '/^tps/ {printf "%.0f", $3 * g}' <<<"$out")"
     glat="$(awk '/latency average/ {print $4 "ms"}' <<<"$out")"
     printf '%-34s %14s %10s %10s\n' "PostgreSQL alone, 16 out: $k x $g" "$rate" "avg $glat" "-"

@@ -154,6 +154,13 @@ void Db::execute(const std::function<void(pqxx::dbtransaction&)>& work) {
                 const std::string& state = e.sqlstate();
                 if (attempt >= 3 || (state != "40P01" && state != "40001")) throw;
                 spdlog::warn("db.retry sqlstate={} attempt={}", state, attempt);
+            } catch (const pqxx::deadlock_detected&) {
+                // libpqxx 6 throws these two outside sql_error, without their SQLSTATE.
+                if (attempt >= 3) throw;
+                spdlog::warn("db.retry sqlstate=40P01 attempt={}", attempt);
+            } catch (const pqxx::serialization_failure&) {
+                if (attempt >= 3) throw;
+                spdlog::warn("db.retry sqlstate=40001 attempt={}", attempt);
             }
         }
     } catch (const pqxx::broken_connection& e) {
@@ -169,6 +176,11 @@ void Db::execute(const std::function<void(pqxx::dbtransaction&)>& work) {
     } catch (const pqxx::check_violation& e) {
         give_back(std::move(conn));
         throw Error(Errc::unprocessable, "That value is not allowed.", e.what());
+    } catch (const pqxx::transaction_rollback& e) {
+        // A deadlock or serialization failure still there after the retries above: busy.
+        give_back(std::move(conn));
+        throw Error(Errc::unavailable, "The database is busy; try again shortly.",
+                    std::string(kBusy) + e.what());
     } catch (const pqxx::in_doubt_error& e) {
         throw Error(Errc::unavailable, "The database connection failed during commit.", e.what());
     } catch (const pqxx::data_exception& e) {

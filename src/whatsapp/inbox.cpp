@@ -260,15 +260,16 @@ int apply_pending_statuses(pqxx::dbtransaction& tx, const std::string& wamid) {
 
 std::string message_preview(const std::string& content) { return preview(content); }
 
-// The longest an ingestion transaction waits for a lock: ingestion holds its locks for
-// milliseconds, so a longer wait means someone else holds a customer's conversation.
-constexpr int kLockWaitMs = 1000;
+// After a group gave up on a lock (busy), its deliveries are tried alone; the one that met the
+// held row has waited a full kLockWaitMs already, so alone it waits only this long.
+constexpr int kRetryLockWaitMs = 100;
 
 // Takes, in one global order and before any row is touched, a transaction lock for every
 // customer identity and every echoed or status wamid the deliveries name. Two transactions
 // then never wait on each other in a cycle, however their deliveries are grouped, and an echo
 // and a status for the same wamid (two replicas) cannot each miss the other.
-void lock_keys(pqxx::dbtransaction& tx, const std::vector<const WebhookBatch*>& batches) {
+void lock_keys(pqxx::dbtransaction& tx, const std::vector<const WebhookBatch*>& batches,
+               int lock_wait_ms) {
     std::vector<std::string> keys;
     for (const auto* batch : batches) {
         for (const auto& m : batch->messages) {
@@ -281,17 +282,20 @@ void lock_keys(pqxx::dbtransaction& tx, const std::vector<const WebhookBatch*>& 
     std::sort(keys.begin(), keys.end());
     keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
     if (keys.empty()) return;
-    // One round trip for all of them, taken in the array's order. The same statement bounds
-    // how long this transaction waits for any lock (set for every row before the sort hands
-    // over the first key): a customer whose conversation someone holds (an erase, a session
-    // in psql) gets a 503 that Meta retries, instead of stalling every delivery behind theirs.
+    // One round trip for all of them, taken in the array's order. These are waited for without
+    // a bound: only ingestion and the sender take them, each for milliseconds. Once the count
+    // has taken them all, the same statement bounds every later lock wait of the transaction
+    // (set_config(..., true) lasts until COMMIT or ROLLBACK): the rows it touches next are held
+    // only by people (an erase of a long history, a session in psql), and a customer whose
+    // conversation is held gets a 503 that Meta retries instead of stalling everyone's
+    // deliveries behind theirs.
     auto array = text_array({keys.begin(), keys.end()});
     store::exec_cached(tx,
-                       "SELECT count(pg_advisory_xact_lock(hashtextextended(k, 7))) FROM ("
-                       " SELECT k FROM unnest($1::text[]) WITH ORDINALITY AS t(k, i) "
-                       " WHERE set_config('lock_timeout', $2, true) IS NOT NULL "
-                       " ORDER BY i) ordered",
-                       array, std::to_string(kLockWaitMs) + "ms");
+                       "SELECT set_config('lock_timeout', $2, true) FROM ("
+                       " SELECT count(pg_advisory_xact_lock(hashtextextended(k, 7))) AS n FROM ("
+                       "  SELECT k FROM unnest($1::text[]) WITH ORDINALITY AS t(k, i) "
+                       "  ORDER BY i) ordered) locked",
+                       array, std::to_string(lock_wait_ms) + "ms");
 }
 
 std::vector<const InboundMessage*> store_known_customers(
@@ -483,7 +487,7 @@ std::vector<const InboundMessage*> store_known_customers(
 void store_batch(pqxx::dbtransaction& tx, const WebhookBatch& batch, StoreResult& result,
                  bool keys_locked, int default_debounce_ms,
                  const std::vector<const InboundMessage*>& done) {
-    if (!keys_locked) lock_keys(tx, {&batch});
+    if (!keys_locked) lock_keys(tx, {&batch}, kLockWaitMs);
     // Conversations are locked in one global order too, so two transactions never wait on
     // each other in a cycle.
     std::vector<const InboundMessage*> ordered;
@@ -702,7 +706,7 @@ asio::awaitable<void> Inbox::flush(std::vector<std::shared_ptr<Waiter>>& group) 
                 batches.push_back(w->batch);
                 results.push_back(&w->result);
             }
-            lock_keys(tx, batches);
+            lock_keys(tx, batches, kLockWaitMs);
             auto done = store_known_customers(tx, batches, results, debounce);
             for (auto& w : group) store_batch(tx, *w->batch, w->result, true, debounce, done);
         };
@@ -711,15 +715,17 @@ asio::awaitable<void> Inbox::flush(std::vector<std::shared_ptr<Waiter>>& group) 
         shared_failure = std::current_exception();
     }
     if (shared_failure) {
-        bool unavailable = false;
+        bool unavailable = false, busy = false;
         try {
             std::rethrow_exception(shared_failure);
         } catch (const Error& e) {
             // Down: everyone gets the 503 now. Busy (a lock held too long): only some
             // deliveries conflict, so each is tried alone below.
-            unavailable = e.code() == Errc::unavailable && !store::is_busy(e);
+            busy = store::is_busy(e);
+            unavailable = e.code() == Errc::unavailable && !busy;
         } catch (...) {
         }
+        const int lock_wait = busy ? kRetryLockWaitMs : kLockWaitMs;
         for (auto& w : group) {
             if (unavailable || group.size() == 1) {
                 w->error = shared_failure;
@@ -727,9 +733,11 @@ asio::awaitable<void> Inbox::flush(std::vector<std::shared_ptr<Waiter>>& group) 
             }
             // Alone, so one bad delivery cannot fail the others.
             try {
-                auto one = [w, debounce = default_debounce_ms_](pqxx::dbtransaction& tx) {
+                auto one = [w, lock_wait,
+                            debounce = default_debounce_ms_](pqxx::dbtransaction& tx) {
                     w->result = {};
-                    store_batch(tx, *w->batch, w->result, false, debounce);
+                    lock_keys(tx, {w->batch}, lock_wait);
+                    store_batch(tx, *w->batch, w->result, true, debounce);
                 };
                 co_await db_.run(std::move(one));
             } catch (...) {

@@ -350,7 +350,7 @@ TEST_F(WebhookTest, AConversationHeldElsewhereHoldsUpOnlyItsOwnCustomer) {
     hold.exec("SELECT 1 FROM conversations WHERE wa_id = '551' FOR UPDATE");
 
     HttpResponse held;
-    std::thread hana([&] { held = deliver(text_delivery("wamid.h2", "551", "second", "Hana")); });
+    std::jthread hana([&] { held = deliver(text_delivery("wamid.h2", "551", "second", "Hana")); });
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
     // Another customer's delivery is stored while Hana's waits, not 30 s later.
     auto started = std::chrono::steady_clock::now();

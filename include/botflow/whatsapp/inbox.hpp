@@ -32,9 +32,17 @@ struct StoreResult {
 /// The conversation list's preview of a message: at most 200 bytes, cut at a character.
 std::string message_preview(const std::string& content);
 
+/// The longest an ingestion transaction waits for a row lock once lock_keys() has run:
+/// ingestion holds its locks for milliseconds, so a longer wait means someone else holds a
+/// customer's conversation.
+inline constexpr int kLockWaitMs = 1000;
+
 /// Locks (transaction-scoped, in one global order) every customer and wamid the deliveries
-/// name. Call before storing several deliveries in one transaction.
-void lock_keys(pqxx::dbtransaction& tx, const std::vector<const WebhookBatch*>& batches);
+/// name, then bounds the transaction's later lock waits to `lock_wait_ms` (PostgreSQL's
+/// lock_timeout: beyond it the statement fails with 55P03, a busy 503). Call before storing
+/// several deliveries in one transaction.
+void lock_keys(pqxx::dbtransaction& tx, const std::vector<const WebhookBatch*>& batches,
+               int lock_wait_ms = kLockWaitMs);
 
 /// Stores, in two statements whatever their number, the deliveries' messages that need nothing
 /// but an insert: from a customer whose conversation exists and holds what the message says of
