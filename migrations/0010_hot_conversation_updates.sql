@@ -7,8 +7,8 @@
 -- Meta's do, 64 connections went from 3,727 to 6,036 msg/s and p99 from 183.6 to 19.3 ms.
 DROP INDEX conversations_inbox_idx;
 DROP INDEX conversations_assigned_idx;
--- The status filter ("handed off", "closed"), and a user's conversations (found when the user
--- is deleted: assigned_user_id is set to NULL).
+-- The status filter ("handed off", "closed"), and a user's conversations: an agent's
+-- "assigned to me" view, and the user's deletion (assigned_user_id is set to NULL).
 CREATE INDEX conversations_status_idx ON conversations (status);
 CREATE INDEX conversations_assigned_idx ON conversations (assigned_user_id)
     WHERE assigned_user_id IS NOT NULL;

@@ -111,7 +111,7 @@ nlohmann::json list_conversations(pqxx::dbtransaction& tx, const ConversationFil
             "($1::text IS NULL OR c.status = $1) "
             "AND ($2::boolean IS NULL OR c.ai_enabled = $2::boolean) "
             "AND ($3::text IS NULL OR ($3 = 'none' AND c.assigned_user_id IS NULL) "
-            "     OR c.assigned_user_id::text = $3) "
+            "     OR c.assigned_user_id = NULLIF($3, 'none')::uuid) "
             "AND ($4::text IS NULL OR c.tags @> ARRAY[$4::text]) "
             "AND (NOT $5::boolean OR c.unread_count > 0) "
             "AND ($6::text IS NULL OR (c.customer_name || ' ' || coalesce(c.phone, '')) ILIKE $6 "
