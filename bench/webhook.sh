@@ -153,9 +153,10 @@ settps="$(awk '/^tps/ {printf "%.0f", $3 * 32}' <<<"$set_out")"
 setlat="$(awk '/latency average/ {print $4 "ms"}' <<<"$set_out")"
 printf '%-34s %14s %10s %10s\n' "pgbench same work, 32/statement" "$settps" "avg $setlat" "-"
 # PostgreSQL's own ceiling for what 16 connections allow: at most 16 deliveries outstanding.
-# botflow's exact group transaction (the customers' locks, the lookup, the set-based insert,
-# COMMIT), with the 16 split into K transactions of 16/K at once, and nothing else on the
-# machine: no HTTP, no wrk, no botflow. No batching scheme stores more than the best of these.
+# botflow's group transaction, statement for statement (the customers' locks, the lookup, the
+# set-based insert, COMMIT; its input read from the table rather than sent as arrays, and
+# without the debounce setting's subquery and the NOTIFY), with the 16 split into K
+# transactions of 16/K at once, and nothing else on the machine: no HTTP, no wrk, no botflow.
 group_sql() {  # group_sql G: botflow's group transaction for G known customers
     local g="$1"
     cat <<SQL

@@ -148,9 +148,9 @@ AiSettings load_settings(pqxx::dbtransaction& tx, const config::Config& config) 
 
 AiSettings put_settings(pqxx::dbtransaction& tx, const json& body, const std::string& user_id,
                         const config::Config& config) {
-    std::vector<FieldError> errors;
-    auto bad = [&](const std::string& field, const std::string& message) {
-        errors.push_back({field, message});
+    FieldErrors errors;
+    auto bad = [&errors](std::string field, std::string message) {
+        errors.add(std::move(field), std::move(message));
     };
     static const std::vector<std::string> known = {"model",
                                                    "fallback_models",
@@ -231,9 +231,7 @@ AiSettings put_settings(pqxx::dbtransaction& tx, const json& body, const std::st
              k.get<std::string>().find_first_of(" \t\r\n") == std::string::npos);
         if (!ok) bad("api_key", "must be the key as a string, or null to remove it");
     }
-    if (!errors.empty()) {
-        throw Error(Errc::unprocessable, "Some AI settings are not valid.", {}, std::move(errors));
-    }
+    errors.throw_if_any("Some AI settings are not valid.");
     auto current = load_settings(tx, config);
     json merged = to_json(current);
     for (const auto& [k, v] : body.items()) {
@@ -312,14 +310,6 @@ bool asks_for_person(std::string_view text, const std::vector<std::string>& phra
         }
     }
     return false;
-}
-
-std::string encrypt_secret(const config::Config& config, std::string_view plain) {
-    return util::seal(config::sealing_key(config), plain);
-}
-
-std::string decrypt_secret(const config::Config& config, std::string_view sealed) {
-    return util::unseal(config::sealing_key(config), sealed);
 }
 
 }  // namespace botflow::ai

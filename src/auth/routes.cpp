@@ -164,8 +164,7 @@ asio::awaitable<Response> handle_me(App& app, Request& req) {
 
 asio::awaitable<Response> handle_refresh(App& app, Request& req) {
     auto issued = co_await app.sessions.refresh(claims_of(req));
-    Response r = Response::json(200, token_json(issued));
-    r.set_header("Cache-Control", "no-store");
+    Response r = http::no_store(Response::json(200, token_json(issued)));
     r.headers.emplace_back("Set-Cookie",
                            session_cookie(app, issued.token, kSessionLifetime.count()));
     co_return r;
@@ -200,8 +199,7 @@ asio::awaitable<Response> handle_change_password(App& app, Request& req) {
     // Every session of the user ends (a stolen one too); this browser gets a fresh one.
     co_await app.sessions.end_all(id);
     auto issued = co_await app.sessions.create(id, user->role);
-    Response r = Response::json(200, token_json(issued));
-    r.set_header("Cache-Control", "no-store");
+    Response r = http::no_store(Response::json(200, token_json(issued)));
     r.headers.emplace_back("Set-Cookie",
                            session_cookie(app, issued.token, kSessionLifetime.count()));
     co_return r;

@@ -67,8 +67,7 @@ asio::awaitable<Response> handle_invite(App& app, Request& req) {
               {"invite_url", app.config.public_url + "/accept-invite?token=" + token},
               {"invite_token", token},
               {"invite_expires_at", expires}});
-    r.set_header("Cache-Control", "no-store");
-    co_return r;
+    co_return http::no_store(std::move(r));
 }
 
 asio::awaitable<Response> handle_update(App& app, Request& req) {

@@ -131,6 +131,7 @@ std::variant<Config, std::vector<std::string>> load(const Env& env, Purpose purp
     c.database_url = Secret(db);
     c.db_pool_size = r.integer("DB_POOL_SIZE", 8, 1, 200);
     c.job_db_pool_size = r.integer("JOB_DB_POOL_SIZE", 4, 1, 200);
+    c.ingest_transactions = r.integer("INGEST_TRANSACTIONS", 1, 1, 16);
     c.log_level = r.one_of("LOG_LEVEL", "info", {"trace", "debug", "info", "warn", "error"});
     c.log_format = r.one_of("LOG_FORMAT", "text", {"text", "json"}) == "json" ? log::Format::json
                                                                               : log::Format::text;

@@ -91,7 +91,7 @@ App::App(config::Config cfg)
             whatsapp),
       sessions(redis, config.jwt_secret, config.redis_prefix),
       llm(http),
-      inbox(db, config.ai_debounce_ms),
+      inbox(db, config.ai_debounce_ms, config.ingest_transactions),
       jobs(io, jobs_db, config.database_url,
            jobs::RunnerOptions{
                .workers = config.job_workers,

@@ -19,6 +19,20 @@ Error&& Error::with_extension(const std::string& key, nlohmann::json value) && {
     return std::move(*this);
 }
 
+std::string FieldErrors::list() const {
+    std::string out;
+    for (const auto& e : errors_) {
+        if (!out.empty()) out += "; ";
+        out += e.field + " " + e.message;
+    }
+    return out;
+}
+
+void FieldErrors::throw_if_any(const std::string& detail) {
+    if (errors_.empty()) return;
+    throw Error(Errc::unprocessable, detail, {}, std::move(errors_));
+}
+
 bool Error::transient() const noexcept {
     return code_ == Errc::unavailable || code_ == Errc::rate_limited ||
            code_ == Errc::upstream_failed;

@@ -88,8 +88,7 @@ asio::awaitable<Response> handle_metrics(App& app, Request& req) {
         std::chrono::duration_cast<std::chrono::seconds>(app.started_at.time_since_epoch())
             .count());
     Response r = Response::text(200, std::move(out), "text/plain; version=0.0.4; charset=utf-8");
-    r.set_header("Cache-Control", "no-store");
-    co_return r;
+    co_return http::no_store(std::move(r));
 }
 
 asio::awaitable<Response> handle_openapi(std::shared_ptr<const std::string> body) {

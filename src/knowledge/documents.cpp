@@ -5,12 +5,14 @@
 #include "botflow/core/error.hpp"
 #include "botflow/jobs/queue.hpp"
 #include "botflow/knowledge/chunker.hpp"
+#include "botflow/store/db.hpp"
 #include "botflow/util/crypto.hpp"
 
 namespace botflow::knowledge {
 namespace {
 
 using nlohmann::json;
+using store::text_array;
 
 constexpr const char* kDocumentJson = R"SQL(
 json_build_object(
@@ -24,20 +26,6 @@ json_build_object(
 }
 
 // A PostgreSQL text[] literal.
-std::string text_array(const std::vector<std::string>& items) {
-    std::string out = "{";
-    for (const auto& item : items) {
-        if (out.size() > 1) out += ',';
-        out += '"';
-        for (char c : item) {
-            if (c == '"' || c == '\\') out += '\\';
-            out += c;
-        }
-        out += '"';
-    }
-    return out + "}";
-}
-
 void check(const DocumentInput& in) {
     if (in.title && (in.title->empty() || in.title->size() > 200)) {
         invalid("title", "must be 1 to 200 bytes");

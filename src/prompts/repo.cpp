@@ -50,8 +50,7 @@ void check_input(const TemplateInput& in) {
     check_length(in.name, "name", 1, 100);
     check_length(in.category, "category", 0, 50);
     check_length(in.description, "description", 0, 500);
-    check_length(in.body, "body", 1, 20000);
-    if (in.body) validate_body(*in.body);
+    if (in.body) check_body(*in.body);
 }
 
 // "09:00" -> minutes; -1 unless HH:MM from 00:00 to 24:00.
@@ -64,6 +63,11 @@ int minutes(const std::string& s) {
 }
 
 }  // namespace
+
+void check_body(const std::string& body) {
+    check_length(body, "body", 1, 20000);
+    validate_body(body);
+}
 
 SeedResult seed_builtin(pqxx::dbtransaction& tx, const std::vector<TemplateFile>& files) {
     SeedResult result;
@@ -192,9 +196,9 @@ json business_profile(pqxx::dbtransaction& tx) {
 
 json put_business_profile(pqxx::dbtransaction& tx, const json& body, const std::string& user_id) {
     // Every bad field is named in one answer, so a form shows all its errors at once.
-    std::vector<FieldError> errors;
-    auto bad = [&errors](const std::string& field, const std::string& message) {
-        errors.push_back({field, message});
+    FieldErrors errors;
+    auto bad = [&errors](std::string field, std::string message) {
+        errors.add(std::move(field), std::move(message));
     };
     if (!body.contains("name") || !body["name"].is_string() ||
         body["name"].get<std::string>().empty() || body["name"].get<std::string>().size() > 200) {
@@ -264,15 +268,8 @@ json put_business_profile(pqxx::dbtransaction& tx, const json& body, const std::
             hours = {{"time_zone", tz}, {"days", days}};
         }
     }
-    if (!errors.empty()) {
-        // The detail says it all too, for a caller that reads only the detail.
-        std::string detail;
-        for (const auto& e : errors) {
-            if (!detail.empty()) detail += "; ";
-            detail += e.field + " " + e.message;
-        }
-        throw Error(Errc::unprocessable, detail + ".", {}, std::move(errors));
-    }
+    // The detail names them too: the profile's form has fields (hours) that one message covers.
+    errors.throw_if_any(errors.list() + ".");
     store::put_setting(tx, "business_name", body["name"], user_id);
     store::put_setting(tx, "business_language", language, user_id);
     store::put_setting(tx, "business_hours", hours, user_id);

@@ -106,13 +106,7 @@ asio::awaitable<Response> handle_preview(App& app, Request& req) {
     auto message = http::required_string(body, "message", 4096);
     // A draft: the text being edited, tried before it is saved (validated as a save would).
     auto draft = http::optional_string(body, "body", 20000);
-    if (draft) {
-        if (draft->empty()) {
-            throw Error(Errc::unprocessable, "body must be 1 to 20000 bytes.", {},
-                        {{"body", "must be 1 to 20000 bytes"}});
-        }
-        validate_body(*draft);
-    }
+    if (draft) check_body(*draft);
     auto customer = http::optional_string(body, "customer_name", 100).value_or("");
     auto answer = http::optional_bool(body, "answer").value_or(false);
     if (answer && req.principal && req.principal->role != "owner") {

@@ -27,6 +27,41 @@ bool has_param(const std::string& url, const std::string& key) {
 
 }  // namespace
 
+namespace {
+
+void append_quoted(std::string& out, const std::string& item) {
+    out += '"';
+    for (char c : item) {
+        if (c == '"' || c == '\\') out += '\\';
+        out += c;
+    }
+    out += '"';
+}
+
+}  // namespace
+
+std::string text_array(const std::vector<std::optional<std::string>>& items) {
+    std::string out = "{";
+    for (const auto& item : items) {
+        if (out.size() > 1) out += ',';
+        if (item) {
+            append_quoted(out, *item);
+        } else {
+            out += "NULL";
+        }
+    }
+    return out + "}";
+}
+
+std::string text_array(const std::vector<std::string>& items) {
+    std::string out = "{";
+    for (const auto& item : items) {
+        if (out.size() > 1) out += ',';
+        append_quoted(out, item);
+    }
+    return out + "}";
+}
+
 bool is_busy(const Error& e) {
     return e.code() == Errc::unavailable && e.cause().rfind(kBusy, 0) == 0;
 }
@@ -150,12 +185,9 @@ void Db::execute(const std::function<void(pqxx::dbtransaction&)>& work) {
                 work(tx);
                 tx.commit();
                 break;
-            } catch (const pqxx::sql_error& e) {
-                const std::string& state = e.sqlstate();
-                if (attempt >= 3 || (state != "40P01" && state != "40001")) throw;
-                spdlog::warn("db.retry sqlstate={} attempt={}", state, attempt);
             } catch (const pqxx::deadlock_detected&) {
-                // libpqxx 6 throws these two outside sql_error, without their SQLSTATE.
+                // libpqxx 6 throws these two as transaction_rollback, not sql_error, and
+                // without their SQLSTATE.
                 if (attempt >= 3) throw;
                 spdlog::warn("db.retry sqlstate=40P01 attempt={}", attempt);
             } catch (const pqxx::serialization_failure&) {
@@ -191,9 +223,9 @@ void Db::execute(const std::function<void(pqxx::dbtransaction&)>& work) {
         // 08xxx (connection exception) and 57P0x (server shutting down) mean this connection
         // is finished even if libpq has not noticed yet.
         const std::string& state = e.sqlstate();
-        if (state == "40P01" || state == "40001" || state == "55P03") {
-            // Still conflicting after the retries above, or a lock held longer than the work
-            // would wait: busy, not broken. A 503 makes callers (and Meta) try again.
+        if (state == "55P03") {
+            // A lock held longer than the work would wait: busy, not broken. A 503 makes
+            // callers (and Meta) try again.
             give_back(std::move(conn));
             throw Error(Errc::unavailable, "The database is busy; try again shortly.",
                         std::string(kBusy) + e.what());

@@ -1,6 +1,7 @@
 #include "botflow/whatsapp/connection.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <pqxx/pqxx>
 #include <stdexcept>
 
@@ -20,8 +21,6 @@ constexpr const char* kTokenKey = "whatsapp.access_token";
 constexpr const char* kSecretKey = "whatsapp.app_secret";
 constexpr const char* kVerifyKey = "whatsapp.verify_token";
 constexpr const char* kVersionKey = "whatsapp.version";
-
-constexpr std::int64_t kSharedEveryMs = 5000;
 
 bool all_digits(const std::string& s) {
     return !s.empty() && s.find_first_not_of("0123456789") == std::string::npos;
@@ -121,12 +120,18 @@ Credentials load_credentials(pqxx::dbtransaction& tx, const config::Config& conf
             *target = Secret(util::unseal(config::sealing_key(config), sealed.str()));
             *source = Source::settings;
         } catch (const std::runtime_error&) {
-            std::string field = key.substr(std::string("whatsapp.").size());
+            c.unreadable.push_back(key.substr(std::string("whatsapp.").size()));
+        }
+    }
+    // Said once per saved version (credentials are read again every minute and on every
+    // save); Settings and the connection check keep showing it.
+    static std::atomic<std::int64_t> reported{-1};
+    if (!c.unreadable.empty() && reported.exchange(c.version) != c.version) {
+        for (const auto& field : c.unreadable) {
             spdlog::error(
                 "whatsapp.credential_unreadable field={} hint=\"SECRET_KEY changed since it was "
                 "saved: save it again in Settings > WhatsApp\"",
                 field);
-            c.unreadable.push_back(std::move(field));
         }
     }
     return c;
@@ -134,9 +139,9 @@ Credentials load_credentials(pqxx::dbtransaction& tx, const config::Config& conf
 
 std::vector<std::string> put_credentials(pqxx::dbtransaction& tx, const json& body,
                                          const std::string& user_id, const config::Config& config) {
-    std::vector<FieldError> errors;
-    auto bad = [&](const std::string& field, const std::string& message) {
-        errors.push_back({field, message});
+    FieldErrors errors;
+    auto bad = [&errors](std::string field, std::string message) {
+        errors.add(std::move(field), std::move(message));
     };
     static const std::vector<std::string> known = {"phone_number_id", "access_token", "app_secret",
                                                    "verify_token"};
@@ -174,10 +179,7 @@ std::vector<std::string> put_credentials(pqxx::dbtransaction& tx, const json& bo
     if (auto v = text("verify_token"); v && (v->size() < 8 || v->size() > 200 || !one_word(*v))) {
         bad("verify_token", "must be 8 to 200 characters without spaces");
     }
-    if (!errors.empty()) {
-        throw Error(Errc::unprocessable, "Some WhatsApp settings are not valid.", {},
-                    std::move(errors));
-    }
+    errors.throw_if_any("Some WhatsApp settings are not valid.");
     std::vector<std::string> changed;
     for (const auto& field : known) {
         if (!body.contains(field)) continue;
@@ -262,15 +264,19 @@ const char* activity_name(Activity a) noexcept {
     return "unknown";
 }
 
-void ActivityLog::record(Activity a, std::int64_t now_ms) {
-    at_[static_cast<std::size_t>(a)].store(now_ms, std::memory_order_relaxed);
+void ActivityLog::record(std::int64_t version, Activity a, std::int64_t now_ms) {
+    std::lock_guard lock(mutex_);
+    if (version != kept_.version) return;
+    kept_.seen[a] = now_ms;
     changes_.fetch_add(1, std::memory_order_relaxed);
 }
 
 std::uint64_t ActivityLog::changes() const { return changes_.load(std::memory_order_relaxed); }
 
-void ActivityLog::reset() {
-    for (auto& at : at_) at.store(0, std::memory_order_relaxed);
+void ActivityLog::reset(std::int64_t version) {
+    std::lock_guard lock(mutex_);
+    if (version <= kept_.version) return;
+    kept_ = {.version = version, .seen = {}};
     changes_.fetch_add(1, std::memory_order_relaxed);
 }
 
@@ -290,12 +296,9 @@ std::int64_t& WebhookActivity::operator[](Activity a) {
     return secret_missing;
 }
 
-WebhookActivity ActivityLog::snapshot() const {
-    WebhookActivity out;
-    for (auto a : kActivities) {
-        out[a] = at_[static_cast<std::size_t>(a)].load(std::memory_order_relaxed);
-    }
-    return out;
+VersionedActivity ActivityLog::snapshot() const {
+    std::lock_guard lock(mutex_);
+    return kept_;
 }
 
 CheckItem check_credentials(const Credentials& c) {

@@ -190,8 +190,7 @@ asio::awaitable<Response> handle_export(App& app, Request& req) {
     }
     r.set_header("Content-Disposition",
                  "attachment; filename=\"conversation-" + id + "." + format + "\"");
-    r.set_header("Cache-Control", "no-store");
-    co_return r;
+    co_return http::no_store(std::move(r));
 }
 
 asio::awaitable<Response> handle_read(App& app, Request& req) {

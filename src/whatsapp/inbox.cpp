@@ -17,6 +17,7 @@ namespace botflow::whatsapp {
 namespace {
 
 using store::nullable;
+using store::text_array;
 
 std::string preview(const std::string& content) {
     // At most 200 bytes, cut at a UTF-8 character boundary.
@@ -185,42 +186,23 @@ std::string timestamptz_literal(std::int64_t unix_seconds) {
     return buf;
 }
 
-// A PostgreSQL array literal of texts; nullopt is NULL.
-std::string text_array(const std::vector<std::optional<std::string>>& items) {
-    std::string out = "{";
-    for (const auto& item : items) {
-        if (out.size() > 1) out += ',';
-        if (!item) {
-            out += "NULL";
-            continue;
-        }
-        out += '"';
-        for (char c : *item) {
-            if (c == '"' || c == '\\') out += '\\';
-            out += c;
-        }
-        out += '"';
-    }
-    out += '}';
-    return out;
-}
-
-// The live feed's message.created for a message just stored.
+// The live feed's message.created for a message just stored; `created_at` as the API shows
+// it (PostgreSQL's JSON form of the stored value).
 std::pair<std::string, nlohmann::json> created_event(const std::string& conversation,
                                                      const std::string& id,
+                                                     const std::string& created_at,
                                                      const InboundMessage& m) {
-    return {"message.created",
-            nlohmann::json{{"conversation_id", conversation},
-                           {"message",
-                            {{"id", id},
-                             {"conversation_id", conversation},
-                             {"direction", m.echo ? "outbound" : "inbound"},
-                             {"sender", m.echo ? "agent" : "customer"},
-                             {"type", m.type},
-                             {"content", m.content},
-                             {"status", m.echo ? "sent" : "received"},
-                             {"whatsapp_message_id", m.wamid},
-                             {"created_at", timestamptz_literal(m.timestamp)}}}}};
+    return {"message.created", nlohmann::json{{"conversation_id", conversation},
+                                              {"message",
+                                               {{"id", id},
+                                                {"conversation_id", conversation},
+                                                {"direction", m.echo ? "outbound" : "inbound"},
+                                                {"sender", m.echo ? "agent" : "customer"},
+                                                {"type", m.type},
+                                                {"content", m.content},
+                                                {"status", m.echo ? "sent" : "received"},
+                                                {"whatsapp_message_id", m.wamid},
+                                                {"created_at", created_at}}}}};
 }
 
 std::string timestamp_text(std::int64_t unix_seconds) {
@@ -289,7 +271,7 @@ void lock_keys(pqxx::dbtransaction& tx, const std::vector<const WebhookBatch*>& 
     // only by people (an erase of a long history, a session in psql), and a customer whose
     // conversation is held gets a 503 that Meta retries instead of stalling everyone's
     // deliveries behind theirs.
-    auto array = text_array({keys.begin(), keys.end()});
+    auto array = text_array(keys);
     store::exec_cached(tx,
                        "SELECT set_config('lock_timeout', $2, true) FROM ("
                        " SELECT count(pg_advisory_xact_lock(hashtextextended(k, 7))) AS n FROM ("
@@ -462,13 +444,17 @@ std::vector<const InboundMessage*> store_known_customers(
         // trip (PostgreSQL folds identical notifications of one transaction).
         "n AS (SELECT pg_notify($10, 'ai_reply') FROM (SELECT 1 FROM j LIMIT 1) one) "
         "SELECT whatsapp_message_id, id::text, conversation_id::text, "
-        " (SELECT count(*) FROM n) FROM m",
+        " (SELECT count(*) FROM n), to_json(created_at) #>> '{}' FROM m",
         text_array(conversation), text_array(type), text_array(content), text_array(context),
         text_array(wamid), text_array(ts), text_array(metadata), text_array(short_text),
         static_cast<double>(default_debounce_ms), jobs::kChannel);
-    std::map<std::string, std::pair<std::string, std::string>> ids;  // wamid: id, conversation
+    struct Stored {
+        std::string id, conversation, created_at;
+    };
+    std::map<std::string, Stored> ids;  // by wamid
     for (const auto& r : stored) {
-        ids[r[0].as<std::string>()] = {r[1].as<std::string>(), r[2].as<std::string>()};
+        ids[r[0].as<std::string>()] = {r[1].as<std::string>(), r[2].as<std::string>(),
+                                       r[4].as<std::string>()};
     }
     for (const auto& c : taken) {
         done.push_back(c.m);
@@ -478,7 +464,8 @@ std::vector<const InboundMessage*> store_known_customers(
             continue;
         }
         ++c.result->stored;
-        c.result->events.push_back(created_event(it->second.second, it->second.first, *c.m));
+        c.result->events.push_back(
+            created_event(it->second.conversation, it->second.id, it->second.created_at, *c.m));
     }
     std::sort(done.begin(), done.end());
     return done;
@@ -517,7 +504,7 @@ void store_batch(pqxx::dbtransaction& tx, const WebhookBatch& batch, StoreResult
             "   now()) END, "
             "  $14::jsonb, COALESCE(to_timestamp(NULLIF($13, '')::bigint), now())) "
             " ON CONFLICT (whatsapp_message_id) WHERE whatsapp_message_id IS NOT NULL DO NOTHING "
-            " RETURNING id), "
+            " RETURNING id, created_at), "
             "u AS (UPDATE conversations SET "
             // An echo: the owner answered from the WhatsApp Business app. A person is
             // talking, so the AI pauses here exactly as after a dashboard reply.
@@ -547,7 +534,7 @@ void store_batch(pqxx::dbtransaction& tx, const WebhookBatch& batch, StoreResult
             "  $1::uuid FROM m WHERE $2 = 'inbound' "
             " ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING "
             " RETURNING id) "
-            "SELECT id::text, (SELECT count(*) FROM j) FROM m",
+            "SELECT id::text, (SELECT count(*) FROM j), to_json(created_at) #>> '{}' FROM m",
             conversation, m.echo ? "outbound" : "inbound", m.echo ? "agent" : "customer", m.type,
             m.content, nullable(m.media_id), nullable(m.media_mime_type),
             nullable(m.media_filename), nullable(m.media_sha256), nullable(m.context_id), m.wamid,
@@ -558,7 +545,8 @@ void store_batch(pqxx::dbtransaction& tx, const WebhookBatch& batch, StoreResult
             continue;
         }
         ++result.stored;
-        result.events.push_back(created_event(conversation, inserted[0][0].as<std::string>(), m));
+        result.events.push_back(created_event(conversation, inserted[0][0].as<std::string>(),
+                                              inserted[0][2].as<std::string>(), m));
         if (m.media_id) {
             // Media ids from webhooks live 7 days and their download links 5 minutes: fetch
             // the bytes now, as a durable job.
@@ -641,20 +629,16 @@ namespace {
 // enough that one round stays short for everyone in it.
 constexpr std::size_t kMaxGroup = 64;
 
-// Transactions in flight at once: one per two cores (at most four). Each drainer commits its
-// own group; fewer drainers make bigger groups, whose set-based statements cost PostgreSQL
-// less per message. Measured on 2 cores (bench/README.md): one drainer stored 5,297 msg/s at
-// 16 connections, two 3,457, four 2,773.
-int max_drainers() {
-    static const int n =
-        std::clamp(static_cast<int>(std::thread::hardware_concurrency()) / 2, 1, 4);
-    return n;
-}
-
 }  // namespace
 
-Inbox::Inbox(store::Db& db, int default_debounce_ms)
-    : db_(db), default_debounce_ms_(default_debounce_ms) {}
+// Each drainer commits its own group; fewer drainers make bigger groups, whose set-based
+// statements cost PostgreSQL less per message. Measured on 2 cores (bench/README.md): one
+// drainer stored 5,297 msg/s at 16 connections, two 3,457, four 2,773. Not derived from the
+// core count: a container may see its host's cores, and PostgreSQL may run elsewhere.
+Inbox::Inbox(store::Db& db, int default_debounce_ms, int transactions)
+    : db_(db),
+      default_debounce_ms_(default_debounce_ms),
+      transactions_(std::max(1, transactions)) {}
 Inbox::~Inbox() = default;
 
 asio::awaitable<StoreResult> Inbox::store(WebhookBatch batch) {
@@ -665,7 +649,7 @@ asio::awaitable<StoreResult> Inbox::store(WebhookBatch batch) {
     {
         std::lock_guard lock(mutex_);
         queue_.push_back(me);
-        if (drainers_ < max_drainers()) {
+        if (drainers_ < transactions_) {
             ++drainers_;
             start_drainer = true;
         }

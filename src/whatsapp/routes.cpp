@@ -29,7 +29,7 @@ asio::awaitable<Response> handle_verify(App& app, Request& req) {
                     CRYPTO_memcmp(token.data(), expected.data(), expected.size()) == 0;
     if (mode != "subscribe" || !token_ok || challenge.empty()) {
         if (mode == "subscribe" && !token_ok && !challenge.empty()) {
-            note_activity(app, Activity::verify_refused);
+            note_activity(app, *credentials, Activity::verify_refused);
         }
         throw Error(Errc::forbidden,
                     expected.empty()
@@ -38,7 +38,7 @@ asio::awaitable<Response> handle_verify(App& app, Request& req) {
                         : "Verification refused: hub.mode must be subscribe and hub.verify_token "
                           "must equal the verify token in Settings > WhatsApp.");
     }
-    note_activity(app, Activity::verified);
+    note_activity(app, *credentials, Activity::verified);
     spdlog::info("webhook.verified request_id={}", req.request_id);
     co_return Response::text(200, challenge);
 }
@@ -46,7 +46,7 @@ asio::awaitable<Response> handle_verify(App& app, Request& req) {
 asio::awaitable<Response> handle_delivery(App& app, Request& req) {
     auto credentials = app.whatsapp.get();
     if (credentials->app_secret.empty()) {
-        note_activity(app, Activity::secret_missing);
+        note_activity(app, *credentials, Activity::secret_missing);
         // Not 401: Meta retries for days, so deliveries arrive once the secret is set.
         throw Error(Errc::unavailable,
                     "WhatsApp is not connected yet: add the app secret in Settings > WhatsApp "
@@ -56,15 +56,13 @@ asio::awaitable<Response> handle_delivery(App& app, Request& req) {
     try {
         check_signature(req.header("x-hub-signature-256"), req.body, credentials->app_secret);
     } catch (const Error&) {
-        // As Meta signs ("sha256=" and 64 hex digits): a wrong app secret, not a stray request.
-        auto h = req.header("x-hub-signature-256");
-        if (h.size() == 71 && h.substr(0, 7) == "sha256=" &&
-            h.find_first_not_of("0123456789abcdef", 7) == std::string_view::npos) {
-            note_activity(app, Activity::bad_signature);
+        // Signed as Meta signs: a wrong app secret, not a stray request.
+        if (well_formed_signature(req.header("x-hub-signature-256"))) {
+            note_activity(app, *credentials, Activity::bad_signature);
         }
         throw;
     }
-    note_activity(app, Activity::delivered);
+    note_activity(app, *credentials, Activity::delivered);
     auto batch = parse_webhook(req.body, credentials->phone_number_id);
     if (batch.foreign > 0) {
         spdlog::warn("webhook.foreign_number request_id={} changes={} ours={}", req.request_id,

@@ -27,8 +27,7 @@ std::string activity_key(const App& app, std::int64_t version) {
 // Merges this replica's record into Redis (the newest time of each kind wins) and keeps it a
 // month.
 asio::awaitable<void> share_activity(App& app) {
-    auto version = app.whatsapp.get()->version;
-    auto a = app.webhook_calls.snapshot();
+    auto [version, a] = app.webhook_calls.snapshot();
     std::vector<std::string> args{"EVAL",
                                   "for i = 1, #ARGV, 2 do "
                                   " local old = tonumber(redis.call('HGET', KEYS[1], ARGV[i]) "
@@ -53,7 +52,8 @@ asio::awaitable<void> share_activity(App& app) {
 
 // This replica's record, with the other replicas' from Redis when it answers.
 asio::awaitable<WebhookActivity> all_activity(App& app, std::int64_t version) {
-    auto a = app.webhook_calls.snapshot();
+    auto kept = app.webhook_calls.snapshot();
+    auto a = kept.version == version ? kept.seen : WebhookActivity{};
     try {
         std::vector<std::string> args{"HMGET", activity_key(app, version)};
         for (auto kind : kActivities) args.emplace_back(activity_name(kind));
@@ -78,7 +78,8 @@ asio::awaitable<WebhookActivity> all_activity(App& app, std::int64_t version) {
 // Applies credentials read from the database; a newer version makes what the webhook saw
 // stale.
 void apply(App& app, Credentials c) {
-    if (app.whatsapp.set(std::move(c))) app.webhook_calls.reset();
+    auto version = c.version;
+    if (app.whatsapp.set(std::move(c))) app.webhook_calls.reset(version);
 }
 
 asio::awaitable<Response> handle_get(App& app, Request& req) {
@@ -107,14 +108,18 @@ asio::awaitable<Response> handle_put(App& app, Request& req) {
                                      .ip = ip,
                                      .details = details});
         }
-        return load_credentials(tx, config);
+        return std::make_pair(load_credentials(tx, config), std::move(changed));
     };
-    auto credentials = co_await app.db.run(std::move(write));
+    auto [credentials, changed] = co_await app.db.run(std::move(write));
     auto out = credentials_json(credentials, app.config, true);
     apply(app, std::move(credentials));
-    spdlog::info("whatsapp.settings_saved by={} fields={}", by, body.size());
-    // The other replicas read them again; dashboards refresh their checklist.
-    events::publish(app, "settings.updated", {{"section", "whatsapp"}});
+    if (!changed.empty()) {
+        std::string fields;
+        for (const auto& f : changed) fields += (fields.empty() ? "" : ",") + f;
+        spdlog::info("whatsapp.settings_saved by={} fields={}", by, fields);
+        // The other replicas read them again.
+        events::publish(app, "settings.updated", {{"section", "whatsapp"}});
+    }
     co_return http::no_store(Response::json(200, out));
 }
 
@@ -140,7 +145,9 @@ asio::awaitable<Response> handle_check(App& app, Request&) {
 
 }  // namespace
 
-void note_activity(App& app, Activity a) { app.webhook_calls.record(a, ws::now_ms()); }
+void note_activity(App& app, const Credentials& checked_with, Activity a) {
+    app.webhook_calls.record(checked_with.version, a, ws::now_ms());
+}
 
 void start_webhook_upkeep(App& app) {
     auto loop = [](App& app) -> asio::awaitable<void> {

@@ -2,6 +2,9 @@
 
 #include <openssl/crypto.h>
 
+#include <algorithm>
+#include <cctype>
+
 #include "botflow/core/error.hpp"
 #include "botflow/util/crypto.hpp"
 
@@ -91,6 +94,16 @@ std::string media_line(const char* label, const json& media) {
 
 std::string sign_body(std::string_view body, const Secret& app_secret) {
     return "sha256=" + util::to_hex(util::hmac_sha256(app_secret, body));
+}
+
+bool well_formed_signature(std::string_view header) {
+    constexpr std::string_view kPrefix = "sha256=";
+    if (header.size() != kPrefix.size() + 64) return false;
+    for (std::size_t i = 0; i < kPrefix.size(); ++i) {
+        if (std::tolower(static_cast<unsigned char>(header[i])) != kPrefix[i]) return false;
+    }
+    return std::all_of(header.begin() + kPrefix.size(), header.end(),
+                       [](char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; });
 }
 
 void check_signature(std::string_view header, std::string_view body, const Secret& app_secret) {

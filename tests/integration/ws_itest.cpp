@@ -289,6 +289,9 @@ TEST_F(WsTest, AnIncomingMessageIsPublished) {
     EXPECT_EQ(message["content"], "Does it come in blue?");
     EXPECT_TRUE(message["status"].is_string()) << message.dump();
     EXPECT_TRUE(message["created_at"].is_string()) << message.dump();
+    // The same time, in the same form, as the API gives it.
+    EXPECT_EQ(message["created_at"], scalar("SELECT to_json(created_at) #>> '{}' FROM messages "
+                                            "WHERE whatsapp_message_id = 'wamid.mc1'"));
 }
 
 TEST_F(WsTest, ADeliveryStatusIsPublished) {

@@ -49,6 +49,31 @@ export function Field({
   );
 }
 
+/** A labelled text area with its hint and error, like Field. */
+export function TextArea({
+  label,
+  error,
+  hint,
+  ...area
+}: { label: string; error?: string; hint?: string } & React.TextareaHTMLAttributes<HTMLTextAreaElement>) {
+  const id = useId();
+  return (
+    <div className="space-y-1">
+      <label htmlFor={id} className="block text-sm font-medium">
+        {label}
+      </label>
+      <textarea
+        id={id}
+        className="input min-h-20"
+        aria-invalid={error ? true : undefined}
+        aria-describedby={describedBy(id, hint, error)}
+        {...area}
+      />
+      <Describe id={id} hint={hint} error={error} />
+    </div>
+  );
+}
+
 export function FormError({ message }: { message: string | null }) {
   if (!message) return null;
   return (

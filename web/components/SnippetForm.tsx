@@ -1,16 +1,15 @@
 "use client";
 // Knowledge typed in directly (POST /api/documents/text): the first-run checklist and the
 // knowledge page both offer it.
-import { useId, useState } from "react";
+import { useState } from "react";
 import { api } from "@/lib/api";
 import { useAction } from "@/lib/action";
-import { Field, FormError } from "./Field";
+import { Field, FormError, TextArea } from "./Field";
 
 export function SnippetForm({ onSaved }: { onSaved: () => void }) {
   const [title, setTitle] = useState("");
   const [content, setContent] = useState("");
   const { busy, error, fields, run } = useAction();
-  const id = useId();
   return (
     <form
       className="space-y-2"
@@ -34,19 +33,15 @@ export function SnippetForm({ onSaved }: { onSaved: () => void }) {
         placeholder="Opening hours"
         error={fields.title}
       />
-      <div className="space-y-1">
-        <label htmlFor={id} className="block text-sm font-medium">
-          What the AI should know
-        </label>
-        <textarea
-          id={id}
-          className="input min-h-24"
-          required
-          value={content}
-          onChange={(e) => setContent(e.target.value)}
-          placeholder="We are open Monday to Friday, 9:00 to 18:00…"
-        />
-      </div>
+      <TextArea
+        label="What the AI should know"
+        className="input min-h-24"
+        required
+        value={content}
+        onChange={(e) => setContent(e.target.value)}
+        placeholder="We are open Monday to Friday, 9:00 to 18:00…"
+        error={fields.content}
+      />
       <button className="btn-primary" disabled={busy || !title.trim() || !content.trim()}>
         Add to knowledge
       </button>

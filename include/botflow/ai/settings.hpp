@@ -66,9 +66,4 @@ LlmEndpoint endpoint(const config::Config& config, const Secret& key,
 /// Pure.
 bool asks_for_person(std::string_view text, const std::vector<std::string>& phrases);
 
-/// Encrypts with AES-256-GCM under a key derived from SECRET_KEY (or JWT_SECRET when it is
-/// unset). decrypt throws std::runtime_error when the bytes were not made with this key.
-std::string encrypt_secret(const config::Config& config, std::string_view plain);
-std::string decrypt_secret(const config::Config& config, std::string_view sealed);
-
 }  // namespace botflow::ai

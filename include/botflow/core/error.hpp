@@ -62,6 +62,23 @@ private:
     nlohmann::json extensions_ = nlohmann::json::object();
 };
 
+/// Collects what is wrong with each field of a request, so that one 422 names them all.
+class FieldErrors {
+public:
+    void add(std::string field, std::string message) {
+        errors_.push_back({std::move(field), std::move(message)});
+    }
+    bool empty() const noexcept { return errors_.empty(); }
+    /// Every field and its message: "name must be ...; language must be ...".
+    std::string list() const;
+    /// When any were added, throws Errc::unprocessable with them all in `fields()` and
+    /// `detail` as the problem's detail (a form shows each field's message beside it).
+    void throw_if_any(const std::string& detail);
+
+private:
+    std::vector<FieldError> errors_;
+};
+
 /// The stable name of a code, e.g. "not_found"; used in logs and problem types.
 const char* errc_name(Errc code) noexcept;
 

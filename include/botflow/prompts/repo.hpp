@@ -32,6 +32,10 @@ struct TemplateInput {
     std::optional<std::string> name, category, description, body;
 };
 
+/// Checks a template's text as a save does: 1 to 20000 bytes, known variables only (422 on
+/// field `body`).
+void check_body(const std::string& body);
+
 /// A new template of the owner's. Validates the body (422 naming unknown variables).
 nlohmann::json create_template(pqxx::dbtransaction& tx, const TemplateInput& input);
 /// Changes the owner's template; built-in ones answer 409 (copy them instead). nullopt: no

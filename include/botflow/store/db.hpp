@@ -37,6 +37,11 @@ inline const char* nullable(const std::optional<std::string>& v) {
     return v ? v->c_str() : nullptr;
 }
 
+/// A PostgreSQL array literal of texts, for a `$n::text[]` parameter ({"a","b \"c\""}); nullopt
+/// is NULL.
+std::string text_array(const std::vector<std::optional<std::string>>& items);
+std::string text_array(const std::vector<std::string>& items);
+
 /// Adds libpq options every connection needs (connect_timeout, keepalives, application_name)
 /// to a postgres:// URL or key=value string, keeping any the caller set.
 std::string with_connection_defaults(const std::string& url);

@@ -97,18 +97,28 @@ struct WebhookActivity {
     std::int64_t& operator[](Activity a);
 };
 
+/// What the webhook saw with one version of the credentials.
+struct VersionedActivity {
+    std::int64_t version = 0;
+    WebhookActivity seen;
+};
+
+/// This replica's record, for the credentials version in effect. A call is recorded under the
+/// version it was checked against, so one that began before a save cannot count for the new
+/// credentials.
 class ActivityLog {
 public:
-    /// Records `a` at `now_ms`. Lock-free: on the webhook's path.
-    void record(Activity a, std::int64_t now_ms);
-    WebhookActivity snapshot() const;
-    /// Goes up with every record(): whether there is something new to share.
+    /// Records `a` at `now_ms` if `version` is the one kept (anything older is ignored).
+    void record(std::int64_t version, Activity a, std::int64_t now_ms);
+    VersionedActivity snapshot() const;
+    /// Goes up with every change: whether there is something new to share.
     std::uint64_t changes() const;
-    /// Forgets everything: the credentials changed, so what was seen says nothing of them.
-    void reset();
+    /// Starts the record for a newer `version`: what was seen says nothing of it.
+    void reset(std::int64_t version);
 
 private:
-    std::atomic<std::int64_t> at_[std::size(kActivities)] = {};
+    mutable std::mutex mutex_;
+    VersionedActivity kept_;  // under mutex_
     std::atomic<std::uint64_t> changes_{0};
 };
 

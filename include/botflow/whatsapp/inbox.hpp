@@ -44,9 +44,10 @@ inline constexpr int kLockWaitMs = 1000;
 void lock_keys(pqxx::dbtransaction& tx, const std::vector<const WebhookBatch*>& batches,
                int lock_wait_ms = kLockWaitMs);
 
-/// Stores, in two statements whatever their number, the deliveries' messages that need nothing
-/// but an insert: from a customer whose conversation exists and holds what the message says of
-/// them, without media, not an echo, not from the simulator. Each stored message counts in the
+/// Stores, in at most three statements whatever their number (the lookup, the first contacts'
+/// conversations, the messages with their counters and jobs), the deliveries' messages that need
+/// nothing but an insert: from a customer whose conversation exists and holds what the message says
+/// of them, without media, not an echo, not from the simulator. Each stored message counts in the
 /// result of its delivery (`results[i]` for `batches[i]`). Returns the messages it took
 /// (stored, or found to be re-deliveries) for store_batch to skip. Call after lock_keys().
 std::vector<const InboundMessage*> store_known_customers(
@@ -67,11 +68,12 @@ int apply_pending_statuses(pqxx::dbtransaction& tx, const std::string& wamid);
 
 class Inbox {
 public:
-    Inbox(store::Db& db, int default_debounce_ms);
+    /// `transactions`: group-commit transactions in flight at once (INGEST_TRANSACTIONS).
+    Inbox(store::Db& db, int default_debounce_ms, int transactions = 1);
     ~Inbox();
 
     /// Stores `batch` together with the deliveries that arrive while a transaction is in
-    /// flight (group commit, one transaction at once per two cores, at most four); resumes (on
+    /// flight (group commit, `transactions` of them at once); resumes (on
     /// the caller's executor) only after COMMIT. Throws Errc::unavailable when PostgreSQL is down.
     /// A delivery that makes the shared transaction fail is retried alone, so it cannot fail its
     /// neighbours.
@@ -86,6 +88,7 @@ private:
 
     store::Db& db_;
     int default_debounce_ms_;
+    int transactions_;
     std::mutex mutex_;
     std::vector<std::shared_ptr<Waiter>> queue_;  // under mutex_
     int drainers_ = 0;                            // under mutex_: groups being committed

@@ -8,14 +8,16 @@ class App;
 namespace botflow::whatsapp {
 
 enum class Activity;
+struct Credentials;
 
 /// GET and POST /api/webhook/whatsapp.
 void register_routes(App& app);
 /// GET and PUT /api/settings/whatsapp, POST /api/settings/whatsapp/check.
 void register_settings_routes(App& app);
 
-/// Notes a call of Meta's to the webhook (for the connection check); never throws.
-void note_activity(App& app, Activity a);
+/// Notes a call of Meta's to the webhook (for the connection check), under the credentials it
+/// was checked against; never throws.
+void note_activity(App& app, const Credentials& checked_with, Activity a);
 /// Every 2 s shares what this replica's webhook saw (when something is new) through Redis;
 /// every minute reads the credentials again. Runs on app.io until it stops.
 void start_webhook_upkeep(App& app);

@@ -48,6 +48,10 @@ void check_signature(std::string_view header, std::string_view body, const Secre
 /// HMAC-SHA256(app_secret, body) as "sha256=<lower hex>", as Meta sends it.
 std::string sign_body(std::string_view body, const Secret& app_secret);
 
+/// Whether `header` has the form Meta signs with ("sha256=" and 64 hex digits, either case), so
+/// that a mismatch means a wrong app secret rather than a stray request.
+bool well_formed_signature(std::string_view header);
+
 /// Every entry x change x message/status/echo. Changes whose phone_number_id is not
 /// `our_phone_number_id` are counted in `foreign` (any id is accepted when it is empty).
 /// Throws Errc::bad_request when the body is not JSON. Shapes it does not know never throw:

@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "botflow/ai/settings.hpp"
+#include "botflow/util/crypto.hpp"
 
 namespace botflow::ai {
 namespace {
@@ -566,6 +567,15 @@ TEST(CircuitBreaker, AFailedTrialReopens) {
 }
 
 // --- settings: the key, the endpoint -----------------------------------------------------
+
+// Settings' secrets (the AI key, WhatsApp's credentials) are sealed with config::sealing_key:
+// SECRET_KEY, or JWT_SECRET when it is unset.
+std::string encrypt_secret(const config::Config& config, std::string_view plain) {
+    return util::seal(config::sealing_key(config), plain);
+}
+std::string decrypt_secret(const config::Config& config, std::string_view sealed) {
+    return util::unseal(config::sealing_key(config), sealed);
+}
 
 config::Config crypto_config(const std::string& secret_key) {
     config::Config c;

@@ -37,6 +37,14 @@ TEST(Sha256, KnownVector) {
               "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 }
 
+TEST(TextArray, QuotesEveryItemEscapesQuotesAndBackslashesAndWritesNull) {
+    EXPECT_EQ(text_array(std::vector<std::string>{}), "{}");
+    EXPECT_EQ(text_array(std::vector<std::string>{"a", "b \"c\"", "d\\e", "NULL", "{x,y}"}),
+              R"({"a","b \"c\"","d\\e","NULL","{x,y}"})");
+    EXPECT_EQ(text_array(std::vector<std::optional<std::string>>{"a", std::nullopt, ""}),
+              R"({"a",NULL,""})");
+}
+
 TEST(ConnectionDefaults, AddsTimeoutsWithoutOverridingTheCaller) {
     EXPECT_EQ(with_connection_defaults("postgresql://u@h/db").find("?connect_timeout=3&"),
               std::string("postgresql://u@h/db").size());

@@ -104,18 +104,33 @@ TEST(ConnectionCheck, TheNewestWebhookCallDecides) {
 TEST(WebhookActivityLog, KeepsTheLatestOfEachKindUntilReset) {
     ActivityLog log;
     auto before = log.changes();
-    log.record(Activity::delivered, kNow);
-    log.record(Activity::delivered, kNow + 1000);
-    log.record(Activity::bad_signature, kNow + 500);
+    log.record(0, Activity::delivered, kNow);
+    log.record(0, Activity::delivered, kNow + 1000);
+    log.record(0, Activity::bad_signature, kNow + 500);
     EXPECT_GT(log.changes(), before);
-    auto s = log.snapshot();
+    auto s = log.snapshot().seen;
     EXPECT_EQ(s.delivered, kNow + 1000);
     EXPECT_EQ(s.bad_signature, kNow + 500);
     EXPECT_EQ(s.verified, 0);
     auto seen = log.changes();
-    log.reset();
+    log.reset(1);
     EXPECT_NE(log.changes(), seen) << "a reset is shared too";
-    EXPECT_EQ(log.snapshot().delivered, 0);
+    EXPECT_EQ(log.snapshot().seen.delivered, 0);
+    EXPECT_EQ(log.snapshot().version, 1);
+}
+
+TEST(WebhookActivityLog, ACallCheckedWithOlderCredentialsDoesNotCountForNewerOnes) {
+    ActivityLog log;
+    log.reset(2);
+    // A delivery that began under version 1 and finished after the save of version 2.
+    log.record(1, Activity::delivered, kNow);
+    EXPECT_EQ(log.snapshot().seen.delivered, 0);
+    log.record(2, Activity::bad_signature, kNow);
+    EXPECT_EQ(log.snapshot().seen.bad_signature, kNow);
+    // An older version arriving late never replaces the record of a newer one.
+    log.reset(1);
+    EXPECT_EQ(log.snapshot().version, 2);
+    EXPECT_EQ(log.snapshot().seen.bad_signature, kNow);
 }
 
 TEST(WhatsAppConnection, AnOlderReadNeverReplacesANewerSave) {

@@ -55,6 +55,19 @@ TEST(WebhookSignature, AcceptsMetasFormatAndRejectsAnyChange) {
     EXPECT_TRUE(refused(sign_body(body, Secret("another secret")), body));
 }
 
+TEST(WebhookSignature, WellFormedIsMetasShapeInEitherCase) {
+    auto header = sign_body("{}", Secret("secret"));
+    EXPECT_TRUE(well_formed_signature(header));
+    std::string upper = header;
+    for (auto& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    EXPECT_TRUE(well_formed_signature(upper));
+    EXPECT_FALSE(well_formed_signature(""));
+    EXPECT_FALSE(well_formed_signature(header.substr(7)));
+    EXPECT_FALSE(well_formed_signature(header + "0"));
+    EXPECT_FALSE(well_formed_signature("sha1=" + header.substr(7) + "00"));
+    EXPECT_FALSE(well_formed_signature(header.substr(0, 70) + "g"));
+}
+
 TEST(WebhookParse, Text) {
     auto m = only_message("inbound-text.json");
     EXPECT_EQ(m.type, "text");

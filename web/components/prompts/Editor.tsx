@@ -8,14 +8,21 @@ import { useAction } from "@/lib/action";
 import { usedVariables, type PromptTemplate, type Variable } from "@/lib/prompts";
 import { Field, FormError } from "@/components/Field";
 
+// The server's own list, so the editor offers exactly what a save accepts. Fetched once per
+// page load, not for each template opened.
+let loadedVariables: Variable[] | null = null;
+
 function VariablePicker({ used, onInsert }: { used: string[]; onInsert: (token: string) => void }) {
-  // The server's own list, so the editor offers exactly what a save accepts.
-  const [variables, setVariables] = useState<Variable[]>([]);
+  const [variables, setVariables] = useState<Variable[]>(loadedVariables ?? []);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
+    if (loadedVariables) return;
     let live = true;
     api<{ items: Variable[] }>("/api/prompts/variables").then(
-      (r) => live && setVariables(r.items),
+      (r) => {
+        loadedVariables = r.items;
+        if (live) setVariables(r.items);
+      },
       (e: unknown) => live && setError(e instanceof Error ? e.message : String(e)),
     );
     return () => {

@@ -1,32 +1,10 @@
 "use client";
-// Small pieces the Settings sections share: labelled text areas, selects and checkboxes tied to
-// their errors, a section frame and a saved notice.
+// Small pieces the Settings sections share: labelled selects and checkboxes tied to their
+// errors (and the text area, from components/Field), a section frame and a saved notice.
 import { useEffect, useId, useState } from "react";
 import { Describe, describedBy } from "@/components/Field";
 
-export function TextArea({
-  label,
-  error,
-  hint,
-  ...area
-}: { label: string; error?: string; hint?: string } & React.TextareaHTMLAttributes<HTMLTextAreaElement>) {
-  const id = useId();
-  return (
-    <div className="space-y-1">
-      <label htmlFor={id} className="block text-sm font-medium">
-        {label}
-      </label>
-      <textarea
-        id={id}
-        className="input min-h-20"
-        aria-invalid={error ? true : undefined}
-        aria-describedby={describedBy(id, hint, error)}
-        {...area}
-      />
-      <Describe id={id} hint={hint} error={error} />
-    </div>
-  );
-}
+export { TextArea } from "@/components/Field";
 
 export function Select({
   label,
