@@ -16,6 +16,12 @@
 # them too.
 #
 # Environment: DURATION (seconds, default 5), DELIVERIES (per run, default 80000), JOB_WORKERS.
+#
+# COMPARE_BIN=/path/to/another/botflow: before the usual runs, the same 16- and 64-connection
+# runs alternate between that binary ("before") and this build ("after"), ROUNDS times
+# (default 3), on one PostgreSQL, and print the median of each: what a change costs, within the
+# run-to-run spread that the rounds show. Build the other binary from a worktree, e.g.
+#   git worktree add /tmp/before HEAD~1 && (cd /tmp/before && ./dev build release)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -98,11 +104,43 @@ run() {  # run CONNECTIONS [LABEL]
     printf '%-34s %14s %10s %10s %s\n' "botflow webhook, $conns conn.${label:+, $label}" "$rate" \
         "$p50" "$p99" "${non2xx:+(non-2xx: $non2xx)}"
     [ -n "$label" ] || eval "RATE_$conns=$rate"
+    LAST_RATE="$rate"
 }
 
 bench_machine
 echo "PostgreSQL with fsync=on, synchronous_commit=on; wrk 2 threads, ${DURATION} s per run; unique deliveries, one text message each"
 printf '%-34s %14s %10s %10s\n' "target" "stored msg/s" "p50" "p99"
+
+# Stops the server under test and starts BIN in its place on the same database.
+serve_binary() {  # serve_binary BIN
+    kill "$bf_pid" 2>/dev/null && wait "$bf_pid" 2>/dev/null || true
+    BIN="$1" bench_serve WHATSAPP_APP_SECRET="$SECRET" JOB_WORKERS="${JOB_WORKERS:-0}"
+}
+median() { sort -n | awk '{a[NR] = $1} END {print (NR % 2 ? a[(NR + 1) / 2] : int((a[NR / 2] + a[NR / 2 + 1]) / 2))}'; }
+if [ -n "${COMPARE_BIN:-}" ]; then
+    [ -x "$COMPARE_BIN" ] || { echo "bench: COMPARE_BIN $COMPARE_BIN is not executable" >&2; exit 1; }
+    AFTER_BIN="$BIN"
+    serve_binary "$COMPARE_BIN"
+    run 16 "first contacts, before"
+    "${PSQL[@]}" -c "VACUUM ANALYZE conversations, messages, jobs"
+    declare -A rates=()
+    for round in $(seq 1 "${ROUNDS:-3}"); do
+        for conns in 16 64; do
+            for side in before after; do
+                if [ "$side" = before ]; then serve_binary "$COMPARE_BIN"; else serve_binary "$AFTER_BIN"; fi
+                run "$conns" "$side, round $round"
+                rates[$side-$conns]+="$LAST_RATE "
+            done
+        done
+    done
+    for conns in 16 64; do
+        b="$(tr ' ' '\n' <<<"${rates[before-$conns]}" | grep . | median)"
+        a="$(tr ' ' '\n' <<<"${rates[after-$conns]}" | grep . | median)"
+        awk -v c="$conns" -v b="$b" -v a="$a" -v all_b="${rates[before-$conns]}" -v all_a="${rates[after-$conns]}" \
+            'BEGIN { printf "median at %d connections: before %d msg/s, after %d msg/s, after/before %.2f (before: %s; after: %s)\n", c, b, a, (b ? a / b : 0), all_b, all_a }'
+    done
+    serve_binary "$AFTER_BIN"
+fi
 # The first run meets the 5,000 customers for the first time. Then what autovacuum does on a
 # running server within its first minute (ANALYZE, so that plans cached while the tables were
 # empty are made again), and the steady state: customers who wrote before.

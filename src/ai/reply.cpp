@@ -5,10 +5,11 @@
 #include <pqxx/pqxx>
 
 #include "botflow/ai/settings.hpp"
+#include "botflow/conversations/dispatcher.hpp"
 #include "botflow/core/app.hpp"
 #include "botflow/core/error.hpp"
-#include "botflow/core/events.hpp"
 #include "botflow/core/log.hpp"
+#include "botflow/events/outbox.hpp"
 #include "botflow/jobs/runner.hpp"
 #include "botflow/knowledge/chunker.hpp"
 #include "botflow/prompts/repo.hpp"
@@ -42,8 +43,6 @@ struct Situation {
     std::string last_wamid;
     std::vector<std::string> texts;  // the waiting customer messages
     bool agent_replied = false;
-    bool newer_job = false;
-    bool away_queued = false;
     AiSettings settings;
 };
 
@@ -112,11 +111,27 @@ bool queue_away_if_closed(pqxx::dbtransaction& tx, const std::string& conversati
     for (const auto& id : ids) {
         tx.exec_params("UPDATE messages SET ai_mode = 'away' WHERE id = $1::uuid", id);
     }
+    for (auto& m : store::messages_by_id(tx, ids)) {
+        events::stage(tx, events::message_created(conversation, std::move(m)));
+    }
     return true;
 }
 
+// The customer messages the AI has not answered yet, oldest first: (seq, content, wamid).
+pqxx::result unanswered(pqxx::dbtransaction& tx, const std::string& conversation,
+                        std::int64_t answered_seq) {
+    return tx.exec_params(
+        "SELECT seq, content, COALESCE(whatsapp_message_id, '') FROM ("
+        " SELECT seq, content, whatsapp_message_id FROM messages "
+        " WHERE conversation_id = $1::uuid AND direction = 'inbound' AND sender = 'customer' "
+        // A reaction, a deleted message or a kind WhatsApp did not describe asks nothing.
+        "  AND type NOT IN ('reaction', 'revoke', 'unsupported', 'system') "
+        "  AND seq > $2 ORDER BY seq DESC LIMIT $3) p ORDER BY seq",
+        conversation, answered_seq, kMaxPending);
+}
+
 Situation read_situation(pqxx::dbtransaction& tx, const std::string& conversation,
-                         std::int64_t job_id, const config::Config& config) {
+                         const config::Config& config) {
     Situation s;
     auto c = tx.exec_params(
         "SELECT ai_enabled, status, simulated, customer_name, ai_answered_seq "
@@ -130,30 +145,13 @@ Situation read_situation(pqxx::dbtransaction& tx, const std::string& conversatio
     s.customer_name = c[0][3].as<std::string>();
     s.answered_seq = c[0][4].as<std::int64_t>();
     s.settings = load_settings(tx, config);
-
-    // A later message's job is waiting (debounce): it will answer all of them.
-    s.newer_job = tx.exec_params(
-                        "SELECT EXISTS (SELECT 1 FROM jobs WHERE kind = 'ai_reply' "
-                        " AND conversation_id = $1::uuid AND id > $2 AND state = 'queued')",
-                        conversation, job_id)[0][0]
-                      .as<bool>();
-    if (s.newer_job) return s;
-
-    auto pending = tx.exec_params(
-        "SELECT seq, content, COALESCE(whatsapp_message_id, '') FROM ("
-        " SELECT seq, content, whatsapp_message_id FROM messages "
-        " WHERE conversation_id = $1::uuid AND direction = 'inbound' AND sender = 'customer' "
-        // A reaction, a deleted message or a kind WhatsApp did not describe asks nothing.
-        "  AND type NOT IN ('reaction', 'revoke', 'unsupported', 'system') "
-        "  AND seq > $2 ORDER BY seq DESC LIMIT $3) p ORDER BY seq",
-        conversation, s.answered_seq, kMaxPending);
+    auto pending = unanswered(tx, conversation, s.answered_seq);
     if (pending.empty()) return s;
     for (const auto& row : pending) s.texts.push_back(row[1].as<std::string>());
     s.first_seq = pending[0][0].as<std::int64_t>();
     s.through_seq = pending[pending.size() - 1][0].as<std::int64_t>();
     s.last_wamid = pending[pending.size() - 1][2].as<std::string>();
     s.agent_replied = agent_replied_since(tx, conversation, s.first_seq);
-    s.away_queued = queue_away_if_closed(tx, conversation, s.settings);
     return s;
 }
 
@@ -201,7 +199,6 @@ struct Queued {
     bool handoff = false;
     std::string handoff_reason;
     std::vector<std::string> ids;
-    json messages = json::array();  // as the API shows them, for the live feed
 };
 
 // Stores the answer as outbound messages and queues their sending, in the transaction that
@@ -294,7 +291,10 @@ Queued queue_turn(pqxx::dbtransaction& tx, const std::string& conversation, std:
             " handoff_reason = $2, updated_at = now() WHERE id = $1::uuid",
             conversation, q.handoff_reason);
     }
-    q.messages = store::messages_by_id(tx, q.ids);
+    for (auto& m : store::messages_by_id(tx, q.ids)) {
+        events::stage(tx, events::message_created(conversation, std::move(m)));
+    }
+    if (q.handoff) events::stage(tx, events::conversation_handoff(conversation, q.handoff_reason));
     q.sent = true;
     return q;
 }
@@ -367,9 +367,7 @@ struct DeltaPublisher {
         published = text.size();
         bool found = false;
         auto shown = hide_partial_marker(strip_marker(text, found));
-        events::publish(*app, "ai.delta",
-                        {{"conversation_id", conversation}, {"text", shown}, {"done", false}},
-                        conversation);
+        app->bus.publish(events::ai_delta(conversation, shown, false));
     }
 };
 
@@ -590,9 +588,9 @@ Context gather(pqxx::dbtransaction& tx, const std::string& conversation, std::in
 Prepared prepare(pqxx::dbtransaction& tx, const std::string& conversation, const jobs::Job& job,
                  const config::Config& config) {
     Prepared p;
-    p.s = read_situation(tx, conversation, job.id, config);
+    p.s = read_situation(tx, conversation, config);
     const auto& s = p.s;
-    if (!s.exists || s.newer_job || s.texts.empty()) return p;
+    if (!s.exists || s.texts.empty()) return p;
     // A person has it: the AI stays quiet (the away message still went out).
     if (!s.ai_enabled || s.status == "handed_off" || s.agent_replied) {
         mark_answered(tx, conversation, s.through_seq);
@@ -632,11 +630,9 @@ Prepared prepare(pqxx::dbtransaction& tx, const std::string& conversation, const
     return p;
 }
 
-asio::awaitable<void> reply_attempt(App& app, const jobs::Job& job) {
-    if (!job.payload.contains("conversation_id") || !job.payload["conversation_id"].is_string()) {
-        throw Error(Errc::bad_request, "ai_reply job without conversation_id");
-    }
-    auto conversation = job.payload["conversation_id"].get<std::string>();
+asio::awaitable<void> reply_attempt(App& app, const conversations::Turn& t) {
+    const auto& job = *t.job;
+    auto conversation = t.conversation_id;
     auto ready = [conversation, job, &config = app.config](pqxx::dbtransaction& tx) {
         return prepare(tx, conversation, job, config);
     };
@@ -659,8 +655,7 @@ asio::awaitable<void> reply_attempt(App& app, const jobs::Job& job) {
         mode = prepared.mode;
         handoff_reason = prepared.handoff_reason;
         if (prepared.ctx) {
-            events::publish(app, "ai.typing",
-                            {{"conversation_id", conversation}, {"typing", true}});
+            app.bus.publish(events::ai_typing(conversation, true));
             const auto& ctx = *prepared.ctx;
             citations = citations_json(ctx.prompt.hits);
 
@@ -733,9 +728,7 @@ asio::awaitable<void> reply_attempt(App& app, const jobs::Job& job) {
             save_generated(tx, turn_id, mode, answer, handoff_reason, details, citations);
         };
         co_await app.jobs_db.run(std::move(save));
-        events::publish(app, "ai.delta",
-                        {{"conversation_id", conversation}, {"text", answer}, {"done", true}},
-                        conversation);
+        app.bus.publish(events::ai_delta(conversation, answer, true));
     }
 
     auto turn_id = turn.id;
@@ -744,15 +737,7 @@ asio::awaitable<void> reply_attempt(App& app, const jobs::Job& job) {
         return queue_turn(tx, conversation, turn_id, first_seq, through, settings);
     };
     auto queued = co_await app.jobs_db.run(std::move(queue));
-    events::publish(app, "ai.typing", {{"conversation_id", conversation}, {"typing", false}});
-    for (const auto& m : queued.messages) {
-        events::publish(app, "message.created",
-                        {{"conversation_id", conversation}, {"message", m}});
-    }
-    if (queued.handoff) {
-        events::publish(app, "conversation.handoff",
-                        {{"conversation_id", conversation}, {"reason", queued.handoff_reason}});
-    }
+    app.bus.publish(events::ai_typing(conversation, false));
     spdlog::info("ai.answered conversation={} turn={} queued={} handoff={} messages={}",
                  conversation, turn_id, queued.sent, queued.handoff, queued.ids.size());
 }
@@ -760,21 +745,18 @@ asio::awaitable<void> reply_attempt(App& app, const jobs::Job& job) {
 // Every failure is retried (a customer must not meet silence because of an error that looks
 // permanent); from the third attempt on, the fallback message goes out instead of the
 // model's answer.
-asio::awaitable<void> reply_job(App& app, const jobs::Job& job) {
+asio::awaitable<conversations::Outcome> reply_turn(App& app, const conversations::Turn& turn) {
     std::exception_ptr failure;
     try {
-        co_await reply_attempt(app, job);
+        co_await reply_attempt(app, turn);
     } catch (const jobs::RetryLater&) {
         throw;
     } catch (...) {
         failure = std::current_exception();
     }
-    if (!failure) co_return;
+    if (!failure) co_return conversations::Outcome::taken;
     // Whatever failed, the dashboard must not show the AI typing forever.
-    if (job.payload.contains("conversation_id") && job.payload["conversation_id"].is_string()) {
-        events::publish(app, "ai.typing",
-                        {{"conversation_id", job.payload["conversation_id"]}, {"typing", false}});
-    }
+    app.bus.publish(events::ai_typing(turn.conversation_id, false));
     try {
         std::rethrow_exception(failure);
     } catch (const Error& e) {
@@ -785,10 +767,31 @@ asio::awaitable<void> reply_job(App& app, const jobs::Job& job) {
     }
 }
 
+// Outside opening hours the customer hears when someone will be back, once per closed period;
+// the turn then goes on to the AI, which may still answer.
+asio::awaitable<conversations::Outcome> away_turn(App& app, const conversations::Turn& turn) {
+    auto away = [conversation = turn.conversation_id,
+                 &config = app.config](pqxx::dbtransaction& tx) {
+        auto c = tx.exec_params("SELECT ai_answered_seq FROM conversations WHERE id = $1::uuid",
+                                conversation);
+        if (c.empty() || unanswered(tx, conversation, c[0][0].as<std::int64_t>()).empty()) {
+            return false;
+        }
+        return queue_away_if_closed(tx, conversation, load_settings(tx, config));
+    };
+    co_await app.jobs_db.run(std::move(away));
+    co_return conversations::Outcome::passed;
+}
+
 }  // namespace
 
-void register_ai_jobs(App& app) {
-    app.jobs.add("ai_reply", [&app](const jobs::Job& job) { return reply_job(app, job); });
+void register_ai_responders(App& app) {
+    app.turns.add({.name = "away",
+                   .slot = conversations::Slot::business_hours,
+                   .respond = [&app](const conversations::Turn& t) { return away_turn(app, t); }});
+    app.turns.add({.name = "ai",
+                   .slot = conversations::Slot::ai,
+                   .respond = [&app](const conversations::Turn& t) { return reply_turn(app, t); }});
 }
 
 }  // namespace botflow::ai

@@ -95,21 +95,29 @@ App::App(config::Config cfg)
       jobs(io, jobs_db, config.database_url,
            jobs::RunnerOptions{
                .workers = config.job_workers,
-               .dedicated = {{"ai_reply", config.ai_concurrency}},
+               .lanes = {{conversations::kTurnLane, config.ai_concurrency}},
                .lease = config.job_lease,
                .reclaim_every = std::clamp(config.job_lease / 3, std::chrono::seconds(1),
                                            std::chrono::seconds(15))}),
+      turns(jobs_db),
       instance_id(random_instance_id()),
-      subscriber(*this) {
-    // Set here: the runner exists before the feed it reports to.
-    jobs.on_dead([this](const jobs::Job& job, const std::string& error) {
-        events::publish(
-            *this, "job.failed",
-            {{"job_id", job.id},
-             {"kind", job.kind},
-             {"conversation_id",
-              job.conversation_id ? nlohmann::json(*job.conversation_id) : nlohmann::json(nullptr)},
-             {"error", error}});
+      bus(io, redis, util::parse_redis_url(config.redis_url.reveal()),
+          events::BusOptions{.channel = config.redis_prefix + "events",
+                             .origin = instance_id,
+                             .database_url = config.database_url}) {
+    bus.add_sink([this](const events::Event& e) {
+        hub.deliver(e);
+        // Another replica saved new credentials (this one applied them already).
+        if (e.type == events::Type::settings_updated && e.data.is_object() &&
+            e.data.contains("section") && e.data["section"] == "whatsapp") {
+            whatsapp::reload_credentials(*this);
+        }
+    });
+    bus.on_subscribed([this](bool after_gap) {
+        if (after_gap) hub.resync_all("events_may_be_missing");
+        // A save may have been announced before this subscription (at start, or while Redis
+        // was away).
+        whatsapp::reload_credentials(*this);
     });
     register_system_routes(*this);
     register_setup_routes(*this);
@@ -125,7 +133,8 @@ App::App(config::Config cfg)
     prompts::register_routes(*this);
     knowledge::register_routes(*this);
     ai::register_routes(*this);
-    ai::register_ai_jobs(*this);
+    ai::register_ai_responders(*this);
+    turns.register_jobs(jobs);
     ws::register_routes(*this);
     analytics::register_routes(*this);
 }
@@ -146,7 +155,7 @@ int App::serve() {
     }
 
     redis.start();
-    subscriber.start();
+    bus.start();
     whatsapp::start_webhook_upkeep(*this);
 
     auto files = std::make_shared<http::StaticFiles>(config.web_dir);
@@ -227,7 +236,7 @@ int App::serve() {
     boost::system::error_code ignored;
     signals.cancel(ignored);
     signals.clear(ignored);
-    subscriber.stop();
+    bus.stop();
     redis.stop_now();
     http.stop_now();
     jobs.stop();

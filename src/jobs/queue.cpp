@@ -2,6 +2,7 @@
 
 #include <pqxx/pqxx>
 
+#include "botflow/events/outbox.hpp"
 #include "botflow/store/db.hpp"
 #include "botflow/store/prepared.hpp"
 
@@ -31,7 +32,7 @@ std::optional<std::int64_t> enqueue(pqxx::dbtransaction& tx, const std::string& 
 
 namespace {
 
-// Kinds are identifiers of ours ([a-z_.]), so the array literal needs no quoting.
+// Kinds and groups are identifiers of ours ([a-z_.]), so the array literal needs no quoting.
 std::string kinds_literal(const std::vector<std::string>& kinds) {
     std::string s = "{";
     for (const auto& k : kinds) s += (s.size() > 1 ? "," : "") + k;
@@ -39,6 +40,15 @@ std::string kinds_literal(const std::vector<std::string>& kinds) {
 }
 
 }  // namespace
+
+bool newer_queued(pqxx::dbtransaction& tx, const std::vector<std::string>& kinds,
+                  const std::string& conversation_id, std::int64_t than) {
+    return store::exec_cached(tx,
+                              "SELECT EXISTS (SELECT 1 FROM jobs WHERE kind = ANY($1::text[]) "
+                              " AND conversation_id = $2::uuid AND id > $3 AND state = 'queued')",
+                              kinds_literal(kinds), conversation_id, than)[0][0]
+        .as<bool>();
+}
 
 std::optional<std::chrono::milliseconds> next_due(pqxx::dbtransaction& tx,
                                                   const std::vector<std::string>& only,
@@ -56,7 +66,13 @@ std::optional<std::chrono::milliseconds> next_due(pqxx::dbtransaction& tx,
 
 std::vector<Job> claim(pqxx::dbtransaction& tx, const std::string& worker_prefix,
                        std::chrono::seconds lease, int limit, const std::vector<std::string>& only,
-                       const std::vector<std::string>& except) {
+                       const std::vector<std::string>& except,
+                       const std::vector<SerialKind>& serial) {
+    std::vector<std::string> serial_kinds, serial_groups;
+    for (const auto& s : serial) {
+        serial_kinds.push_back(s.kind);
+        serial_groups.push_back(s.group);
+    }
     auto r = store::exec_cached(
         tx,
         "UPDATE jobs SET state = 'running', attempts = attempts + 1, "
@@ -64,18 +80,20 @@ std::vector<Job> claim(pqxx::dbtransaction& tx, const std::string& worker_prefix
         "WHERE id IN (SELECT id FROM jobs j WHERE state = 'queued' AND run_at <= now() "
         "  AND (cardinality($3::text[]) = 0 OR kind = ANY($3::text[])) "
         "  AND NOT (kind = ANY($4::text[])) "
-        // Sends to one customer keep their order, and a conversation has one AI answer in
-        // the making: such a job waits while an older one of the same conversation is still
-        // queued (maybe paced or debounced) or running. Within one claim the older job is
-        // still queued in the snapshot, so a batch never holds both.
-        "  AND NOT (j.kind IN ('whatsapp_send', 'ai_reply') AND EXISTS (SELECT 1 FROM jobs o "
-        "   WHERE o.conversation_id = j.conversation_id AND o.kind = j.kind AND o.id < j.id "
-        "    AND o.state IN ('queued', 'running'))) "
+        // Sends to one customer keep their order, and a conversation has one turn in the
+        // making: a serial job waits while an older one of its group and conversation is
+        // still queued (maybe paced or debounced) or running. Within one claim the older job
+        // is still queued in the snapshot, so a batch never holds both.
+        "  AND NOT (j.kind = ANY($6::text[]) AND EXISTS (SELECT 1 FROM jobs o "
+        "   WHERE o.conversation_id = j.conversation_id AND o.id < j.id "
+        "    AND o.state IN ('queued', 'running') AND o.kind IN (SELECT g.kind FROM "
+        "     unnest($6::text[], $7::text[]) g(kind, grp) JOIN unnest($6::text[], $7::text[]) "
+        "     s(kind, grp) ON s.grp = g.grp WHERE s.kind = j.kind))) "
         "  ORDER BY priority DESC, run_at LIMIT $5 FOR UPDATE SKIP LOCKED) "
         "RETURNING id, kind, payload::text, attempts, max_attempts, conversation_id::text, "
         " locked_by",
         worker_prefix, static_cast<long long>(lease.count()), kinds_literal(only),
-        kinds_literal(except), limit);
+        kinds_literal(except), limit, kinds_literal(serial_kinds), kinds_literal(serial_groups));
     std::vector<Job> jobs;
     for (const auto& row : r) {
         Job job;
@@ -90,6 +108,10 @@ std::vector<Job> claim(pqxx::dbtransaction& tx, const std::string& worker_prefix
         jobs.push_back(std::move(job));
     }
     return jobs;
+}
+
+bool Job::still_held(pqxx::dbtransaction& tx) const {
+    return worker.empty() || renew(tx, id, worker, lease);
 }
 
 bool renew(pqxx::dbtransaction& tx, std::int64_t id, const std::string& worker,
@@ -202,6 +224,7 @@ long prune(pqxx::dbtransaction& tx, std::chrono::hours keep_done, std::chrono::h
                                          "make_interval(hours => $1)",
                                          static_cast<int>(keep_done.count()))
                               .affected_rows());
+    n += events::prune(tx, keep_done);
     return n;
 }
 

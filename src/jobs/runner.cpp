@@ -8,6 +8,7 @@
 
 #include "botflow/core/error.hpp"
 #include "botflow/core/log.hpp"
+#include "botflow/events/outbox.hpp"
 #include "botflow/store/db.hpp"
 
 namespace botflow::jobs {
@@ -32,6 +33,8 @@ struct JobRunner::State : std::enable_shared_from_this<JobRunner::State> {
     Secret url;
     RunnerOptions options;
     std::unordered_map<std::string, JobHandler> handlers;
+    std::unordered_map<std::string, KindOptions> kinds;
+    std::vector<SerialKind> serial;  // from `kinds`, at start()
     std::atomic<bool> stopping{false};
     std::atomic<int> running{0};
     std::vector<std::shared_ptr<Lane>> lanes;
@@ -70,9 +73,9 @@ asio::awaitable<void> JobRunner::State::dispatch(std::shared_ptr<Lane> lane) {
             try {
                 // A few at a time: one round trip, however many answers a burst brought.
                 auto take = [prefix = worker_prefix, lease = options.lease,
-                             limit = std::min(room, 16), only = lane->only,
-                             except = lane->except](pqxx::dbtransaction& tx) {
-                    auto jobs = claim(tx, prefix, lease, limit, only, except);
+                             limit = std::min(room, 16), only = lane->only, except = lane->except,
+                             serial = serial](pqxx::dbtransaction& tx) {
+                    auto jobs = claim(tx, prefix, lease, limit, only, except, serial);
                     std::optional<std::chrono::milliseconds> due;
                     if (jobs.empty()) due = next_due(tx, only, except);
                     return std::make_pair(std::move(jobs), due);
@@ -180,8 +183,15 @@ asio::awaitable<void> JobRunner::State::run(std::shared_ptr<Lane> lane, Job job_
                     };
                     co_await db.run(std::move(later));
                 } else {
-                    auto record = [id, worker, error, permanent, delay](pqxx::dbtransaction& tx) {
-                        return fail(tx, id, worker, error, permanent, delay);
+                    // Dead: the owner hears of it (the live feed's job.failed) with the failure.
+                    bool dead = permanent || job->attempts >= job->max_attempts;
+                    auto record = [id, worker, error, permanent, delay, dead, kind = job->kind,
+                                   conversation = job->conversation_id](pqxx::dbtransaction& tx) {
+                        bool held = fail(tx, id, worker, error, permanent, delay);
+                        if (held && dead) {
+                            events::stage(tx, events::job_failed(id, kind, conversation, error));
+                        }
+                        return held;
                     };
                     co_await db.run(std::move(record));
                 }
@@ -207,7 +217,6 @@ asio::awaitable<void> JobRunner::State::run(std::shared_ptr<Lane> lane, Job job_
         } else if (permanent || job->attempts >= job->max_attempts) {
             spdlog::error("jobs.dead job={} kind={} attempt={} error=\"{}\"", job->id, job->kind,
                           job->attempts, error);
-            if (options.on_dead) options.on_dead(*job, error);
         } else {
             spdlog::warn("jobs.retry job={} kind={} attempt={} retry_ms={} error=\"{}\"", job->id,
                          job->kind, job->attempts, delay.count(), error);
@@ -326,25 +335,31 @@ JobRunner::~JobRunner() {
     join();
 }
 
-void JobRunner::on_dead(std::function<void(const Job&, const std::string& error)> callback) {
-    state_->options.on_dead = std::move(callback);
-}
-
-void JobRunner::add(std::string kind, JobHandler handler) {
+void JobRunner::add(std::string kind, JobHandler handler, KindOptions options) {
+    state_->kinds[kind] = std::move(options);
     state_->handlers[std::move(kind)] = std::move(handler);
 }
 
 void JobRunner::start() {
     auto& s = *state_;
+    std::map<std::string, std::vector<std::string>> lane_kinds;
+    for (const auto& [kind, o] : s.kinds) {
+        if (!o.serial_per_conversation.empty()) {
+            s.serial.push_back({kind, o.serial_per_conversation});
+        }
+        if (!o.lane.empty()) lane_kinds[o.lane].push_back(kind);
+    }
     std::vector<std::string> dedicated;
-    for (const auto& [kind, concurrency] : s.options.dedicated) {
+    for (const auto& [name, kinds] : lane_kinds) {
+        auto found = s.options.lanes.find(name);
+        int concurrency = found == s.options.lanes.end() ? s.options.workers : found->second;
         if (concurrency <= 0 || s.options.workers <= 0) continue;
         auto lane = std::make_shared<Lane>();
-        lane->name = kind;
-        lane->only = {kind};
+        lane->name = name;
+        lane->only = kinds;
         lane->concurrency = concurrency;
         s.lanes.push_back(lane);
-        dedicated.push_back(kind);
+        dedicated.insert(dedicated.end(), kinds.begin(), kinds.end());
     }
     if (s.options.workers > 0) {
         auto general = std::make_shared<Lane>();

@@ -6,8 +6,8 @@
 #include "botflow/core/app.hpp"
 #include "botflow/core/blocking.hpp"
 #include "botflow/core/error.hpp"
-#include "botflow/core/events.hpp"
 #include "botflow/core/log.hpp"
+#include "botflow/events/outbox.hpp"
 #include "botflow/http/json_body.hpp"
 #include "botflow/http/multipart.hpp"
 #include "botflow/knowledge/chunker.hpp"
@@ -121,11 +121,10 @@ Upload read_upload(const Request& req, std::size_t max_file_bytes) {
     return up;
 }
 
-// The live feed's document.updated for a document as the API shows it.
-void document_updated(App& app, const nlohmann::json& doc) {
-    events::publish(app, "document.updated",
-                    {{"document_id", doc.value("id", std::string())},
-                     {"status", doc.value("status", std::string())}});
+// The live feed's document.updated for a document as the API shows it, in its transaction.
+void document_updated(pqxx::dbtransaction& tx, const nlohmann::json& doc) {
+    events::stage(tx, events::document_updated(doc.value("id", std::string()),
+                                               doc.value("status", std::string())));
 }
 
 asio::awaitable<Response> handle_upload(App& app, Request& req) {
@@ -133,11 +132,12 @@ asio::awaitable<Response> handle_upload(App& app, Request& req) {
     auto by = req.principal->user_id;
     auto max = app.config.kb_max_documents;
     auto store = [up = std::move(up), by, max](pqxx::dbtransaction& tx) {
-        return store_upload(tx, up, by, max, std::nullopt);
+        auto stored = store_upload(tx, up, by, max, std::nullopt);
+        if (stored) document_updated(tx, *stored);
+        return stored;
     };
     auto stored = co_await app.db.run(std::move(store));
     app.jobs.wake();
-    document_updated(app, *stored);
     co_return Response::json(202, *stored);
 }
 
@@ -146,12 +146,13 @@ asio::awaitable<Response> handle_replace(App& app, Request& req) {
     auto up = read_upload(req, static_cast<std::size_t>(app.config.kb_max_file_mb) << 20);
     auto by = req.principal->user_id;
     auto store = [up = std::move(up), by, id](pqxx::dbtransaction& tx) {
-        return store_upload(tx, up, by, 0, id);
+        auto stored = store_upload(tx, up, by, 0, id);
+        if (stored) document_updated(tx, *stored);
+        return stored;
     };
     auto stored = co_await app.db.run(std::move(store));
     if (!stored) http::not_found("document", id);
     app.jobs.wake();
-    document_updated(app, *stored);
     co_return Response::json(202, *stored);
 }
 
@@ -208,6 +209,7 @@ asio::awaitable<void> extract_job(App& app, const jobs::Job& job) {
             id, sha, kind);
         if (still.empty()) return 0;
         auto title = still[0][0].as<std::string>();
+        events::stage(tx, events::document_updated(id, result.ok ? "ready" : "error"));
         if (!result.ok) {
             tx.exec_params(
                 "UPDATE documents SET status = 'error', error = $2, updated_at = now() "
@@ -232,22 +234,22 @@ asio::awaitable<void> extract_job(App& app, const jobs::Job& job) {
         if (job.attempts >= job.max_attempts) {
             // Out of attempts: say so on the document instead of leaving it "processing".
             auto give_up = [id, sha](pqxx::dbtransaction& tx) {
-                tx.exec_params(
+                auto r = tx.exec_params(
                     "UPDATE documents SET status = 'error', error = 'The document could not be "
                     "indexed; try uploading it again.', updated_at = now() "
                     "WHERE id = $1::uuid AND sha256 = $2 AND status = 'processing'",
                     id, sha);
+                if (r.affected_rows() > 0) {
+                    events::stage(tx, events::document_updated(id, "error"));
+                }
             };
             co_await app.jobs_db.run(std::move(give_up));
-            events::publish(app, "document.updated", {{"document_id", id}, {"status", "error"}});
         }
         throw Error(Errc::unavailable, "The document could not be indexed.", save_error);
     }
     auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                   std::chrono::steady_clock::now() - started)
                   .count();
-    events::publish(app, "document.updated",
-                    {{"document_id", id}, {"status", result.ok ? "ready" : "error"}});
     if (result.ok) {
         spdlog::info("knowledge.extracted document={} chunks={} chars={} ms={}", id, *chunks,
                      text.size(), ms);
@@ -268,10 +270,11 @@ asio::awaitable<Response> handle_create_text(App& app, Request& req) {
     auto max = app.config.kb_max_documents;
     auto language = app.config.kb_language;
     auto create = [in, by, max, language](pqxx::dbtransaction& tx) {
-        return create_text_document(tx, in, by, max, language);
+        auto created = create_text_document(tx, in, by, max, language);
+        document_updated(tx, created);
+        return created;
     };
     auto created = co_await app.db.run(std::move(create));
-    document_updated(app, created);
     co_return Response::json(201, created);
 }
 
@@ -288,19 +291,23 @@ asio::awaitable<Response> handle_patch(App& app, Request& req) {
     auto in = read_input(http::json_object_body(req), http::kDefaultBodyLimit);
     auto language = app.config.kb_language;
     auto update = [id, in, language](pqxx::dbtransaction& tx) {
-        return update_document(tx, id, in, language);
+        auto updated = update_document(tx, id, in, language);
+        if (updated) document_updated(tx, *updated);
+        return updated;
     };
     auto updated = co_await app.db.run(std::move(update));
     if (!updated) http::not_found("document", id);
-    document_updated(app, *updated);
     co_return Response::json(200, *updated);
 }
 
 asio::awaitable<Response> handle_delete(App& app, Request& req) {
     auto id = http::id_param(req, "document");
-    auto remove = [id](pqxx::dbtransaction& tx) { return delete_document(tx, id); };
+    auto remove = [id](pqxx::dbtransaction& tx) {
+        bool removed = delete_document(tx, id);
+        if (removed) events::stage(tx, events::document_updated(id, "deleted"));
+        return removed;
+    };
     if (!co_await app.db.run(std::move(remove))) http::not_found("document", id);
-    events::publish(app, "document.updated", {{"document_id", id}, {"status", "deleted"}});
     co_return Response::no_content();
 }
 

@@ -3,7 +3,7 @@
 
 #include "botflow/core/app.hpp"
 #include "botflow/core/error.hpp"
-#include "botflow/core/events.hpp"
+#include "botflow/events/outbox.hpp"
 #include "botflow/http/json_body.hpp"
 #include "botflow/store/conversation_repo.hpp"
 #include "botflow/store/user_repo.hpp"
@@ -95,11 +95,12 @@ asio::awaitable<Response> apply_change(App& app, Request& req, const std::string
     auto by = req.principal->user_id;
     auto work = [id, change, by](pqxx::dbtransaction& tx) -> std::optional<nlohmann::json> {
         if (!store::update_conversation(tx, id, change)) return std::nullopt;
-        return store::find_conversation(tx, id);
+        auto found = store::find_conversation(tx, id);
+        if (found) events::stage(tx, events::conversation_updated(*found));
+        return found;
     };
     auto updated = co_await app.db.run(std::move(work));
     if (!updated) http::not_found("conversation", id);
-    events::publish(app, "conversation.updated", {{"conversation", *updated}});
     co_return Response::json(200, *updated);
 }
 
@@ -197,6 +198,8 @@ asio::awaitable<Response> handle_read(App& app, Request& req) {
     auto id = http::id_param(req, "conversation");
     auto work = [id](pqxx::dbtransaction& tx) -> std::optional<std::string> {
         if (!store::mark_conversation_read(tx, id)) return std::nullopt;
+        // Unread counts are shared: a colleague's inbox clears its badge too.
+        events::stage(tx, events::conversation_updated({{"id", id}, {"unread_count", 0}}));
         auto last = tx.exec_params(
             "SELECT m.whatsapp_message_id FROM messages m "
             "JOIN conversations c ON c.id = m.conversation_id "
@@ -209,9 +212,6 @@ asio::awaitable<Response> handle_read(App& app, Request& req) {
     };
     auto last_wamid = co_await app.db.run(std::move(work));
     if (!last_wamid) http::not_found("conversation", id);
-    // Unread counts are shared: a colleague's inbox clears its badge too.
-    events::publish(app, "conversation.updated",
-                    {{"conversation", {{"id", id}, {"unread_count", 0}}}});
     if (!last_wamid->empty()) {
         // The customer sees blue ticks once a person has read the conversation. Best effort,
         // and not awaited: the dashboard need not wait on Meta.

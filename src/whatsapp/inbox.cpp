@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "botflow/core/error.hpp"
+#include "botflow/events/outbox.hpp"
 #include "botflow/jobs/queue.hpp"
 #include "botflow/store/db.hpp"
 #include "botflow/store/prepared.hpp"
@@ -124,12 +125,12 @@ std::string conversation_for(pqxx::dbtransaction& tx, const InboundMessage& m, b
                 "conversation upsert raced twice");
 }
 
-// Returns the live feed's message.updated data when the status named a stored message.
-std::optional<nlohmann::json> apply_status(pqxx::dbtransaction& tx, const std::string& wamid,
-                                           const std::string& status, const std::string& at,
-                                           const std::optional<std::string>& code,
-                                           const std::optional<std::string>& title,
-                                           const std::optional<std::string>& detail) {
+// Returns the live feed's message.updated when the status named a stored message.
+std::optional<events::Event> apply_status(pqxx::dbtransaction& tx, const std::string& wamid,
+                                          const std::string& status, const std::string& at,
+                                          const std::optional<std::string>& code,
+                                          const std::optional<std::string>& title,
+                                          const std::optional<std::string>& detail) {
     // "played" is a read voice message; the status column keeps the delivery states.
     std::string reason;
     if (status == "failed") {
@@ -167,12 +168,9 @@ std::optional<nlohmann::json> apply_status(pqxx::dbtransaction& tx, const std::s
         "RETURNING id::text, conversation_id::text, status, error_reason",
         wamid, status, at, nullable(code), nullable(title), nullable(detail), reason);
     if (r.empty()) return std::nullopt;
-    return nlohmann::json{
-        {"conversation_id", r[0][1].as<std::string>()},
-        {"message_id", r[0][0].as<std::string>()},
-        {"status", r[0][2].as<std::string>()},
-        {"error_reason",
-         r[0][3].is_null() ? nlohmann::json(nullptr) : nlohmann::json(r[0][3].as<std::string>())}};
+    return events::message_updated(
+        r[0][1].as<std::string>(), r[0][0].as<std::string>(), r[0][2].as<std::string>(),
+        r[0][3].is_null() ? std::nullopt : std::optional(r[0][3].as<std::string>()));
 }
 
 // A timestamptz input for Meta's Unix time, or 'now' (the transaction's time) without one.
@@ -188,21 +186,17 @@ std::string timestamptz_literal(std::int64_t unix_seconds) {
 
 // The live feed's message.created for a message just stored; `created_at` as the API shows
 // it (PostgreSQL's JSON form of the stored value).
-std::pair<std::string, nlohmann::json> created_event(const std::string& conversation,
-                                                     const std::string& id,
-                                                     const std::string& created_at,
-                                                     const InboundMessage& m) {
-    return {"message.created", nlohmann::json{{"conversation_id", conversation},
-                                              {"message",
-                                               {{"id", id},
-                                                {"conversation_id", conversation},
-                                                {"direction", m.echo ? "outbound" : "inbound"},
-                                                {"sender", m.echo ? "agent" : "customer"},
-                                                {"type", m.type},
-                                                {"content", m.content},
-                                                {"status", m.echo ? "sent" : "received"},
-                                                {"whatsapp_message_id", m.wamid},
-                                                {"created_at", created_at}}}}};
+events::Event created_event(const std::string& conversation, const std::string& id,
+                            const std::string& created_at, const InboundMessage& m) {
+    return events::message_created(conversation, {{"id", id},
+                                                  {"conversation_id", conversation},
+                                                  {"direction", m.echo ? "outbound" : "inbound"},
+                                                  {"sender", m.echo ? "agent" : "customer"},
+                                                  {"type", m.type},
+                                                  {"content", m.content},
+                                                  {"status", m.echo ? "sent" : "received"},
+                                                  {"whatsapp_message_id", m.wamid},
+                                                  {"created_at", created_at}});
 }
 
 std::string timestamp_text(std::int64_t unix_seconds) {
@@ -403,7 +397,7 @@ std::vector<const InboundMessage*> store_known_customers(
         std::sort(done.begin(), done.end());
         return done;
     }
-    // The messages, their conversations' counters (once per conversation) and the AI's jobs,
+    // The messages, their conversations' counters (once per conversation) and the turns' jobs,
     // in one statement.
     auto stored = store::exec_cached(
         tx,
@@ -434,15 +428,14 @@ std::vector<const InboundMessage*> store_known_customers(
         " FROM per WHERE c.id = per.conversation_id), "
         "j AS (INSERT INTO jobs (kind, payload, run_at, max_attempts, idempotency_key, "
         "  conversation_id) "
-        " SELECT 'ai_reply', jsonb_build_object('conversation_id', conversation_id::text), "
-        "  now() + make_interval(secs => COALESCE((SELECT (value->>'debounce_ms')::float8 "
-        "   FROM settings WHERE key = 'ai'), $9::float8) / 1000), 4, "
-        "  'ai_reply:' || whatsapp_message_id, conversation_id FROM m "
+        " SELECT 'conversation_turn', jsonb_build_object('conversation_id', "
+        "  conversation_id::text), now() + make_interval(secs => turn_debounce_ms($9) / 1000), "
+        "  4, 'conversation_turn:' || whatsapp_message_id, conversation_id FROM m "
         " ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING "
         " RETURNING id), "
         // Workers wake once per transaction, at COMMIT; in this statement, to save a round
         // trip (PostgreSQL folds identical notifications of one transaction).
-        "n AS (SELECT pg_notify($10, 'ai_reply') FROM (SELECT 1 FROM j LIMIT 1) one) "
+        "n AS (SELECT pg_notify($10, 'conversation_turn') FROM (SELECT 1 FROM j LIMIT 1) one) "
         "SELECT whatsapp_message_id, id::text, conversation_id::text, "
         " (SELECT count(*) FROM n), to_json(created_at) #>> '{}' FROM m",
         text_array(conversation), text_array(type), text_array(content), text_array(context),
@@ -485,7 +478,7 @@ void store_batch(pqxx::dbtransaction& tx, const WebhookBatch& batch, StoreResult
         return std::tie(a->customer_wa_id, a->customer_bsuid) <
                std::tie(b->customer_wa_id, b->customer_bsuid);
     });
-    long ai_jobs = 0;
+    long turn_jobs = 0;
     for (const auto* mp : ordered) {
         const auto& m = *mp;
         std::string conversation = conversation_for(tx, m, batch.simulated);
@@ -523,15 +516,14 @@ void store_batch(pqxx::dbtransaction& tx, const WebhookBatch& batch, StoreResult
             "   THEN 'active' ELSE status END, "
             " updated_at = now() "
             " WHERE id = $1::uuid AND EXISTS (SELECT 1 FROM m)), "
-            // The AI's answer (or the away message) follows as a durable job, due after the
-            // debounce so that messages typed in quick succession get one answer. The job
-            // decides whether the AI is on when it runs.
+            // The customer's turn follows as a durable job, due after the debounce so that
+            // messages typed in quick succession are one turn. The turn's responders decide
+            // who answers it when it runs.
             "j AS (INSERT INTO jobs (kind, payload, run_at, max_attempts, idempotency_key, "
             "  conversation_id) "
-            " SELECT 'ai_reply', jsonb_build_object('conversation_id', $1::text), "
-            "  now() + make_interval(secs => COALESCE((SELECT (value->>'debounce_ms')::float8 "
-            "   FROM settings WHERE key = 'ai'), $16::float8) / 1000), 4, 'ai_reply:' || $11, "
-            "  $1::uuid FROM m WHERE $2 = 'inbound' "
+            " SELECT 'conversation_turn', jsonb_build_object('conversation_id', $1::text), "
+            "  now() + make_interval(secs => turn_debounce_ms($16) / 1000), 4, "
+            "  'conversation_turn:' || $11, $1::uuid FROM m WHERE $2 = 'inbound' "
             " ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING "
             " RETURNING id) "
             "SELECT id::text, (SELECT count(*) FROM j), to_json(created_at) #>> '{}' FROM m",
@@ -557,10 +549,12 @@ void store_batch(pqxx::dbtransaction& tx, const WebhookBatch& batch, StoreResult
             jobs::enqueue(tx, "media_fetch", {{"message_id", inserted[0][0].as<std::string>()}}, o);
         }
         if (m.echo) result.statuses += apply_pending_statuses(tx, m.wamid);
-        ai_jobs += inserted[0][1].as<long>();
+        turn_jobs += inserted[0][1].as<long>();
     }
     // Workers wake once per transaction, at COMMIT.
-    if (ai_jobs > 0) tx.exec_params("SELECT pg_notify($1, 'ai_reply')", jobs::kChannel);
+    if (turn_jobs > 0) {
+        tx.exec_params("SELECT pg_notify($1, 'conversation_turn')", jobs::kChannel);
+    }
     for (const auto& s : batch.statuses) {
         if (s.status != "sent" && s.status != "delivered" && s.status != "read" &&
             s.status != "played" && s.status != "failed") {
@@ -570,7 +564,7 @@ void store_batch(pqxx::dbtransaction& tx, const WebhookBatch& batch, StoreResult
         if (auto updated = apply_status(tx, s.wamid, s.status, at_text, s.error_code, s.error_title,
                                         s.error_detail)) {
             ++result.statuses;
-            result.events.emplace_back("message.updated", std::move(*updated));
+            result.events.push_back(std::move(*updated));
         } else {
             store::exec_cached(
                 tx,
@@ -692,7 +686,13 @@ asio::awaitable<void> Inbox::flush(std::vector<std::shared_ptr<Waiter>>& group) 
             }
             lock_keys(tx, batches, kLockWaitMs);
             auto done = store_known_customers(tx, batches, results, debounce);
-            for (auto& w : group) store_batch(tx, *w->batch, w->result, true, debounce, done);
+            std::vector<events::Event> all_events;
+            for (auto& w : group) {
+                store_batch(tx, *w->batch, w->result, true, debounce, done);
+                all_events.insert(all_events.end(), w->result.events.begin(),
+                                  w->result.events.end());
+            }
+            events::stage(tx, all_events);  // one statement for the whole group
         };
         co_await db_.run(std::move(all));
     } catch (...) {
@@ -722,6 +722,7 @@ asio::awaitable<void> Inbox::flush(std::vector<std::shared_ptr<Waiter>>& group) 
                     w->result = {};
                     lock_keys(tx, {w->batch}, lock_wait);
                     store_batch(tx, *w->batch, w->result, true, debounce);
+                    events::stage(tx, w->result.events);
                 };
                 co_await db_.run(std::move(one));
             } catch (...) {

@@ -5,7 +5,7 @@
 #include "botflow/auth/passwords.hpp"
 #include "botflow/core/app.hpp"
 #include "botflow/core/error.hpp"
-#include "botflow/core/events.hpp"
+#include "botflow/events/outbox.hpp"
 #include "botflow/http/json_body.hpp"
 #include "botflow/store/conversation_repo.hpp"
 #include "botflow/store/user_repo.hpp"
@@ -63,15 +63,15 @@ asio::awaitable<Response> handle_reply(App& app, Request& req) {
         nlohmann::json out = {
             {"messages", store::messages_by_id(tx, ids)},
             {"conversation", *store::find_conversation(tx, reply.conversation_id)}};
+        // In the outbox before the send's own "sent": a screen never sees the status of a
+        // message it has not been shown.
+        for (const auto& m : out["messages"]) {
+            events::stage(tx, events::message_created(reply.conversation_id, m));
+        }
+        events::stage(tx, events::conversation_updated(out["conversation"]));
         return out;
     };
     auto out = co_await app.db.run(std::move(work));
-    // Published before the send job is woken: its "sent" must not reach a screen before the
-    // message it updates.
-    for (const auto& m : out["messages"]) {
-        events::publish(app, "message.created", {{"conversation_id", id}, {"message", m}});
-    }
-    events::publish(app, "conversation.updated", {{"conversation", out["conversation"]}});
     app.jobs.wake();
     co_return Response::json(202, out);
 }
@@ -207,8 +207,7 @@ asio::awaitable<Response> handle_simulate(App& app, Request& req) {
     check_signature(sign_body(raw, key), raw, key);
     auto batch = parse_webhook(raw, credentials->phone_number_id);
     batch.simulated = true;
-    auto stored = co_await app.inbox.store(std::move(batch));
-    for (auto& [type, data] : stored.events) events::publish(app, type, std::move(data));
+    co_await app.inbox.store(std::move(batch));
 
     auto find = [wamid](pqxx::dbtransaction& tx) -> std::optional<nlohmann::json> {
         auto r = tx.exec_params(

@@ -5,7 +5,6 @@
 
 #include "botflow/core/app.hpp"
 #include "botflow/core/error.hpp"
-#include "botflow/core/events.hpp"
 #include "botflow/whatsapp/connection.hpp"
 #include "botflow/whatsapp/inbox.hpp"
 #include "botflow/whatsapp/webhook.hpp"
@@ -82,7 +81,6 @@ asio::awaitable<Response> handle_delivery(App& app, Request& req) {
                                                                   started)
                 .count());
     }
-    for (auto& [type, data] : result.events) events::publish(app, type, std::move(data));
     // 200 only now, after COMMIT: a 200 tells Meta the delivery is safe.
     co_return Response::json(200, {{"status", "stored"},
                                    {"messages", result.stored},

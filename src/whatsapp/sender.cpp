@@ -6,8 +6,8 @@
 #include "botflow/auth/jwt.hpp"
 #include "botflow/core/app.hpp"
 #include "botflow/core/error.hpp"
-#include "botflow/core/events.hpp"
 #include "botflow/core/log.hpp"
+#include "botflow/events/outbox.hpp"
 #include "botflow/http/json_body.hpp"
 #include "botflow/jobs/queue.hpp"
 #include "botflow/jobs/runner.hpp"
@@ -110,10 +110,11 @@ std::optional<Outgoing> load_outgoing(pqxx::dbtransaction& tx, const std::string
 }
 
 // Marks the still-queued messages among `ids` failed with a reason an owner can read.
-void mark_failed(pqxx::dbtransaction& tx, const std::vector<std::string>& ids,
-                 const GraphError& error, const std::string& reason) {
+void mark_failed(pqxx::dbtransaction& tx, const std::string& conversation,
+                 const std::vector<std::string>& ids, const GraphError& error,
+                 const std::string& reason) {
     for (const auto& id : ids) {
-        tx.exec_params(
+        auto r = tx.exec_params(
             "UPDATE messages SET status = 'failed', failed_at = now(), error_code = $2, "
             " error_title = $3, error_detail = $4, error_reason = $5 "
             "WHERE id = $1::uuid AND status = 'queued'",
@@ -121,6 +122,9 @@ void mark_failed(pqxx::dbtransaction& tx, const std::vector<std::string>& ids,
             error.title.empty() ? std::nullopt : std::optional<std::string>(error.title),
             error.details.empty() ? std::nullopt : std::optional<std::string>(error.details),
             reason);
+        if (r.affected_rows() > 0) {
+            events::stage(tx, events::message_updated(conversation, id, "failed", reason));
+        }
     }
 }
 
@@ -155,6 +159,7 @@ std::vector<std::string> message_ids(const jobs::Job& job) {
 
 asio::awaitable<void> send_job(App& app, const jobs::Job& job) {
     auto ids = message_ids(job);
+    const auto conversation = job.conversation_id.value_or("");
     asio::steady_timer timer(co_await asio::this_coro::executor);
     for (std::size_t i = 0; i < ids.size(); ++i) {
         auto id = ids[i];
@@ -166,21 +171,19 @@ asio::awaitable<void> send_job(App& app, const jobs::Job& job) {
 
         if (msg->simulated) {
             // The simulator's customer is not on WhatsApp: the reply is "delivered" at once.
-            auto deliver = [id](pqxx::dbtransaction& tx) {
-                return tx.exec_params(
-                             "UPDATE messages SET status = 'delivered', sent_at = now(), "
-                             " delivered_at = now(), whatsapp_message_id = 'simulator.' || id "
-                             "WHERE id = $1::uuid AND status = 'queued'",
-                             id)
-                           .affected_rows() > 0;
+            auto deliver = [id, conversation](pqxx::dbtransaction& tx) {
+                bool moved = tx.exec_params(
+                                   "UPDATE messages SET status = 'delivered', sent_at = now(), "
+                                   " delivered_at = now(), "
+                                   " whatsapp_message_id = 'simulator.' || id "
+                                   "WHERE id = $1::uuid AND status = 'queued'",
+                                   id)
+                                 .affected_rows() > 0;
+                if (moved) {
+                    events::stage(tx, events::message_updated(conversation, id, "delivered", {}));
+                }
             };
-            if (co_await app.jobs_db.run(std::move(deliver))) {
-                events::publish(app, "message.updated",
-                                {{"conversation_id", job.conversation_id.value_or("")},
-                                 {"message_id", id},
-                                 {"status", "delivered"},
-                                 {"error_reason", nullptr}});
-            }
+            co_await app.jobs_db.run(std::move(deliver));
             continue;
         }
         if (!app.graph.configured()) {
@@ -188,8 +191,8 @@ asio::awaitable<void> send_job(App& app, const jobs::Job& job) {
             std::string reason =
                 "WhatsApp is not connected: add the access token and the phone number ID in "
                 "Settings > WhatsApp, then send the reply again.";
-            auto fail = [rest, g, reason](pqxx::dbtransaction& tx) {
-                mark_failed(tx, rest, g, reason);
+            auto fail = [rest, g, reason, conversation](pqxx::dbtransaction& tx) {
+                mark_failed(tx, conversation, rest, g, reason);
             };
             co_await app.jobs_db.run(std::move(fail));
             throw Error(Errc::unprocessable, reason);
@@ -209,9 +212,8 @@ asio::awaitable<void> send_job(App& app, const jobs::Job& job) {
 
         // Still ours? A job whose lease was lost belongs to another worker now; sending from
         // here too would reach the customer twice.
-        auto hold = [job_id = job.id, worker = job.worker, lease = job.lease](
-                        pqxx::dbtransaction& tx) { return jobs::renew(tx, job_id, worker, lease); };
-        if (!job.worker.empty() && !co_await app.jobs_db.run(std::move(hold))) {
+        auto hold = [job](pqxx::dbtransaction& tx) { return job.still_held(tx); };
+        if (!co_await app.jobs_db.run(std::move(hold))) {
             throw Error(Errc::conflict, "This send was taken over by another worker.",
                         "job " + std::to_string(job.id) + " lease lost before sending");
         }
@@ -224,16 +226,15 @@ asio::awaitable<void> send_job(App& app, const jobs::Job& job) {
             failure = f.error();
         }
         if (!failure) {
-            auto record = [id, wamid](pqxx::dbtransaction& tx) {
-                return record_sent(tx, id, wamid);
+            auto record = [id, wamid, conversation](pqxx::dbtransaction& tx) {
+                bool recorded = record_sent(tx, id, wamid);
+                if (recorded) {
+                    events::stage(tx, events::message_updated(conversation, id, "sent", {}));
+                }
+                return recorded;
             };
             if (co_await app.jobs_db.run(std::move(record))) {
                 spdlog::info("whatsapp.sent message={} wamid={} job={}", id, wamid, job.id);
-                events::publish(app, "message.updated",
-                                {{"conversation_id", job.conversation_id.value_or("")},
-                                 {"message_id", id},
-                                 {"status", "sent"},
-                                 {"error_reason", nullptr}});
             } else {
                 spdlog::warn("whatsapp.sent_twice message={} wamid={} job={}", id, wamid, job.id);
             }
@@ -258,17 +259,10 @@ asio::awaitable<void> send_job(App& app, const jobs::Job& job) {
         if (failure->transient) {
             reason += " Gave up after " + std::to_string(job.attempts) + " attempts.";
         }
-        auto fail = [rest, f = *failure, reason](pqxx::dbtransaction& tx) {
-            mark_failed(tx, rest, f, reason);
+        auto fail = [rest, f = *failure, reason, conversation](pqxx::dbtransaction& tx) {
+            mark_failed(tx, conversation, rest, f, reason);
         };
         co_await app.jobs_db.run(std::move(fail));
-        for (const auto& failed : rest) {
-            events::publish(app, "message.updated",
-                            {{"conversation_id", job.conversation_id.value_or("")},
-                             {"message_id", failed},
-                             {"status", "failed"},
-                             {"error_reason", reason}});
-        }
         spdlog::error("whatsapp.send_failed message={} code={} http={} reason=\"{}\"", id,
                       failure->code, failure->http_status, reason);
         throw Error(Errc::unprocessable, reason, failure->title);
@@ -439,7 +433,9 @@ asio::awaitable<void> mark_read(App& app, std::string wamid, bool typing) {
 }
 
 void register_whatsapp_jobs(App& app) {
-    app.jobs.add("whatsapp_send", [&app](const jobs::Job& job) { return send_job(app, job); });
+    // Sends to one customer keep their order.
+    app.jobs.add("whatsapp_send", [&app](const jobs::Job& job) { return send_job(app, job); },
+                 {.serial_per_conversation = "whatsapp_send"});
     app.jobs.add("media_fetch", [&app](const jobs::Job& job) { return media_job(app, job); });
 }
 

@@ -4,8 +4,8 @@
 
 #include "botflow/core/app.hpp"
 #include "botflow/core/error.hpp"
-#include "botflow/core/events.hpp"
 #include "botflow/core/log.hpp"
+#include "botflow/events/outbox.hpp"
 #include "botflow/http/json_body.hpp"
 #include "botflow/store/user_repo.hpp"
 #include "botflow/whatsapp/connection.hpp"
@@ -107,6 +107,8 @@ asio::awaitable<Response> handle_put(App& app, Request& req) {
                                      .target_id = "whatsapp",
                                      .ip = ip,
                                      .details = details});
+            // The other replicas read them again.
+            events::stage(tx, events::settings_updated("whatsapp"));
         }
         return std::make_pair(load_credentials(tx, config), std::move(changed));
     };
@@ -117,8 +119,6 @@ asio::awaitable<Response> handle_put(App& app, Request& req) {
         std::string fields;
         for (const auto& f : changed) fields += (fields.empty() ? "" : ",") + f;
         spdlog::info("whatsapp.settings_saved by={} fields={}", by, fields);
-        // The other replicas read them again.
-        events::publish(app, "settings.updated", {{"section", "whatsapp"}});
     }
     co_return http::no_store(Response::json(200, out));
 }

@@ -15,7 +15,6 @@
 #include "botflow/auth/auth.hpp"
 #include "botflow/core/app.hpp"
 #include "botflow/core/error.hpp"
-#include "botflow/core/events.hpp"
 #include "botflow/core/log.hpp"
 #include "botflow/store/user_repo.hpp"
 
@@ -307,9 +306,7 @@ void Session::command(const std::string& text) {
             if (now - last < std::chrono::seconds(2)) return;
             last = now;
             if (typed_.size() > 1000) typed_.clear();
-            events::publish(app_, "agent.typing",
-                            {{"conversation_id", id}, {"user_id", who_.user_id}}, std::nullopt,
-                            connection_);
+            app_.bus.publish(events::agent_typing(id, who_.user_id, connection_));
             return;
         }
         std::lock_guard lock(mutex_);

@@ -6,11 +6,12 @@ namespace botflow::ws {
 namespace {
 
 std::string envelope(std::optional<std::uint64_t> id, const std::string& type, std::int64_t ts,
-                     const nlohmann::json& data) {
+                     const nlohmann::json& data, std::int64_t event_id = 0) {
     nlohmann::json e{{"id", id ? nlohmann::json(*id) : nlohmann::json(nullptr)},
                      {"type", type},
                      {"ts", ts},
                      {"data", data}};
+    if (event_id > 0) e["event_id"] = event_id;
     return e.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
@@ -35,18 +36,19 @@ Hub::Hub(std::size_t replay_capacity)
       last_id_(first_id_),
       evicted_up_to_(first_id_) {}
 
-void Hub::deliver(const std::string& type, std::int64_t ts, const nlohmann::json& data,
-                  const std::optional<std::string>& conversation_id,
-                  std::uint64_t from_connection) {
+void Hub::deliver(const events::Event& event) {
     auto e = std::make_shared<Event>();
-    e->type = type;
-    e->conversation_id = conversation_id;
-    e->from_connection = from_connection;
+    e->type = std::string(events::name(event.type));
+    if (event.conversation_only) e->conversation_id = event.conversation_id;
+    e->from_connection = event.from_connection;
+    const auto& conversation_id = e->conversation_id;
+    const auto from_connection = e->from_connection;
+    auto ts = event.ts ? event.ts : now_ms();
     {
         // Ids are given and queued under one lock, so every client sees them in order.
         std::lock_guard lock(mutex_);
         e->id = ++last_id_;
-        e->text = envelope(e->id, type, ts, data);
+        e->text = envelope(e->id, e->type, ts, event.data, event.id);
         std::shared_ptr<const Event> shared = e;
         // Scoped events (a streamed answer, a colleague typing) are not replayed: they are
         // only worth seeing live.

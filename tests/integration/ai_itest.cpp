@@ -195,7 +195,9 @@ TEST_F(AiTest, AiSwitchedOffOrTakenOverStaysQuiet) {
         202);
     customer_writes("thanks agent", "wamid.o4", "34600999888");
     ASSERT_TRUE(eventually([&] {
-        return count("SELECT count(*) FROM jobs WHERE kind = 'ai_reply' AND state = 'done'") == 4;
+        return count(
+                   "SELECT count(*) FROM jobs WHERE kind = 'conversation_turn' AND state = "
+                   "'done'") == 4;
     }));
     EXPECT_EQ(chat_requests().size(), 2u);
     // The agent's reply is sent by a job of its own, which may finish after the AI's.
@@ -210,7 +212,9 @@ TEST_F(AiTest, AReactionAsksNothing) {
     auto r = deliver(server_->port(), fixture("inbound-reaction.json").dump());
     ASSERT_EQ(r.status, 200) << r.body;
     ASSERT_TRUE(eventually([&] {
-        return count("SELECT count(*) FROM jobs WHERE kind = 'ai_reply' AND state = 'done'") == 1;
+        return count(
+                   "SELECT count(*) FROM jobs WHERE kind = 'conversation_turn' AND state = "
+                   "'done'") == 1;
     })) << server_->log();
     EXPECT_TRUE(chat_requests().empty());
     EXPECT_TRUE(sent_texts().empty());
@@ -232,7 +236,9 @@ TEST_F(AiTest, CustomerAskingForAPersonIsHandedOff) {
     // The next message is for the person: the AI does not answer.
     customer_writes("hello?", "wamid.h2");
     ASSERT_TRUE(eventually([&] {
-        return count("SELECT count(*) FROM jobs WHERE kind = 'ai_reply' AND state = 'done'") == 2;
+        return count(
+                   "SELECT count(*) FROM jobs WHERE kind = 'conversation_turn' AND state = "
+                   "'done'") == 2;
     }));
     EXPECT_EQ(sent_texts().size(), 1u);
     // Switching the AI back on hands the conversation back to it.
@@ -514,7 +520,7 @@ TEST_F(AiTest, AStoppingServerGivesItsAnswersBackToTheQueue) {
     server_->signal(SIGTERM);
     ASSERT_TRUE(server_->wait(15s).has_value()) << server_->log();
     // Not left running until its 300 s lease ends: queued again, the attempt not counted.
-    EXPECT_EQ(scalar("SELECT state || ':' || attempts FROM jobs WHERE kind = 'ai_reply'"),
+    EXPECT_EQ(scalar("SELECT state || ':' || attempts FROM jobs WHERE kind = 'conversation_turn'"),
               "queued:0");
     llm_.rules({{{"reply", "Answered after the deploy."}, {"times", -1}}});
     start();

@@ -81,8 +81,8 @@ TEST_F(InboxGroupTest, KnownCustomersGoInOneStatementAndTheRestTakeTheGeneralPat
     EXPECT_EQ(stored, (std::vector<int>{1, 1, 1, 1, 0, 0}));
     EXPECT_EQ(duplicates, (std::vector<int>{0, 0, 0, 0, 1, 1}));
     ASSERT_EQ(results[0].events.size(), 1u);
-    const auto& event = results[0].events[0].second;
-    EXPECT_EQ(results[0].events[0].first, "message.created");
+    const auto& event = results[0].events[0].data;
+    EXPECT_EQ(results[0].events[0].type, events::Type::message_created);
     EXPECT_EQ(event["message"]["whatsapp_message_id"], "wamid.a2");
     EXPECT_EQ(event["message"]["content"], "Second");
     EXPECT_EQ(event["message"]["id"],
@@ -90,10 +90,10 @@ TEST_F(InboxGroupTest, KnownCustomersGoInOneStatementAndTheRestTakeTheGeneralPat
     EXPECT_EQ(event["conversation_id"],
               scalar("SELECT id FROM conversations WHERE wa_id = '34600000001'"));
 
-    // Each message once, each with its AI job; the counters as if stored one by one.
+    // Each message once, each with its turn's job; the counters as if stored one by one.
     EXPECT_EQ(scalar("SELECT count(*) FROM messages"), "6");
     EXPECT_EQ(scalar("SELECT count(DISTINCT whatsapp_message_id) FROM messages"), "6");
-    EXPECT_EQ(scalar("SELECT count(*) FROM jobs WHERE kind = 'ai_reply'"), "6");
+    EXPECT_EQ(scalar("SELECT count(*) FROM jobs WHERE kind = 'conversation_turn'"), "6");
     EXPECT_EQ(scalar("SELECT unread_count || ' ' || last_message_preview || ' ' || "
                      "extract(epoch FROM last_message_at)::bigint || ' ' || "
                      "extract(epoch FROM last_customer_message_at)::bigint "

@@ -9,6 +9,7 @@
 #include "botflow/jobs/runner.hpp"
 #include "botflow/store/db.hpp"
 #include "support/process.hpp"
+#include "support/runner.hpp"
 #include "support/test_env.hpp"
 
 namespace botflow::test {
@@ -22,28 +23,10 @@ protected:
         auto migrated = run_botflow({"migrate"}, {{"DATABASE_URL", db_.url()}});
         ASSERT_EQ(migrated.exit_code, 0) << migrated.output;
     }
-    void TearDown() override {
-        if (runner_) runner_->stop();
-        if (thread_.joinable()) {
-            // Let running handlers finish, then stop the loop.
-            for (int i = 0; i < 100 && runner_ && runner_->running() > 0; ++i) {
-                std::this_thread::sleep_for(10ms);
-            }
-            io_.stop();
-            thread_.join();
-        }
-        if (runner_) runner_->join();
-        runner_.reset();
-        pool_.shutdown();
-    }
+    void TearDown() override { harness_.stop(); }
     void start(jobs::RunnerOptions options) {
-        options.schedule_maintenance = false;
-        runner_ = std::make_unique<jobs::JobRunner>(io_, pool_, Secret(db_.url()), options);
-        for (auto& [kind, handler] : handlers_) runner_->add(kind, handler);
-        runner_->start();
-        thread_ = std::thread([this] {
-            auto guard = asio::make_work_guard(io_);
-            io_.run();
+        runner_ = &harness_.start(options, [this](jobs::JobRunner& runner) {
+            for (auto& [kind, handler] : handlers_) runner.add(kind, handler);
         });
     }
     std::int64_t enqueue(const std::string& kind, jobs::EnqueueOptions options = {}) {
@@ -68,10 +51,8 @@ protected:
     }
 
     TestDatabase db_;
-    asio::io_context io_;
-    store::Db pool_{Secret(db_.url()), 4};
-    std::unique_ptr<jobs::JobRunner> runner_;
-    std::thread thread_;
+    RunnerHarness harness_{db_.url()};
+    jobs::JobRunner* runner_ = nullptr;
     std::map<std::string, jobs::JobHandler> handlers_;
 };
 

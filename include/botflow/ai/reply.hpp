@@ -1,6 +1,6 @@
-// The AI's answer to a customer: the `ai_reply` job (debounce, skip rules, handoff, away and
-// fallback messages, the model or the extractive mode, exactly-once queuing) and the prompt it
-// is built from, which the template preview shares.
+// The AI's answer to a customer turn (skip rules, handoff and fallback messages, the model or
+// the extractive mode, exactly-once queuing), the away message outside opening hours, and the
+// prompt the answer is built from, which the template preview shares.
 #pragma once
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -63,7 +63,8 @@ Prompt build_prompt(pqxx::dbtransaction& tx, const std::string& template_body,
                     const std::string& customer_name, const std::string& history,
                     const std::string& language, bool strict_grounding);
 
-/// Registers the `ai_reply` job handler.
-void register_ai_jobs(App& app);
+/// Registers the turn responders: the away message (Slot::business_hours) and the AI's answer
+/// (Slot::ai).
+void register_ai_responders(App& app);
 
 }  // namespace botflow::ai

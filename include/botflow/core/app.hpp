@@ -6,8 +6,9 @@
 #include "botflow/ai/llm.hpp"
 #include "botflow/auth/sessions.hpp"
 #include "botflow/config/config.hpp"
+#include "botflow/conversations/dispatcher.hpp"
 #include "botflow/core/asio.hpp"
-#include "botflow/core/events.hpp"
+#include "botflow/events/bus.hpp"
 #include "botflow/http/metrics.hpp"
 #include "botflow/http/router.hpp"
 #include "botflow/jobs/runner.hpp"
@@ -48,10 +49,11 @@ public:
     ai::LlmClient llm;
     whatsapp::Inbox inbox;
     jobs::JobRunner jobs;
-    ws::Hub hub;                    // this replica's live-feed sockets
-    std::shared_ptr<void> feed;     // the feed's socket shards (src/ws), destroyed before `io`
-    std::string instance_id;        // tells this replica's events from the others' on Redis
-    events::Subscriber subscriber;  // the other replicas' events
+    conversations::Dispatcher turns;  // who answers a customer's turn
+    ws::Hub hub;                      // this replica's live-feed sockets
+    std::shared_ptr<void> feed;       // the feed's socket shards (src/ws), destroyed before `io`
+    std::string instance_id;          // tells this replica's events from the others' on Redis
+    events::Bus bus;                  // events to the live feed, the other replicas and subscribers
     http::Router router;
     http::Metrics metrics;
     std::chrono::system_clock::time_point started_at = std::chrono::system_clock::now();

@@ -32,6 +32,11 @@ std::optional<std::int64_t> enqueue(pqxx::dbtransaction& tx, const std::string& 
                                     const EnqueueOptions& options = {});
 
 struct Job {
+    /// True while this worker still holds the job (its lease is renewed for another `lease`);
+    /// false once the lease ran out and another worker may have taken it. Check it, in the
+    /// transaction that does the work, before anything that must happen once (a send).
+    bool still_held(pqxx::dbtransaction& tx) const;
+
     std::int64_t id = 0;
     std::string kind;
     nlohmann::json payload;
@@ -42,16 +47,26 @@ struct Job {
     std::chrono::seconds lease{0};
 };
 
+/// Kinds that run one at a time per conversation: a job of `kind` is not taken while an older
+/// job of the same conversation whose kind is in the same `group` is queued or running.
+struct SerialKind {
+    std::string kind;
+    std::string group;
+};
+
 /// Takes up to `limit` due jobs (FOR UPDATE SKIP LOCKED, so workers never take the same one)
 /// and holds each for `lease`, locked by "<worker_prefix>:<id>" (Job::worker). Empty when
-/// nothing is due. A whatsapp_send job is not taken while an older one of the same
-/// conversation is unfinished, so replies keep their order; an ai_reply job likewise waits
-/// for an older one of its conversation: one answer in flight per conversation. `only` (when
-/// not empty) and `except` restrict the kinds taken.
+/// nothing is due. `serial` kinds wait for the older jobs of their group and conversation (see
+/// SerialKind). `only` (when not empty) and `except` restrict the kinds taken.
 std::vector<Job> claim(pqxx::dbtransaction& tx, const std::string& worker_prefix,
                        std::chrono::seconds lease, int limit = 1,
                        const std::vector<std::string>& only = {},
-                       const std::vector<std::string>& except = {});
+                       const std::vector<std::string>& except = {},
+                       const std::vector<SerialKind>& serial = {});
+
+/// Whether a job of one of `kinds` for `conversation_id`, newer than `than`, is queued.
+bool newer_queued(pqxx::dbtransaction& tx, const std::vector<std::string>& kinds,
+                  const std::string& conversation_id, std::int64_t than);
 
 /// How long until the next queued job of these kinds (as for claim) falls due; nullopt when
 /// none waits for a later time.
@@ -95,7 +110,7 @@ nlohmann::json list_jobs(pqxx::dbtransaction& tx, const std::string& state, int 
 std::optional<bool> retry_dead(pqxx::dbtransaction& tx, std::int64_t id);
 
 /// Deletes done jobs older than `keep_done` and dead ones older than `keep_dead`, and pending
-/// statuses older than `keep_done`. Returns rows deleted.
+/// statuses and published events older than `keep_done`. Returns rows deleted.
 long prune(pqxx::dbtransaction& tx, std::chrono::hours keep_done, std::chrono::hours keep_dead);
 
 }  // namespace botflow::jobs

@@ -20,19 +20,30 @@ namespace botflow::jobs {
 
 struct RunnerOptions {
     int workers = 4;  // jobs run at once on this replica (0: it runs none)
-    /// Kinds with a lane of their own and how many of them run at once, e.g. {"ai_reply",
-    /// 256}: jobs that mostly wait on the network must not starve sends and downloads.
-    std::map<std::string, int> dedicated;
+    /// Named lanes and how many of their jobs run at once, e.g. {"turns", 256}: jobs that
+    /// mostly wait on the network must not starve sends and downloads. A kind joins a lane
+    /// through KindOptions::lane; a lane missing here runs with `workers`.
+    std::map<std::string, int> lanes;
     std::chrono::seconds lease{300};        // a job not finished by then is taken again
     std::chrono::milliseconds sweep{2000};  // idle workers look for due jobs this often
     std::chrono::milliseconds base_backoff{2000};
     std::chrono::milliseconds max_backoff{15 * 60 * 1000};
     std::chrono::seconds reclaim_every{15};  // how often expired leases are looked for
     bool schedule_maintenance = true;        // enqueue jobs.prune every hour
-    /// Called when a job fails for good (dead): the live feed tells the owner.
-    std::function<void(const Job&, const std::string& error)> on_dead;
 };
 
+/// How the runner treats a kind, registered with its handler.
+struct KindOptions {
+    /// Not empty: jobs of this kind run one at a time per conversation, in order, with the
+    /// other kinds of the same group (e.g. "turn": a conversation has one turn in the making).
+    std::string serial_per_conversation;
+    /// Not empty: the kind runs in this lane (RunnerOptions::lanes), apart from the others.
+    std::string lane;
+};
+
+/// A job that fails for good (dead) is announced as a durable job.failed event, in the
+/// transaction that records it.
+///
 /// A handler finishes the job or throws: botflow::Error that is transient() (unavailable,
 /// rate_limited, upstream_failed) and any other exception retry; other Errors are permanent.
 /// A job can run more than once (a lost lease, a crash after the work): handlers must be
@@ -56,10 +67,8 @@ public:
     JobRunner(const JobRunner&) = delete;
     JobRunner& operator=(const JobRunner&) = delete;
 
-    /// Sets RunnerOptions::on_dead. Before start() only.
-    void on_dead(std::function<void(const Job&, const std::string& error)> callback);
-    /// Registers the handler of a job kind. Before start() only.
-    void add(std::string kind, JobHandler handler);
+    /// Registers the handler of a job kind and how it runs. Before start() only.
+    void add(std::string kind, JobHandler handler, KindOptions options = {});
     /// Starts the workers, the LISTEN thread and the lease reclaimer. Non-blocking.
     void start();
     /// Stops taking new jobs; handlers already running finish. Non-blocking, any thread.

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "botflow/core/asio.hpp"
+#include "botflow/events/catalog.hpp"
 #include "botflow/whatsapp/webhook.hpp"
 
 namespace pqxx {
@@ -25,8 +26,9 @@ struct StoreResult {
     int duplicates = 0;  // messages already stored (Meta re-delivered)
     int statuses = 0;    // statuses applied to a message
     int pending = 0;     // statuses kept for a message not stored yet
-    /// For the live feed once committed: {type, data} of message.created / message.updated.
-    std::vector<std::pair<std::string, nlohmann::json>> events;
+    /// message.created / message.updated of what was stored; Inbox::store writes them to the
+    /// outbox in the same transaction (store_batch leaves that to its caller).
+    std::vector<events::Event> events;
 };
 
 /// The conversation list's preview of a message: at most 200 bytes, cut at a character.
@@ -54,10 +56,10 @@ std::vector<const InboundMessage*> store_known_customers(
     pqxx::dbtransaction& tx, const std::vector<const WebhookBatch*>& batches,
     const std::vector<StoreResult*>& results, int default_debounce_ms = 1000);
 
-/// Stores one delivery in the caller's transaction, and enqueues an `ai_reply` job for each
-/// new customer message, due after the AI's debounce (Settings > AI, else
-/// `default_debounce_ms`). `keys_locked`: lock_keys() already ran for it in this transaction.
-/// `done`: messages store_known_customers() took already (sorted).
+/// Stores one delivery in the caller's transaction, and enqueues a `conversation_turn` job for
+/// each new customer message, due after the turn's debounce (turn_debounce_ms() in SQL:
+/// Settings > AI, else `default_debounce_ms`). `keys_locked`: lock_keys() already ran for it in
+/// this transaction. `done`: messages store_known_customers() took already (sorted).
 void store_batch(pqxx::dbtransaction& tx, const WebhookBatch& batch, StoreResult& result,
                  bool keys_locked = false, int default_debounce_ms = 1000,
                  const std::vector<const InboundMessage*>& done = {});

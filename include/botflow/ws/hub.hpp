@@ -13,6 +13,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "botflow/events/catalog.hpp"
+
 namespace botflow::ws {
 
 struct Event {
@@ -43,11 +45,11 @@ class Hub {
 public:
     explicit Hub(std::size_t replay_capacity = 1024);
 
-    /// Gives the event the next id, keeps it for replay and queues it on every client.
-    /// `ts` is unix milliseconds. Any thread.
-    void deliver(const std::string& type, std::int64_t ts, const nlohmann::json& data,
-                 const std::optional<std::string>& conversation_id = std::nullopt,
-                 std::uint64_t from_connection = 0);
+    /// Gives the event the next id, keeps it for replay and queues it on every client (only
+    /// those subscribed to its conversation when it is conversation_only, every one but
+    /// from_connection when that is set). A durable event's envelope carries its outbox id as
+    /// `event_id`. Any thread.
+    void deliver(const events::Event& event);
 
     /// Tells every client to refetch (events may have been missed, e.g. Redis dropped).
     void resync_all(const std::string& reason);

@@ -1,0 +1,82 @@
+#include "botflow/events/outbox.hpp"
+
+#include <pqxx/pqxx>
+#include <stdexcept>
+#include <string>
+
+#include "botflow/store/db.hpp"
+#include "botflow/store/prepared.hpp"
+
+namespace botflow::events {
+namespace {
+
+using nlohmann::json;
+
+std::string ids_literal(const std::vector<std::int64_t>& ids) {
+    std::string s = "{";
+    for (auto id : ids) s += (s.size() > 1 ? "," : "") + std::to_string(id);
+    return s + "}";
+}
+
+}  // namespace
+
+void stage(pqxx::dbtransaction& tx, const std::vector<Event>& events) {
+    if (events.empty()) return;
+    std::vector<std::string> types, data;
+    std::vector<std::optional<std::string>> conversations;
+    for (const auto& e : events) {
+        if (!durable(e.type)) {
+            throw std::invalid_argument(std::string(name(e.type)) + " is not a durable event");
+        }
+        types.emplace_back(name(e.type));
+        conversations.push_back(e.conversation_id);
+        data.push_back(e.data.dump(-1, ' ', false, json::error_handler_t::replace));
+    }
+    // The relay wakes at COMMIT, once per transaction (PostgreSQL folds identical
+    // notifications), in the same statement to save a round trip.
+    store::exec_cached(tx,
+                       "WITH i AS (INSERT INTO outbox (type, conversation_id, data) "
+                       " SELECT t, c, d::jsonb FROM unnest($1::text[], $2::uuid[], $3::text[]) "
+                       "  WITH ORDINALITY AS u(t, c, d, n) ORDER BY n RETURNING 1) "
+                       "SELECT pg_notify($4, '') FROM (SELECT 1 FROM i LIMIT 1) one",
+                       store::text_array(types), store::text_array(conversations),
+                       store::text_array(data), kOutboxChannel);
+}
+
+void stage(pqxx::dbtransaction& tx, const Event& event) { stage(tx, std::vector<Event>{event}); }
+
+std::vector<Event> unpublished(pqxx::dbtransaction& tx, int limit) {
+    auto r = store::exec_cached(tx,
+                                "SELECT id, type, conversation_id::text, data::text, "
+                                " (EXTRACT(epoch FROM created_at) * 1000)::bigint FROM outbox "
+                                "WHERE published_at IS NULL ORDER BY id LIMIT $1",
+                                limit);
+    std::vector<Event> out;
+    for (const auto& row : r) {
+        Event e;
+        e.id = row[0].as<std::int64_t>();
+        auto type = parse_type(row[1].as<std::string>());
+        if (!type) continue;  // a newer version's event: its relay publishes it
+        e.type = *type;
+        if (!row[2].is_null()) e.conversation_id = row[2].as<std::string>();
+        e.data = json::parse(row[3].as<std::string>(), nullptr, false);
+        e.ts = row[4].as<std::int64_t>();
+        out.push_back(std::move(e));
+    }
+    return out;
+}
+
+void mark_published(pqxx::dbtransaction& tx, const std::vector<std::int64_t>& ids) {
+    if (ids.empty()) return;
+    store::exec_cached(tx, "UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])",
+                       ids_literal(ids));
+}
+
+long prune(pqxx::dbtransaction& tx, std::chrono::hours keep) {
+    return static_cast<long>(
+        tx.exec_params("DELETE FROM outbox WHERE published_at < now() - make_interval(hours => $1)",
+                       static_cast<int>(keep.count()))
+            .affected_rows());
+}
+
+}  // namespace botflow::events

@@ -1,0 +1,104 @@
+// The outbox relay: a thread with a PostgreSQL connection of its own, which LISTENs for new
+// events, holds the relay lock while it relays (one replica at a time, so events keep the
+// order they were written in), and publishes each batch before marking it done.
+#include <future>
+#include <pqxx/pqxx>
+
+#include "botflow/core/log.hpp"
+#include "botflow/events/outbox.hpp"
+#include "botflow/store/db.hpp"
+#include "events/bus_state.hpp"
+
+namespace botflow::events {
+namespace {
+
+// How long the relay waits for Redis to take a batch before marking it done anyway: Redis
+// down costs the other replicas a resync (when it is back), never the relay's progress.
+constexpr auto kRedisWait = std::chrono::milliseconds(1000);
+
+}  // namespace
+
+int Bus::State::relay_batch(void* raw) {
+    auto& conn = *static_cast<pqxx::connection*>(raw);
+    pqxx::work tx(conn);
+    auto batch = unpublished(tx, options.batch);
+    std::vector<std::int64_t> ids;
+    for (const auto& e : batch) ids.push_back(e.id);
+    if (batch.empty()) return 0;
+    for (const auto& event : batch) {
+        auto found = handlers.find(event.type);
+        if (found == handlers.end()) continue;
+        for (const auto& handler : found->second) {
+            // A savepoint each: a subscriber that fails loses its own work, not the batch.
+            try {
+                pqxx::subtransaction sub(tx, "subscriber");
+                handler(sub, event);
+                sub.commit();
+            } catch (const std::exception& e) {
+                spdlog::error("events.subscriber_failed type={} event={} what=\"{}\"",
+                              name(event.type), event.id, e.what());
+            }
+        }
+    }
+    // Live before done: a crash after this and before COMMIT publishes the batch again, with
+    // the same ids, which every bus drops.
+    auto sent = std::make_shared<std::promise<void>>();
+    auto left = std::make_shared<std::atomic<std::size_t>>(batch.size());
+    for (const auto& event : batch) {
+        deliver(event);
+        send(event, [sent, left] {
+            if (--*left == 0) sent->set_value();
+        });
+    }
+    sent->get_future().wait_for(kRedisWait);
+    mark_published(tx, ids);
+    tx.commit();
+    return static_cast<int>(batch.size());
+}
+
+void Bus::State::relay_loop() {
+    struct Receiver final : pqxx::notification_receiver {
+        Receiver(pqxx::connection_base& c, bool& woken)
+            : notification_receiver(c, kOutboxChannel), woken(woken) {}
+        void operator()(const std::string&, int) override { woken = true; }
+        bool& woken;
+    };
+    bool warned = false;
+    const auto sweep_us = std::chrono::duration_cast<std::chrono::microseconds>(options.sweep);
+    while (!stopping) {
+        try {
+            pqxx::connection conn(store::with_connection_defaults(options.database_url.reveal()));
+            bool woken = true;  // anything written while nobody relayed
+            Receiver receiver(conn, woken);
+            bool leader = false;
+            if (warned) spdlog::info("events.relay_connected");
+            warned = false;
+            while (!stopping) {
+                if (!leader) {
+                    pqxx::nontransaction q(conn);
+                    leader = q.exec_params("SELECT pg_try_advisory_lock($1)", kRelayLock)[0][0]
+                                 .as<bool>();
+                    if (leader) spdlog::info("events.relay_leading");
+                }
+                if (leader && woken) {
+                    woken = false;
+                    while (!stopping && relay_batch(&conn) == options.batch) {
+                    }
+                }
+                // Wakes on a NOTIFY or after the sweep; a standby tries the lock again then.
+                if (conn.await_notification(static_cast<long>(sweep_us.count() / 1000000),
+                                            static_cast<long>(sweep_us.count() % 1000000)) == 0) {
+                    woken = true;
+                }
+            }
+        } catch (const std::exception& e) {
+            if (!warned) spdlog::warn("events.relay_failed error=\"{}\"", e.what());
+            warned = true;
+            for (int i = 0; i < 10 && !stopping; ++i) {
+                std::this_thread::sleep_for(std::chrono::milliseconds(100));
+            }
+        }
+    }
+}
+
+}  // namespace botflow::events
