@@ -2,10 +2,10 @@
 #include <cstdio>
 #include <iostream>
 
+#include "botflow/app/app.hpp"
 #include "botflow/auth/auth.hpp"
 #include "botflow/auth/passwords.hpp"
 #include "botflow/config/config.hpp"
-#include "botflow/core/app.hpp"
 #include "botflow/core/embedded.hpp"
 #include "botflow/core/error.hpp"
 #include "botflow/core/log.hpp"

@@ -4,18 +4,25 @@
 #include <mutex>
 #include <pqxx/pqxx>
 
+#include "ai/registration.hpp"
+#include "botflow/ai/llm.hpp"
+#include "botflow/ai/module.hpp"
 #include "botflow/ai/settings.hpp"
+#include "botflow/config/config.hpp"
 #include "botflow/conversations/dispatcher.hpp"
-#include "botflow/core/app.hpp"
 #include "botflow/core/error.hpp"
 #include "botflow/core/log.hpp"
+#include "botflow/events/bus.hpp"
 #include "botflow/events/outbox.hpp"
 #include "botflow/jobs/runner.hpp"
 #include "botflow/knowledge/chunker.hpp"
 #include "botflow/prompts/repo.hpp"
 #include "botflow/prompts/templates.hpp"
 #include "botflow/store/conversation_repo.hpp"
+#include "botflow/store/db.hpp"
 #include "botflow/util/crypto.hpp"
+#include "botflow/whatsapp/graph.hpp"
+#include "botflow/whatsapp/queue.hpp"
 #include "botflow/whatsapp/sender.hpp"
 
 namespace botflow::ai {
@@ -103,11 +110,9 @@ bool queue_away_if_closed(pqxx::dbtransaction& tx, const std::string& conversati
         " away_sent_at < now() - make_interval(mins => $2)) RETURNING id",
         conversation, *closed);
     if (due.empty()) return false;
-    whatsapp::Reply reply;
-    reply.conversation_id = conversation;
-    reply.text = settings.away_message;
-    reply.sender = "system";
-    auto ids = whatsapp::queue_reply(tx, reply);
+    whatsapp::QueuedMessage reply{conversation, whatsapp::text_message(settings.away_message),
+                                  "system"};
+    auto ids = whatsapp::queue_message(tx, reply);
     for (const auto& id : ids) {
         tx.exec_params("UPDATE messages SET ai_mode = 'away' WHERE id = $1::uuid", id);
     }
@@ -227,19 +232,16 @@ Queued queue_turn(pqxx::dbtransaction& tx, const std::string& conversation, std:
         return q;
     }
     q.handoff = turn.mode == "handoff" || turn.mode == "fallback";
-    whatsapp::Reply reply;
-    reply.conversation_id = conversation;
+    whatsapp::QueuedMessage reply{conversation, {}, "system"};
     if (turn.mode == "handoff") {
-        reply.text = settings.handoff_message;
-        reply.sender = "system";
+        reply.message = whatsapp::text_message(settings.handoff_message);
     } else if (turn.mode == "fallback") {
-        reply.text = settings.fallback_message;
-        reply.sender = "system";
+        reply.message = whatsapp::text_message(settings.fallback_message);
     } else {
-        reply.text = turn.answer;
+        reply.message = whatsapp::text_message(turn.answer);
         reply.sender = "ai";
     }
-    q.ids = whatsapp::queue_reply(tx, reply);
+    q.ids = whatsapp::queue_message(tx, reply);
     const auto& d = turn.details;
     auto num = [&d](const char* k) -> std::optional<long long> {
         if (d.contains(k) && d[k].is_number()) return d[k].get<long long>();
@@ -350,7 +352,7 @@ std::string history_text(pqxx::dbtransaction& tx, const std::string& conversatio
 // Publishes the growing answer as ai.delta events, at most every 150 ms. Called on the HTTP
 // client's strand.
 struct DeltaPublisher {
-    App* app = nullptr;
+    Module* mod = nullptr;
     std::string conversation;
     std::mutex mutex;
     Clock::time_point last{};
@@ -367,7 +369,7 @@ struct DeltaPublisher {
         published = text.size();
         bool found = false;
         auto shown = hide_partial_marker(strip_marker(text, found));
-        app->bus.publish(events::ai_delta(conversation, shown, false));
+        mod->bus.publish(events::ai_delta(conversation, shown, false));
     }
 };
 
@@ -630,13 +632,13 @@ Prepared prepare(pqxx::dbtransaction& tx, const std::string& conversation, const
     return p;
 }
 
-asio::awaitable<void> reply_attempt(App& app, const conversations::Turn& t) {
+asio::awaitable<void> reply_attempt(Module& mod, const conversations::Turn& t) {
     const auto& job = *t.job;
     auto conversation = t.conversation_id;
-    auto ready = [conversation, job, &config = app.config](pqxx::dbtransaction& tx) {
+    auto ready = [conversation, job, &config = mod.config](pqxx::dbtransaction& tx) {
         return prepare(tx, conversation, job, config);
     };
-    auto prepared = co_await app.jobs_db.run(std::move(ready));
+    auto prepared = co_await mod.jobs_db.run(std::move(ready));
     const auto& s = prepared.s;
     if (prepared.turn.id == 0) co_return;  // nothing to answer, or skipped
     auto turn = prepared.turn;
@@ -650,12 +652,13 @@ asio::awaitable<void> reply_attempt(App& app, const conversations::Turn& t) {
         json citations = json::array();
         // Blue ticks (and the typing indicator while the model writes); best effort.
         if (!s.simulated && !s.last_wamid.empty()) {
-            asio::co_spawn(app.io, whatsapp::mark_read(app, s.last_wamid, true), asio::detached);
+            asio::co_spawn(mod.io, whatsapp::mark_read(mod.graph, s.last_wamid, true),
+                           asio::detached);
         }
         mode = prepared.mode;
         handoff_reason = prepared.handoff_reason;
         if (prepared.ctx) {
-            app.bus.publish(events::ai_typing(conversation, true));
+            mod.bus.publish(events::ai_typing(conversation, true));
             const auto& ctx = *prepared.ctx;
             citations = citations_json(ctx.prompt.hits);
 
@@ -670,12 +673,12 @@ asio::awaitable<void> reply_attempt(App& app, const conversations::Turn& t) {
                 req.max_tokens = s.settings.max_tokens;
                 req.user = util::sha256_hex("botflow:" + conversation).substr(0, 32);
                 auto publisher = std::make_shared<DeltaPublisher>();
-                publisher->app = &app;
+                publisher->mod = &mod;
                 publisher->conversation = conversation;
                 OnText on_text = [publisher](const std::string& text) { (*publisher)(text); };
-                auto ep = endpoint(app.config, ctx.access.key, ctx.prompt.business_name);
+                auto ep = endpoint(mod.config, ctx.access.key, ctx.prompt.business_name);
                 try {
-                    result = co_await app.llm.chat(ep, std::move(req), on_text);
+                    result = co_await mod.llm.chat(ep, std::move(req), on_text);
                 } catch (const LlmFailure& f) {
                     failure = f.error();
                 }
@@ -727,8 +730,8 @@ asio::awaitable<void> reply_attempt(App& app, const conversations::Turn& t) {
                      citations](pqxx::dbtransaction& tx) {
             save_generated(tx, turn_id, mode, answer, handoff_reason, details, citations);
         };
-        co_await app.jobs_db.run(std::move(save));
-        app.bus.publish(events::ai_delta(conversation, answer, true));
+        co_await mod.jobs_db.run(std::move(save));
+        mod.bus.publish(events::ai_delta(conversation, answer, true));
     }
 
     auto turn_id = turn.id;
@@ -736,8 +739,8 @@ asio::awaitable<void> reply_attempt(App& app, const conversations::Turn& t) {
                   settings = s.settings](pqxx::dbtransaction& tx) {
         return queue_turn(tx, conversation, turn_id, first_seq, through, settings);
     };
-    auto queued = co_await app.jobs_db.run(std::move(queue));
-    app.bus.publish(events::ai_typing(conversation, false));
+    auto queued = co_await mod.jobs_db.run(std::move(queue));
+    mod.bus.publish(events::ai_typing(conversation, false));
     spdlog::info("ai.answered conversation={} turn={} queued={} handoff={} messages={}",
                  conversation, turn_id, queued.sent, queued.handoff, queued.ids.size());
 }
@@ -745,10 +748,10 @@ asio::awaitable<void> reply_attempt(App& app, const conversations::Turn& t) {
 // Every failure is retried (a customer must not meet silence because of an error that looks
 // permanent); from the third attempt on, the fallback message goes out instead of the
 // model's answer.
-asio::awaitable<conversations::Outcome> reply_turn(App& app, const conversations::Turn& turn) {
+asio::awaitable<conversations::Outcome> reply_turn(Module& mod, const conversations::Turn& turn) {
     std::exception_ptr failure;
     try {
-        co_await reply_attempt(app, turn);
+        co_await reply_attempt(mod, turn);
     } catch (const jobs::RetryLater&) {
         throw;
     } catch (...) {
@@ -756,7 +759,7 @@ asio::awaitable<conversations::Outcome> reply_turn(App& app, const conversations
     }
     if (!failure) co_return conversations::Outcome::taken;
     // Whatever failed, the dashboard must not show the AI typing forever.
-    app.bus.publish(events::ai_typing(turn.conversation_id, false));
+    mod.bus.publish(events::ai_typing(turn.conversation_id, false));
     try {
         std::rethrow_exception(failure);
     } catch (const Error& e) {
@@ -769,9 +772,9 @@ asio::awaitable<conversations::Outcome> reply_turn(App& app, const conversations
 
 // Outside opening hours the customer hears when someone will be back, once per closed period;
 // the turn then goes on to the AI, which may still answer.
-asio::awaitable<conversations::Outcome> away_turn(App& app, const conversations::Turn& turn) {
+asio::awaitable<conversations::Outcome> away_turn(Module& mod, const conversations::Turn& turn) {
     auto away = [conversation = turn.conversation_id,
-                 &config = app.config](pqxx::dbtransaction& tx) {
+                 &config = mod.config](pqxx::dbtransaction& tx) {
         auto c = tx.exec_params("SELECT ai_answered_seq FROM conversations WHERE id = $1::uuid",
                                 conversation);
         if (c.empty() || unanswered(tx, conversation, c[0][0].as<std::int64_t>()).empty()) {
@@ -779,19 +782,19 @@ asio::awaitable<conversations::Outcome> away_turn(App& app, const conversations:
         }
         return queue_away_if_closed(tx, conversation, load_settings(tx, config));
     };
-    co_await app.jobs_db.run(std::move(away));
+    co_await mod.jobs_db.run(std::move(away));
     co_return conversations::Outcome::passed;
 }
 
 }  // namespace
 
-void register_ai_responders(App& app) {
-    app.turns.add({.name = "away",
+void register_responders(Module& mod) {
+    mod.turns.add({.name = "away",
                    .slot = conversations::Slot::business_hours,
-                   .respond = [&app](const conversations::Turn& t) { return away_turn(app, t); }});
-    app.turns.add({.name = "ai",
+                   .respond = [&mod](const conversations::Turn& t) { return away_turn(mod, t); }});
+    mod.turns.add({.name = "ai",
                    .slot = conversations::Slot::ai,
-                   .respond = [&app](const conversations::Turn& t) { return reply_turn(app, t); }});
+                   .respond = [&mod](const conversations::Turn& t) { return reply_turn(mod, t); }});
 }
 
 }  // namespace botflow::ai

@@ -1,14 +1,16 @@
-#include "botflow/ai/routes.hpp"
-
 #include <pqxx/pqxx>
 
+#include "ai/registration.hpp"
+#include "botflow/ai/llm.hpp"
+#include "botflow/ai/module.hpp"
 #include "botflow/ai/settings.hpp"
-#include "botflow/core/app.hpp"
+#include "botflow/config/config.hpp"
 #include "botflow/core/error.hpp"
 #include "botflow/core/log.hpp"
 #include "botflow/http/json_body.hpp"
 #include "botflow/http/router.hpp"
 #include "botflow/prompts/repo.hpp"
+#include "botflow/store/db.hpp"
 
 namespace botflow::ai {
 namespace {
@@ -42,8 +44,8 @@ Loaded load(pqxx::dbtransaction& tx, const config::Config& config) {
     return l;
 }
 
-asio::awaitable<Response> handle_get(App& app, Request&) {
-    auto read = [&config = app.config](pqxx::dbtransaction& tx) {
+asio::awaitable<Response> handle_get(Module& mod, Request&) {
+    auto read = [&config = mod.config](pqxx::dbtransaction& tx) {
         auto l = load(tx, config);
         auto out = settings_json(l.settings, config, l.key_stored);
         if (l.key_unreadable) {
@@ -53,13 +55,13 @@ asio::awaitable<Response> handle_get(App& app, Request&) {
         }
         return out;
     };
-    co_return Response::json(200, co_await app.db.run(std::move(read)));
+    co_return Response::json(200, co_await mod.db.run(std::move(read)));
 }
 
-asio::awaitable<Response> handle_put(App& app, Request& req) {
+asio::awaitable<Response> handle_put(Module& mod, Request& req) {
     auto body = http::json_object_body(req);
     auto by = req.principal->user_id;
-    auto write = [body, by, &config = app.config](pqxx::dbtransaction& tx) {
+    auto write = [body, by, &config = mod.config](pqxx::dbtransaction& tx) {
         auto stored = put_settings(tx, body, by, config);
         json audit = json::object();
         for (const auto& [k, v] : body.items()) {
@@ -71,28 +73,28 @@ asio::awaitable<Response> handle_put(App& app, Request& req) {
             by, audit.dump());
         return settings_json(stored, config, load(tx, config).key_stored);
     };
-    co_return Response::json(200, co_await app.db.run(std::move(write)));
+    co_return Response::json(200, co_await mod.db.run(std::move(write)));
 }
 
-asio::awaitable<Response> handle_test(App& app, Request& req) {
+asio::awaitable<Response> handle_test(Module& mod, Request& req) {
     json body = req.body.empty() ? json::object() : http::json_object_body(req);
     auto message = http::optional_string(body, "message", 2000)
                        .value_or("Please introduce yourself in one short sentence.");
     auto model = http::optional_string(body, "model", 200);
-    auto read = [&config = app.config](pqxx::dbtransaction& tx) { return load(tx, config); };
-    auto l = co_await app.db.run(std::move(read));
+    auto read = [&config = mod.config](pqxx::dbtransaction& tx) { return load(tx, config); };
+    auto l = co_await mod.db.run(std::move(read));
     Prompt p;
     p.system = "You are the WhatsApp assistant of " +
                (l.business_name.empty() ? std::string("a business") : l.business_name) +
                ". This is a connection test from its dashboard: answer in one short sentence.";
     p.user = message;
     p.business_name = l.business_name;
-    auto out = co_await try_answer(app, std::move(p), model.value_or(l.settings.model));
+    auto out = co_await try_answer(mod, std::move(p), model.value_or(l.settings.model));
     co_return Response::json(200, out);
 }
 
 // The passages an AI answer was given, as they were then.
-asio::awaitable<Response> handle_sources(App& app, Request& req) {
+asio::awaitable<Response> handle_sources(Module& mod, Request& req) {
     auto id = http::id_param(req, "message");
     auto read = [id](pqxx::dbtransaction& tx) -> std::optional<json> {
         auto m = tx.exec_params(
@@ -120,16 +122,16 @@ asio::awaitable<Response> handle_sources(App& app, Request& req) {
                     {"mode", m[0][0].is_null() ? json(nullptr) : json(m[0][0].as<std::string>())},
                     {"items", items}};
     };
-    auto out = co_await app.db.run(std::move(read));
+    auto out = co_await mod.db.run(std::move(read));
     if (!out) http::not_found("message", id);
     co_return Response::json(200, *out);
 }
 
 }  // namespace
 
-asio::awaitable<json> try_answer(App& app, Prompt prompt, std::string model) {
-    auto read = [&config = app.config](pqxx::dbtransaction& tx) { return load(tx, config); };
-    auto l = co_await app.db.run(std::move(read));
+asio::awaitable<json> try_answer(Module& mod, Prompt prompt, std::string model) {
+    auto read = [&config = mod.config](pqxx::dbtransaction& tx) { return load(tx, config); };
+    auto l = co_await mod.db.run(std::move(read));
     if (!l.access.configured) {
         co_return json{
             {"ok", false},
@@ -144,13 +146,13 @@ asio::awaitable<json> try_answer(App& app, Prompt prompt, std::string model) {
     req.temperature = l.settings.temperature;
     req.max_tokens = l.settings.max_tokens;
     req.probe = true;
-    auto ep = endpoint(app.config, l.access.key, l.business_name);
+    auto ep = endpoint(mod.config, l.access.key, l.business_name);
     ep.max_retries = 0;
     std::optional<ChatResult> result;
     std::optional<LlmFailure> failure;
     auto started = std::chrono::steady_clock::now();
     try {
-        result = co_await app.llm.chat(ep, std::move(req), OnText());
+        result = co_await mod.llm.chat(ep, std::move(req), OnText());
     } catch (const LlmFailure& f) {
         failure = f;
     }
@@ -179,22 +181,22 @@ asio::awaitable<json> try_answer(App& app, Prompt prompt, std::string model) {
                    {"cost_usd", result->cost_usd ? json(*result->cost_usd) : json(nullptr)}};
 }
 
-void register_routes(App& app) {
+void register_settings_routes(Module& mod) {
     using http::Access;
     using http::Method;
-    auto& r = app.router;
+    auto& r = mod.router;
     const http::RouteOptions owner{http::kDefaultBodyLimit, Access::owner};
     r.add(
-        Method::get, "/api/settings/ai", [&app](Request& req) { return handle_get(app, req); },
+        Method::get, "/api/settings/ai", [&mod](Request& req) { return handle_get(mod, req); },
         owner);
     r.add(
-        Method::put, "/api/settings/ai", [&app](Request& req) { return handle_put(app, req); },
+        Method::put, "/api/settings/ai", [&mod](Request& req) { return handle_put(mod, req); },
         owner);
     r.add(Method::get, "/api/messages/:id/sources",
-          [&app](Request& req) { return handle_sources(app, req); });
+          [&mod](Request& req) { return handle_sources(mod, req); });
     r.add(
         Method::post, "/api/settings/ai/test",
-        [&app](Request& req) { return handle_test(app, req); }, owner);
+        [&mod](Request& req) { return handle_test(mod, req); }, owner);
 }
 
 }  // namespace botflow::ai

@@ -2,8 +2,6 @@
 // time zone. Each day is summed once from `messages` (analytics_days, computed when first
 // asked for), so a 90-day report reads 90 rows; today and yesterday, which can still change,
 // are summed live and kept in memory for a few seconds.
-#include "botflow/analytics/routes.hpp"
-
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -12,10 +10,13 @@
 #include <pqxx/pqxx>
 
 #include "botflow/ai/reply.hpp"
-#include "botflow/core/app.hpp"
+#include "botflow/analytics/module.hpp"
+#include "botflow/analytics/report.hpp"
 #include "botflow/core/error.hpp"
+#include "botflow/http/router.hpp"
 #include "botflow/prompts/repo.hpp"
 #include "botflow/store/conversation_repo.hpp"
+#include "botflow/store/db.hpp"
 
 namespace botflow::analytics {
 namespace {
@@ -208,26 +209,32 @@ void store_day(pqxx::dbtransaction& tx, const Day& d, const std::string& tz) {
     }
 }
 
+}  // namespace
+
 // Today and yesterday are summed live, but not on every request of a dashboard that loads
 // three reports at once.
-std::mutex live_mutex;
-std::map<std::string, std::pair<std::chrono::steady_clock::time_point, Day>> live_days;
+struct LiveDays {
+    std::mutex mutex;
+    std::map<std::string, std::pair<std::chrono::steady_clock::time_point, Day>> days;
 
-Day live_day(pqxx::dbtransaction& tx, const std::string& date, const std::string& tz,
-             std::chrono::steady_clock::duration keep) {
-    auto key = date + "|" + tz;
-    auto now = std::chrono::steady_clock::now();
-    {
-        std::lock_guard lock(live_mutex);
-        auto it = live_days.find(key);
-        if (it != live_days.end() && now - it->second.first < keep) return it->second.second;
+    Day get(pqxx::dbtransaction& tx, const std::string& date, const std::string& tz,
+            std::chrono::steady_clock::duration keep) {
+        auto key = date + "|" + tz;
+        auto now = std::chrono::steady_clock::now();
+        {
+            std::lock_guard lock(mutex);
+            auto it = days.find(key);
+            if (it != days.end() && now - it->second.first < keep) return it->second.second;
+        }
+        auto d = compute_day(tx, date, tz);
+        std::lock_guard lock(mutex);
+        if (days.size() > 64) days.clear();
+        days[key] = {now, d};
+        return d;
     }
-    auto d = compute_day(tx, date, tz);
-    std::lock_guard lock(live_mutex);
-    if (live_days.size() > 64) live_days.clear();
-    live_days[key] = {now, d};
-    return d;
-}
+};
+
+namespace {
 
 Period period_of(pqxx::dbtransaction& tx, const Request& req) {
     Period p;
@@ -262,7 +269,7 @@ Period period_of(pqxx::dbtransaction& tx, const Request& req) {
 // Every day of the period: stored summaries, missing closed days computed and stored, the
 // last two days live. `details`: the stored days' cited documents and knowledge gaps too (only
 // the performance report shows them).
-std::vector<Day> load_days(pqxx::dbtransaction& tx, const Period& p, bool details) {
+std::vector<Day> load_days(pqxx::dbtransaction& tx, LiveDays& live, const Period& p, bool details) {
     std::map<std::string, Day> stored;
     auto rows = tx.exec_params(
         "SELECT day::text, inbound, ai, agent, system, prompt_tokens, completion_tokens, "
@@ -311,7 +318,7 @@ std::vector<Day> load_days(pqxx::dbtransaction& tx, const Period& p, bool detail
         // only today (then yesterday is not in it).
         bool recent = i + 2 >= n && (p.days > 1 || i + 1 == n);
         if (recent) {
-            out.push_back(live_day(tx, date, p.time_zone, i + 1 == n ? kTodayFor : kYesterdayFor));
+            out.push_back(live.get(tx, date, p.time_zone, i + 1 == n ? kTodayFor : kYesterdayFor));
         } else if (auto it = stored.find(date); it != stored.end()) {
             out.push_back(std::move(it->second));
         } else {
@@ -358,14 +365,14 @@ double money(double usd) { return std::round(usd * 1e6) / 1e6; }
 
 using Report = json (*)(const std::vector<Day>&);
 
-asio::awaitable<Response> report(App& app, Request& req, Report work, bool details) {
-    auto read = [&req, work, details](pqxx::dbtransaction& tx) {
+asio::awaitable<Response> report(Module& mod, Request& req, Report work, bool details) {
+    auto read = [&req, work, details, live = mod.live_days](pqxx::dbtransaction& tx) {
         auto p = period_of(tx, req);
-        json out = work(load_days(tx, p, details));
+        json out = work(load_days(tx, *live, p, details));
         out["period"] = period_json(p);
         return out;
     };
-    auto out = co_await app.db.run(std::move(read));
+    auto out = co_await mod.db.run(std::move(read));
     co_return http::no_store(Response::json(200, out));
 }
 
@@ -490,7 +497,7 @@ json performance(const std::vector<Day>& days) {
             {"knowledge_gaps", knowledge_gaps(days)}};
 }
 
-asio::awaitable<Response> handle_export(App& app, Request& req) {
+asio::awaitable<Response> handle_export(Module& mod, Request& req) {
     auto read = [&req](pqxx::dbtransaction& tx) {
         auto p = period_of(tx, req);
         auto from = p.dates.front();
@@ -530,7 +537,7 @@ asio::awaitable<Response> handle_export(App& app, Request& req) {
         }
         return std::make_pair(csv, "botflow-messages-" + from + "-to-" + to + ".csv");
     };
-    auto [csv, name] = co_await app.db.run(std::move(read));
+    auto [csv, name] = co_await mod.db.run(std::move(read));
     auto r = http::no_store(Response::text(200, std::move(csv), "text/csv; charset=utf-8"));
     r.set_header("Content-Disposition", "attachment; filename=\"" + name + "\"");
     co_return r;
@@ -557,16 +564,17 @@ long long histogram_percentile_ms(const std::vector<long long>& buckets, double 
     return -1;
 }
 
-void register_routes(App& app) {
-    auto& r = app.router;
+void register_module(Module& mod) {
+    mod.live_days = std::make_shared<LiveDays>();
+    auto& r = mod.router;
     r.add(http::Method::get, "/api/analytics/overview",
-          [&app](Request& req) { return report(app, req, overview, false); });
+          [&mod](Request& req) { return report(mod, req, overview, false); });
     r.add(http::Method::get, "/api/analytics/messages",
-          [&app](Request& req) { return report(app, req, messages, false); });
+          [&mod](Request& req) { return report(mod, req, messages, false); });
     r.add(http::Method::get, "/api/analytics/performance",
-          [&app](Request& req) { return report(app, req, performance, true); });
+          [&mod](Request& req) { return report(mod, req, performance, true); });
     r.add(http::Method::get, "/api/analytics/export",
-          [&app](Request& req) { return handle_export(app, req); });
+          [&mod](Request& req) { return handle_export(mod, req); });
 }
 
 }  // namespace botflow::analytics

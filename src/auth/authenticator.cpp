@@ -1,8 +1,10 @@
 #include <pqxx/pqxx>
 
 #include "botflow/auth/auth.hpp"
+#include "botflow/auth/module.hpp"
 #include "botflow/auth/passwords.hpp"
-#include "botflow/core/app.hpp"
+#include "botflow/auth/sessions.hpp"
+#include "botflow/config/config.hpp"
 #include "botflow/core/error.hpp"
 #include "botflow/store/db.hpp"
 #include "botflow/store/migrator.hpp"
@@ -17,8 +19,8 @@ bool changes_state(http::Method m) {
 }
 
 // Cookies ride along on cross-site requests; a state change must come from our own pages.
-void check_same_origin(const App& app, const http::Request& req) {
-    std::string expected = origin_of(app.config.public_url);
+void check_same_origin(const Module& mod, const http::Request& req) {
+    std::string expected = origin_of(mod.config.public_url);
     auto origin = req.header("origin");
     if (!origin.empty()) {
         if (http::iequals(origin, expected)) return;
@@ -47,7 +49,7 @@ std::string origin_of(const std::string& url) {
     return origin;
 }
 
-asio::awaitable<void> authenticate(App& app, http::Request& req, http::Access access) {
+asio::awaitable<void> authenticate(Module& mod, http::Request& req, http::Access access) {
     std::string token;
     bool via_cookie = false;
     auto authorization = req.header("authorization");
@@ -63,13 +65,13 @@ asio::awaitable<void> authenticate(App& app, http::Request& req, http::Access ac
                     "from POST /api/auth/login.")
             .with_header("WWW-Authenticate", "Bearer");
     }
-    Claims claims = co_await app.sessions.verify(token);
+    Claims claims = co_await mod.sessions.verify(token);
     // The account as it is now, not as it was when the token was made: a user disabled,
     // removed or demoted, or a password changed, must not ride on an older session even if
     // ending the sessions in Redis failed.
     auto id = claims.sub;
     auto find = [id](pqxx::dbtransaction& tx) { return store::find_session_user(tx, id); };
-    auto user = co_await app.db.run(std::move(find));
+    auto user = co_await mod.db.run(std::move(find));
     if (!user || user->disabled) {
         throw Error(Errc::unauthorized, "This account is disabled or was removed.");
     }
@@ -77,7 +79,7 @@ asio::awaitable<void> authenticate(App& app, http::Request& req, http::Access ac
         throw Error(Errc::unauthorized, "This session has ended; sign in again.",
                     "issued before the last password change");
     }
-    if (via_cookie && changes_state(req.method)) check_same_origin(app, req);
+    if (via_cookie && changes_state(req.method)) check_same_origin(mod, req);
     if (access == http::Access::owner && user->role != "owner") {
         throw Error(Errc::forbidden, "Only the owner can do this.");
     }

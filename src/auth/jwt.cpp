@@ -1,11 +1,8 @@
 #include "botflow/auth/jwt.hpp"
 
-#include <openssl/crypto.h>
-#include <sodium.h>
-
-#include <cstring>
 #include <nlohmann/json.hpp>
 
+#include "botflow/core/encoding.hpp"
 #include "botflow/core/error.hpp"
 #include "botflow/util/crypto.hpp"
 
@@ -17,29 +14,6 @@ namespace {
 }
 
 }  // namespace
-
-std::string base64url_encode(std::string_view bytes) {
-    std::string out(
-        sodium_base64_ENCODED_LEN(bytes.size(), sodium_base64_VARIANT_URLSAFE_NO_PADDING), '\0');
-    sodium_bin2base64(out.data(), out.size(), reinterpret_cast<const unsigned char*>(bytes.data()),
-                      bytes.size(), sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-    out.resize(std::strlen(out.c_str()));
-    return out;
-}
-
-bool base64url_decode(std::string_view text, std::string& out) {
-    out.assign(text.size(), '\0');
-    std::size_t len = 0;
-    const char* end = nullptr;
-    if (sodium_base642bin(reinterpret_cast<unsigned char*>(out.data()), out.size(), text.data(),
-                          text.size(), nullptr, &len, &end,
-                          sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||
-        end != text.data() + text.size()) {
-        return false;
-    }
-    out.resize(len);
-    return true;
-}
 
 std::string sign_jwt(const Claims& c, const Secret& key) {
     static const std::string header = base64url_encode(R"({"alg":"HS256","typ":"JWT"})");
@@ -70,8 +44,7 @@ Claims verify_jwt(std::string_view token, const Secret& key, std::int64_t now) {
     }
     if (header.contains("crit")) refuse("unsupported crit header");
     std::string expected = util::hmac_sha256(key, token.substr(0, dot2));
-    if (signature.size() != expected.size() ||
-        CRYPTO_memcmp(signature.data(), expected.data(), expected.size()) != 0) {
+    if (!constant_time_equal(signature, expected)) {
         refuse("bad signature");
     }
     auto payload = nlohmann::json::parse(payload_raw, nullptr, false);

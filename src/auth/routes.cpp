@@ -4,7 +4,12 @@
 
 #include "auth_common.hpp"
 #include "botflow/auth/rate_limit.hpp"
+#include "botflow/auth/sessions.hpp"
+#include "botflow/config/config.hpp"
 #include "botflow/http/json_body.hpp"
+#include "botflow/http/router.hpp"
+#include "botflow/store/db.hpp"
+#include "botflow/util/redis_client.hpp"
 
 namespace botflow::auth {
 namespace {
@@ -15,15 +20,16 @@ using http::Response;
 constexpr long kAttemptLimit = 10;
 constexpr std::chrono::seconds kAttemptWindow{15 * 60};
 
-asio::awaitable<void> limit_by_ip(App& app, const Request& req, const std::string& what) {
-    co_await count_attempt(app.redis,
-                           app.config.redis_prefix + "rl:" + what + ":ip:" + client_ip(app, req),
+asio::awaitable<void> limit_by_ip(Module& mod, const Request& req, const std::string& what) {
+    co_await count_attempt(mod.redis,
+                           mod.config.redis_prefix + "rl:" + what + ":ip:" + client_ip(mod, req),
                            kAttemptLimit, kAttemptWindow, what);
 }
 
-asio::awaitable<void> limit_by_email(App& app, const std::string& email, const std::string& what) {
+asio::awaitable<void> limit_by_email(Module& mod, const std::string& email,
+                                     const std::string& what) {
     co_await count_attempt(
-        app.redis, app.config.redis_prefix + "rl:" + what + ":email:" + util::sha256_hex(email),
+        mod.redis, mod.config.redis_prefix + "rl:" + what + ":email:" + util::sha256_hex(email),
         kAttemptLimit, kAttemptWindow, what);
 }
 
@@ -37,20 +43,20 @@ std::string email_field(const nlohmann::json& body) {
     return *email;
 }
 
-asio::awaitable<std::optional<std::string>> business_name(App& app) {
+asio::awaitable<std::optional<std::string>> business_name(Module& mod) {
     auto read = [](pqxx::dbtransaction& tx) -> std::optional<std::string> {
         auto v = store::get_setting(tx, "business_name");
         if (v && v->is_string()) return v->get<std::string>();
         return std::nullopt;
     };
-    co_return co_await app.db.run(std::move(read));
+    co_return co_await mod.db.run(std::move(read));
 }
 
-asio::awaitable<Response> handle_register(App& app, Request& req) {
+asio::awaitable<Response> handle_register(Module& mod, Request& req) {
     auto body = http::json_object_body(req);
-    co_await limit_by_ip(app, req, "setup");
+    co_await limit_by_ip(mod, req, "setup");
     auto has_users = [](pqxx::dbtransaction& tx) { return store::count_users(tx) > 0; };
-    if (co_await app.db.run(std::move(has_users))) throw registration_closed();
+    if (co_await mod.db.run(std::move(has_users))) throw registration_closed();
     std::string token = body.contains("setup_token") && body["setup_token"].is_string()
                             ? body["setup_token"].get<std::string>()
                             : std::string(req.header("x-setup-token"));
@@ -64,8 +70,8 @@ asio::awaitable<Response> handle_register(App& app, Request& req) {
     check_password_rules(password);
     auto business = http::required_string(body, "business_name", 200);
     auto name = http::optional_string(body, "name", 200).value_or("");
-    auto hash = co_await hash_off_thread(app, password);
-    auto ip = client_ip(app, req);
+    auto hash = co_await hash_off_thread(mod, password);
+    auto ip = client_ip(mod, req);
     auto create = [email, name, hash, business, token, ip](pqxx::dbtransaction& tx) {
         tx.exec("SELECT pg_advisory_xact_lock(7172434)");
         if (store::count_users(tx) > 0) throw registration_closed();
@@ -84,28 +90,28 @@ asio::awaitable<Response> handle_register(App& app, Request& req) {
                                  {{"email", email}, {"business_name", business}}});
         return user;
     };
-    auto user = co_await app.db.run(std::move(create));
+    auto user = co_await mod.db.run(std::move(create));
     spdlog::info("auth.registered request_id={} user={}", req.request_id, user.id);
-    auto issued = co_await app.sessions.create(user.id, user.role);
-    co_return signed_in(app, 201, issued, user, business);
+    auto issued = co_await mod.sessions.create(user.id, user.role);
+    co_return signed_in(mod, 201, issued, user, business);
 }
 
-asio::awaitable<Response> handle_login(App& app, Request& req) {
+asio::awaitable<Response> handle_login(Module& mod, Request& req) {
     auto body = http::json_object_body(req);
     auto raw_email = http::required_string(body, "email", 254);
     auto password = http::required_string(body, "password", kMaxPasswordBytes);
-    co_await limit_by_ip(app, req, "login");
+    co_await limit_by_ip(mod, req, "login");
     // Only a well-formed address is looked up or counted: any other string would be a fresh
     // per-email counter while naming the same account.
     auto normalized = config::normalize_email(raw_email);
     std::string email = normalized.value_or("");
-    if (normalized) co_await limit_by_email(app, email, "login");
+    if (normalized) co_await limit_by_email(mod, email, "login");
 
     auto find = [email](pqxx::dbtransaction& tx) -> std::optional<store::User> {
         if (email.empty()) return std::nullopt;
         return store::find_user_by_email(tx, email);
     };
-    auto user = co_await app.db.run(std::move(find));
+    auto user = co_await mod.db.run(std::move(find));
     std::optional<std::string> hash;
     if (user) hash = user->password_hash;
     auto check = [password, hash]() {
@@ -113,8 +119,8 @@ asio::awaitable<Response> handle_login(App& app, Request& req) {
         verify_password_dummy(password);  // the same work, so the answer takes as long
         return false;
     };
-    bool ok = co_await run_blocking(app.cpu, std::move(check));
-    auto ip = client_ip(app, req);
+    bool ok = co_await run_blocking(mod.cpu, std::move(check));
+    auto ip = client_ip(mod, req);
     if (!ok) {
         // Named first: braced lists inside co_await trip g++ 12.
         store::AuditEntry failed{user ? std::optional<std::string>(user->id) : std::nullopt,
@@ -123,98 +129,98 @@ asio::awaitable<Response> handle_login(App& app, Request& req) {
                                  user ? user->id : "",
                                  ip,
                                  nlohmann::json{{"email", normalized ? email : "(malformed)"}}};
-        co_await audit(app, std::move(failed));
+        co_await audit(mod, std::move(failed));
         throw Error(Errc::unauthorized, "The email or password is wrong.");
     }
     if (user->disabled) {
         store::AuditEntry refused{user->id, "user.login_refused",
                                   "user",   user->id,
                                   ip,       nlohmann::json{{"reason", "disabled"}}};
-        co_await audit(app, std::move(refused));
+        co_await audit(mod, std::move(refused));
         throw Error(Errc::forbidden, "This account is disabled; ask the owner to enable it.");
     }
-    auto issued = co_await app.sessions.create(user->id, user->role);
+    auto issued = co_await mod.sessions.create(user->id, user->role);
     auto record = [id = user->id, ip](pqxx::dbtransaction& tx) {
         store::touch_login(tx, id);
         store::insert_audit(tx, {id, "user.login", "user", id, ip, nlohmann::json::object()});
     };
-    co_await app.db.run(std::move(record));
-    auto business = co_await business_name(app);
-    co_return signed_in(app, 200, issued, *user, business);
+    co_await mod.db.run(std::move(record));
+    auto business = co_await business_name(mod);
+    co_return signed_in(mod, 200, issued, *user, business);
 }
 
-asio::awaitable<Response> handle_logout(App& app, Request& req) {
-    co_await app.sessions.end(claims_of(req));
+asio::awaitable<Response> handle_logout(Module& mod, Request& req) {
+    co_await mod.sessions.end(claims_of(req));
     Response r = Response::no_content();
-    r.headers.emplace_back("Set-Cookie", session_cookie(app, "", 0));
+    r.headers.emplace_back("Set-Cookie", session_cookie(mod, "", 0));
     co_return r;
 }
 
-asio::awaitable<Response> handle_me(App& app, Request& req) {
+asio::awaitable<Response> handle_me(Module& mod, Request& req) {
     auto id = req.principal->user_id;
     auto find = [id](pqxx::dbtransaction& tx) { return store::find_user(tx, id); };
-    auto user = co_await app.db.run(std::move(find));
+    auto user = co_await mod.db.run(std::move(find));
     if (!user) throw Error(Errc::unauthorized, "This account no longer exists.");
-    auto business = co_await business_name(app);
+    auto business = co_await business_name(mod);
     co_return Response::json(
         200, {{"user", store::to_json(*user)},
               {"role", user->role},
               {"business_name", business ? nlohmann::json(*business) : nlohmann::json(nullptr)}});
 }
 
-asio::awaitable<Response> handle_refresh(App& app, Request& req) {
-    auto issued = co_await app.sessions.refresh(claims_of(req));
+asio::awaitable<Response> handle_refresh(Module& mod, Request& req) {
+    auto issued = co_await mod.sessions.refresh(claims_of(req));
     Response r = http::no_store(Response::json(200, token_json(issued)));
     r.headers.emplace_back("Set-Cookie",
-                           session_cookie(app, issued.token, kSessionLifetime.count()));
+                           session_cookie(mod, issued.token, kSessionLifetime.count()));
     co_return r;
 }
 
-asio::awaitable<Response> handle_change_password(App& app, Request& req) {
+asio::awaitable<Response> handle_change_password(Module& mod, Request& req) {
     auto body = http::json_object_body(req);
     auto current = http::required_string(body, "current_password", kMaxPasswordBytes);
     auto next = http::required_string(body, "new_password", kMaxPasswordBytes);
     check_password_rules(next, "new_password");
-    co_await limit_by_email(app, req.principal->user_id, "password-change");
+    co_await limit_by_email(mod, req.principal->user_id, "password-change");
     auto id = req.principal->user_id;
     auto find = [id](pqxx::dbtransaction& tx) { return store::find_user(tx, id); };
-    auto user = co_await app.db.run(std::move(find));
+    auto user = co_await mod.db.run(std::move(find));
     if (!user || !user->password_hash) throw Error(Errc::unauthorized, "Sign in again.");
     auto check = [current, hash = *user->password_hash]() {
         return verify_password(current, hash);
     };
-    if (!co_await run_blocking(app.cpu, std::move(check))) {
+    if (!co_await run_blocking(mod.cpu, std::move(check))) {
         throw Error(Errc::unprocessable, "The current password is wrong.", {},
                     {{"current_password", "is wrong"}});
     }
-    auto hash = co_await hash_off_thread(app, next);
-    auto ip = client_ip(app, req);
+    auto hash = co_await hash_off_thread(mod, next);
+    auto ip = client_ip(mod, req);
     auto store_it = [id, hash, ip](pqxx::dbtransaction& tx) {
         store::set_password(tx, id, hash);
         store::retire_user_tokens(tx, id);
         store::insert_audit(
             tx, {id, "user.password_changed", "user", id, ip, nlohmann::json::object()});
     };
-    co_await app.db.run(std::move(store_it));
+    co_await mod.db.run(std::move(store_it));
     // Every session of the user ends (a stolen one too); this browser gets a fresh one.
-    co_await app.sessions.end_all(id);
-    auto issued = co_await app.sessions.create(id, user->role);
+    co_await mod.sessions.end_all(id);
+    auto issued = co_await mod.sessions.create(id, user->role);
     Response r = http::no_store(Response::json(200, token_json(issued)));
     r.headers.emplace_back("Set-Cookie",
-                           session_cookie(app, issued.token, kSessionLifetime.count()));
+                           session_cookie(mod, issued.token, kSessionLifetime.count()));
     co_return r;
 }
 
 // Shared by accept-invite and reset-password: redeem a one-time token, set the password.
-asio::awaitable<store::User> redeem(App& app, Request& req, const std::string& kind,
+asio::awaitable<store::User> redeem(Module& mod, Request& req, const std::string& kind,
                                     const std::string& action) {
     auto body = http::json_object_body(req);
     auto token = http::required_string(body, "token", 256);
     auto password = http::required_string(body, "password", kMaxPasswordBytes);
     check_password_rules(password);
-    co_await limit_by_ip(app, req, kind);
-    auto hash = co_await hash_off_thread(app, password);
-    auto ip = client_ip(app, req);
+    co_await limit_by_ip(mod, req, kind);
+    auto hash = co_await hash_off_thread(mod, password);
+    auto ip = client_ip(mod, req);
     auto work = [kind, action, token, hash, ip](pqxx::dbtransaction& tx) {
         auto redeemed = store::consume_auth_token(tx, kind, util::sha256_hex(token));
         if (!redeemed || !redeemed->user_id) {
@@ -235,48 +241,48 @@ asio::awaitable<store::User> redeem(App& app, Request& req, const std::string& k
         store::insert_audit(tx, {user->id, action, "user", user->id, ip, nlohmann::json::object()});
         return *user;
     };
-    co_return co_await app.db.run(std::move(work));
+    co_return co_await mod.db.run(std::move(work));
 }
 
-asio::awaitable<Response> handle_accept_invite(App& app, Request& req) {
-    auto user = co_await redeem(app, req, "invite", "user.invite_accepted");
-    auto issued = co_await app.sessions.create(user.id, user.role);
-    auto business = co_await business_name(app);
-    co_return signed_in(app, 200, issued, user, business);
+asio::awaitable<Response> handle_accept_invite(Module& mod, Request& req) {
+    auto user = co_await redeem(mod, req, "invite", "user.invite_accepted");
+    auto issued = co_await mod.sessions.create(user.id, user.role);
+    auto business = co_await business_name(mod);
+    co_return signed_in(mod, 200, issued, user, business);
 }
 
-asio::awaitable<Response> handle_reset_password(App& app, Request& req) {
-    auto user = co_await redeem(app, req, "reset", "user.password_reset");
-    co_await app.sessions.end_all(user.id);
+asio::awaitable<Response> handle_reset_password(Module& mod, Request& req) {
+    auto user = co_await redeem(mod, req, "reset", "user.password_reset");
+    co_await mod.sessions.end_all(user.id);
     co_return Response::json(200, {{"status", "password_changed"}, {"email", user.email}});
 }
 
 }  // namespace
 
-void register_auth_routes(App& app) {
+void register_auth_routes(Module& mod) {
     using http::Access;
     using http::Method;
-    auto& r = app.router;
+    auto& r = mod.router;
     const http::RouteOptions open{http::kDefaultBodyLimit, Access::public_};
     r.add(
         Method::post, "/api/auth/register",
-        [&app](Request& req) { return handle_register(app, req); }, open);
+        [&mod](Request& req) { return handle_register(mod, req); }, open);
     r.add(
-        Method::post, "/api/auth/login", [&app](Request& req) { return handle_login(app, req); },
+        Method::post, "/api/auth/login", [&mod](Request& req) { return handle_login(mod, req); },
         open);
     r.add(
         Method::post, "/api/auth/accept-invite",
-        [&app](Request& req) { return handle_accept_invite(app, req); }, open);
+        [&mod](Request& req) { return handle_accept_invite(mod, req); }, open);
     r.add(
         Method::post, "/api/auth/reset-password",
-        [&app](Request& req) { return handle_reset_password(app, req); }, open);
+        [&mod](Request& req) { return handle_reset_password(mod, req); }, open);
     r.add(Method::post, "/api/auth/logout",
-          [&app](Request& req) { return handle_logout(app, req); });
-    r.add(Method::get, "/api/auth/me", [&app](Request& req) { return handle_me(app, req); });
+          [&mod](Request& req) { return handle_logout(mod, req); });
+    r.add(Method::get, "/api/auth/me", [&mod](Request& req) { return handle_me(mod, req); });
     r.add(Method::post, "/api/auth/refresh",
-          [&app](Request& req) { return handle_refresh(app, req); });
+          [&mod](Request& req) { return handle_refresh(mod, req); });
     r.add(Method::post, "/api/auth/change-password",
-          [&app](Request& req) { return handle_change_password(app, req); });
+          [&mod](Request& req) { return handle_change_password(mod, req); });
 }
 
 }  // namespace botflow::auth

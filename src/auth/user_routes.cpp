@@ -2,7 +2,11 @@
 #include <pqxx/pqxx>
 
 #include "auth_common.hpp"
+#include "botflow/auth/sessions.hpp"
+#include "botflow/config/config.hpp"
 #include "botflow/http/json_body.hpp"
+#include "botflow/http/router.hpp"
+#include "botflow/store/db.hpp"
 
 namespace botflow::auth {
 namespace {
@@ -28,15 +32,15 @@ std::string role_field(const nlohmann::json& body, bool required) {
                 "BotFlow needs at least one active owner: make another user owner first.");
 }
 
-asio::awaitable<Response> handle_list(App& app, Request&) {
+asio::awaitable<Response> handle_list(Module& mod, Request&) {
     auto list = [](pqxx::dbtransaction& tx) { return store::list_users(tx); };
-    auto users = co_await app.db.run(std::move(list));
+    auto users = co_await mod.db.run(std::move(list));
     nlohmann::json items = nlohmann::json::array();
     for (const auto& u : users) items.push_back(store::to_json(u));
     co_return Response::json(200, {{"items", items}});
 }
 
-asio::awaitable<Response> handle_invite(App& app, Request& req) {
+asio::awaitable<Response> handle_invite(Module& mod, Request& req) {
     auto body = http::json_object_body(req);
     auto raw = http::required_string(body, "email", 254);
     auto email = config::normalize_email(raw);
@@ -48,7 +52,7 @@ asio::awaitable<Response> handle_invite(App& app, Request& req) {
     auto name = http::optional_string(body, "name", 200).value_or("");
     auto token = random_token(32);
     auto by = req.principal->user_id;
-    auto ip = client_ip(app, req);
+    auto ip = client_ip(mod, req);
     auto work = [email = *email, role, name, token, by, ip](pqxx::dbtransaction& tx) {
         auto user = store::insert_user(tx, email, name, role, std::nullopt);
         store::insert_auth_token(tx, "invite", user.id, util::sha256_hex(token),
@@ -58,26 +62,26 @@ asio::awaitable<Response> handle_invite(App& app, Request& req) {
                                  nlohmann::json{{"email", email}, {"role", role}}});
         return user;
     };
-    auto user = co_await app.db.run(std::move(work));
+    auto user = co_await mod.db.run(std::move(work));
     auto expires = std::chrono::duration_cast<std::chrono::seconds>(
                        (std::chrono::system_clock::now() + kInviteLifetime).time_since_epoch())
                        .count();
     Response r = Response::json(
         201, {{"user", store::to_json(user)},
-              {"invite_url", app.config.public_url + "/accept-invite?token=" + token},
+              {"invite_url", mod.config.public_url + "/accept-invite?token=" + token},
               {"invite_token", token},
               {"invite_expires_at", expires}});
     co_return http::no_store(std::move(r));
 }
 
-asio::awaitable<Response> handle_update(App& app, Request& req) {
+asio::awaitable<Response> handle_update(Module& mod, Request& req) {
     auto id = http::id_param(req, "user");
     auto body = http::json_object_body(req);
     auto role = role_field(body, false);
     auto disabled = http::optional_bool(body, "disabled");
     auto name = http::optional_string(body, "name", 200);
     auto by = req.principal->user_id;
-    auto ip = client_ip(app, req);
+    auto ip = client_ip(mod, req);
     struct Outcome {
         store::User user;
         bool end_sessions = false;
@@ -105,15 +109,15 @@ asio::awaitable<Response> handle_update(App& app, Request& req) {
         bool end = next.role != user->role || (next.disabled && !user->disabled);
         return std::optional<Outcome>(Outcome{next, end});
     };
-    auto outcome = co_await app.db.run(std::move(work));
-    if (outcome->end_sessions) co_await app.sessions.end_all(id);
+    auto outcome = co_await mod.db.run(std::move(work));
+    if (outcome->end_sessions) co_await mod.sessions.end_all(id);
     co_return Response::json(200, {{"user", store::to_json(outcome->user)}});
 }
 
-asio::awaitable<Response> handle_delete(App& app, Request& req) {
+asio::awaitable<Response> handle_delete(Module& mod, Request& req) {
     auto id = http::id_param(req, "user");
     auto by = req.principal->user_id;
-    auto ip = client_ip(app, req);
+    auto ip = client_ip(mod, req);
     auto work = [id, by, ip](pqxx::dbtransaction& tx) {
         long owners = store::count_active_owners_locked(tx);
         auto user = store::find_user(tx, id);
@@ -127,18 +131,18 @@ asio::awaitable<Response> handle_delete(App& app, Request& req) {
                                  nlohmann::json{{"email", user->email}, {"role", user->role}}});
         store::delete_user(tx, id);
     };
-    co_await app.db.run(std::move(work));
-    co_await app.sessions.end_all(id);
+    co_await mod.db.run(std::move(work));
+    co_await mod.sessions.end_all(id);
     co_return Response::no_content();
 }
 
-asio::awaitable<Response> handle_audit(App& app, Request& req) {
+asio::awaitable<Response> handle_audit(Module& mod, Request& req) {
     int limit = static_cast<int>(http::integer_query(req, "limit", 1, 200).value_or(50));
     std::optional<std::int64_t> before = http::integer_query(req, "before", 1, INT64_MAX);
     auto list = [limit, before](pqxx::dbtransaction& tx) {
         return store::list_audit(tx, limit, before);
     };
-    auto items = co_await app.db.run(std::move(list));
+    auto items = co_await mod.db.run(std::move(list));
     nlohmann::json body{{"items", items}, {"next_before", nullptr}};
     if (static_cast<int>(items.size()) == limit) body["next_before"] = items.back()["id"];
     co_return Response::json(200, body);
@@ -146,24 +150,29 @@ asio::awaitable<Response> handle_audit(App& app, Request& req) {
 
 }  // namespace
 
-void register_user_routes(App& app) {
+void register_user_routes(Module& mod) {
     using http::Access;
     using http::Method;
-    auto& r = app.router;
+    auto& r = mod.router;
     const http::RouteOptions owner{http::kDefaultBodyLimit, Access::owner};
     r.add(
-        Method::get, "/api/users", [&app](Request& req) { return handle_list(app, req); }, owner);
+        Method::get, "/api/users", [&mod](Request& req) { return handle_list(mod, req); }, owner);
     r.add(
-        Method::post, "/api/users", [&app](Request& req) { return handle_invite(app, req); },
+        Method::post, "/api/users", [&mod](Request& req) { return handle_invite(mod, req); },
         owner);
     r.add(
-        Method::patch, "/api/users/:id", [&app](Request& req) { return handle_update(app, req); },
+        Method::patch, "/api/users/:id", [&mod](Request& req) { return handle_update(mod, req); },
         owner);
     r.add(
-        Method::delete_, "/api/users/:id", [&app](Request& req) { return handle_delete(app, req); },
+        Method::delete_, "/api/users/:id", [&mod](Request& req) { return handle_delete(mod, req); },
         owner);
     r.add(
-        Method::get, "/api/audit", [&app](Request& req) { return handle_audit(app, req); }, owner);
+        Method::get, "/api/audit", [&mod](Request& req) { return handle_audit(mod, req); }, owner);
+}
+
+void register_module(Module& mod) {
+    register_auth_routes(mod);
+    register_user_routes(mod);
 }
 
 }  // namespace botflow::auth

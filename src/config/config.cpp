@@ -3,7 +3,6 @@
 #include <charconv>
 #include <thread>
 
-#include "botflow/knowledge/search.hpp"
 #include "botflow/util/redis_client.hpp"
 
 extern char** environ;
@@ -237,7 +236,7 @@ std::variant<Config, std::vector<std::string>> load(const Env& env, Purpose purp
     if (auto language = r.get("KB_LANGUAGE")) {
         std::string l = *language;
         for (auto& ch : l) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-        if (!knowledge::is_text_search_language(l)) {
+        if (!is_text_search_language(l)) {
             r.error(
                 "KB_LANGUAGE must be a PostgreSQL text-search language such as english, "
                 "spanish, german, french, portuguese or simple (got \"" +

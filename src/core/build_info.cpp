@@ -1,5 +1,5 @@
 // Version and commit, defined for this file only so that a new commit rebuilds one object.
-#include "botflow/core/app.hpp"
+#include "botflow/core/embedded.hpp"
 
 namespace botflow {
 

@@ -1,5 +1,6 @@
 #include "botflow/events/bus.hpp"
 
+#include "botflow/core/encoding.hpp"
 #include "botflow/core/error.hpp"
 #include "botflow/core/log.hpp"
 #include "events/bus_state.hpp"
@@ -8,12 +9,6 @@ namespace botflow::events {
 namespace {
 
 constexpr std::size_t kSeenCapacity = 8192;
-
-std::int64_t now_ms() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
 
 asio::awaitable<void> publish_on_redis(std::shared_ptr<Bus::State> state, std::string text,
                                        std::function<void()> done) {

@@ -1,5 +1,6 @@
 #include "botflow/http/json_body.hpp"
 
+#include "botflow/core/encoding.hpp"
 #include "botflow/core/error.hpp"
 #include "botflow/store/user_repo.hpp"
 
@@ -76,7 +77,7 @@ std::optional<bool> optional_bool(const nlohmann::json& body, const std::string&
 
 std::string id_param(const Request& req, const std::string& what) {
     std::string id(req.param("id"));
-    if (!store::is_uuid(id)) not_found(what, id);
+    if (!is_uuid(id)) not_found(what, id);
     return id;
 }
 

@@ -1,5 +1,6 @@
 #include "botflow/http/multipart.hpp"
 
+#include "botflow/core/encoding.hpp"
 #include "botflow/core/error.hpp"
 #include "botflow/http/request.hpp"
 

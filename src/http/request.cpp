@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
+#include "botflow/core/encoding.hpp"
 #include "botflow/http/response.hpp"
 
 namespace botflow::http {
@@ -23,16 +24,7 @@ bool iequals(std::string_view a, std::string_view b) noexcept {
     return true;
 }
 
-namespace {
-
-int hex_value(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
-}  // namespace
+namespace {}  // namespace
 
 std::string_view method_name(Method m) noexcept {
     switch (m) {
@@ -150,27 +142,6 @@ std::string cookie_value(const Request& req, std::string_view name) {
         header.remove_prefix(semi + 1);
     }
     return {};
-}
-
-std::optional<std::string> percent_decode(std::string_view in, bool plus_is_space) {
-    std::string out;
-    out.reserve(in.size());
-    for (std::size_t i = 0; i < in.size(); ++i) {
-        char c = in[i];
-        if (c == '%') {
-            if (i + 2 >= in.size()) return std::nullopt;
-            int hi = hex_value(in[i + 1]);
-            int lo = hex_value(in[i + 2]);
-            if (hi < 0 || lo < 0) return std::nullopt;
-            out.push_back(static_cast<char>(hi * 16 + lo));
-            i += 2;
-        } else if (c == '+' && plus_is_space) {
-            out.push_back(' ');
-        } else {
-            out.push_back(c);
-        }
-    }
-    return out;
 }
 
 void Response::set_header(std::string name, std::string value) {

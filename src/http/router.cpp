@@ -2,6 +2,8 @@
 
 #include <stdexcept>
 
+#include "botflow/core/encoding.hpp"
+
 namespace botflow::http {
 namespace {
 

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "botflow/core/encoding.hpp"
 #include "botflow/core/error.hpp"
 
 namespace botflow::http {

@@ -1,13 +1,14 @@
 // /api/jobs: the owner sees jobs (above all the dead ones) and re-runs them; and the job
 // kinds the queue itself owns.
-#include "botflow/jobs/routes.hpp"
-
 #include <pqxx/pqxx>
 
-#include "botflow/core/app.hpp"
 #include "botflow/core/error.hpp"
 #include "botflow/http/json_body.hpp"
+#include "botflow/http/router.hpp"
+#include "botflow/jobs/module.hpp"
 #include "botflow/jobs/queue.hpp"
+#include "botflow/jobs/runner.hpp"
+#include "botflow/store/db.hpp"
 
 namespace botflow::jobs {
 namespace {
@@ -15,7 +16,7 @@ namespace {
 using http::Request;
 using http::Response;
 
-asio::awaitable<Response> handle_list(App& app, Request& req) {
+asio::awaitable<Response> handle_list(Module& mod, Request& req) {
     auto state = req.query_param("state").value_or("dead");
     if (state != "queued" && state != "running" && state != "done" && state != "dead") {
         throw Error(Errc::unprocessable, "state must be queued, running, done or dead.", {},
@@ -26,10 +27,10 @@ asio::awaitable<Response> handle_list(App& app, Request& req) {
     auto list = [state, limit, before](pqxx::dbtransaction& tx) {
         return list_jobs(tx, state, limit, before);
     };
-    co_return Response::json(200, co_await app.db.run(std::move(list)));
+    co_return Response::json(200, co_await mod.db.run(std::move(list)));
 }
 
-asio::awaitable<Response> handle_retry(App& app, Request& req) {
+asio::awaitable<Response> handle_retry(Module& mod, Request& req) {
     std::string raw(req.param("id"));
     std::int64_t id = 0;
     try {
@@ -50,36 +51,33 @@ asio::awaitable<Response> handle_retry(App& app, Request& req) {
         }
         return r;
     };
-    auto result = co_await app.db.run(std::move(retry));
+    auto result = co_await mod.db.run(std::move(retry));
     if (!result) throw Error(Errc::not_found, "No job has the id " + raw + ".");
     if (!*result) throw Error(Errc::conflict, "Only a dead job can be retried; this one is not.");
-    app.jobs.wake();
+    mod.jobs.wake();
     co_return Response::json(200, {{"id", id}, {"state", "queued"}});
 }
 
-asio::awaitable<void> prune_job(App& app, const Job&) {
+asio::awaitable<void> prune_job(Module& mod, const Job&) {
     auto work = [](pqxx::dbtransaction& tx) {
         return prune(tx, std::chrono::hours(24 * 7), std::chrono::hours(24 * 30));
     };
-    long n = co_await app.jobs_db.run(std::move(work));
+    long n = co_await mod.jobs_db.run(std::move(work));
     spdlog::info("jobs.pruned rows={}", n);
 }
 
 }  // namespace
 
-void register_routes(App& app) {
+void register_module(Module& mod) {
     using http::Access;
     using http::Method;
     const http::RouteOptions owner{http::kDefaultBodyLimit, Access::owner};
-    app.router.add(
-        Method::get, "/api/jobs", [&app](Request& req) { return handle_list(app, req); }, owner);
-    app.router.add(
+    mod.router.add(
+        Method::get, "/api/jobs", [&mod](Request& req) { return handle_list(mod, req); }, owner);
+    mod.router.add(
         Method::post, "/api/jobs/:id/retry",
-        [&app](Request& req) { return handle_retry(app, req); }, owner);
-}
-
-void register_handlers(App& app) {
-    app.jobs.add("jobs.prune", [&app](const Job& job) { return prune_job(app, job); });
+        [&mod](Request& req) { return handle_retry(mod, req); }, owner);
+    mod.jobs.add("jobs.prune", [&mod](const Job& job) { return prune_job(mod, job); });
 }
 
 }  // namespace botflow::jobs

@@ -1,19 +1,21 @@
 // /api/documents: the knowledge base (uploads, typed-in text, search) and the extraction job.
-#include "botflow/knowledge/routes.hpp"
-
 #include <pqxx/pqxx>
 
-#include "botflow/core/app.hpp"
+#include "botflow/config/config.hpp"
 #include "botflow/core/blocking.hpp"
 #include "botflow/core/error.hpp"
 #include "botflow/core/log.hpp"
 #include "botflow/events/outbox.hpp"
 #include "botflow/http/json_body.hpp"
 #include "botflow/http/multipart.hpp"
+#include "botflow/http/router.hpp"
+#include "botflow/jobs/runner.hpp"
 #include "botflow/knowledge/chunker.hpp"
 #include "botflow/knowledge/documents.hpp"
 #include "botflow/knowledge/extract.hpp"
+#include "botflow/knowledge/module.hpp"
 #include "botflow/knowledge/search.hpp"
+#include "botflow/store/db.hpp"
 #include "botflow/store/user_repo.hpp"
 
 namespace botflow::knowledge {
@@ -127,39 +129,39 @@ void document_updated(pqxx::dbtransaction& tx, const nlohmann::json& doc) {
                                                doc.value("status", std::string())));
 }
 
-asio::awaitable<Response> handle_upload(App& app, Request& req) {
-    auto up = read_upload(req, static_cast<std::size_t>(app.config.kb_max_file_mb) << 20);
+asio::awaitable<Response> handle_upload(Module& mod, Request& req) {
+    auto up = read_upload(req, static_cast<std::size_t>(mod.config.kb_max_file_mb) << 20);
     auto by = req.principal->user_id;
-    auto max = app.config.kb_max_documents;
+    auto max = mod.config.kb_max_documents;
     auto store = [up = std::move(up), by, max](pqxx::dbtransaction& tx) {
         auto stored = store_upload(tx, up, by, max, std::nullopt);
         if (stored) document_updated(tx, *stored);
         return stored;
     };
-    auto stored = co_await app.db.run(std::move(store));
-    app.jobs.wake();
+    auto stored = co_await mod.db.run(std::move(store));
+    mod.jobs.wake();
     co_return Response::json(202, *stored);
 }
 
-asio::awaitable<Response> handle_replace(App& app, Request& req) {
+asio::awaitable<Response> handle_replace(Module& mod, Request& req) {
     auto id = http::id_param(req, "document");
-    auto up = read_upload(req, static_cast<std::size_t>(app.config.kb_max_file_mb) << 20);
+    auto up = read_upload(req, static_cast<std::size_t>(mod.config.kb_max_file_mb) << 20);
     auto by = req.principal->user_id;
     auto store = [up = std::move(up), by, id](pqxx::dbtransaction& tx) {
         auto stored = store_upload(tx, up, by, 0, id);
         if (stored) document_updated(tx, *stored);
         return stored;
     };
-    auto stored = co_await app.db.run(std::move(store));
+    auto stored = co_await mod.db.run(std::move(store));
     if (!stored) http::not_found("document", id);
-    app.jobs.wake();
+    mod.jobs.wake();
     co_return Response::json(202, *stored);
 }
 
-asio::awaitable<Response> handle_download(App& app, Request& req) {
+asio::awaitable<Response> handle_download(Module& mod, Request& req) {
     auto id = http::id_param(req, "document");
     auto read = [id](pqxx::dbtransaction& tx) { return original(tx, id); };
-    auto file = co_await app.db.run(std::move(read));
+    auto file = co_await mod.db.run(std::move(read));
     if (!file) http::not_found("document", id);
     Response res;
     res.body = std::move(file->bytes);
@@ -170,7 +172,7 @@ asio::awaitable<Response> handle_download(App& app, Request& req) {
     co_return res;
 }
 
-asio::awaitable<void> extract_job(App& app, const jobs::Job& job) {
+asio::awaitable<void> extract_job(Module& mod, const jobs::Job& job) {
     auto id = job.payload.value("document_id", std::string());
     auto sha = job.payload.value("sha256", std::string());
     struct Pending {
@@ -185,13 +187,13 @@ asio::awaitable<void> extract_job(App& app, const jobs::Job& job) {
         return Pending{r[0][0].as<std::string>(), pqxx::binarystring(r[0][1]).str(),
                        r[0][2].as<std::string>()};
     };
-    auto pending = co_await app.jobs_db.run(std::move(load));
+    auto pending = co_await mod.jobs_db.run(std::move(load));
     if (!pending) co_return;
     auto started = std::chrono::steady_clock::now();
     auto run = [kind = pending->kind, bytes = std::move(pending->bytes)]() {
         return extract_in_child("/proc/self/exe", kind, bytes);
     };
-    auto result = co_await run_blocking(app.extraction, std::move(run));
+    auto result = co_await run_blocking(mod.extraction, std::move(run));
     std::string text;
     if (result.ok) {
         text = normalize_text(result.text);
@@ -200,7 +202,7 @@ asio::awaitable<void> extract_job(App& app, const jobs::Job& job) {
             result.error = "This file contains no text to learn from.";
         }
     }
-    auto language = app.config.kb_language;
+    auto language = mod.config.kb_language;
     auto save = [id, sha, result, text, language, kind = pending->kind](pqxx::dbtransaction& tx) {
         // Still the file this job read (not replaced, even by the same bytes as another type)?
         auto still = tx.exec_params(
@@ -226,7 +228,7 @@ asio::awaitable<void> extract_job(App& app, const jobs::Job& job) {
     std::optional<int> chunks;
     std::string save_error;
     try {
-        chunks = co_await app.jobs_db.run(std::move(save));
+        chunks = co_await mod.jobs_db.run(std::move(save));
     } catch (const Error& e) {
         save_error = e.cause().empty() ? e.detail() : e.cause();
     }
@@ -243,7 +245,7 @@ asio::awaitable<void> extract_job(App& app, const jobs::Job& job) {
                     events::stage(tx, events::document_updated(id, "error"));
                 }
             };
-            co_await app.jobs_db.run(std::move(give_up));
+            co_await mod.jobs_db.run(std::move(give_up));
         }
         throw Error(Errc::unavailable, "The document could not be indexed.", save_error);
     }
@@ -259,59 +261,59 @@ asio::awaitable<void> extract_job(App& app, const jobs::Job& job) {
     }
 }
 
-asio::awaitable<Response> handle_list(App& app, Request&) {
+asio::awaitable<Response> handle_list(Module& mod, Request&) {
     auto list = [](pqxx::dbtransaction& tx) { return list_documents(tx); };
-    co_return Response::json(200, co_await app.db.run(std::move(list)));
+    co_return Response::json(200, co_await mod.db.run(std::move(list)));
 }
 
-asio::awaitable<Response> handle_create_text(App& app, Request& req) {
+asio::awaitable<Response> handle_create_text(Module& mod, Request& req) {
     auto in = read_input(http::json_object_body(req), http::kDefaultBodyLimit);
     auto by = req.principal->user_id;
-    auto max = app.config.kb_max_documents;
-    auto language = app.config.kb_language;
+    auto max = mod.config.kb_max_documents;
+    auto language = mod.config.kb_language;
     auto create = [in, by, max, language](pqxx::dbtransaction& tx) {
         auto created = create_text_document(tx, in, by, max, language);
         document_updated(tx, created);
         return created;
     };
-    auto created = co_await app.db.run(std::move(create));
+    auto created = co_await mod.db.run(std::move(create));
     co_return Response::json(201, created);
 }
 
-asio::awaitable<Response> handle_get(App& app, Request& req) {
+asio::awaitable<Response> handle_get(Module& mod, Request& req) {
     auto id = http::id_param(req, "document");
     auto find = [id](pqxx::dbtransaction& tx) { return find_document(tx, id); };
-    auto found = co_await app.db.run(std::move(find));
+    auto found = co_await mod.db.run(std::move(find));
     if (!found) http::not_found("document", id);
     co_return Response::json(200, *found);
 }
 
-asio::awaitable<Response> handle_patch(App& app, Request& req) {
+asio::awaitable<Response> handle_patch(Module& mod, Request& req) {
     auto id = http::id_param(req, "document");
     auto in = read_input(http::json_object_body(req), http::kDefaultBodyLimit);
-    auto language = app.config.kb_language;
+    auto language = mod.config.kb_language;
     auto update = [id, in, language](pqxx::dbtransaction& tx) {
         auto updated = update_document(tx, id, in, language);
         if (updated) document_updated(tx, *updated);
         return updated;
     };
-    auto updated = co_await app.db.run(std::move(update));
+    auto updated = co_await mod.db.run(std::move(update));
     if (!updated) http::not_found("document", id);
     co_return Response::json(200, *updated);
 }
 
-asio::awaitable<Response> handle_delete(App& app, Request& req) {
+asio::awaitable<Response> handle_delete(Module& mod, Request& req) {
     auto id = http::id_param(req, "document");
     auto remove = [id](pqxx::dbtransaction& tx) {
         bool removed = delete_document(tx, id);
         if (removed) events::stage(tx, events::document_updated(id, "deleted"));
         return removed;
     };
-    if (!co_await app.db.run(std::move(remove))) http::not_found("document", id);
+    if (!co_await mod.db.run(std::move(remove))) http::not_found("document", id);
     co_return Response::no_content();
 }
 
-asio::awaitable<Response> handle_search(App& app, Request& req) {
+asio::awaitable<Response> handle_search(Module& mod, Request& req) {
     auto body = http::json_object_body(req);
     auto query = http::required_string(body, "query", 500);
     int limit = 5;
@@ -323,45 +325,45 @@ asio::awaitable<Response> handle_search(App& app, Request& req) {
         }
         limit = body["limit"].get<int>();
     }
-    auto language = app.config.kb_language;
+    auto language = mod.config.kb_language;
     auto search = [query, limit, language](pqxx::dbtransaction& tx) {
         return knowledge::hits_json(knowledge::search_chunks(tx, query, limit, language));
     };
-    auto items = co_await app.db.run(std::move(search));
+    auto items = co_await mod.db.run(std::move(search));
     json out = {{"items", std::move(items)}};
     co_return Response::json(200, out);
 }
 
 }  // namespace
 
-void register_routes(App& app) {
+void register_module(Module& mod) {
     using http::Method;
-    auto& r = app.router;
-    r.add(Method::get, "/api/documents", [&app](Request& req) { return handle_list(app, req); });
+    auto& r = mod.router;
+    r.add(Method::get, "/api/documents", [&mod](Request& req) { return handle_list(mod, req); });
     // The file and a little room for the form around it; larger bodies get 413 unread.
     const http::RouteOptions upload{
-        (static_cast<std::size_t>(app.config.kb_max_file_mb) << 20) + 64 * 1024, http::Access::user,
-        "Files may be at most " + std::to_string(app.config.kb_max_file_mb) +
+        (static_cast<std::size_t>(mod.config.kb_max_file_mb) << 20) + 64 * 1024, http::Access::user,
+        "Files may be at most " + std::to_string(mod.config.kb_max_file_mb) +
             " MiB (KB_MAX_FILE_MB)."};
     r.add(
-        Method::post, "/api/documents", [&app](Request& req) { return handle_upload(app, req); },
+        Method::post, "/api/documents", [&mod](Request& req) { return handle_upload(mod, req); },
         upload);
     r.add(
         Method::put, "/api/documents/:id",
-        [&app](Request& req) { return handle_replace(app, req); }, upload);
+        [&mod](Request& req) { return handle_replace(mod, req); }, upload);
     r.add(Method::get, "/api/documents/:id/download",
-          [&app](Request& req) { return handle_download(app, req); });
-    app.jobs.add("extract_document",
-                 [&app](const jobs::Job& job) { return extract_job(app, job); });
+          [&mod](Request& req) { return handle_download(mod, req); });
+    mod.jobs.add("extract_document",
+                 [&mod](const jobs::Job& job) { return extract_job(mod, job); });
     r.add(Method::post, "/api/documents/text",
-          [&app](Request& req) { return handle_create_text(app, req); });
-    r.add(Method::get, "/api/documents/:id", [&app](Request& req) { return handle_get(app, req); });
+          [&mod](Request& req) { return handle_create_text(mod, req); });
+    r.add(Method::get, "/api/documents/:id", [&mod](Request& req) { return handle_get(mod, req); });
     r.add(Method::patch, "/api/documents/:id",
-          [&app](Request& req) { return handle_patch(app, req); });
+          [&mod](Request& req) { return handle_patch(mod, req); });
     r.add(Method::delete_, "/api/documents/:id",
-          [&app](Request& req) { return handle_delete(app, req); });
+          [&mod](Request& req) { return handle_delete(mod, req); });
     r.add(Method::post, "/api/documents/search",
-          [&app](Request& req) { return handle_search(app, req); });
+          [&mod](Request& req) { return handle_search(mod, req); });
 }
 
 }  // namespace botflow::knowledge

@@ -1,15 +1,14 @@
 // /api/prompts (templates, activation, preview) and /api/settings/business.
-#include "botflow/prompts/routes.hpp"
-
 #include <pqxx/pqxx>
 
-#include "botflow/ai/routes.hpp"
-#include "botflow/ai/settings.hpp"
-#include "botflow/core/app.hpp"
+#include "botflow/config/config.hpp"
+#include "botflow/core/encoding.hpp"
 #include "botflow/core/error.hpp"
 #include "botflow/core/log.hpp"
 #include "botflow/http/json_body.hpp"
+#include "botflow/http/router.hpp"
 #include "botflow/knowledge/search.hpp"
+#include "botflow/prompts/module.hpp"
 #include "botflow/prompts/repo.hpp"
 #include "botflow/store/db.hpp"
 #include "botflow/store/user_repo.hpp"
@@ -30,24 +29,24 @@ TemplateInput read_input(const json& body) {
     return in;
 }
 
-asio::awaitable<Response> handle_list(App& app, Request&) {
+asio::awaitable<Response> handle_list(Module& mod, Request&) {
     auto list = [](pqxx::dbtransaction& tx) { return list_templates(tx); };
-    co_return Response::json(200, co_await app.db.run(std::move(list)));
+    co_return Response::json(200, co_await mod.db.run(std::move(list)));
 }
 
-asio::awaitable<Response> handle_get(App& app, Request& req) {
+asio::awaitable<Response> handle_get(Module& mod, Request& req) {
     auto id = http::id_param(req, "template");
     auto find = [id](pqxx::dbtransaction& tx) { return find_template(tx, id); };
-    auto found = co_await app.db.run(std::move(find));
+    auto found = co_await mod.db.run(std::move(find));
     if (!found) http::not_found("template", id);
     co_return Response::json(200, *found);
 }
 
-asio::awaitable<Response> handle_create(App& app, Request& req) {
+asio::awaitable<Response> handle_create(Module& mod, Request& req) {
     auto body = http::json_object_body(req);
     auto in = read_input(body);
     auto copy_from = http::optional_string(body, "copy_from", 64);
-    if (copy_from && !store::is_uuid(*copy_from)) {
+    if (copy_from && !is_uuid(*copy_from)) {
         throw Error(Errc::unprocessable, "copy_from must be a template id.", {},
                     {{"copy_from", "must be a template id"}});
     }
@@ -65,34 +64,34 @@ asio::awaitable<Response> handle_create(App& app, Request& req) {
         }
         return create_template(tx, in);
     };
-    co_return Response::json(201, co_await app.db.run(std::move(create)));
+    co_return Response::json(201, co_await mod.db.run(std::move(create)));
 }
 
-asio::awaitable<Response> handle_update(App& app, Request& req) {
+asio::awaitable<Response> handle_update(Module& mod, Request& req) {
     auto id = http::id_param(req, "template");
     auto in = read_input(http::json_object_body(req));
     auto update = [id, in](pqxx::dbtransaction& tx) { return update_template(tx, id, in); };
-    auto updated = co_await app.db.run(std::move(update));
+    auto updated = co_await mod.db.run(std::move(update));
     if (!updated) http::not_found("template", id);
     co_return Response::json(200, *updated);
 }
 
-asio::awaitable<Response> handle_delete(App& app, Request& req) {
+asio::awaitable<Response> handle_delete(Module& mod, Request& req) {
     auto id = http::id_param(req, "template");
     auto remove = [id](pqxx::dbtransaction& tx) { return delete_template(tx, id); };
-    if (!co_await app.db.run(std::move(remove))) http::not_found("template", id);
+    if (!co_await mod.db.run(std::move(remove))) http::not_found("template", id);
     co_return Response::no_content();
 }
 
-asio::awaitable<Response> handle_activate(App& app, Request& req) {
+asio::awaitable<Response> handle_activate(Module& mod, Request& req) {
     auto id = http::id_param(req, "template");
     auto activate = [id](pqxx::dbtransaction& tx) { return activate_template(tx, id); };
-    auto active = co_await app.db.run(std::move(activate));
+    auto active = co_await mod.db.run(std::move(activate));
     if (!active) http::not_found("template", id);
     co_return Response::json(200, *active);
 }
 
-asio::awaitable<Response> handle_variables(App&, Request&) {
+asio::awaitable<Response> handle_variables(Module&, Request&) {
     json items = json::array();
     for (const auto& v : kVariables) {
         items.push_back({{"name", std::string(v.name)}, {"meaning", std::string(v.meaning)}});
@@ -100,55 +99,12 @@ asio::awaitable<Response> handle_variables(App&, Request&) {
     co_return Response::json(200, {{"items", items}});
 }
 
-asio::awaitable<Response> handle_preview(App& app, Request& req) {
-    auto id = http::id_param(req, "template");
-    auto body = http::json_object_body(req);
-    auto message = http::required_string(body, "message", 4096);
-    // A draft: the text being edited, tried before it is saved (validated as a save would).
-    auto draft = http::optional_string(body, "body", 20000);
-    if (draft) check_body(*draft);
-    auto customer = http::optional_string(body, "customer_name", 100).value_or("");
-    auto answer = http::optional_bool(body, "answer").value_or(false);
-    if (answer && req.principal && req.principal->role != "owner") {
-        // A real call on the business's key: the owner's to make.
-        throw Error(Errc::forbidden,
-                    "Only the owner can ask the model for an answer in a preview.");
-    }
-    struct Preview {
-        json out;
-        ai::Prompt prompt;
-        std::string model;
-    };
-    auto work = [id, message, customer, draft,
-                 &config = app.config](pqxx::dbtransaction& tx) -> std::optional<Preview> {
-        auto t = find_template(tx, id);
-        if (!t) return std::nullopt;
-        auto settings = ai::load_settings(tx, config);
-        Preview p;
-        p.prompt = ai::build_prompt(tx, draft ? *draft : (*t)["body"].get<std::string>(), message,
-                                    message, customer, "(This is a preview: no earlier messages.)",
-                                    config.kb_language, settings.strict_grounding);
-        p.model = settings.model;
-        p.out = json{{"template", {{"id", (*t)["id"]}, {"name", (*t)["name"]}}},
-                     {"draft", draft.has_value()},
-                     {"prompt", p.prompt.system},
-                     {"chunks", knowledge::hits_json(p.prompt.hits)}};
-        return p;
-    };
-    auto preview = co_await app.db.run(std::move(work));
-    if (!preview) http::not_found("template", id);
-    if (answer) {
-        preview->out["answer"] = co_await ai::try_answer(app, preview->prompt, preview->model);
-    }
-    co_return Response::json(200, preview->out);
-}
-
-asio::awaitable<Response> handle_get_business(App& app, Request&) {
+asio::awaitable<Response> handle_get_business(Module& mod, Request&) {
     auto read = [](pqxx::dbtransaction& tx) { return business_profile(tx); };
-    co_return Response::json(200, co_await app.db.run(std::move(read)));
+    co_return Response::json(200, co_await mod.db.run(std::move(read)));
 }
 
-asio::awaitable<Response> handle_put_business(App& app, Request& req) {
+asio::awaitable<Response> handle_put_business(Module& mod, Request& req) {
     auto body = http::json_object_body(req);
     auto by = req.principal->user_id;
     auto write = [body, by](pqxx::dbtransaction& tx) {
@@ -159,7 +115,7 @@ asio::awaitable<Response> handle_put_business(App& app, Request& req) {
             by, stored.dump());
         return stored;
     };
-    co_return Response::json(200, co_await app.db.run(std::move(write)));
+    co_return Response::json(200, co_await mod.db.run(std::move(write)));
 }
 
 }  // namespace
@@ -180,34 +136,32 @@ bool seed_templates(const std::string& database_url) {
     }
 }
 
-void register_routes(App& app) {
+void register_module(Module& mod) {
     using http::Access;
     using http::Method;
-    auto& r = app.router;
+    auto& r = mod.router;
     const http::RouteOptions owner{http::kDefaultBodyLimit, Access::owner};
-    r.add(Method::get, "/api/prompts", [&app](Request& req) { return handle_list(app, req); });
-    r.add(Method::get, "/api/prompts/:id", [&app](Request& req) { return handle_get(app, req); });
+    r.add(Method::get, "/api/prompts", [&mod](Request& req) { return handle_list(mod, req); });
+    r.add(Method::get, "/api/prompts/:id", [&mod](Request& req) { return handle_get(mod, req); });
     r.add(
-        Method::post, "/api/prompts", [&app](Request& req) { return handle_create(app, req); },
+        Method::post, "/api/prompts", [&mod](Request& req) { return handle_create(mod, req); },
         owner);
     r.add(
-        Method::put, "/api/prompts/:id", [&app](Request& req) { return handle_update(app, req); },
+        Method::put, "/api/prompts/:id", [&mod](Request& req) { return handle_update(mod, req); },
         owner);
     r.add(
         Method::delete_, "/api/prompts/:id",
-        [&app](Request& req) { return handle_delete(app, req); }, owner);
+        [&mod](Request& req) { return handle_delete(mod, req); }, owner);
     r.add(
         Method::put, "/api/prompts/:id/activate",
-        [&app](Request& req) { return handle_activate(app, req); }, owner);
+        [&mod](Request& req) { return handle_activate(mod, req); }, owner);
     r.add(Method::get, "/api/prompts/variables",
-          [&app](Request& req) { return handle_variables(app, req); });
-    r.add(Method::post, "/api/prompts/:id/preview",
-          [&app](Request& req) { return handle_preview(app, req); });
+          [&mod](Request& req) { return handle_variables(mod, req); });
     r.add(Method::get, "/api/settings/business",
-          [&app](Request& req) { return handle_get_business(app, req); });
+          [&mod](Request& req) { return handle_get_business(mod, req); });
     r.add(
         Method::put, "/api/settings/business",
-        [&app](Request& req) { return handle_put_business(app, req); }, owner);
+        [&mod](Request& req) { return handle_put_business(mod, req); }, owner);
 }
 
 }  // namespace botflow::prompts

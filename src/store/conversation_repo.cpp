@@ -2,7 +2,7 @@
 
 #include <pqxx/pqxx>
 
-#include "botflow/auth/jwt.hpp"
+#include "botflow/core/encoding.hpp"
 #include "botflow/core/error.hpp"
 #include "botflow/store/db.hpp"
 #include "botflow/store/user_repo.hpp"
@@ -36,7 +36,7 @@ constexpr const char* kMessageJson = R"SQL(
 json_build_object(
   'id', m.id, 'conversation_id', m.conversation_id, 'direction', m.direction,
   'sender', m.sender, 'sender_user_id', m.sender_user_id, 'type', m.type,
-  'content', m.content,
+  'content', m.content, 'payload', m.payload,
   'media', CASE WHEN m.media_id IS NULL THEN NULL ELSE json_build_object(
       'id', m.media_id, 'mime_type', m.media_mime_type, 'filename', m.media_filename,
       'sha256', m.media_sha256, 'size', m.media_size,
@@ -60,7 +60,7 @@ json_build_object(
 
 // Cursors are opaque to callers: base64url of "<timestamp>|<uuid>".
 std::string make_cursor(const std::string& at, const std::string& id) {
-    return auth::base64url_encode(at + "|" + id);
+    return base64url_encode(at + "|" + id);
 }
 
 std::pair<std::string, std::string> read_cursor(const std::string& cursor, const char* field) {
@@ -70,7 +70,7 @@ std::pair<std::string, std::string> read_cursor(const std::string& cursor, const
                      std::string(field) + " is not a cursor this API gave out.", {},
                      {{field, "is not a valid cursor"}});
     };
-    if (!auth::base64url_decode(cursor, raw)) throw bad();
+    if (!base64url_decode(cursor, raw)) throw bad();
     auto bar = raw.find('|');
     if (bar == std::string::npos || bar == 0 || !is_uuid(raw.substr(bar + 1))) throw bad();
     for (char c : raw.substr(0, bar)) {
@@ -152,7 +152,7 @@ std::optional<std::string> read_seq_cursor(const std::optional<std::string>& cur
                                            const char* field) {
     if (!cursor) return std::nullopt;
     std::string raw;
-    bool ok = auth::base64url_decode(*cursor, raw) && !raw.empty() && raw.size() <= 18 &&
+    bool ok = base64url_decode(*cursor, raw) && !raw.empty() && raw.size() <= 18 &&
               raw.find_first_not_of("0123456789") == std::string::npos;
     if (!ok) {
         throw Error(Errc::unprocessable, std::string(field) + " is not a cursor this API gave out.",
@@ -191,7 +191,7 @@ nlohmann::json list_messages(pqxx::dbtransaction& tx, const std::string& convers
         return out;
     }
     auto cursor_of = [](const pqxx::row& row) {
-        return auth::base64url_encode(row[1].as<std::string>());
+        return base64url_encode(row[1].as<std::string>());
     };
     bool full = static_cast<int>(ordered.size()) == page.limit;
     if (newer || full) out["older_cursor"] = cursor_of(ordered.front());

@@ -34,18 +34,6 @@ std::optional<User> one_user(const pqxx::result& r) {
 
 }  // namespace
 
-bool is_uuid(std::string_view s) {
-    if (s.size() != 36) return false;
-    for (std::size_t i = 0; i < s.size(); ++i) {
-        if (i == 8 || i == 13 || i == 18 || i == 23) {
-            if (s[i] != '-') return false;
-        } else if (!std::isxdigit(static_cast<unsigned char>(s[i]))) {
-            return false;
-        }
-    }
-    return true;
-}
-
 nlohmann::json to_json(const User& u) {
     return {{"id", u.id},
             {"email", u.email},

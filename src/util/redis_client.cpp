@@ -3,8 +3,8 @@
 #include <cctype>
 #include <stdexcept>
 
+#include "botflow/core/encoding.hpp"
 #include "botflow/core/log.hpp"
-#include "botflow/http/request.hpp"
 #include "redis_connection.hpp"
 
 namespace botflow::util {
@@ -29,11 +29,11 @@ RedisEndpoint parse_redis_url(const std::string& url) {
         auto userinfo = authority.substr(0, at);
         authority.remove_prefix(at + 1);
         auto colon = userinfo.find(':');
-        auto user = http::percent_decode(userinfo.substr(0, colon));
+        auto user = percent_decode(userinfo.substr(0, colon));
         if (!user) throw std::invalid_argument("has a malformed %-escape in the user name");
         ep.username = *user;
         if (colon != std::string_view::npos) {
-            auto pass = http::percent_decode(userinfo.substr(colon + 1));
+            auto pass = percent_decode(userinfo.substr(colon + 1));
             if (!pass) throw std::invalid_argument("has a malformed %-escape in the password");
             ep.password = Secret(*pass);
         }

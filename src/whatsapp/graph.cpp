@@ -4,6 +4,7 @@
 #include <array>
 #include <cmath>
 
+#include "botflow/auth/passwords.hpp"
 #include "botflow/core/error.hpp"
 #include "botflow/core/log.hpp"
 #include "botflow/util/http_client.hpp"
@@ -11,78 +12,11 @@
 namespace botflow::whatsapp {
 namespace {
 
-std::size_t sequence_length(unsigned char c) {
-    if (c < 0x80) return 1;
-    if ((c >> 5) == 0x6) return 2;
-    if ((c >> 4) == 0xE) return 3;
-    if ((c >> 3) == 0x1E) return 4;
-    return 1;  // a stray continuation or invalid byte counts alone
-}
-
-bool is_blank(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
-
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && is_blank(s.front())) s.remove_prefix(1);
-    while (!s.empty() && is_blank(s.back())) s.remove_suffix(1);
-    return s;
-}
-
-// Where to cut `window` (the most that fits): just after the last boundary of the best kind
-// that leaves the piece at least a third full; npos when there is none.
-std::size_t best_cut(std::string_view window) {
-    std::size_t min = window.size() / 3;
-    for (std::string_view sep : {std::string_view("\n\n"), std::string_view("\n")}) {
-        auto p = window.rfind(sep);
-        if (p != std::string_view::npos && p >= min) return p + sep.size();
-    }
-    // A sentence end: ".!?" followed by a blank, or a CJK full stop.
-    for (std::size_t p = window.size(); p-- > min;) {
-        char c = window[p];
-        if ((c == '.' || c == '!' || c == '?') && p + 1 < window.size() &&
-            is_blank(window[p + 1])) {
-            return p + 1;
-        }
-        for (std::string_view stop : {"\xE3\x80\x82", "\xEF\xBC\x81", "\xEF\xBC\x9F"}) {  // 。！？
-            if (window.substr(p, stop.size()) == stop) return p + stop.size();
-        }
-    }
-    for (std::size_t p = window.size(); p-- > min;) {
-        if (is_blank(window[p])) return p + 1;
-    }
-    return std::string_view::npos;
-}
-
 bool code_in(long code, std::initializer_list<long> codes) {
     return std::find(codes.begin(), codes.end(), code) != codes.end();
 }
 
 }  // namespace
-
-std::vector<std::string> split_text(std::string_view text, std::size_t max_units) {
-    std::vector<std::string> pieces;
-    std::string_view rest = trim(text);
-    while (!rest.empty()) {
-        std::size_t units = 0, fit = 0;
-        while (fit < rest.size()) {
-            std::size_t len =
-                std::min(sequence_length(static_cast<unsigned char>(rest[fit])), rest.size() - fit);
-            std::size_t u = len == 4 ? 2 : 1;  // outside the BMP: a UTF-16 surrogate pair
-            if (units + u > max_units) break;
-            units += u;
-            fit += len;
-        }
-        if (fit >= rest.size()) {
-            pieces.emplace_back(rest);
-            break;
-        }
-        std::size_t cut = best_cut(rest.substr(0, fit));
-        if (cut == std::string_view::npos || cut == 0) cut = fit;
-        auto piece = trim(rest.substr(0, cut));
-        if (!piece.empty()) pieces.emplace_back(piece);
-        rest = trim(rest.substr(cut));
-    }
-    return pieces;
-}
 
 std::string describe_error(long code, std::string_view details) {
     std::string d(details);
@@ -233,8 +167,8 @@ GraphError transport_error(const Error& e) {
 }  // namespace
 
 asio::awaitable<nlohmann::json> GraphClient::call(const Secret& token, const std::string& method,
-                                                  const std::string& path,
-                                                  const std::string& body) {
+                                                  const std::string& path, const std::string& body,
+                                                  const std::string& content_type) {
     if (token.empty()) {
         GraphError g;
         g.reason = "WhatsApp is not connected: add the access token in Settings > WhatsApp.";
@@ -244,7 +178,7 @@ asio::awaitable<nlohmann::json> GraphClient::call(const Secret& token, const std
     req.method = method;
     req.url = settings_.base + "/" + settings_.version + path;
     req.headers.push_back("Authorization: Bearer " + token.reveal());
-    if (!body.empty()) req.headers.emplace_back("Content-Type: application/json");
+    if (!body.empty()) req.headers.emplace_back("Content-Type: " + content_type);
     req.body = body;
     req.timeout = std::chrono::seconds(20);
     req.max_response_bytes = 1 << 20;
@@ -284,6 +218,38 @@ asio::awaitable<std::string> GraphClient::send(const nlohmann::json& payload) {
         throw GraphFailure(std::move(g));
     }
     co_return messages[0]["id"].get<std::string>();
+}
+
+asio::awaitable<std::string> GraphClient::upload_media(const std::string& bytes,
+                                                       const std::string& mime,
+                                                       const std::string& filename) {
+    auto c = connection_.get();
+    // ../reference: upload is multipart with messaging_product=whatsapp and the file.
+    auto boundary = "botflow-" + auth::random_token(16);
+    std::string safe_name;
+    for (char ch : filename.empty() ? std::string("file") : filename) {
+        safe_name += (ch == '"' || ch == '\\' || ch == '\r' || ch == '\n') ? '_' : ch;
+    }
+    std::string body;
+    auto part = [&](const std::string& headers, const std::string& content) {
+        body += "--" + boundary + "\r\n" + headers + "\r\n\r\n" + content + "\r\n";
+    };
+    part("Content-Disposition: form-data; name=\"messaging_product\"", "whatsapp");
+    part("Content-Disposition: form-data; name=\"type\"", mime);
+    part("Content-Disposition: form-data; name=\"file\"; filename=\"" + safe_name +
+             "\"\r\nContent-Type: " + mime,
+         bytes);
+    body += "--" + boundary + "--\r\n";
+    auto doc = co_await call(c->access_token, "POST", "/" + c->phone_number_id + "/media", body,
+                             "multipart/form-data; boundary=" + boundary);
+    if (!doc.contains("id") || !doc["id"].is_string()) {
+        GraphError g;
+        g.http_status = 200;
+        g.transient = true;
+        g.reason = "WhatsApp took the file but returned no media id; trying again.";
+        throw GraphFailure(std::move(g));
+    }
+    co_return doc["id"].get<std::string>();
 }
 
 asio::awaitable<void> GraphClient::mark_read(const std::string& wamid, bool typing) {
@@ -391,22 +357,6 @@ asio::awaitable<std::string> GraphClient::download(const std::string& url, std::
             classify_error(response->status, *bytes, response->header("retry-after")));
     }
     co_return std::move(*bytes);
-}
-
-nlohmann::json text_payload(const std::string& wa_id, const std::string& bsuid,
-                            const std::string& body, const std::optional<std::string>& reply_to) {
-    nlohmann::json p = {{"messaging_product", "whatsapp"}, {"recipient_type", "individual"}};
-    if (!wa_id.empty()) {
-        p["to"] = "+" + wa_id;
-    } else {
-        p["recipient"] = bsuid;
-    }
-    bool has_link =
-        body.find("http://") != std::string::npos || body.find("https://") != std::string::npos;
-    p["type"] = "text";
-    p["text"] = {{"preview_url", has_link}, {"body", body}};
-    if (reply_to) p["context"] = {{"message_id", *reply_to}};
-    return p;
 }
 
 }  // namespace botflow::whatsapp

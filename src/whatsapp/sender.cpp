@@ -3,17 +3,24 @@
 #include <cmath>
 #include <pqxx/pqxx>
 
-#include "botflow/auth/jwt.hpp"
-#include "botflow/core/app.hpp"
+#include "botflow/config/config.hpp"
+#include "botflow/core/encoding.hpp"
 #include "botflow/core/error.hpp"
 #include "botflow/core/log.hpp"
 #include "botflow/events/outbox.hpp"
 #include "botflow/http/json_body.hpp"
 #include "botflow/jobs/queue.hpp"
 #include "botflow/jobs/runner.hpp"
+#include "botflow/store/db.hpp"
 #include "botflow/util/crypto.hpp"
+#include "botflow/util/redis_client.hpp"
+#include "botflow/whatsapp/connection.hpp"
 #include "botflow/whatsapp/graph.hpp"
-#include "botflow/whatsapp/inbox.hpp"
+#include "botflow/whatsapp/module.hpp"
+#include "botflow/whatsapp/outgoing.hpp"
+#include "botflow/whatsapp/statuses.hpp"
+#include "botflow/whatsapp/text.hpp"
+#include "whatsapp/registration.hpp"
 
 namespace botflow::whatsapp {
 namespace {
@@ -56,20 +63,20 @@ constexpr std::chrono::milliseconds kMaxInlineWait{1500};
 
 // Milliseconds until a message to `recipient` may go; 0 means go now (and the slot is taken).
 // Without Redis, sending goes on unpaced: Meta's rate-limit errors still retry.
-asio::awaitable<long long> pace(App& app, const std::string& recipient) {
-    double number_interval = 1000.0 / std::max(1, app.config.whatsapp_send_rate);
+asio::awaitable<long long> pace(Module& mod, const std::string& recipient) {
+    double number_interval = 1000.0 / std::max(1, mod.config.whatsapp_send_rate);
     std::vector<std::string> args{
         "EVAL",
         kPaceScript,
         "2",
-        app.config.redis_prefix + "pace:number:" + app.whatsapp.get()->phone_number_id,
-        app.config.redis_prefix + "pace:pair:" + recipient,
-        std::to_string(app.config.whatsapp_send_rate),
+        mod.config.redis_prefix + "pace:number:" + mod.whatsapp.get()->phone_number_id,
+        mod.config.redis_prefix + "pace:pair:" + recipient,
+        std::to_string(mod.config.whatsapp_send_rate),
         std::to_string(number_interval),
-        std::to_string(app.config.whatsapp_pair_burst),
+        std::to_string(mod.config.whatsapp_pair_burst),
         "6000"};
     try {
-        auto reply = co_await app.redis.command(std::move(args));
+        auto reply = co_await mod.redis.command(std::move(args));
         if (reply.type == util::RedisReply::Type::integer) co_return reply.integer;
         spdlog::warn("whatsapp.pace_failed reply=\"{}\"", reply.str);
     } catch (const Error& e) {
@@ -78,34 +85,42 @@ asio::awaitable<long long> pace(App& app, const std::string& recipient) {
     co_return 0;
 }
 
-struct Outgoing {
+// A stored message waiting to be sent, and what its sending needs to know.
+struct Stored {
     std::string id;
     std::string status;
     std::optional<std::string> wamid;
-    std::string content;
+    Outgoing message;
     std::optional<std::string> context;
+    std::optional<std::string> reaction;  // the wamid of the message reacted to
     std::string wa_id, bsuid;
     bool simulated = false;
 };
 
-std::optional<Outgoing> load_outgoing(pqxx::dbtransaction& tx, const std::string& id) {
+std::optional<Stored> load_outgoing(pqxx::dbtransaction& tx, const std::string& id) {
     auto r = tx.exec_params(
         "SELECT m.id, m.status, m.whatsapp_message_id, m.content, m.context_message_id, "
         " COALESCE(c.wa_id, ''), COALESCE(c.bsuid, ''), "
-        " COALESCE((m.metadata->>'simulated')::boolean, false) "
+        " COALESCE((m.metadata->>'simulated')::boolean, false), m.payload::text, "
+        " (SELECT r.whatsapp_message_id FROM messages r "
+        "   WHERE r.id::text = m.payload->>'message_id' AND m.type = 'reaction') "
         "FROM messages m JOIN conversations c ON c.id = m.conversation_id "
         "WHERE m.id = $1::uuid AND m.direction = 'outbound'",
         id);
     if (r.empty()) return std::nullopt;
-    Outgoing o;
+    Stored o;
     o.id = r[0][0].as<std::string>();
     o.status = r[0][1].as<std::string>();
     if (!r[0][2].is_null()) o.wamid = r[0][2].as<std::string>();
-    o.content = r[0][3].as<std::string>();
+    // Messages stored before payloads were are text.
+    o.message = r[0][8].is_null()
+                    ? text_message(r[0][3].as<std::string>())
+                    : parse_outgoing(nlohmann::json::parse(r[0][8].as<std::string>()));
     if (!r[0][4].is_null()) o.context = r[0][4].as<std::string>();
     o.wa_id = r[0][5].as<std::string>();
     o.bsuid = r[0][6].as<std::string>();
     o.simulated = r[0][7].as<bool>();
+    if (!r[0][9].is_null()) o.reaction = r[0][9].as<std::string>();
     return o;
 }
 
@@ -146,6 +161,46 @@ bool record_sent(pqxx::dbtransaction& tx, const std::string& id, const std::stri
     return true;
 }
 
+// The WhatsApp media id of a message's uploaded file: uploaded once, and used again while
+// WhatsApp keeps it (30 days). Throws GraphFailure.
+asio::awaitable<std::string> whatsapp_media(Module& mod, const Stored& msg) {
+    struct File {
+        std::optional<std::string> uploaded;
+        std::string bytes, mime, filename;
+    };
+    auto read = [id = msg.id, upload = *msg.message.media_id](pqxx::dbtransaction& tx) {
+        File f;
+        auto known = tx.exec_params(
+            "SELECT whatsapp_media_id FROM media_uploads WHERE id = $1::uuid "
+            " AND whatsapp_uploaded_at > now() - interval '29 days'",
+            upload);
+        if (!known.empty() && !known[0][0].is_null()) {
+            f.uploaded = known[0][0].as<std::string>();
+            return f;
+        }
+        auto r = tx.exec_params(
+            "SELECT mm.bytes, mm.mime_type, COALESCE(m.media_filename, '') FROM message_media mm "
+            "JOIN messages m ON m.id = mm.message_id WHERE mm.message_id = $1::uuid",
+            id);
+        if (r.empty()) throw Error(Errc::unprocessable, "The file of this message is gone.");
+        f.bytes = pqxx::binarystring(r[0][0]).str();
+        f.mime = r[0][1].as<std::string>();
+        f.filename = r[0][2].as<std::string>();
+        return f;
+    };
+    auto file = co_await mod.jobs_db.run(std::move(read));
+    if (file.uploaded) co_return *file.uploaded;
+    auto media = co_await mod.graph.upload_media(file.bytes, file.mime, file.filename);
+    auto keep = [upload = *msg.message.media_id, media](pqxx::dbtransaction& tx) {
+        tx.exec_params(
+            "UPDATE media_uploads SET whatsapp_media_id = $2, whatsapp_uploaded_at = now() "
+            "WHERE id = $1::uuid",
+            upload, media);
+    };
+    co_await mod.jobs_db.run(std::move(keep));
+    co_return media;
+}
+
 std::vector<std::string> message_ids(const jobs::Job& job) {
     std::vector<std::string> ids;
     if (job.payload.contains("message_ids") && job.payload["message_ids"].is_array()) {
@@ -157,14 +212,14 @@ std::vector<std::string> message_ids(const jobs::Job& job) {
     return ids;
 }
 
-asio::awaitable<void> send_job(App& app, const jobs::Job& job) {
+asio::awaitable<void> send_job(Module& mod, const jobs::Job& job) {
     auto ids = message_ids(job);
     const auto conversation = job.conversation_id.value_or("");
     asio::steady_timer timer(co_await asio::this_coro::executor);
     for (std::size_t i = 0; i < ids.size(); ++i) {
         auto id = ids[i];
         auto load = [id](pqxx::dbtransaction& tx) { return load_outgoing(tx, id); };
-        auto msg = co_await app.jobs_db.run(std::move(load));
+        auto msg = co_await mod.jobs_db.run(std::move(load));
         // Sent before (a retry after a crash or a lost lease), failed, or erased: skip.
         if (!msg || msg->wamid || msg->status != "queued") continue;
         std::vector<std::string> rest(ids.begin() + static_cast<long>(i), ids.end());
@@ -183,10 +238,10 @@ asio::awaitable<void> send_job(App& app, const jobs::Job& job) {
                     events::stage(tx, events::message_updated(conversation, id, "delivered", {}));
                 }
             };
-            co_await app.jobs_db.run(std::move(deliver));
+            co_await mod.jobs_db.run(std::move(deliver));
             continue;
         }
-        if (!app.graph.configured()) {
+        if (!mod.graph.configured()) {
             GraphError g;
             std::string reason =
                 "WhatsApp is not connected: add the access token and the phone number ID in "
@@ -194,13 +249,13 @@ asio::awaitable<void> send_job(App& app, const jobs::Job& job) {
             auto fail = [rest, g, reason, conversation](pqxx::dbtransaction& tx) {
                 mark_failed(tx, conversation, rest, g, reason);
             };
-            co_await app.jobs_db.run(std::move(fail));
+            co_await mod.jobs_db.run(std::move(fail));
             throw Error(Errc::unprocessable, reason);
         }
 
         std::string recipient = msg->wa_id.empty() ? msg->bsuid : msg->wa_id;
         for (;;) {
-            auto wait = std::chrono::milliseconds(co_await pace(app, recipient));
+            auto wait = std::chrono::milliseconds(co_await pace(mod, recipient));
             if (wait.count() == 0) break;
             if (wait > kMaxInlineWait) {
                 throw jobs::RetryLater(wait, "waiting for WhatsApp's pacing", false);
@@ -213,15 +268,16 @@ asio::awaitable<void> send_job(App& app, const jobs::Job& job) {
         // Still ours? A job whose lease was lost belongs to another worker now; sending from
         // here too would reach the customer twice.
         auto hold = [job](pqxx::dbtransaction& tx) { return job.still_held(tx); };
-        if (!co_await app.jobs_db.run(std::move(hold))) {
+        if (!co_await mod.jobs_db.run(std::move(hold))) {
             throw Error(Errc::conflict, "This send was taken over by another worker.",
                         "job " + std::to_string(job.id) + " lease lost before sending");
         }
-        auto payload = text_payload(msg->wa_id, msg->bsuid, msg->content, msg->context);
         std::optional<GraphError> failure;
         std::string wamid;
         try {
-            wamid = co_await app.graph.send(payload);
+            Resolved resolved{msg->wa_id, msg->bsuid, msg->context, msg->reaction, {}};
+            if (msg->message.media_id) resolved.media = co_await whatsapp_media(mod, *msg);
+            wamid = co_await mod.graph.send(graph_payload(msg->message, resolved));
         } catch (const GraphFailure& f) {
             failure = f.error();
         }
@@ -233,7 +289,7 @@ asio::awaitable<void> send_job(App& app, const jobs::Job& job) {
                 }
                 return recorded;
             };
-            if (co_await app.jobs_db.run(std::move(record))) {
+            if (co_await mod.jobs_db.run(std::move(record))) {
                 spdlog::info("whatsapp.sent message={} wamid={} job={}", id, wamid, job.id);
             } else {
                 spdlog::warn("whatsapp.sent_twice message={} wamid={} job={}", id, wamid, job.id);
@@ -262,7 +318,7 @@ asio::awaitable<void> send_job(App& app, const jobs::Job& job) {
         auto fail = [rest, f = *failure, reason, conversation](pqxx::dbtransaction& tx) {
             mark_failed(tx, conversation, rest, f, reason);
         };
-        co_await app.jobs_db.run(std::move(fail));
+        co_await mod.jobs_db.run(std::move(fail));
         spdlog::error("whatsapp.send_failed message={} code={} http={} reason=\"{}\"", id,
                       failure->code, failure->http_status, reason);
         throw Error(Errc::unprocessable, reason, failure->title);
@@ -271,7 +327,7 @@ asio::awaitable<void> send_job(App& app, const jobs::Job& job) {
 
 // WhatsApp's sha256 in webhooks is base64 (with padding); the media endpoint's is hex.
 std::string base64_of_hex_digest(const std::string& digest_bytes) {
-    auto s = auth::base64url_encode(digest_bytes);
+    auto s = base64url_encode(digest_bytes);
     for (auto& c : s) {
         if (c == '-') c = '+';
         if (c == '_') c = '/';
@@ -280,7 +336,7 @@ std::string base64_of_hex_digest(const std::string& digest_bytes) {
     return s;
 }
 
-asio::awaitable<void> media_job(App& app, const jobs::Job& job) {
+asio::awaitable<void> media_job(Module& mod, const jobs::Job& job) {
     if (!job.payload.contains("message_id") || !job.payload["message_id"].is_string()) {
         throw Error(Errc::bad_request, "media_fetch job without message_id");
     }
@@ -303,9 +359,9 @@ asio::awaitable<void> media_job(App& app, const jobs::Job& job) {
         if (!r[0][2].is_null()) w.sha256 = r[0][2].as<std::string>();
         return w;
     };
-    auto wanted = co_await app.jobs_db.run(std::move(find));
+    auto wanted = co_await mod.jobs_db.run(std::move(find));
     if (!wanted) co_return;  // fetched already, or the message was erased
-    if (!app.graph.configured()) {
+    if (!mod.graph.configured()) {
         throw Error(Errc::unprocessable,
                     "WhatsApp is not connected: add the access token in Settings > WhatsApp to "
                     "download media.");
@@ -315,13 +371,13 @@ asio::awaitable<void> media_job(App& app, const jobs::Job& job) {
     MediaInfo info;
     std::string bytes;
     try {
-        info = co_await app.graph.media_info(wanted->media_id);
+        info = co_await mod.graph.media_info(wanted->media_id);
         if (info.file_size && static_cast<std::size_t>(*info.file_size) > limit) {
             GraphError g;
             g.reason = "The file is larger than WhatsApp allows for this kind of media.";
             throw GraphFailure(std::move(g));
         }
-        bytes = co_await app.graph.download(info.url, limit);
+        bytes = co_await mod.graph.download(info.url, limit);
     } catch (const GraphFailure& f) {
         failure = f.error();
     }
@@ -352,7 +408,7 @@ asio::awaitable<void> media_job(App& app, const jobs::Job& job) {
             " media_mime_type = COALESCE(media_mime_type, $3) WHERE id = $1::uuid",
             id, size, mime);
     };
-    co_await app.jobs_db.run(std::move(store));
+    co_await mod.jobs_db.run(std::move(store));
     spdlog::info("whatsapp.media_stored message={} bytes={} mime={}", id, size, mime);
 }
 
@@ -364,41 +420,6 @@ std::size_t media_limit(const std::string& type) {
     if (type == "sticker") return 500 * 1024;
     if (type == "audio" || type == "video") return 16 * mb;
     return 100 * mb;  // documents, and anything else that carries a media id
-}
-
-std::vector<std::string> queue_reply(pqxx::dbtransaction& tx, const Reply& reply) {
-    auto parts = split_text(reply.text);
-    if (parts.empty()) {
-        throw Error(Errc::unprocessable, "text must not be empty.", {},
-                    {{"text", "must not be empty"}});
-    }
-    std::vector<std::string> ids;
-    for (std::size_t i = 0; i < parts.size(); ++i) {
-        // A reply to a simulator conversation is marked so when it is stored: it never goes
-        // to WhatsApp, whatever becomes of the conversation before it is sent.
-        auto r = tx.exec_params(
-            "INSERT INTO messages (conversation_id, direction, sender, sender_user_id, type, "
-            " content, context_message_id, status, metadata) "
-            "SELECT id, 'outbound', $2, $3::uuid, 'text', $4, $5, 'queued', "
-            " CASE WHEN simulated THEN '{\"simulated\": true}'::jsonb ELSE '{}' END "
-            "FROM conversations WHERE id = $1::uuid RETURNING id",
-            reply.conversation_id, reply.sender, nullable(reply.sender_user_id), parts[i],
-            i == 0 ? nullable(reply.reply_to) : nullptr);
-        if (r.empty()) {
-            http::not_found("conversation", reply.conversation_id);
-        }
-        ids.push_back(r[0][0].as<std::string>());
-    }
-    tx.exec_params(
-        "UPDATE conversations SET last_message_at = now(), last_message_preview = $2, "
-        " updated_at = now() WHERE id = $1::uuid",
-        reply.conversation_id, message_preview(parts.back()));
-    jobs::EnqueueOptions o;
-    o.max_attempts = 10;
-    o.priority = 10;  // a customer is waiting: before media downloads and maintenance
-    o.conversation_id = reply.conversation_id;
-    jobs::enqueue(tx, "whatsapp_send", {{"message_ids", ids}}, o);
-    return ids;
 }
 
 void check_window(pqxx::dbtransaction& tx, const std::string& conversation_id) {
@@ -422,21 +443,21 @@ void check_window(pqxx::dbtransaction& tx, const std::string& conversation_id) {
     }
 }
 
-asio::awaitable<void> mark_read(App& app, std::string wamid, bool typing) {
-    if (!app.graph.configured() || wamid.rfind("simulator.", 0) == 0) co_return;
+asio::awaitable<void> mark_read(GraphClient& graph, std::string wamid, bool typing) {
+    if (!graph.configured() || wamid.rfind("simulator.", 0) == 0) co_return;
     try {
-        co_await app.graph.mark_read(wamid, typing);
+        co_await graph.mark_read(wamid, typing);
     } catch (const GraphFailure& f) {
         spdlog::warn("whatsapp.mark_read_failed wamid={} code={} reason=\"{}\"", wamid,
                      f.error().code, f.error().reason);
     }
 }
 
-void register_whatsapp_jobs(App& app) {
+void register_jobs(Module& mod) {
     // Sends to one customer keep their order.
-    app.jobs.add("whatsapp_send", [&app](const jobs::Job& job) { return send_job(app, job); },
+    mod.jobs.add("whatsapp_send", [&mod](const jobs::Job& job) { return send_job(mod, job); },
                  {.serial_per_conversation = "whatsapp_send"});
-    app.jobs.add("media_fetch", [&app](const jobs::Job& job) { return media_job(app, job); });
+    mod.jobs.add("media_fetch", [&mod](const jobs::Job& job) { return media_job(mod, job); });
 }
 
 }  // namespace botflow::whatsapp

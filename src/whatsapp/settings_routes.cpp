@@ -2,15 +2,20 @@
 // "check connection" verdict from Meta's API and from what the webhook has seen.
 #include <pqxx/pqxx>
 
-#include "botflow/core/app.hpp"
+#include "botflow/config/config.hpp"
+#include "botflow/core/encoding.hpp"
 #include "botflow/core/error.hpp"
 #include "botflow/core/log.hpp"
 #include "botflow/events/outbox.hpp"
 #include "botflow/http/json_body.hpp"
+#include "botflow/http/router.hpp"
+#include "botflow/store/db.hpp"
 #include "botflow/store/user_repo.hpp"
+#include "botflow/util/redis_client.hpp"
 #include "botflow/whatsapp/connection.hpp"
-#include "botflow/whatsapp/routes.hpp"
-#include "botflow/ws/hub.hpp"
+#include "botflow/whatsapp/graph.hpp"
+#include "botflow/whatsapp/module.hpp"
+#include "whatsapp/registration.hpp"
 
 namespace botflow::whatsapp {
 namespace {
@@ -20,14 +25,14 @@ using http::Response;
 using nlohmann::json;
 
 // Per credentials version: what was seen with older credentials says nothing of these.
-std::string activity_key(const App& app, std::int64_t version) {
-    return app.config.redis_prefix + "webhook:activity:" + std::to_string(version);
+std::string activity_key(const Module& mod, std::int64_t version) {
+    return mod.config.redis_prefix + "webhook:activity:" + std::to_string(version);
 }
 
 // Merges this replica's record into Redis (the newest time of each kind wins) and keeps it a
 // month.
-asio::awaitable<void> share_activity(App& app) {
-    auto [version, a] = app.webhook_calls.snapshot();
+asio::awaitable<void> share_activity(Module& mod) {
+    auto [version, a] = mod.webhook_calls.snapshot();
     std::vector<std::string> args{"EVAL",
                                   "for i = 1, #ARGV, 2 do "
                                   " local old = tonumber(redis.call('HGET', KEYS[1], ARGV[i]) "
@@ -36,7 +41,7 @@ asio::awaitable<void> share_activity(App& app) {
                                   "  redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end "
                                   "end "
                                   "redis.call('PEXPIRE', KEYS[1], 2592000000) return 1",
-                                  "1", activity_key(app, version)};
+                                  "1", activity_key(mod, version)};
     for (auto kind : kActivities) {
         if (a[kind] == 0) continue;
         args.emplace_back(activity_name(kind));
@@ -44,20 +49,20 @@ asio::awaitable<void> share_activity(App& app) {
     }
     if (args.size() == 4) co_return;
     try {
-        co_await app.redis.command(std::move(args));
+        co_await mod.redis.command(std::move(args));
     } catch (const Error& e) {
         spdlog::debug("whatsapp.activity_not_shared cause=\"{}\"", e.cause());
     }
 }
 
 // This replica's record, with the other replicas' from Redis when it answers.
-asio::awaitable<WebhookActivity> all_activity(App& app, std::int64_t version) {
-    auto kept = app.webhook_calls.snapshot();
+asio::awaitable<WebhookActivity> all_activity(Module& mod, std::int64_t version) {
+    auto kept = mod.webhook_calls.snapshot();
     auto a = kept.version == version ? kept.seen : WebhookActivity{};
     try {
-        std::vector<std::string> args{"HMGET", activity_key(app, version)};
+        std::vector<std::string> args{"HMGET", activity_key(mod, version)};
         for (auto kind : kActivities) args.emplace_back(activity_name(kind));
-        auto reply = co_await app.redis.command(std::move(args));
+        auto reply = co_await mod.redis.command(std::move(args));
         if (reply.type == util::RedisReply::Type::array) {
             for (std::size_t i = 0; i < reply.elements.size() && i < std::size(kActivities); ++i) {
                 if (reply.elements[i].type != util::RedisReply::Type::string) continue;
@@ -77,22 +82,22 @@ asio::awaitable<WebhookActivity> all_activity(App& app, std::int64_t version) {
 
 // Applies credentials read from the database; a newer version makes what the webhook saw
 // stale.
-void apply(App& app, Credentials c) {
+void apply(Module& mod, Credentials c) {
     auto version = c.version;
-    if (app.whatsapp.set(std::move(c))) app.webhook_calls.reset(version);
+    if (mod.whatsapp.set(std::move(c))) mod.webhook_calls.reset(version);
 }
 
-asio::awaitable<Response> handle_get(App& app, Request& req) {
+asio::awaitable<Response> handle_get(Module& mod, Request& req) {
     bool owner = req.principal->role == "owner";
-    auto out = credentials_json(*app.whatsapp.get(), app.config, owner);
+    auto out = credentials_json(*mod.whatsapp.get(), mod.config, owner);
     co_return http::no_store(Response::json(200, out));
 }
 
-asio::awaitable<Response> handle_put(App& app, Request& req) {
+asio::awaitable<Response> handle_put(Module& mod, Request& req) {
     auto body = http::json_object_body(req);
     auto by = req.principal->user_id;
-    auto ip = http::client_address(req, app.config.trust_proxy);
-    auto write = [body, by, ip, &config = app.config](pqxx::dbtransaction& tx) {
+    auto ip = http::client_address(req, mod.config.trust_proxy);
+    auto write = [body, by, ip, &config = mod.config](pqxx::dbtransaction& tx) {
         auto changed = put_credentials(tx, body, by, config);
         json details = json::object();
         for (const auto& field : changed) {
@@ -112,9 +117,9 @@ asio::awaitable<Response> handle_put(App& app, Request& req) {
         }
         return std::make_pair(load_credentials(tx, config), std::move(changed));
     };
-    auto [credentials, changed] = co_await app.db.run(std::move(write));
-    auto out = credentials_json(credentials, app.config, true);
-    apply(app, std::move(credentials));
+    auto [credentials, changed] = co_await mod.db.run(std::move(write));
+    auto out = credentials_json(credentials, mod.config, true);
+    apply(mod, std::move(credentials));
     if (!changed.empty()) {
         std::string fields;
         for (const auto& f : changed) fields += (fields.empty() ? "" : ",") + f;
@@ -123,21 +128,21 @@ asio::awaitable<Response> handle_put(App& app, Request& req) {
     co_return http::no_store(Response::json(200, out));
 }
 
-asio::awaitable<Response> handle_check(App& app, Request&) {
-    auto credentials = app.whatsapp.get();
+asio::awaitable<Response> handle_check(Module& mod, Request&) {
+    auto credentials = mod.whatsapp.get();
     std::optional<NumberInfo> number;
     std::optional<GraphError> failure;
     if (credentials->can_send()) {
         try {
-            number = co_await app.graph.phone_number(*credentials);
+            number = co_await mod.graph.phone_number(*credentials);
         } catch (const GraphFailure& f) {
             failure = f.error();
         }
     }
-    auto activity = co_await all_activity(app, credentials->version);
+    auto activity = co_await all_activity(mod, credentials->version);
     std::vector<CheckItem> items{check_credentials(*credentials),
                                  check_meta(*credentials, number, failure),
-                                 check_webhook(*credentials, activity, ws::now_ms())};
+                                 check_webhook(*credentials, activity, now_ms())};
     auto out = check_json(items, number, activity);
     spdlog::info("whatsapp.check ok={} meta={}", out["ok"].get<bool>(), items[1].status);
     co_return http::no_store(Response::json(200, out));
@@ -145,35 +150,31 @@ asio::awaitable<Response> handle_check(App& app, Request&) {
 
 }  // namespace
 
-void note_activity(App& app, const Credentials& checked_with, Activity a) {
-    app.webhook_calls.record(checked_with.version, a, ws::now_ms());
-}
-
-void start_webhook_upkeep(App& app) {
-    auto loop = [](App& app) -> asio::awaitable<void> {
-        asio::steady_timer timer(app.io);
+void start_webhook_upkeep(Module& mod) {
+    auto loop = [](Module& mod) -> asio::awaitable<void> {
+        asio::steady_timer timer(mod.io);
         std::uint64_t shared = 0;
         for (int tick = 1;; ++tick) {
             timer.expires_after(std::chrono::seconds(2));
             boost::system::error_code ec;
             co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
             if (ec) co_return;
-            if (auto now = app.webhook_calls.changes(); now != shared) {
+            if (auto now = mod.webhook_calls.changes(); now != shared) {
                 shared = now;
-                co_await share_activity(app);
+                co_await share_activity(mod);
             }
             // A save announced while this replica was not listening is picked up here.
-            if (tick % 30 == 0) reload_credentials(app);
+            if (tick % 30 == 0) reload_credentials(mod);
         }
     };
-    asio::co_spawn(app.io, loop(app), asio::detached);
+    asio::co_spawn(mod.io, loop(mod), asio::detached);
 }
 
-void load_credentials_now(App& app) {
-    pqxx::connection c(app.config.database_url.reveal());
+void load_credentials_now(Module& mod) {
+    pqxx::connection c(mod.config.database_url.reveal());
     pqxx::read_transaction tx(c);
-    apply(app, load_credentials(tx, app.config));
-    auto now = app.whatsapp.get();
+    apply(mod, load_credentials(tx, mod.config));
+    auto now = mod.whatsapp.get();
     spdlog::info(
         "whatsapp.credentials phone_number_id={} access_token={} app_secret={} "
         "verify_token={}",
@@ -181,38 +182,38 @@ void load_credentials_now(App& app) {
         source_name(now->app_secret_source), source_name(now->verify_token_source));
 }
 
-void reload_credentials(App& app) {
-    auto reload = [](App& app) -> asio::awaitable<void> {
+void reload_credentials(Module& mod) {
+    auto reload = [](Module& mod) -> asio::awaitable<void> {
         try {
-            auto read = [&config = app.config](pqxx::dbtransaction& tx) {
+            auto read = [&config = mod.config](pqxx::dbtransaction& tx) {
                 return load_credentials(tx, config);
             };
-            auto c = co_await app.db.run(std::move(read));
+            auto c = co_await mod.db.run(std::move(read));
             auto version = c.version;
-            if (app.whatsapp.get()->version != version) {
+            if (mod.whatsapp.get()->version != version) {
                 spdlog::info("whatsapp.credentials_reloaded version={}", version);
             }
-            apply(app, std::move(c));
+            apply(mod, std::move(c));
         } catch (const std::exception& e) {
             spdlog::warn("whatsapp.credentials_reload_failed what=\"{}\"", e.what());
         }
     };
-    asio::co_spawn(app.io, reload(app), asio::detached);
+    asio::co_spawn(mod.io, reload(mod), asio::detached);
 }
 
-void register_settings_routes(App& app) {
+void register_settings_routes(Module& mod) {
     using http::Access;
     using http::Method;
-    auto& r = app.router;
+    auto& r = mod.router;
     const http::RouteOptions owner{http::kDefaultBodyLimit, Access::owner};
     r.add(Method::get, "/api/settings/whatsapp",
-          [&app](Request& req) { return handle_get(app, req); });
+          [&mod](Request& req) { return handle_get(mod, req); });
     r.add(
         Method::put, "/api/settings/whatsapp",
-        [&app](Request& req) { return handle_put(app, req); }, owner);
+        [&mod](Request& req) { return handle_put(mod, req); }, owner);
     r.add(
         Method::post, "/api/settings/whatsapp/check",
-        [&app](Request& req) { return handle_check(app, req); }, owner);
+        [&mod](Request& req) { return handle_check(mod, req); }, owner);
 }
 
 }  // namespace botflow::whatsapp

@@ -1,10 +1,9 @@
 #include "botflow/whatsapp/webhook.hpp"
 
-#include <openssl/crypto.h>
-
 #include <algorithm>
 #include <cctype>
 
+#include "botflow/core/encoding.hpp"
 #include "botflow/core/error.hpp"
 #include "botflow/util/crypto.hpp"
 
@@ -114,8 +113,7 @@ void check_signature(std::string_view header, std::string_view body, const Secre
     std::string expected = sign_body(body, app_secret);
     std::string given(header);
     for (auto& c : given) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    if (given.size() != expected.size() ||
-        CRYPTO_memcmp(given.data(), expected.data(), expected.size()) != 0) {
+    if (!constant_time_equal(given, expected)) {
         throw Error(Errc::unauthorized, "X-Hub-Signature-256 does not match this body.");
     }
 }
@@ -288,6 +286,7 @@ WebhookBatch parse_webhook(std::string_view body, const std::string& our_phone_n
                     msg.context_id = opt_str(m["reaction"], "message_id");
                 }
                 msg.raw = m;
+                msg.payload = tap_of(m);
                 if (msg.customer_wa_id.empty() && msg.customer_bsuid.empty()) {
                     ++batch.skipped;  // nobody to file it under
                     return;

@@ -1,6 +1,4 @@
 // GET /api/ws: the dashboard's live feed over a WebSocket (Boost.Beast).
-#include "botflow/ws/feed.hpp"
-
 #include <algorithm>
 #include <atomic>
 #include <boost/asio/ip/tcp.hpp>
@@ -13,10 +11,16 @@
 #include <unordered_map>
 
 #include "botflow/auth/auth.hpp"
-#include "botflow/core/app.hpp"
+#include "botflow/auth/sessions.hpp"
+#include "botflow/config/config.hpp"
+#include "botflow/core/encoding.hpp"
 #include "botflow/core/error.hpp"
 #include "botflow/core/log.hpp"
+#include "botflow/events/bus.hpp"
+#include "botflow/http/router.hpp"
 #include "botflow/store/user_repo.hpp"
+#include "botflow/ws/hub.hpp"
+#include "botflow/ws/module.hpp"
 
 namespace botflow::ws {
 namespace {
@@ -76,30 +80,36 @@ struct Identity {
 
 // Sockets of one session (a user with several tabs, or a load test) share one check of it
 // every few seconds.
-std::mutex verified_mutex;
-std::unordered_map<std::string, std::chrono::steady_clock::time_point> verified;
-
-bool recently_verified(const std::string& token) {
-    std::lock_guard lock(verified_mutex);
-    auto it = verified.find(token);
-    return it != verified.end() && std::chrono::steady_clock::now() - it->second < kSessionCheck;
-}
-
-void mark_verified(const std::string& token) {
-    std::lock_guard lock(verified_mutex);
-    auto now = std::chrono::steady_clock::now();
-    if (verified.size() > 10000) {
-        for (auto it = verified.begin(); it != verified.end();) {
-            it = now - it->second > kSessionCheck ? verified.erase(it) : std::next(it);
-        }
+class VerifiedSessions {
+public:
+    bool recently(const std::string& token) {
+        std::lock_guard lock(mutex_);
+        auto it = verified_.find(token);
+        return it != verified_.end() &&
+               std::chrono::steady_clock::now() - it->second < kSessionCheck;
     }
-    verified[token] = now;
-}
+    void mark(const std::string& token) {
+        std::lock_guard lock(mutex_);
+        auto now = std::chrono::steady_clock::now();
+        if (verified_.size() > 10000) {
+            for (auto it = verified_.begin(); it != verified_.end();) {
+                it = now - it->second > kSessionCheck ? verified_.erase(it) : std::next(it);
+            }
+        }
+        verified_[token] = now;
+    }
+
+private:
+    std::mutex mutex_;
+    std::unordered_map<std::string, std::chrono::steady_clock::time_point> verified_;
+};
 
 class Session : public Client, public std::enable_shared_from_this<Session> {
 public:
-    Session(App& app, Shard& shard, Socket socket, Identity who, std::size_t queue_limit)
-        : app_(app),
+    Session(Module& mod, VerifiedSessions& verified, Shard& shard, Socket socket, Identity who,
+            std::size_t queue_limit)
+        : mod_(mod),
+          verified_(verified),
           shard_(shard),
           ws_(std::move(socket)),
           who_(std::move(who)),
@@ -173,7 +183,8 @@ private:
     asio::awaitable<void> watch_session(std::shared_ptr<Session> keep);
     void command(const std::string& text);
 
-    App& app_;
+    Module& mod_;
+    VerifiedSessions& verified_;
     Shard& shard_;
     websocket::stream<Socket> ws_;
     Identity who_;
@@ -262,10 +273,10 @@ asio::awaitable<void> Session::watch_session(std::shared_ptr<Session>) {
         co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
         if (done_) co_return;
         bool ended = false;
-        if (!recently_verified(who_.token)) {
+        if (!verified_.recently(who_.token)) {
             try {
-                co_await app_.sessions.verify(who_.token);
-                mark_verified(who_.token);
+                co_await mod_.sessions.verify(who_.token);
+                verified_.mark(who_.token);
             } catch (const Error& e) {
                 ended = e.code() == Errc::unauthorized;  // Redis down: keep the socket
             } catch (const std::exception& e) {
@@ -294,7 +305,7 @@ void Session::command(const std::string& text) {
         std::string id = j.contains("conversation_id") && j["conversation_id"].is_string()
                              ? j["conversation_id"].get<std::string>()
                              : std::string();
-        if (!store::is_uuid(id)) {
+        if (!is_uuid(id)) {
             send_control("error", {{"message", type + " needs a conversation_id (a uuid)."},
                                    {"command", type}});
             return;
@@ -306,7 +317,7 @@ void Session::command(const std::string& text) {
             if (now - last < std::chrono::seconds(2)) return;
             last = now;
             if (typed_.size() > 1000) typed_.clear();
-            app_.bus.publish(events::agent_typing(id, who_.user_id, connection_));
+            mod_.bus.publish(events::agent_typing(id, who_.user_id, connection_));
             return;
         }
         std::lock_guard lock(mutex_);
@@ -357,7 +368,7 @@ asio::awaitable<void> Session::run(std::shared_ptr<Session> self,
                   true);
         }
     };
-    app_.hub.attach(self, since, start);
+    mod_.hub.attach(self, since, start);
     kick();  // ready and any replay
     asio::co_spawn(ws_.get_executor(), watch_session(self), asio::detached);
 
@@ -373,7 +384,7 @@ asio::awaitable<void> Session::run(std::shared_ptr<Session> self,
         buffer.consume(buffer.size());
     }
     done_ = true;
-    app_.hub.detach(connection_);
+    mod_.hub.detach(connection_);
     {
         std::lock_guard lock(mutex_);
         closing_ = true;
@@ -408,7 +419,20 @@ std::vector<std::string_view> header_items(std::string_view list) {
     }
 }
 
-asio::awaitable<http::Response> handle_feed(App& app, Shards& shards, http::Request& req) {
+}  // namespace
+
+// Owned by the module (and so by the application), which outlives every socket: the strands
+// go before its io_context.
+struct Feed {
+    Feed(asio::io_context& io, int count) : shards(io, count) {}
+    Shards shards;
+    VerifiedSessions verified;
+};
+
+namespace {
+
+asio::awaitable<http::Response> handle_feed(Module& mod, Feed& feed, http::Request& req) {
+    auto& shards = feed.shards;
     auto connection = header_items(req.header("connection"));
     bool upgrade_asked = std::any_of(connection.begin(), connection.end(),
                                      [](auto item) { return http::iequals(item, "upgrade"); });
@@ -429,7 +453,7 @@ asio::awaitable<http::Response> handle_feed(App& app, Shards& shards, http::Requ
         }
         req.headers.emplace_back("authorization", "Bearer " + token);
     }
-    co_await auth::authenticate(app, req, http::Access::user);
+    co_await auth::authenticate(mod.auth, req, http::Access::user);
     if (token.empty() && !req.principal->via_cookie) {
         // A plain "Authorization: Bearer" header: the socket is watched with that token.
         auto header = req.header("authorization");
@@ -438,9 +462,9 @@ asio::awaitable<http::Response> handle_feed(App& app, Shards& shards, http::Requ
     if (req.principal->via_cookie) {
         // A page of another site must not open a socket with the owner's cookie.
         auto origin = req.header("origin");
-        if (origin.empty() || !http::iequals(origin, auth::origin_of(app.config.public_url))) {
+        if (origin.empty() || !http::iequals(origin, auth::origin_of(mod.config.public_url))) {
             throw Error(Errc::forbidden, "This socket only opens from " +
-                                             auth::origin_of(app.config.public_url) + ".");
+                                             auth::origin_of(mod.config.public_url) + ".");
         }
         token = std::string(http::cookie_value(req, auth::kSessionCookie));
     }
@@ -465,8 +489,8 @@ asio::awaitable<http::Response> handle_feed(App& app, Shards& shards, http::Requ
     http::Response r;
     r.status = 101;
     Identity who{req.principal->user_id, token};
-    auto limit = app.config.ws_queue_limit;
-    r.take_over = [&app, &shards, who, upgrade = std::move(upgrade), offered_protocol, since,
+    auto limit = mod.config.ws_queue_limit;
+    r.take_over = [&mod, &feed, &shards, who, upgrade = std::move(upgrade), offered_protocol, since,
                    limit](tcp::socket socket) mutable {
         // The socket moves to its shard's strand: its reader, writer and timers never race.
         auto& shard = shards.next();
@@ -476,7 +500,8 @@ asio::awaitable<http::Response> handle_feed(App& app, Shards& shards, http::Requ
         if (ec) return;
         own.assign(protocol, socket.release(), ec);
         if (ec) return;
-        auto session = std::make_shared<Session>(app, shard, std::move(own), who, limit);
+        auto session =
+            std::make_shared<Session>(mod, feed.verified, shard, std::move(own), who, limit);
         asio::co_spawn(shard.strand(),
                        session->run(session, std::move(upgrade), offered_protocol, since),
                        log::log_on_error("ws.session_failed"));
@@ -486,15 +511,11 @@ asio::awaitable<http::Response> handle_feed(App& app, Shards& shards, http::Requ
 
 }  // namespace
 
-void register_routes(App& app) {
-    // Owned by the App, which outlives every socket: the strands must go before its io_context.
-    auto shards = std::make_shared<Shards>(app.io, app.config.io_threads);
-    app.feed = shards;
-    app.router.add(
+void register_module(Module& mod) {
+    mod.feed = std::make_shared<Feed>(mod.io, mod.config.io_threads);
+    mod.router.add(
         http::Method::get, "/api/ws",
-        [&app, shards = shards.get()](http::Request& req) {
-            return handle_feed(app, *shards, req);
-        },
+        [&mod, feed = mod.feed.get()](http::Request& req) { return handle_feed(mod, *feed, req); },
         http::RouteOptions{http::kDefaultBodyLimit, http::Access::public_});
 }
 

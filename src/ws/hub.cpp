@@ -2,6 +2,8 @@
 
 #include <chrono>
 
+#include "botflow/core/encoding.hpp"
+
 namespace botflow::ws {
 namespace {
 
@@ -16,12 +18,6 @@ std::string envelope(std::optional<std::uint64_t> id, const std::string& type, s
 }
 
 }  // namespace
-
-std::int64_t now_ms() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
 
 std::shared_ptr<const Event> control(const std::string& type, const nlohmann::json& data) {
     auto e = std::make_shared<Event>();

@@ -2,7 +2,9 @@
 """A fake of Meta's Graph API for the WhatsApp Cloud API, for tests.
 
 It speaks the wire format of the real one: POST /{version}/{phone_number_id}/messages (text,
-mark-as-read, typing indicator), GET /{version}/{media_id} and the media download URL it
+media, interactive buttons and lists checked against WhatsApp's limits, template, reaction,
+mark-as-read, typing indicator), POST /{version}/{phone_number_id}/media (a multipart upload;
+the file is kept and its id returned), GET /{version}/{media_id} and the media download URL it
 returns (which, like Meta's, needs the Bearer token), and GET /{version}/{phone_number_id}
 (the phone number node: id, display_phone_number, verified_name, quality_rating, or the fields
 asked for with ?fields=). Responses and errors have the shapes in
@@ -10,11 +12,11 @@ tests/fixtures/whatsapp/ (send-success-response.json, send-error-*.json, media-u
 
 Tests steer it through /_fake/... :
   GET    /_fake/requests     every request received: {at (unix time), method, path, authorization, body}
-  GET    /_fake/sent         messages accepted: {wamid, to, body}; a message counts as accepted
+  GET    /_fake/sent         messages accepted: {wamid, to, type, body, context, payload}; a message counts as accepted
                              only once its response was written to a client still connected
   DELETE /_fake/requests     forget requests and sent messages
   POST   /_fake/rules        {"rules": [...]} replaces the rules; each rule, in order, applies to
-                             the next matching requests: {"match": "messages"|"read"|"media"|
+                             the next matching requests: {"match": "messages"|"read"|"upload"|"media"|
                              "download"|"phone"|"any", "times": N (default 1, -1 forever),
                              "status": 400, "code": 131047 (a Meta error body), "body": {...},
                              "delay_ms": 0, "drop": true (close without answering),
@@ -289,10 +291,53 @@ class Handler(BaseHTTPRequestHandler):
             return self.control("DELETE", b"")
         return self.reply(404, meta_error(100, "Unknown path"))
 
+    def upload(self, raw):
+        # POST /{version}/{phone_number_id}/media: multipart with messaging_product and file.
+        ctype = self.headers.get("Content-Type", "")
+        self.record({"multipart": ctype.startswith("multipart/form-data"), "bytes": len(raw)})
+        if self.apply_rule("upload"):
+            return
+        if not self.authorized():
+            return
+        boundary = ctype.split("boundary=", 1)[1].encode() if "boundary=" in ctype else b""
+        if not boundary or b'name="messaging_product"' not in raw or b'name="file"' not in raw:
+            return self.reply(400, meta_error(100, "messaging_product and file are required"))
+        head, _, rest = raw.partition(b'name="file"')
+        data = rest.split(b"\r\n\r\n", 1)[1].rsplit(b"\r\n--" + boundary, 1)[0]
+        mime = rest.split(b"Content-Type: ", 1)[1].split(b"\r\n", 1)[0].decode() \
+            if b"Content-Type: " in rest else "application/octet-stream"
+        with LOCK:
+            STATE["counter"] += 1
+            media_id = "%d" % (900000000 + STATE["counter"])
+            STATE["media"][media_id] = {"mime_type": mime, "bytes": data,
+                                        "sha256": hashlib.sha256(data).hexdigest()}
+        return self.reply(200, {"id": media_id})
+
+    def check_interactive(self, interactive):
+        # WhatsApp's limits for reply buttons and lists (UTF-16 units), as Meta refuses them.
+        def units(text):
+            return len(str(text).encode("utf-16-le")) // 2
+        action = interactive.get("action") or {}
+        if interactive.get("type") == "button":
+            buttons = action.get("buttons") or []
+            if not 1 <= len(buttons) <= 3 or any(units(b["reply"]["title"]) > 20 for b in buttons):
+                return "buttons: 1 to 3, titles at most 20 characters"
+        elif interactive.get("type") == "list":
+            rows = [r for s in action.get("sections") or [] for r in s.get("rows") or []]
+            if not rows or len(rows) > 10 or units(action.get("button", "")) > 20 or \
+                    any(units(r["title"]) > 24 for r in rows):
+                return "list: 1 to 10 rows, titles at most 24 characters, button at most 20"
+        else:
+            return "interactive.type must be button or list"
+        return None
+
     def do_POST(self):
         raw = self.body_bytes()
         if self.path.startswith("/_fake/"):
             return self.control("POST", raw)
+        parts = self.path.split("?")[0].strip("/").split("/")
+        if len(parts) == 3 and parts[2] == "media":
+            return self.upload(raw)
         try:
             body = json.loads(raw)
         except ValueError:
@@ -323,6 +368,17 @@ class Handler(BaseHTTPRequestHandler):
             if not text or len(text.encode("utf-16-le")) // 2 > 4096:
                 return self.reply(400, meta_error(100, "text.body must be 1 to 4096 "
                                                   "characters"))
+        if kind == "interactive":
+            wrong = self.check_interactive(body["interactive"])
+            if wrong:
+                return self.reply(400, meta_error(100, wrong))
+        if kind in ("image", "document", "audio", "video"):
+            media = body[kind]
+            if "id" in media and media["id"] not in STATE["media"]:
+                return self.reply(400, meta_error(100, "Object with ID '%s' does not exist"
+                                                  % media["id"]))
+            if "id" not in media and "link" not in media:
+                return self.reply(400, meta_error(100, kind + " needs an id or a link"))
         with LOCK:
             STATE["counter"] += 1
             wamid = "wamid.FAKE%08d" % STATE["counter"]
@@ -334,9 +390,10 @@ class Handler(BaseHTTPRequestHandler):
         })
         if ok:
             with LOCK:
-                STATE["sent"].append({"wamid": wamid, "to": str(to),
+                STATE["sent"].append({"wamid": wamid, "to": str(to), "type": kind,
                                       "body": body.get(kind, {}).get("body"),
-                                      "context": body.get("context")})
+                                      "context": body.get("context"),
+                                      "payload": body.get(kind)})
 
 
 class Server(ThreadingHTTPServer):

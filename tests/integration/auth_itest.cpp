@@ -4,7 +4,7 @@
 #include <nlohmann/json.hpp>
 #include <regex>
 
-#include "botflow/core/app.hpp"
+#include "botflow/app/app.hpp"
 #include "support/http_client.hpp"
 #include "support/process.hpp"
 #include "support/test_env.hpp"

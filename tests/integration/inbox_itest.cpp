@@ -5,7 +5,7 @@
 
 #include <pqxx/pqxx>
 
-#include "botflow/whatsapp/inbox.hpp"
+#include "botflow/conversations/inbox.hpp"
 #include "botflow/whatsapp/webhook.hpp"
 #include "support/process.hpp"
 #include "support/test_env.hpp"
@@ -14,7 +14,7 @@
 namespace botflow::test {
 namespace {
 
-using whatsapp::StoreResult;
+using conversations::StoreResult;
 using whatsapp::WebhookBatch;
 
 constexpr long kT = 1'800'000'000;
@@ -41,10 +41,10 @@ protected:
             in.push_back(&batches[i]);
             out.push_back(&results[i]);
         }
-        whatsapp::lock_keys(tx, in);
-        auto done = whatsapp::store_known_customers(tx, in, out, 0);
+        conversations::lock_keys(tx, in);
+        auto done = conversations::store_known_customers(tx, in, out, 0);
         for (std::size_t i = 0; i < batches.size(); ++i) {
-            whatsapp::store_batch(tx, batches[i], results[i], true, 0, done);
+            conversations::store_batch(tx, batches[i], results[i], true, 0, done);
         }
         tx.commit();
         return done.size();
@@ -234,7 +234,7 @@ TEST_F(InboxGroupTest, AGroupEndsExactlyAsTheSameDeliveriesStoredOneByOne) {
             pqxx::connection c(db.url());
             pqxx::work tx(c);
             StoreResult r;
-            whatsapp::store_batch(tx, b, r, false, 0);
+            conversations::store_batch(tx, b, r, false, 0);
             tx.commit();
         }
     };

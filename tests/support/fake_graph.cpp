@@ -8,7 +8,7 @@
 #include <cstdio>
 #include <cstring>
 
-#include "botflow/auth/jwt.hpp"
+#include "botflow/core/encoding.hpp"
 #include "support/http_client.hpp"
 #include "support/process.hpp"
 
@@ -42,7 +42,7 @@ void FakeGraph::add_phone_number(const std::string& id, const std::string& displ
 
 void FakeGraph::add_media(const std::string& id, const std::string& mime_type,
                           const std::string& bytes, const std::string& sha256_override) {
-    auto b64 = auth::base64url_encode(bytes);
+    auto b64 = base64url_encode(bytes);
     for (auto& c : b64) {
         if (c == '-') c = '+';
         if (c == '_') c = '/';

@@ -174,4 +174,23 @@ HttpResponse call_api(std::uint16_t port, const std::string& token, const std::s
     return request(port, method, target, headers, payload);
 }
 
+HttpResponse send_file(std::uint16_t port, const std::string& token, const std::string& method,
+                       const std::string& target, const std::string& filename,
+                       const std::string& bytes,
+                       const std::vector<std::pair<std::string, std::string>>& fields) {
+    std::string b = "----botflowtest7MA4YWxkTrZu0gW";
+    std::string body;
+    for (const auto& [name, value] : fields) {
+        body += "--" + b + "\r\nContent-Disposition: form-data; name=\"" + name + "\"\r\n\r\n" +
+                value + "\r\n";
+    }
+    body += "--" + b + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"" + filename +
+            "\"\r\nContent-Type: application/octet-stream\r\n\r\n" + bytes + "\r\n--" + b +
+            "--\r\n";
+    return request(port, method, target,
+                   {{"Authorization", "Bearer " + token},
+                    {"Content-Type", "multipart/form-data; boundary=" + b}},
+                   body);
+}
+
 }  // namespace botflow::test

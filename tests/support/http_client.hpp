@@ -62,4 +62,11 @@ HttpResponse request(std::uint16_t port, const std::string& method, const std::s
                      const std::vector<std::pair<std::string, std::string>>& headers = {},
                      const std::string& body = {});
 
+/// Sends `bytes` as the file part of a multipart/form-data form (with `fields` before it),
+/// signed in with `token`.
+HttpResponse send_file(std::uint16_t port, const std::string& token, const std::string& method,
+                       const std::string& target, const std::string& filename,
+                       const std::string& bytes,
+                       const std::vector<std::pair<std::string, std::string>>& fields = {});
+
 }  // namespace botflow::test

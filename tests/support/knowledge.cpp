@@ -18,20 +18,11 @@ std::string corpus_file(const std::string& name) {
 HttpResponse upload(std::uint16_t port, const std::string& token, const std::string& filename,
                     const std::string& bytes, const std::string& title,
                     const std::string& replace_id) {
-    std::string b = "----botflowtest7MA4YWxkTrZu0gW";
-    std::string body;
-    if (!title.empty()) {
-        body += "--" + b + "\r\nContent-Disposition: form-data; name=\"title\"\r\n\r\n" + title +
-                "\r\n";
-    }
-    body += "--" + b + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"" + filename +
-            "\"\r\nContent-Type: application/octet-stream\r\n\r\n" + bytes + "\r\n--" + b +
-            "--\r\n";
-    return request(port, replace_id.empty() ? "POST" : "PUT",
-                   replace_id.empty() ? "/api/documents" : "/api/documents/" + replace_id,
-                   {{"Authorization", "Bearer " + token},
-                    {"Content-Type", "multipart/form-data; boundary=" + b}},
-                   body);
+    std::vector<std::pair<std::string, std::string>> fields;
+    if (!title.empty()) fields.emplace_back("title", title);
+    return send_file(port, token, replace_id.empty() ? "POST" : "PUT",
+                     replace_id.empty() ? "/api/documents" : "/api/documents/" + replace_id,
+                     filename, bytes, fields);
 }
 
 nlohmann::json wait_processed(std::uint16_t port, const std::string& token, const std::string& id) {

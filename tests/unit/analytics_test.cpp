@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "botflow/analytics/routes.hpp"
+#include "botflow/analytics/report.hpp"
 
 namespace botflow::analytics {
 namespace {

@@ -152,24 +152,6 @@ TEST(GraphErrors, ReasonsAreWrittenForTheOwner) {
               std::string::npos);
 }
 
-TEST(TextPayload, MatchesTheReferenceShape) {
-    auto expected = nlohmann::json::parse(fixture("send-request-text.json"));
-    auto p = text_payload("16505551234", "", expected["text"]["body"], std::nullopt);
-    EXPECT_EQ(p["messaging_product"], "whatsapp");
-    EXPECT_EQ(p["recipient_type"], "individual");
-    EXPECT_EQ(p["to"], "+16505551234");
-    EXPECT_EQ(p["type"], "text");
-    EXPECT_EQ(p["text"]["body"], expected["text"]["body"]);
-    EXPECT_EQ(p["text"]["preview_url"], true);  // the body has a link
-    EXPECT_FALSE(p.contains("context"));
-
-    auto reply = text_payload("", "US.13491208655302741918", "ok", std::string("wamid.X"));
-    EXPECT_FALSE(reply.contains("to"));
-    EXPECT_EQ(reply["recipient"], "US.13491208655302741918");
-    EXPECT_EQ(reply["text"]["preview_url"], false);
-    EXPECT_EQ(reply["context"]["message_id"], "wamid.X");
-}
-
 TEST(MediaLimits, FollowWhatsAppsTable) {
     EXPECT_EQ(media_limit("image"), 5u * 1024 * 1024);
     EXPECT_EQ(media_limit("audio"), 16u * 1024 * 1024);

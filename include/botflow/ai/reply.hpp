@@ -15,10 +15,6 @@ namespace pqxx {
 class dbtransaction;
 }  // namespace pqxx
 
-namespace botflow {
-class App;
-}
-
 namespace botflow::ai {
 
 /// What the model writes, alone, when it cannot answer from the knowledge; stripped before
@@ -62,9 +58,5 @@ Prompt build_prompt(pqxx::dbtransaction& tx, const std::string& template_body,
                     const std::string& message, const std::string& search_query,
                     const std::string& customer_name, const std::string& history,
                     const std::string& language, bool strict_grounding);
-
-/// Registers the turn responders: the away message (Slot::business_hours) and the AI's answer
-/// (Slot::ai).
-void register_ai_responders(App& app);
 
 }  // namespace botflow::ai

@@ -1,16 +1,13 @@
 // Sign-in for the HTTP layer: the authenticator every non-public route passes through, the
-// first owner's bootstrap, the auth and user routes, and the operator's commands.
+// first owner's bootstrap, and the operator's commands.
 #pragma once
 #include <string>
 
+#include "botflow/auth/module.hpp"
 #include "botflow/config/config.hpp"
 #include "botflow/core/asio.hpp"
 #include "botflow/http/request.hpp"
 #include "botflow/http/router.hpp"
-
-namespace botflow {
-class App;
-}
 
 namespace botflow::auth {
 
@@ -19,7 +16,7 @@ inline constexpr const char* kSessionCookie = "botflow_session";
 /// Checks the bearer token or session cookie, the session in Redis, the route's role and,
 /// for cookie sessions changing state, that Origin (or Referer) is PUBLIC_URL's origin. Sets
 /// req.principal. Throws Errc::unauthorized, forbidden, or unavailable (Redis down).
-asio::awaitable<void> authenticate(App& app, http::Request& req, http::Access access);
+asio::awaitable<void> authenticate(Module& mod, http::Request& req, http::Access access);
 
 /// The scheme://host[:port] of a URL.
 std::string origin_of(const std::string& url);
@@ -27,11 +24,6 @@ std::string origin_of(const std::string& url);
 /// At start, when no user exists: creates the owner from ADMIN_EMAIL/ADMIN_PASSWORD, or issues
 /// and logs a one-time setup token for POST /api/auth/register. Blocks (runs before serving).
 void bootstrap_first_owner(const config::Config& config);
-
-/// /api/auth/* routes.
-void register_auth_routes(App& app);
-/// /api/users and /api/audit (owner only).
-void register_user_routes(App& app);
 
 /// `botflow create-user EMAIL --role owner|agent [--name NAME]`: prints a one-time link to set
 /// the password. Returns the exit code.

@@ -26,8 +26,4 @@ std::string sign_jwt(const Claims& claims, const Secret& key);
 /// or exp at or before `now` (Unix seconds).
 Claims verify_jwt(std::string_view token, const Secret& key, std::int64_t now);
 
-/// Base64url without padding; decode returns false on any invalid input (including padding).
-std::string base64url_encode(std::string_view bytes);
-bool base64url_decode(std::string_view text, std::string& out);
-
 }  // namespace botflow::auth

@@ -82,4 +82,7 @@ const Secret& sealing_key(const Config& config) noexcept;
 /// The process environment as an Env.
 Env process_env();
 
+/// Whether PostgreSQL (15) has a text search configuration of this name (KB_LANGUAGE).
+bool is_text_search_language(const std::string& name);
+
 }  // namespace botflow::config

@@ -1,4 +1,5 @@
-// Files compiled into the binary at build time (migrations, the OpenAPI document, templates).
+// What is compiled into the binary at build time: migrations, the OpenAPI document, templates,
+// the version.
 #pragma once
 #include <span>
 #include <string_view>
@@ -16,5 +17,9 @@ std::span<const EmbeddedFile> embedded_migrations();
 std::span<const EmbeddedFile> embedded_openapi();
 /// templates/*.md (without README.md) in file-name order.
 std::span<const EmbeddedFile> embedded_templates();
+
+/// Build version and commit, e.g. "0.1.0" and "a1b2c3d4e5f6".
+const char* build_version() noexcept;
+const char* build_commit() noexcept;
 
 }  // namespace botflow

@@ -63,7 +63,4 @@ bool iequals(std::string_view a, std::string_view b) noexcept;
 /// and the UTF-8 name percent-encoded (filename*).
 std::string attachment_disposition(const std::string& filename, bool attachment = true);
 
-/// Decodes %XX escapes; nullopt for a malformed escape. `plus_is_space` for query strings.
-std::optional<std::string> percent_decode(std::string_view in, bool plus_is_space = false);
-
 }  // namespace botflow::http

@@ -23,9 +23,6 @@ struct SearchHit {
     double score = 0;
 };
 
-/// Text-search languages PostgreSQL 15 ships (KB_LANGUAGE must be one of them).
-bool is_text_search_language(const std::string& name);
-
 /// The best `limit` passages of ready documents for `query`, best first.
 std::vector<SearchHit> search_chunks(pqxx::dbtransaction& tx, const std::string& query, int limit,
                                      const std::string& language);

@@ -31,9 +31,6 @@ struct User {
 
 nlohmann::json to_json(const User& user);  // never includes the password hash
 
-/// Whether `s` is a UUID in its canonical 8-4-4-4-12 hex form.
-bool is_uuid(std::string_view s);
-
 /// `id` must be a well-formed UUID (see is_uuid); others throw from PostgreSQL.
 std::optional<User> find_user(pqxx::dbtransaction& tx, const std::string& id);
 std::optional<User> find_user_by_email(pqxx::dbtransaction& tx, const std::string& email);

@@ -12,20 +12,13 @@
 #include "botflow/core/asio.hpp"
 #include "botflow/core/secret.hpp"
 #include "botflow/whatsapp/connection.hpp"
+#include "botflow/whatsapp/text.hpp"
 
 namespace botflow::util {
 class HttpClient;
 }
 
 namespace botflow::whatsapp {
-
-/// WhatsApp's limit for one text message body.
-inline constexpr std::size_t kMaxTextLength = 4096;
-
-/// Splits `text` into pieces of at most `max_units` UTF-16 code units (how WhatsApp counts),
-/// preferring paragraph, then line, then sentence, then word boundaries, and never cutting a
-/// UTF-8 sequence. Pieces are trimmed; empty text gives no pieces. Pure.
-std::vector<std::string> split_text(std::string_view text, std::size_t max_units = kMaxTextLength);
 
 /// What a Graph API error means for us.
 struct GraphError {
@@ -92,6 +85,11 @@ public:
     /// typing indicator for up to 25 s. Throws GraphFailure.
     asio::awaitable<void> mark_read(const std::string& wamid, bool typing);
 
+    /// POST /{version}/{phone_number_id}/media (multipart): uploads a file to send. Returns
+    /// WhatsApp's media id. Throws GraphFailure.
+    asio::awaitable<std::string> upload_media(const std::string& bytes, const std::string& mime,
+                                              const std::string& filename);
+
     /// GET /{version}/{media_id}: a short-lived download URL and what Meta knows of the file.
     asio::awaitable<MediaInfo> media_info(const std::string& media_id);
 
@@ -100,16 +98,12 @@ public:
 
 private:
     asio::awaitable<nlohmann::json> call(const Secret& token, const std::string& method,
-                                         const std::string& path, const std::string& body);
+                                         const std::string& path, const std::string& body,
+                                         const std::string& content_type = "application/json");
 
     util::HttpClient& http_;
     GraphSettings settings_;
     const Connection& connection_;
 };
-
-/// The request body for a text message to a customer known by wa_id or, when WhatsApp
-/// withholds the number, by business-scoped user id. Pure.
-nlohmann::json text_payload(const std::string& wa_id, const std::string& bsuid,
-                            const std::string& body, const std::optional<std::string>& reply_to);
 
 }  // namespace botflow::whatsapp

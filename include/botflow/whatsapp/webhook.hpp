@@ -23,6 +23,9 @@ struct InboundMessage {
     std::int64_t timestamp = 0;             // Unix seconds; 0 when absent
     bool echo = false;  // sent by the business from the WhatsApp Business app (coexistence)
     nlohmann::json raw;
+    /// A tap on a button or a list row: {"reply": {kind, id, title[, description]}}
+    /// (docs/messages.md); null for every other message.
+    nlohmann::json payload;
 };
 
 struct StatusUpdate {
@@ -57,6 +60,11 @@ bool well_formed_signature(std::string_view header);
 /// Throws Errc::bad_request when the body is not JSON. Shapes it does not know never throw:
 /// an unknown message type becomes type "unsupported" with its raw JSON.
 WebhookBatch parse_webhook(std::string_view body, const std::string& our_phone_number_id);
+
+/// The structured form of a customer's tap in one message object (an interactive button or
+/// list reply, a template's quick-reply button): {"reply": {"kind": "button"|"list", "id",
+/// "title"[, "description"]}}; null when the message is not a tap.
+nlohmann::json tap_of(const nlohmann::json& message);
 
 /// The readable `content` and normalised type of one message object.
 std::pair<std::string, std::string> describe_message(const nlohmann::json& message);

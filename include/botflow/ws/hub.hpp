@@ -35,9 +35,6 @@ public:
     virtual void close(int code, std::string reason) = 0;
 };
 
-/// Unix time in milliseconds: the events' `ts`.
-std::int64_t now_ms();
-
 /// A control message's envelope: {"id": null, "type", "ts", "data"}.
 std::shared_ptr<const Event> control(const std::string& type, const nlohmann::json& data);
 

@@ -145,5 +145,10 @@ TEST(Config, RejectsNonDatabaseUrls) {
     EXPECT_EQ(errors[0].rfind("DATABASE_URL ", 0), 0u);
 }
 
+TEST(Config, KnowsPostgresTextSearchLanguages) {
+    EXPECT_TRUE(is_text_search_language("spanish"));
+    EXPECT_FALSE(is_text_search_language("klingon"));
+}
+
 }  // namespace
 }  // namespace botflow::config

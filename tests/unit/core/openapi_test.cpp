@@ -3,7 +3,7 @@
 
 #include <set>
 
-#include "botflow/core/app.hpp"
+#include "botflow/app/app.hpp"
 
 namespace botflow {
 namespace {

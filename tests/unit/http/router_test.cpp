@@ -97,12 +97,5 @@ TEST(Request, QueryParametersAreDecoded) {
     EXPECT_EQ(req.query_param("missing"), std::nullopt);
 }
 
-TEST(PercentDecode, RejectsTruncatedEscapes) {
-    EXPECT_EQ(percent_decode("%4"), std::nullopt);
-    EXPECT_EQ(percent_decode("abc%"), std::nullopt);
-    EXPECT_EQ(percent_decode("%g1"), std::nullopt);
-    EXPECT_EQ(percent_decode("a%20b"), "a b");
-}
-
 }  // namespace
 }  // namespace botflow::http

@@ -1,17 +1,9 @@
-// The owner's reports: messages, the AI's share, handoffs, response times, what the AI cites
-// and what it could not answer, over a period, from daily summaries of `messages`.
+// The reports' arithmetic that tests check on its own.
 #pragma once
 #include <string>
 #include <vector>
 
-namespace botflow {
-class App;
-}
-
 namespace botflow::analytics {
-
-/// GET /api/analytics/overview, /messages, /performance, /export.
-void register_routes(App& app);
 
 /// The first-response percentile `p` (0..1) of an 80-bucket histogram (bucket i holds times
 /// from 100 ms * 1.25^i up to the next), as the bucket's geometric middle in ms; -1 when the

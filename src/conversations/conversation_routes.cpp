@@ -1,16 +1,20 @@
 // /api/conversations: the inbox, a conversation, its messages, and the changes agents make.
 #include <pqxx/pqxx>
 
-#include "botflow/core/app.hpp"
+#include "botflow/conversations/module.hpp"
+#include "botflow/core/encoding.hpp"
 #include "botflow/core/error.hpp"
 #include "botflow/events/outbox.hpp"
 #include "botflow/http/json_body.hpp"
+#include "botflow/http/router.hpp"
 #include "botflow/store/conversation_repo.hpp"
+#include "botflow/store/db.hpp"
 #include "botflow/store/user_repo.hpp"
-#include "botflow/whatsapp/routes.hpp"
+#include "botflow/whatsapp/graph.hpp"
 #include "botflow/whatsapp/sender.hpp"
+#include "conversations/registration.hpp"
 
-namespace botflow::whatsapp {
+namespace botflow::conversations {
 namespace {
 
 using http::Request;
@@ -38,7 +42,7 @@ void check_status(const std::string& status, const char* field) {
     }
 }
 
-asio::awaitable<Response> handle_list(App& app, Request& req) {
+asio::awaitable<Response> handle_list(Module& mod, Request& req) {
     store::ConversationFilter f;
     f.status = req.query_param("status");
     if (f.status) check_status(*f.status, "status");
@@ -46,7 +50,7 @@ asio::awaitable<Response> handle_list(App& app, Request& req) {
     if (auto assigned = req.query_param("assigned")) {
         if (*assigned == "me") {
             f.assigned = req.principal->user_id;
-        } else if (*assigned == "none" || store::is_uuid(*assigned)) {
+        } else if (*assigned == "none" || is_uuid(*assigned)) {
             f.assigned = *assigned;
         } else {
             throw Error(Errc::unprocessable, "assigned must be me, none or a user id.", {},
@@ -60,18 +64,18 @@ asio::awaitable<Response> handle_list(App& app, Request& req) {
     f.cursor = req.query_param("cursor");
     f.limit = limit_param(req, 50);
     auto list = [f](pqxx::dbtransaction& tx) { return store::list_conversations(tx, f); };
-    co_return Response::json(200, co_await app.db.run(std::move(list)));
+    co_return Response::json(200, co_await mod.db.run(std::move(list)));
 }
 
-asio::awaitable<Response> handle_get(App& app, Request& req) {
+asio::awaitable<Response> handle_get(Module& mod, Request& req) {
     auto id = http::id_param(req, "conversation");
     auto find = [id](pqxx::dbtransaction& tx) { return store::find_conversation(tx, id); };
-    auto found = co_await app.db.run(std::move(find));
+    auto found = co_await mod.db.run(std::move(find));
     if (!found) http::not_found("conversation", id);
     co_return Response::json(200, *found);
 }
 
-asio::awaitable<Response> handle_messages(App& app, Request& req) {
+asio::awaitable<Response> handle_messages(Module& mod, Request& req) {
     auto id = http::id_param(req, "conversation");
     store::MessagePage page;
     page.before = req.query_param("before");
@@ -85,12 +89,12 @@ asio::awaitable<Response> handle_messages(App& app, Request& req) {
         if (!store::find_conversation(tx, id)) return std::nullopt;
         return store::list_messages(tx, id, page);
     };
-    auto out = co_await app.db.run(std::move(work));
+    auto out = co_await mod.db.run(std::move(work));
     if (!out) http::not_found("conversation", id);
     co_return Response::json(200, *out);
 }
 
-asio::awaitable<Response> apply_change(App& app, Request& req, const std::string& id,
+asio::awaitable<Response> apply_change(Module& mod, Request& req, const std::string& id,
                                        store::ConversationChange change) {
     auto by = req.principal->user_id;
     auto work = [id, change, by](pqxx::dbtransaction& tx) -> std::optional<nlohmann::json> {
@@ -99,12 +103,12 @@ asio::awaitable<Response> apply_change(App& app, Request& req, const std::string
         if (found) events::stage(tx, events::conversation_updated(*found));
         return found;
     };
-    auto updated = co_await app.db.run(std::move(work));
+    auto updated = co_await mod.db.run(std::move(work));
     if (!updated) http::not_found("conversation", id);
     co_return Response::json(200, *updated);
 }
 
-asio::awaitable<Response> handle_patch(App& app, Request& req) {
+asio::awaitable<Response> handle_patch(Module& mod, Request& req) {
     auto id = http::id_param(req, "conversation");
     auto body = http::json_object_body(req);
     store::ConversationChange change;
@@ -115,7 +119,7 @@ asio::awaitable<Response> handle_patch(App& app, Request& req) {
         change.set_assigned = true;
         if (!body["assigned_to"].is_null()) {
             auto who = http::required_string(body, "assigned_to", 36);
-            if (!store::is_uuid(who)) {
+            if (!is_uuid(who)) {
                 throw Error(Errc::unprocessable, "assigned_to must be a user id or null.", {},
                             {{"assigned_to", "must be a user id or null"}});
             }
@@ -140,10 +144,10 @@ asio::awaitable<Response> handle_patch(App& app, Request& req) {
     }
     change.customer_name = http::optional_string(body, "customer_name", 200);
     change.notes = http::optional_string(body, "notes", 10000);
-    co_return co_await apply_change(app, req, id, std::move(change));
+    co_return co_await apply_change(mod, req, id, std::move(change));
 }
 
-asio::awaitable<Response> handle_ai_toggle(App& app, Request& req) {
+asio::awaitable<Response> handle_ai_toggle(Module& mod, Request& req) {
     auto id = http::id_param(req, "conversation");
     auto body = http::json_object_body(req);
     auto enabled = http::optional_bool(body, "enabled");
@@ -153,10 +157,10 @@ asio::awaitable<Response> handle_ai_toggle(App& app, Request& req) {
     }
     store::ConversationChange change;
     change.ai_enabled = *enabled;
-    co_return co_await apply_change(app, req, id, std::move(change));
+    co_return co_await apply_change(mod, req, id, std::move(change));
 }
 
-asio::awaitable<Response> handle_export(App& app, Request& req) {
+asio::awaitable<Response> handle_export(Module& mod, Request& req) {
     auto id = http::id_param(req, "conversation");
     auto format = req.query_param("format").value_or("json");
     if (format != "json" && format != "csv") {
@@ -169,7 +173,7 @@ asio::awaitable<Response> handle_export(App& app, Request& req) {
         return nlohmann::json{{"conversation", *conversation},
                               {"messages", store::all_messages(tx, id)}};
     };
-    auto data = co_await app.db.run(std::move(work));
+    auto data = co_await mod.db.run(std::move(work));
     if (!data) http::not_found("conversation", id);
     Response r;
     if (format == "json") {
@@ -194,7 +198,7 @@ asio::awaitable<Response> handle_export(App& app, Request& req) {
     co_return http::no_store(std::move(r));
 }
 
-asio::awaitable<Response> handle_read(App& app, Request& req) {
+asio::awaitable<Response> handle_read(Module& mod, Request& req) {
     auto id = http::id_param(req, "conversation");
     auto work = [id](pqxx::dbtransaction& tx) -> std::optional<std::string> {
         if (!store::mark_conversation_read(tx, id)) return std::nullopt;
@@ -210,22 +214,22 @@ asio::awaitable<Response> handle_read(App& app, Request& req) {
             id);
         return last.empty() ? std::string() : last[0][0].as<std::string>();
     };
-    auto last_wamid = co_await app.db.run(std::move(work));
+    auto last_wamid = co_await mod.db.run(std::move(work));
     if (!last_wamid) http::not_found("conversation", id);
     if (!last_wamid->empty()) {
         // The customer sees blue ticks once a person has read the conversation. Best effort,
         // and not awaited: the dashboard need not wait on Meta.
-        asio::co_spawn(app.io, mark_read(app, *last_wamid, false), asio::detached);
+        asio::co_spawn(mod.io, whatsapp::mark_read(mod.graph, *last_wamid, false), asio::detached);
     }
     co_return Response::no_content();
 }
 
-asio::awaitable<Response> handle_delete(App& app, Request& req) {
+asio::awaitable<Response> handle_delete(Module& mod, Request& req) {
     auto id = http::id_param(req, "conversation");
     if (req.query_param("erase").value_or("") != "true") {
         store::ConversationChange change;
         change.status = "archived";
-        co_return co_await apply_change(app, req, id, std::move(change));
+        co_return co_await apply_change(mod, req, id, std::move(change));
     }
     // Erasing a customer's data is for the owner alone, and leaves a trace in the audit log.
     if (req.principal->role != "owner") {
@@ -241,32 +245,32 @@ asio::awaitable<Response> handle_delete(App& app, Request& req) {
         }
         return erased;
     };
-    auto erased = co_await app.db.run(std::move(work));
+    auto erased = co_await mod.db.run(std::move(work));
     if (!erased) http::not_found("conversation", id);
     co_return Response::json(200, {{"status", "erased"}, {"messages", *erased}});
 }
 
 }  // namespace
 
-void register_conversation_routes(App& app) {
+void register_conversation_routes(Module& mod) {
     using http::Method;
-    auto& r = app.router;
+    auto& r = mod.router;
     r.add(Method::get, "/api/conversations",
-          [&app](Request& req) { return handle_list(app, req); });
+          [&mod](Request& req) { return handle_list(mod, req); });
     r.add(Method::get, "/api/conversations/:id",
-          [&app](Request& req) { return handle_get(app, req); });
+          [&mod](Request& req) { return handle_get(mod, req); });
     r.add(Method::patch, "/api/conversations/:id",
-          [&app](Request& req) { return handle_patch(app, req); });
+          [&mod](Request& req) { return handle_patch(mod, req); });
     r.add(Method::delete_, "/api/conversations/:id",
-          [&app](Request& req) { return handle_delete(app, req); });
+          [&mod](Request& req) { return handle_delete(mod, req); });
     r.add(Method::get, "/api/conversations/:id/messages",
-          [&app](Request& req) { return handle_messages(app, req); });
+          [&mod](Request& req) { return handle_messages(mod, req); });
     r.add(Method::put, "/api/conversations/:id/ai-toggle",
-          [&app](Request& req) { return handle_ai_toggle(app, req); });
+          [&mod](Request& req) { return handle_ai_toggle(mod, req); });
     r.add(Method::get, "/api/conversations/:id/export",
-          [&app](Request& req) { return handle_export(app, req); });
+          [&mod](Request& req) { return handle_export(mod, req); });
     r.add(Method::post, "/api/conversations/:id/read",
-          [&app](Request& req) { return handle_read(app, req); });
+          [&mod](Request& req) { return handle_read(mod, req); });
 }
 
-}  // namespace botflow::whatsapp
+}  // namespace botflow::conversations

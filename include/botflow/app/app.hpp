@@ -1,30 +1,42 @@
-// The application: configuration, pools, clients and routes wired together; `serve` runs it.
+// The application: the only place that knows every module. It builds the shared parts
+// (configuration, pools, clients), gives each module what it works with, calls each module's
+// register_module, and runs the server until SIGTERM.
 #pragma once
 #include <chrono>
 #include <memory>
+#include <nlohmann/json.hpp>
 
 #include "botflow/ai/llm.hpp"
+#include "botflow/ai/module.hpp"
+#include "botflow/analytics/module.hpp"
+#include "botflow/auth/module.hpp"
 #include "botflow/auth/sessions.hpp"
 #include "botflow/config/config.hpp"
 #include "botflow/conversations/dispatcher.hpp"
+#include "botflow/conversations/inbox.hpp"
+#include "botflow/conversations/module.hpp"
 #include "botflow/core/asio.hpp"
 #include "botflow/events/bus.hpp"
 #include "botflow/http/metrics.hpp"
 #include "botflow/http/router.hpp"
+#include "botflow/jobs/module.hpp"
 #include "botflow/jobs/runner.hpp"
+#include "botflow/knowledge/module.hpp"
+#include "botflow/prompts/module.hpp"
 #include "botflow/store/db.hpp"
 #include "botflow/util/http_client.hpp"
 #include "botflow/util/redis_client.hpp"
 #include "botflow/whatsapp/connection.hpp"
 #include "botflow/whatsapp/graph.hpp"
-#include "botflow/whatsapp/inbox.hpp"
+#include "botflow/whatsapp/module.hpp"
 #include "botflow/ws/hub.hpp"
+#include "botflow/ws/module.hpp"
 
 namespace botflow {
 
 class App {
 public:
-    /// Builds everything and registers every module's routes; connects to nothing yet.
+    /// Builds everything and registers every module; connects to nothing yet.
     explicit App(config::Config config);
     ~App();
     App(const App&) = delete;
@@ -47,16 +59,27 @@ public:
     whatsapp::GraphClient graph;
     auth::Sessions sessions;
     ai::LlmClient llm;
-    whatsapp::Inbox inbox;
+    conversations::Inbox inbox;
     jobs::JobRunner jobs;
     conversations::Dispatcher turns;  // who answers a customer's turn
     ws::Hub hub;                      // this replica's live-feed sockets
-    std::shared_ptr<void> feed;       // the feed's socket shards (src/ws), destroyed before `io`
     std::string instance_id;          // tells this replica's events from the others' on Redis
     events::Bus bus;                  // events to the live feed, the other replicas and subscribers
     http::Router router;
     http::Metrics metrics;
     std::chrono::system_clock::time_point started_at = std::chrono::system_clock::now();
+
+    // What each module works with, in the order they register (a module's routes and job
+    // kinds refer to its struct, so these live as long as the App).
+    auth::Module auth_module;
+    jobs::Module jobs_module;
+    ws::Module ws_module;
+    knowledge::Module knowledge_module;
+    prompts::Module prompts_module;
+    whatsapp::Module whatsapp_module;
+    conversations::Module conversations_module;
+    ai::Module ai_module;
+    analytics::Module analytics_module;
 };
 
 /// GET /api/health, /api/ready, /metrics, /api/openapi.json.
@@ -68,9 +91,5 @@ void register_setup_routes(App& app);
 
 /// The OpenAPI document compiled into the binary, parsed.
 const nlohmann::json& openapi_document();
-
-/// Build version and commit, e.g. "0.1.0" and "a1b2c3d4e5f6".
-const char* build_version() noexcept;
-const char* build_commit() noexcept;
 
 }  // namespace botflow

@@ -1,4 +1,4 @@
-#include "botflow/whatsapp/inbox.hpp"
+#include "botflow/conversations/inbox.hpp"
 
 #include <algorithm>
 #include <ctime>
@@ -12,21 +12,18 @@
 #include "botflow/jobs/queue.hpp"
 #include "botflow/store/db.hpp"
 #include "botflow/store/prepared.hpp"
-#include "botflow/whatsapp/graph.hpp"
+#include "botflow/whatsapp/statuses.hpp"
+#include "botflow/whatsapp/text.hpp"
 
-namespace botflow::whatsapp {
+namespace botflow::conversations {
+
+using whatsapp::InboundMessage;
+using whatsapp::WebhookBatch;
+
 namespace {
 
 using store::nullable;
 using store::text_array;
-
-std::string preview(const std::string& content) {
-    // At most 200 bytes, cut at a UTF-8 character boundary.
-    if (content.size() <= 200) return content;
-    std::size_t cut = 200;
-    while (cut > 0 && (static_cast<unsigned char>(content[cut]) & 0xC0) == 0x80) --cut;
-    return content.substr(0, cut);
-}
 
 // The conversation of a customer, created on first contact. Either identity may be missing;
 // one that was missing before is filled in now. When a message names both a number and a
@@ -125,65 +122,6 @@ std::string conversation_for(pqxx::dbtransaction& tx, const InboundMessage& m, b
                 "conversation upsert raced twice");
 }
 
-// Returns the live feed's message.updated when the status named a stored message.
-std::optional<events::Event> apply_status(pqxx::dbtransaction& tx, const std::string& wamid,
-                                          const std::string& status, const std::string& at,
-                                          const std::optional<std::string>& code,
-                                          const std::optional<std::string>& title,
-                                          const std::optional<std::string>& detail) {
-    // "played" is a read voice message; the status column keeps the delivery states.
-    std::string reason;
-    if (status == "failed") {
-        long number = 0;
-        try {
-            number = code ? std::stol(*code) : 0;
-        } catch (const std::exception&) {
-        }
-        reason = code ? describe_error(number, detail.value_or(""))
-                      : "WhatsApp could not deliver this message.";
-    }
-    auto r = store::exec_cached(
-        tx,
-        "UPDATE messages SET "
-        " status = CASE WHEN status = 'failed' THEN status"
-        "   WHEN $2 = 'failed' THEN 'failed'"
-        "   WHEN botflow_status_rank(CASE WHEN $2 = 'played' THEN 'read' ELSE $2 END)"
-        "        > botflow_status_rank(status)"
-        "   THEN CASE WHEN $2 = 'played' THEN 'read' ELSE $2 END ELSE status END,"
-        " sent_at = CASE WHEN $2 IN ('sent', 'delivered', 'read', 'played')"
-        "   THEN COALESCE(sent_at, $3::timestamptz) ELSE sent_at END,"
-        " delivered_at = CASE WHEN $2 IN ('delivered', 'read', 'played')"
-        "   THEN COALESCE(delivered_at, $3::timestamptz) ELSE delivered_at END,"
-        " read_at = CASE WHEN $2 IN ('read', 'played')"
-        "   THEN COALESCE(read_at, $3::timestamptz) ELSE read_at END,"
-        " played_at = CASE WHEN $2 = 'played' THEN COALESCE(played_at, $3::timestamptz)"
-        "   ELSE played_at END,"
-        " failed_at = CASE WHEN $2 = 'failed' THEN COALESCE(failed_at, $3::timestamptz)"
-        "   ELSE failed_at END,"
-        " error_code = CASE WHEN $2 = 'failed' THEN $4 ELSE error_code END,"
-        " error_title = CASE WHEN $2 = 'failed' THEN $5 ELSE error_title END,"
-        " error_detail = CASE WHEN $2 = 'failed' THEN $6 ELSE error_detail END, "
-        " error_reason = CASE WHEN $2 = 'failed' THEN $7 ELSE error_reason END "
-        "WHERE whatsapp_message_id = $1 AND direction = 'outbound' "
-        "RETURNING id::text, conversation_id::text, status, error_reason",
-        wamid, status, at, nullable(code), nullable(title), nullable(detail), reason);
-    if (r.empty()) return std::nullopt;
-    return events::message_updated(
-        r[0][1].as<std::string>(), r[0][0].as<std::string>(), r[0][2].as<std::string>(),
-        r[0][3].is_null() ? std::nullopt : std::optional(r[0][3].as<std::string>()));
-}
-
-// A timestamptz input for Meta's Unix time, or 'now' (the transaction's time) without one.
-std::string timestamptz_literal(std::int64_t unix_seconds) {
-    if (unix_seconds <= 0) return "now";
-    std::time_t t = static_cast<std::time_t>(unix_seconds);
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    char buf[40];
-    std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S+00", &tm);
-    return buf;
-}
-
 // The live feed's message.created for a message just stored; `created_at` as the API shows
 // it (PostgreSQL's JSON form of the stored value).
 events::Event created_event(const std::string& conversation, const std::string& id,
@@ -205,36 +143,6 @@ std::string timestamp_text(std::int64_t unix_seconds) {
 }
 
 }  // namespace
-
-int apply_pending_statuses(pqxx::dbtransaction& tx, const std::string& wamid) {
-    auto rows =
-        store::exec_cached(tx,
-                           "DELETE FROM pending_statuses WHERE whatsapp_message_id = $1 "
-                           "RETURNING status, at::text, error_code, error_title, error_detail",
-                           wamid);
-    // Oldest state first, so the final state is the highest one seen.
-    std::vector<pqxx::row> ordered(rows.begin(), rows.end());
-    auto rank = [](const std::string& s) {
-        return s == "sent" ? 1 : s == "delivered" ? 2 : s == "read" ? 3 : s == "played" ? 4 : 5;
-    };
-    std::sort(ordered.begin(), ordered.end(), [&](const pqxx::row& a, const pqxx::row& b) {
-        return rank(a[0].as<std::string>()) < rank(b[0].as<std::string>());
-    });
-    int applied = 0;
-    for (const auto& row : ordered) {
-        auto opt = [&](int i) -> std::optional<std::string> {
-            if (row[i].is_null()) return std::nullopt;
-            return row[i].as<std::string>();
-        };
-        if (apply_status(tx, wamid, row[0].as<std::string>(), row[1].as<std::string>(), opt(2),
-                         opt(3), opt(4))) {
-            ++applied;
-        }
-    }
-    return applied;
-}
-
-std::string message_preview(const std::string& content) { return preview(content); }
 
 // After a group gave up on a lock (busy), its deliveries are tried alone; the one that met the
 // held row has waited a full kLockWaitMs already, so alone it waits only this long.
@@ -285,8 +193,8 @@ std::vector<const InboundMessage*> store_known_customers(
     // the general path (media, an echo, a business-scoped id, the simulator), all of theirs
     // take it, in delivery order, so their thread order, names and preview end as one by one.
     auto plain = [](const WebhookBatch& batch, const InboundMessage& m) {
-        return !batch.simulated && !m.echo && !m.media_id && !m.customer_wa_id.empty() &&
-               m.customer_bsuid.empty() && !m.wamid.empty();
+        return !batch.simulated && !m.echo && !m.media_id && m.payload.is_null() &&
+               !m.customer_wa_id.empty() && m.customer_bsuid.empty() && !m.wamid.empty();
     };
     std::set<std::string> general;
     for (const auto* batch : batches) {
@@ -391,7 +299,7 @@ std::vector<const InboundMessage*> store_known_customers(
         wamid.emplace_back(m.wamid);
         ts.emplace_back(timestamp_text(m.timestamp));
         metadata.emplace_back(m.raw.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
-        short_text.emplace_back(preview(m.content));
+        short_text.emplace_back(whatsapp::message_preview(m.content));
     }
     if (taken.empty()) {
         std::sort(done.begin(), done.end());
@@ -491,13 +399,16 @@ void store_batch(pqxx::dbtransaction& tx, const WebhookBatch& batch, StoreResult
             "WITH m AS ("
             " INSERT INTO messages (conversation_id, direction, sender, type, content, media_id, "
             "  media_mime_type, media_filename, media_sha256, context_message_id, "
-            "  whatsapp_message_id, status, sent_at, metadata, created_at) "
+            "  whatsapp_message_id, status, sent_at, metadata, created_at, payload) "
             " VALUES ($1::uuid, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, "
             "  CASE WHEN $2 = 'outbound' THEN COALESCE(to_timestamp(NULLIF($13, '')::bigint), "
             "   now()) END, "
-            "  $14::jsonb, COALESCE(to_timestamp(NULLIF($13, '')::bigint), now())) "
+            "  $14::jsonb, COALESCE(to_timestamp(NULLIF($13, '')::bigint), now()), "
+            // A tap names the message it answers: ours, by id.
+            "  $17::jsonb || COALESCE((SELECT jsonb_build_object('in_reply_to', r.id) "
+            "   FROM messages r WHERE r.whatsapp_message_id = $10), '{}'::jsonb)) "
             " ON CONFLICT (whatsapp_message_id) WHERE whatsapp_message_id IS NOT NULL DO NOTHING "
-            " RETURNING id, created_at), "
+            " RETURNING id, created_at, payload), "
             "u AS (UPDATE conversations SET "
             // An echo: the owner answered from the WhatsApp Business app. A person is
             // talking, so the AI pauses here exactly as after a dashboard reply.
@@ -526,19 +437,28 @@ void store_batch(pqxx::dbtransaction& tx, const WebhookBatch& batch, StoreResult
             "  'conversation_turn:' || $11, $1::uuid FROM m WHERE $2 = 'inbound' "
             " ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING "
             " RETURNING id) "
-            "SELECT id::text, (SELECT count(*) FROM j), to_json(created_at) #>> '{}' FROM m",
+            "SELECT id::text, (SELECT count(*) FROM j), to_json(created_at) #>> '{}', "
+            " payload::text FROM m",
             conversation, m.echo ? "outbound" : "inbound", m.echo ? "agent" : "customer", m.type,
             m.content, nullable(m.media_id), nullable(m.media_mime_type),
             nullable(m.media_filename), nullable(m.media_sha256), nullable(m.context_id), m.wamid,
-            m.echo ? "sent" : "received", ts, metadata, preview(m.content),
-            static_cast<double>(default_debounce_ms));
+            m.echo ? "sent" : "received", ts, metadata, whatsapp::message_preview(m.content),
+            static_cast<double>(default_debounce_ms),
+            m.payload.is_null() ? std::nullopt
+                                : std::optional(m.payload.dump(
+                                      -1, ' ', false, nlohmann::json::error_handler_t::replace)));
         if (inserted.empty()) {
             ++result.duplicates;
             continue;
         }
         ++result.stored;
-        result.events.push_back(created_event(conversation, inserted[0][0].as<std::string>(),
-                                              inserted[0][2].as<std::string>(), m));
+        auto event = created_event(conversation, inserted[0][0].as<std::string>(),
+                                   inserted[0][2].as<std::string>(), m);
+        if (!inserted[0][3].is_null()) {
+            event.data["message"]["payload"] =
+                nlohmann::json::parse(inserted[0][3].as<std::string>());
+        }
+        result.events.push_back(std::move(event));
         if (m.media_id) {
             // Media ids from webhooks live 7 days and their download links 5 minutes: fetch
             // the bytes now, as a durable job.
@@ -548,34 +468,16 @@ void store_batch(pqxx::dbtransaction& tx, const WebhookBatch& batch, StoreResult
             o.conversation_id = conversation;
             jobs::enqueue(tx, "media_fetch", {{"message_id", inserted[0][0].as<std::string>()}}, o);
         }
-        if (m.echo) result.statuses += apply_pending_statuses(tx, m.wamid);
+        if (m.echo) result.statuses += whatsapp::apply_pending_statuses(tx, m.wamid);
         turn_jobs += inserted[0][1].as<long>();
     }
     // Workers wake once per transaction, at COMMIT.
     if (turn_jobs > 0) {
         tx.exec_params("SELECT pg_notify($1, 'conversation_turn')", jobs::kChannel);
     }
-    for (const auto& s : batch.statuses) {
-        if (s.status != "sent" && s.status != "delivered" && s.status != "read" &&
-            s.status != "played" && s.status != "failed") {
-            continue;  // a status this code does not know: nothing to move
-        }
-        auto at_text = timestamptz_literal(s.timestamp);
-        if (auto updated = apply_status(tx, s.wamid, s.status, at_text, s.error_code, s.error_title,
-                                        s.error_detail)) {
-            ++result.statuses;
-            result.events.push_back(std::move(*updated));
-        } else {
-            store::exec_cached(
-                tx,
-                "INSERT INTO pending_statuses (whatsapp_message_id, status, at, error_code, "
-                " error_title, error_detail) VALUES ($1, $2, $3::timestamptz, $4, $5, $6) "
-                "ON CONFLICT DO NOTHING",
-                s.wamid, s.status, at_text, nullable(s.error_code), nullable(s.error_title),
-                nullable(s.error_detail));
-            ++result.pending;
-        }
-    }
+    auto [applied, pending] = whatsapp::apply_statuses(tx, batch.statuses, result.events);
+    result.statuses += applied;
+    result.pending += pending;
 }
 
 // One delivery waiting for its commit. `finish` runs once, from whichever thread committed
@@ -733,4 +635,4 @@ asio::awaitable<void> Inbox::flush(std::vector<std::shared_ptr<Waiter>>& group) 
     for (auto& w : group) w->finish();
 }
 
-}  // namespace botflow::whatsapp
+}  // namespace botflow::conversations

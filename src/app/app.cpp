@@ -1,12 +1,9 @@
-#include "botflow/core/app.hpp"
+#include "botflow/app/app.hpp"
 
 #include <boost/asio/signal_set.hpp>
 #include <random>
 #include <thread>
 
-#include "botflow/ai/reply.hpp"
-#include "botflow/ai/routes.hpp"
-#include "botflow/analytics/routes.hpp"
 #include "botflow/auth/auth.hpp"
 #include "botflow/auth/passwords.hpp"
 #include "botflow/core/blocking.hpp"
@@ -14,13 +11,7 @@
 #include "botflow/core/error.hpp"
 #include "botflow/http/server.hpp"
 #include "botflow/http/static_files.hpp"
-#include "botflow/jobs/routes.hpp"
-#include "botflow/knowledge/routes.hpp"
-#include "botflow/prompts/routes.hpp"
 #include "botflow/store/migrator.hpp"
-#include "botflow/whatsapp/routes.hpp"
-#include "botflow/whatsapp/sender.hpp"
-#include "botflow/ws/feed.hpp"
 
 namespace botflow {
 namespace {
@@ -104,39 +95,42 @@ App::App(config::Config cfg)
       bus(io, redis, util::parse_redis_url(config.redis_url.reveal()),
           events::BusOptions{.channel = config.redis_prefix + "events",
                              .origin = instance_id,
-                             .database_url = config.database_url}) {
+                             .database_url = config.database_url}),
+      auth_module{config, db, redis, sessions, router, cpu},
+      jobs_module{db, jobs_db, jobs, router},
+      ws_module{config, io, router, sessions, auth_module, hub, bus, nullptr},
+      knowledge_module{config, db, jobs_db, jobs, router, extraction},
+      prompts_module{config, db, router},
+      whatsapp_module{config, io, db, jobs_db, jobs, redis, router, whatsapp, webhook_calls, graph},
+      conversations_module{config,        io,    db,    jobs_db, jobs, router, whatsapp,
+                           webhook_calls, graph, inbox, turns},
+      ai_module{config, io, db, jobs_db, router, bus, llm, graph, turns},
+      analytics_module{db, router, nullptr} {
     bus.add_sink([this](const events::Event& e) {
         hub.deliver(e);
         // Another replica saved new credentials (this one applied them already).
         if (e.type == events::Type::settings_updated && e.data.is_object() &&
             e.data.contains("section") && e.data["section"] == "whatsapp") {
-            whatsapp::reload_credentials(*this);
+            whatsapp::reload_credentials(whatsapp_module);
         }
     });
     bus.on_subscribed([this](bool after_gap) {
         if (after_gap) hub.resync_all("events_may_be_missing");
         // A save may have been announced before this subscription (at start, or while Redis
         // was away).
-        whatsapp::reload_credentials(*this);
+        whatsapp::reload_credentials(whatsapp_module);
     });
     register_system_routes(*this);
     register_setup_routes(*this);
-    jobs::register_routes(*this);
-    jobs::register_handlers(*this);
-    auth::register_auth_routes(*this);
-    auth::register_user_routes(*this);
-    whatsapp::register_routes(*this);
-    whatsapp::register_conversation_routes(*this);
-    whatsapp::register_message_routes(*this);
-    whatsapp::register_whatsapp_jobs(*this);
-    whatsapp::register_settings_routes(*this);
-    prompts::register_routes(*this);
-    knowledge::register_routes(*this);
-    ai::register_routes(*this);
-    ai::register_ai_responders(*this);
-    turns.register_jobs(jobs);
-    ws::register_routes(*this);
-    analytics::register_routes(*this);
+    auth::register_module(auth_module);
+    jobs::register_module(jobs_module);
+    ws::register_module(ws_module);
+    knowledge::register_module(knowledge_module);
+    prompts::register_module(prompts_module);
+    whatsapp::register_module(whatsapp_module);
+    conversations::register_module(conversations_module);
+    ai::register_module(ai_module);
+    analytics::register_module(analytics_module);
 }
 
 App::~App() = default;
@@ -146,7 +140,7 @@ int App::serve() {
     try {
         auth::bootstrap_first_owner(config);
         if (!prompts::seed_templates(config.database_url.reveal())) return 1;
-        whatsapp::load_credentials_now(*this);
+        whatsapp::load_credentials_now(whatsapp_module);
         auth::prepare_dummy_hash();
         spdlog::info("db.pool_ready connections={}", db.warm_up());
     } catch (const std::exception& e) {
@@ -156,7 +150,7 @@ int App::serve() {
 
     redis.start();
     bus.start();
-    whatsapp::start_webhook_upkeep(*this);
+    whatsapp::start_webhook_upkeep(whatsapp_module);
 
     auto files = std::make_shared<http::StaticFiles>(config.web_dir);
     http::ServerOptions options;
@@ -170,7 +164,7 @@ int App::serve() {
         co_return co_await run_blocking(cpu, std::move(read));
     };
     options.authenticate = [this](http::Request& req, http::Access access) {
-        return auth::authenticate(*this, req, access);
+        return auth::authenticate(auth_module, req, access);
     };
     options.response_headers = security_headers(config.public_url);
     http::Server server(io, router, metrics, std::move(options));

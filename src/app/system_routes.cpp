@@ -1,8 +1,8 @@
 // Operational routes: liveness, readiness, Prometheus metrics and the API document.
-#include <openssl/crypto.h>
 
-#include "botflow/core/app.hpp"
+#include "botflow/app/app.hpp"
 #include "botflow/core/embedded.hpp"
+#include "botflow/core/encoding.hpp"
 #include "botflow/core/error.hpp"
 
 namespace botflow {
@@ -56,8 +56,7 @@ asio::awaitable<Response> handle_metrics(App& app, Request& req) {
     if (!app.config.metrics_token.empty()) {
         std::string expected = "Bearer " + app.config.metrics_token.reveal();
         auto given = req.header("authorization");
-        bool ok = given.size() == expected.size() &&
-                  CRYPTO_memcmp(given.data(), expected.data(), expected.size()) == 0;
+        bool ok = constant_time_equal(given, expected);
         if (!ok) {
             throw Error(Errc::unauthorized,
                         "This server's metrics need 'Authorization: Bearer <METRICS_TOKEN>'.")

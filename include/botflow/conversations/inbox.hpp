@@ -19,7 +19,7 @@ namespace botflow::store {
 class Db;
 }
 
-namespace botflow::whatsapp {
+namespace botflow::conversations {
 
 struct StoreResult {
     int stored = 0;      // new messages
@@ -31,9 +31,6 @@ struct StoreResult {
     std::vector<events::Event> events;
 };
 
-/// The conversation list's preview of a message: at most 200 bytes, cut at a character.
-std::string message_preview(const std::string& content);
-
 /// The longest an ingestion transaction waits for a row lock once lock_keys() has run:
 /// ingestion holds its locks for milliseconds, so a longer wait means someone else holds a
 /// customer's conversation.
@@ -43,7 +40,7 @@ inline constexpr int kLockWaitMs = 1000;
 /// name, then bounds the transaction's later lock waits to `lock_wait_ms` (PostgreSQL's
 /// lock_timeout: beyond it the statement fails with 55P03, a busy 503). Call before storing
 /// several deliveries in one transaction.
-void lock_keys(pqxx::dbtransaction& tx, const std::vector<const WebhookBatch*>& batches,
+void lock_keys(pqxx::dbtransaction& tx, const std::vector<const whatsapp::WebhookBatch*>& batches,
                int lock_wait_ms = kLockWaitMs);
 
 /// Stores, in at most three statements whatever their number (the lookup, the first contacts'
@@ -52,21 +49,17 @@ void lock_keys(pqxx::dbtransaction& tx, const std::vector<const WebhookBatch*>& 
 /// of them, without media, not an echo, not from the simulator. Each stored message counts in the
 /// result of its delivery (`results[i]` for `batches[i]`). Returns the messages it took
 /// (stored, or found to be re-deliveries) for store_batch to skip. Call after lock_keys().
-std::vector<const InboundMessage*> store_known_customers(
-    pqxx::dbtransaction& tx, const std::vector<const WebhookBatch*>& batches,
+std::vector<const whatsapp::InboundMessage*> store_known_customers(
+    pqxx::dbtransaction& tx, const std::vector<const whatsapp::WebhookBatch*>& batches,
     const std::vector<StoreResult*>& results, int default_debounce_ms = 1000);
 
 /// Stores one delivery in the caller's transaction, and enqueues a `conversation_turn` job for
 /// each new customer message, due after the turn's debounce (turn_debounce_ms() in SQL:
 /// Settings > AI, else `default_debounce_ms`). `keys_locked`: lock_keys() already ran for it in
 /// this transaction. `done`: messages store_known_customers() took already (sorted).
-void store_batch(pqxx::dbtransaction& tx, const WebhookBatch& batch, StoreResult& result,
+void store_batch(pqxx::dbtransaction& tx, const whatsapp::WebhookBatch& batch, StoreResult& result,
                  bool keys_locked = false, int default_debounce_ms = 1000,
-                 const std::vector<const InboundMessage*>& done = {});
-
-/// Applies and removes pending statuses for `wamid` (call when a message with that wamid
-/// appears). Returns how many were applied.
-int apply_pending_statuses(pqxx::dbtransaction& tx, const std::string& wamid);
+                 const std::vector<const whatsapp::InboundMessage*>& done = {});
 
 class Inbox {
 public:
@@ -79,7 +72,7 @@ public:
     /// the caller's executor) only after COMMIT. Throws Errc::unavailable when PostgreSQL is down.
     /// A delivery that makes the shared transaction fail is retried alone, so it cannot fail its
     /// neighbours.
-    asio::awaitable<StoreResult> store(WebhookBatch batch);
+    asio::awaitable<StoreResult> store(whatsapp::WebhookBatch batch);
 
     struct Waiter;
 
@@ -96,4 +89,4 @@ private:
     int drainers_ = 0;                            // under mutex_: groups being committed
 };
 
-}  // namespace botflow::whatsapp
+}  // namespace botflow::conversations

@@ -3,7 +3,7 @@
 #include <pqxx/pqxx>
 
 #include "botflow/ai/settings.hpp"
-#include "botflow/core/app.hpp"
+#include "botflow/app/app.hpp"
 #include "botflow/core/error.hpp"
 #include "botflow/knowledge/documents.hpp"
 #include "botflow/prompts/repo.hpp"
