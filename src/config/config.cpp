@@ -93,35 +93,8 @@ void read_public_url(Reader& r, Config& c) {
     }
 }
 
-}  // namespace
-
-std::optional<std::string> normalize_email(std::string_view email) {
-    while (!email.empty() && std::isspace(static_cast<unsigned char>(email.front()))) {
-        email.remove_prefix(1);
-    }
-    while (!email.empty() && std::isspace(static_cast<unsigned char>(email.back()))) {
-        email.remove_suffix(1);
-    }
-    if (email.empty() || email.size() > 254) return std::nullopt;
-    auto at = email.find('@');
-    if (at == 0 || at == std::string_view::npos || at + 1 == email.size() ||
-        email.find('@', at + 1) != std::string_view::npos) {
-        return std::nullopt;
-    }
-    std::string out;
-    for (char ch : email) {
-        auto u = static_cast<unsigned char>(ch);
-        if (std::isspace(u) || std::iscntrl(u)) return std::nullopt;
-        out.push_back(static_cast<char>(std::tolower(u)));
-    }
-    return out;
-}
-
-std::variant<Config, std::vector<std::string>> load(const Env& env, Purpose purpose) {
-    std::vector<std::string> errors;
-    Reader r(env, errors);
-    Config c;
-
+// The settings every subcommand needs, `migrate` included: the database and the log.
+void read_database_and_log(Reader& r, Config& c) {
     std::string db = r.required(
         "DATABASE_URL", "the PostgreSQL connection URL, e.g. postgresql://user:pass@host:5432/db");
     if (!db.empty() && !starts_with_ci(db, "postgres://") && !starts_with_ci(db, "postgresql://")) {
@@ -134,19 +107,9 @@ std::variant<Config, std::vector<std::string>> load(const Env& env, Purpose purp
     c.log_level = r.one_of("LOG_LEVEL", "info", {"trace", "debug", "info", "warn", "error"});
     c.log_format = r.one_of("LOG_FORMAT", "text", {"text", "json"}) == "json" ? log::Format::json
                                                                               : log::Format::text;
-    if (purpose == Purpose::migrate) {
-        if (!errors.empty()) return errors;
-        return c;
-    }
+}
 
-    c.port = r.integer<std::uint16_t>("PORT", 8080, 0, 65535);
-    if (auto host = r.get("HOST")) c.host = *host;
-    read_public_url(r, c);
-    if (purpose == Purpose::cli) {
-        if (!errors.empty()) return errors;
-        return c;
-    }
-
+void read_redis(Reader& r, Config& c) {
     std::string redis =
         r.required("REDIS_URL", "the Redis connection URL, e.g. redis://default:pass@host:6379");
     if (!redis.empty()) {
@@ -157,7 +120,10 @@ std::variant<Config, std::vector<std::string>> load(const Env& env, Purpose purp
         }
     }
     c.redis_url = Secret(redis);
+}
 
+// The HTTP server: static files, threads, /metrics, timeouts.
+void read_server(Reader& r, Config& c) {
     if (auto dir = r.get("WEB_DIR")) c.web_dir = *dir;
     c.io_threads = r.integer("IO_THREADS", 0, 0, 256);
     if (c.io_threads == 0) {
@@ -170,7 +136,10 @@ std::variant<Config, std::vector<std::string>> load(const Env& env, Purpose purp
     c.http_idle_timeout = std::chrono::seconds(r.integer("HTTP_IDLE_TIMEOUT_SECONDS", 60, 1, 3600));
     c.http_read_timeout = std::chrono::seconds(r.integer("HTTP_READ_TIMEOUT_SECONDS", 30, 1, 3600));
     c.shutdown_grace = std::chrono::seconds(r.integer("SHUTDOWN_GRACE_SECONDS", 20, 0, 600));
+}
 
+// Signing sessions, and the first owner's account.
+void read_sign_in(Reader& r, Config& c) {
     if (auto secret = r.get("JWT_SECRET")) {
         if (secret->size() < 32) {
             r.error("JWT_SECRET must be at least 32 bytes (got " + std::to_string(secret->size()) +
@@ -201,6 +170,10 @@ std::variant<Config, std::vector<std::string>> load(const Env& env, Purpose purp
         }
         c.admin_password = Secret(*admin_password);
     }
+}
+
+// The WhatsApp Cloud API: credentials, where it lives, how fast we may send.
+void read_whatsapp(Reader& r, Config& c) {
     if (auto secret = r.get("WHATSAPP_APP_SECRET")) c.whatsapp_app_secret = Secret(*secret);
     if (auto token = r.get("WHATSAPP_VERIFY_TOKEN")) {
         if (token->size() < 8) r.error("WHATSAPP_VERIFY_TOKEN must be at least 8 characters");
@@ -233,6 +206,10 @@ std::variant<Config, std::vector<std::string>> load(const Env& env, Purpose purp
     }
     c.whatsapp_send_rate = r.integer("WHATSAPP_SEND_RATE", 80, 1, 1000);
     c.whatsapp_pair_burst = r.integer("WHATSAPP_PAIR_BURST", 6, 1, 45);
+}
+
+// The knowledge base: the text-search language and the upload limits.
+void read_knowledge(Reader& r, Config& c) {
     if (auto language = r.get("KB_LANGUAGE")) {
         std::string l = *language;
         for (auto& ch : l) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
@@ -246,8 +223,10 @@ std::variant<Config, std::vector<std::string>> load(const Env& env, Purpose purp
     }
     c.kb_max_documents = r.integer("KB_MAX_DOCUMENTS", 50, 1, 100000);
     c.kb_max_file_mb = r.integer("KB_MAX_FILE_MB", 10, 1, 100);
-    c.job_workers = r.integer("JOB_WORKERS", 4, 0, 64);
-    c.job_lease = std::chrono::seconds(r.integer("JOB_LEASE_SECONDS", 300, 2, 86400));
+}
+
+// The key that seals stored credentials (JWT_SECRET when unset).
+void read_secret_key(Reader& r, Config& c) {
     if (auto key = r.get("SECRET_KEY")) {
         if (key->size() < 32) {
             r.error("SECRET_KEY must be at least 32 bytes (got " + std::to_string(key->size()) +
@@ -255,6 +234,10 @@ std::variant<Config, std::vector<std::string>> load(const Env& env, Purpose purp
         }
         c.secret_key = Secret(*key);
     }
+}
+
+// The LLM service and the AI replies made with it.
+void read_llm(Reader& r, Config& c) {
     if (auto base = r.get("LLM_BASE_URL")) {
         if (!starts_with_ci(*base, "https://") && !starts_with_ci(*base, "http://")) {
             r.error("LLM_BASE_URL must start with https:// or http:// (got \"" + *base + "\")");
@@ -297,13 +280,10 @@ std::variant<Config, std::vector<std::string>> load(const Env& env, Purpose purp
     c.llm_timeout = std::chrono::milliseconds(r.integer("LLM_TIMEOUT_MS", 60000, 1000, 600000));
     c.ai_debounce_ms = r.integer("AI_DEBOUNCE_MS", 1000, 0, 60000);
     c.ai_concurrency = r.integer("AI_CONCURRENCY", 256, 1, 10000);
-    c.ws_queue_limit = r.integer("WS_QUEUE_LIMIT", 512, 1, 100000);
-    if (auto prefix = r.get("REDIS_KEY_PREFIX")) {
-        if (prefix->size() > 64 || prefix->find_first_of(" \t\r\n") != std::string::npos) {
-            r.error("REDIS_KEY_PREFIX must be at most 64 characters without spaces");
-        }
-        c.redis_prefix = *prefix;
-    }
+}
+
+// TRUST_PROXY: true/yes, false/no, or how many proxies to trust.
+void read_trust_proxy(Reader& r, Config& c) {
     if (auto trust = r.get("TRUST_PROXY")) {
         std::string t = *trust;
         for (auto& ch : t) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
@@ -315,6 +295,71 @@ std::variant<Config, std::vector<std::string>> load(const Env& env, Purpose purp
             c.trust_proxy = r.integer("TRUST_PROXY", 0, 0, 10);
         }
     }
+}
+
+void read_redis_prefix(Reader& r, Config& c) {
+    if (auto prefix = r.get("REDIS_KEY_PREFIX")) {
+        if (prefix->size() > 64 || prefix->find_first_of(" \t\r\n") != std::string::npos) {
+            r.error("REDIS_KEY_PREFIX must be at most 64 characters without spaces");
+        }
+        c.redis_prefix = *prefix;
+    }
+}
+}  // namespace
+
+std::optional<std::string> normalize_email(std::string_view email) {
+    while (!email.empty() && std::isspace(static_cast<unsigned char>(email.front()))) {
+        email.remove_prefix(1);
+    }
+    while (!email.empty() && std::isspace(static_cast<unsigned char>(email.back()))) {
+        email.remove_suffix(1);
+    }
+    if (email.empty() || email.size() > 254) return std::nullopt;
+    auto at = email.find('@');
+    if (at == 0 || at == std::string_view::npos || at + 1 == email.size() ||
+        email.find('@', at + 1) != std::string_view::npos) {
+        return std::nullopt;
+    }
+    std::string out;
+    for (char ch : email) {
+        auto u = static_cast<unsigned char>(ch);
+        if (std::isspace(u) || std::iscntrl(u)) return std::nullopt;
+        out.push_back(static_cast<char>(std::tolower(u)));
+    }
+    return out;
+}
+
+std::variant<Config, std::vector<std::string>> load(const Env& env, Purpose purpose) {
+    std::vector<std::string> errors;
+    Reader r(env, errors);
+    Config c;
+
+    read_database_and_log(r, c);
+    if (purpose == Purpose::migrate) {
+        if (!errors.empty()) return errors;
+        return c;
+    }
+
+    c.port = r.integer<std::uint16_t>("PORT", 8080, 0, 65535);
+    if (auto host = r.get("HOST")) c.host = *host;
+    read_public_url(r, c);
+    if (purpose == Purpose::cli) {
+        if (!errors.empty()) return errors;
+        return c;
+    }
+
+    read_redis(r, c);
+    read_server(r, c);
+    read_sign_in(r, c);
+    read_whatsapp(r, c);
+    read_knowledge(r, c);
+    c.job_workers = r.integer("JOB_WORKERS", 4, 0, 64);
+    c.job_lease = std::chrono::seconds(r.integer("JOB_LEASE_SECONDS", 300, 2, 86400));
+    read_secret_key(r, c);
+    read_llm(r, c);
+    c.ws_queue_limit = r.integer("WS_QUEUE_LIMIT", 512, 1, 100000);
+    read_redis_prefix(r, c);
+    read_trust_proxy(r, c);
 
     if (!errors.empty()) return errors;
     return c;

@@ -128,95 +128,127 @@ void MultipartParser::feed(std::string_view bytes) {
     guard.ok = true;
 }
 
+namespace {
+
+// What a step of the parser made of the bytes buffered so far.
+enum class Step {
+    wait,    // it needs more bytes
+    next,    // it consumed its part of the body: go on to the next state
+    closed,  // the closing boundary: the body is complete
+};
+
+// Before the first boundary: "--boundary" at the very start or after CRLF.
+Step skip_preamble(std::string& buffer, const std::string& delimiter, bool& first) {
+    std::string_view dash(delimiter.data() + 2, delimiter.size() - 2);
+    if (first && buffer.size() >= dash.size() &&
+        std::string_view(buffer).substr(0, dash.size()) == dash) {
+        buffer.erase(0, dash.size());
+        first = false;
+        return Step::next;
+    }
+    if (first && buffer.size() < dash.size() &&
+        std::string_view(dash).substr(0, buffer.size()) == buffer) {
+        return Step::wait;  // maybe the boundary, not complete yet
+    }
+    first = false;
+    auto at = buffer.find(delimiter);
+    if (at == std::string::npos) {
+        // Keep what could be the start of the delimiter.
+        if (buffer.size() > delimiter.size()) {
+            buffer.erase(0, buffer.size() - delimiter.size());
+        }
+        return Step::wait;
+    }
+    buffer.erase(0, at + delimiter.size());
+    return Step::next;
+}
+
+// Just after a boundary: "--" closes the body, else the line ends and a part's headers follow.
+Step after_boundary(std::string& buffer) {
+    if (buffer.size() < 2) return Step::wait;
+    if (buffer.compare(0, 2, "--") == 0) {
+        buffer.clear();
+        return Step::closed;
+    }
+    // Transport padding (spaces, tabs) may follow a boundary before its CRLF.
+    auto eol = buffer.find("\r\n");
+    if (eol == std::string::npos) {
+        if (buffer.size() > 256) malformed("garbage after a boundary");
+        return Step::wait;
+    }
+    if (buffer.find_first_not_of(" \t", 0) < eol) malformed("garbage after a boundary");
+    buffer.erase(0, eol + 2);
+    return Step::next;
+}
+
+// The size of a part's header block and of the blank line after it, once both arrived.
+std::optional<std::pair<std::size_t, std::size_t>> header_block(const std::string& buffer) {
+    std::size_t end;
+    std::size_t skip;
+    if (buffer.compare(0, 2, "\r\n") == 0) {
+        end = 0;  // a part without headers
+        skip = 2;
+    } else {
+        end = buffer.find("\r\n\r\n");
+        skip = 4;
+    }
+    if (end == std::string::npos || end > kMaxHeaderBlock) {
+        if (buffer.size() > kMaxHeaderBlock) malformed("part headers over 16 KiB");
+        return std::nullopt;
+    }
+    return std::make_pair(end, skip);
+}
+
+// A part's data, up to the next delimiter (next: the part ended there).
+Step take_body(std::string& buffer, const std::string& delimiter,
+               const MultipartParser::Callbacks& callbacks) {
+    auto at = buffer.find(delimiter);
+    if (at == std::string::npos) {
+        // Everything but a possible start of the delimiter is part data.
+        if (buffer.size() > delimiter.size()) {
+            auto n = buffer.size() - delimiter.size();
+            if (callbacks.on_data) callbacks.on_data(std::string_view(buffer).substr(0, n));
+            buffer.erase(0, n);
+        }
+        return Step::wait;
+    }
+    if (at > 0 && callbacks.on_data) {
+        callbacks.on_data(std::string_view(buffer).substr(0, at));
+    }
+    if (callbacks.on_part_end) callbacks.on_part_end();
+    buffer.erase(0, at + delimiter.size());
+    return Step::next;
+}
+
+}  // namespace
+
 void MultipartParser::feed_more(std::string_view bytes) {
     buffer_.append(bytes);
     for (;;) {
         switch (state_) {
-            case State::preamble: {
-                // The first boundary: "--boundary" at the very start or after CRLF.
-                std::string_view dash(delimiter_.data() + 2, delimiter_.size() - 2);
-                if (first_ && buffer_.size() >= dash.size() &&
-                    std::string_view(buffer_).substr(0, dash.size()) == dash) {
-                    buffer_.erase(0, dash.size());
-                    state_ = State::after_boundary;
-                    first_ = false;
-                    continue;
-                }
-                if (first_ && buffer_.size() < dash.size() &&
-                    std::string_view(dash).substr(0, buffer_.size()) == buffer_) {
-                    return;  // maybe the boundary, not complete yet
-                }
-                first_ = false;
-                auto at = buffer_.find(delimiter_);
-                if (at == std::string::npos) {
-                    // Keep what could be the start of the delimiter.
-                    if (buffer_.size() > delimiter_.size()) {
-                        buffer_.erase(0, buffer_.size() - delimiter_.size());
-                    }
-                    return;
-                }
-                buffer_.erase(0, at + delimiter_.size());
+            case State::preamble:
+                if (skip_preamble(buffer_, delimiter_, first_) == Step::wait) return;
                 state_ = State::after_boundary;
                 continue;
-            }
             case State::after_boundary: {
-                if (buffer_.size() < 2) return;
-                if (buffer_.compare(0, 2, "--") == 0) {
-                    state_ = State::done;
-                    buffer_.clear();
-                    return;
-                }
-                // Transport padding (spaces, tabs) may follow a boundary before its CRLF.
-                auto eol = buffer_.find("\r\n");
-                if (eol == std::string::npos) {
-                    if (buffer_.size() > 256) malformed("garbage after a boundary");
-                    return;
-                }
-                if (buffer_.find_first_not_of(" \t", 0) < eol)
-                    malformed("garbage after a boundary");
-                buffer_.erase(0, eol + 2);
-                state_ = State::headers;
+                auto step = after_boundary(buffer_);
+                if (step == Step::wait) return;
+                state_ = step == Step::closed ? State::done : State::headers;
+                if (step == Step::closed) return;
                 continue;
             }
             case State::headers: {
-                std::size_t end;
-                std::size_t skip;
-                if (buffer_.compare(0, 2, "\r\n") == 0) {
-                    end = 0;  // a part without headers
-                    skip = 2;
-                } else {
-                    end = buffer_.find("\r\n\r\n");
-                    skip = 4;
-                }
-                if (end == std::string::npos || end > kMaxHeaderBlock) {
-                    if (buffer_.size() > kMaxHeaderBlock) malformed("part headers over 16 KiB");
-                    return;
-                }
-                parse_headers(std::string_view(buffer_).substr(0, end));
-                buffer_.erase(0, end + skip);
+                auto block = header_block(buffer_);
+                if (!block) return;
+                parse_headers(std::string_view(buffer_).substr(0, block->first));
+                buffer_.erase(0, block->first + block->second);
                 state_ = State::body;
                 continue;
             }
-            case State::body: {
-                auto at = buffer_.find(delimiter_);
-                if (at == std::string::npos) {
-                    // Everything but a possible start of the delimiter is part data.
-                    if (buffer_.size() > delimiter_.size()) {
-                        auto n = buffer_.size() - delimiter_.size();
-                        if (callbacks_.on_data)
-                            callbacks_.on_data(std::string_view(buffer_).substr(0, n));
-                        buffer_.erase(0, n);
-                    }
-                    return;
-                }
-                if (at > 0 && callbacks_.on_data) {
-                    callbacks_.on_data(std::string_view(buffer_).substr(0, at));
-                }
-                if (callbacks_.on_part_end) callbacks_.on_part_end();
-                buffer_.erase(0, at + delimiter_.size());
+            case State::body:
+                if (take_body(buffer_, delimiter_, callbacks_) == Step::wait) return;
                 state_ = State::after_boundary;
                 continue;
-            }
             case State::done:
                 buffer_.clear();  // the epilogue is ignored
                 return;

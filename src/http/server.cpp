@@ -52,6 +52,60 @@ std::string allow_header(const std::vector<Method>& methods) {
     return out;
 }
 
+std::string remote_address(Connection& conn) {
+    boost::system::error_code ec;
+    auto ep = conn.stream.socket().remote_endpoint(ec);
+    if (ec) return {};
+    auto address = ep.address();
+    // A dual-stack socket reports IPv4 peers as ::ffff:a.b.c.d; log them as a.b.c.d.
+    if (address.is_v6() && address.to_v6().is_v4_mapped()) {
+        address = asio::ip::make_address_v4(asio::ip::v4_mapped, address.to_v6());
+    }
+    return address.to_string();
+}
+
+// The client left, idled out, or we are shutting down: there is no one to answer.
+bool connection_gone(const boost::system::error_code& ec) {
+    return ec == bhttp::error::end_of_stream || ec == beast::error::timeout ||
+           ec == asio::error::operation_aborted || ec == asio::error::connection_reset ||
+           ec == asio::error::eof;
+}
+
+// One request on a connection, from its header to its response.
+struct Exchange {
+    std::chrono::steady_clock::time_point started;
+    Request req;
+    bool keep_alive = false;
+    Response resp;
+    std::string route_label = "unmatched";
+    bool read_ok = false;
+    bool body_unread = false;  // refused before reading it: drain before closing
+    Match match;
+
+    double seconds() const {
+        return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    }
+    void refuse(Error error) { resp = problem_response(error, req.path, req.request_id); }
+};
+
+// The request line and the header fields, into x.req; the request id from X-Request-Id.
+void read_head(const bhttp::request<bhttp::empty_body>& h, Exchange& x) {
+    Request& req = x.req;
+    req.method = parse_method(std::string_view(h.method_string().data(), h.method_string().size()));
+    req.target = std::string(h.target());
+    auto q = req.target.find('?');
+    req.path = req.target.substr(0, q);
+    if (q != std::string::npos) req.query = req.target.substr(q + 1);
+    for (const auto& field : h) {
+        std::string name(field.name_string());
+        for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        req.headers.emplace_back(std::move(name), std::string(field.value()));
+    }
+    auto incoming_id = req.header("x-request-id");
+    req.request_id = valid_request_id(incoming_id) ? std::string(incoming_id) : new_request_id();
+    x.keep_alive = h.keep_alive();
+}
+
 }  // namespace
 
 struct Server::Impl : std::enable_shared_from_this<Impl> {
@@ -76,6 +130,12 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
     asio::awaitable<void> accept_loop();
     asio::awaitable<void> drain(Connection& conn);
     asio::awaitable<void> session(std::shared_ptr<Connection> conn, std::uint64_t id);
+    void refuse_header(Exchange& x, const boost::system::error_code& ec) const;
+    asio::awaitable<bool> read_body(Connection& conn, beast::flat_buffer& buffer,
+                                    bhttp::request_parser<bhttp::empty_body>& head, Exchange& x);
+    asio::awaitable<void> answer(Exchange& x);
+    bool hand_over(Connection& conn, Exchange& x);
+    void record(const Exchange& x);
     asio::awaitable<Response> dispatch(Request& req, Match match, std::string& route_label);
     asio::awaitable<void> write(Connection& conn, const Request& req, Response& resp,
                                 bool keep_alive);
@@ -245,19 +305,7 @@ asio::awaitable<void> Server::Impl::write(Connection& conn, const Request& req, 
 asio::awaitable<void> Server::Impl::session(std::shared_ptr<Connection> conn, std::uint64_t) {
     auto self = shared_from_this();
     beast::flat_buffer buffer;
-    std::string remote;
-    {
-        boost::system::error_code ec;
-        auto ep = conn->stream.socket().remote_endpoint(ec);
-        if (!ec) {
-            auto address = ep.address();
-            // A dual-stack socket reports IPv4 peers as ::ffff:a.b.c.d; log them as a.b.c.d.
-            if (address.is_v6() && address.to_v6().is_v4_mapped()) {
-                address = asio::ip::make_address_v4(asio::ip::v4_mapped, address.to_v6());
-            }
-            remote = address.to_string();
-        }
-    }
+    std::string remote = remote_address(*conn);
     for (;;) {
         conn->busy = false;
         if (stopping) break;
@@ -271,168 +319,152 @@ asio::awaitable<void> Server::Impl::session(std::shared_ptr<Connection> conn, st
         co_await bhttp::async_read_header(conn->stream, buffer, head,
                                           asio::redirect_error(asio::use_awaitable, ec));
         conn->busy = true;
-        auto started = std::chrono::steady_clock::now();
-        Request req;
-        req.received_at = started;
-        req.remote_address = remote;
-        bool keep_alive = false;
-        Response resp;
-        std::string route_label = "unmatched";
-        bool read_ok = false;
-        bool body_unread = false;  // refused before reading it: drain before closing
-        Match match;
-
-        if (ec == bhttp::error::end_of_stream || ec == beast::error::timeout ||
-            ec == asio::error::operation_aborted || ec == asio::error::connection_reset ||
-            ec == asio::error::eof) {
-            break;  // the client left, idled out, or we are shutting down
-        }
+        Exchange x;
+        x.started = std::chrono::steady_clock::now();
+        x.req.received_at = x.started;
+        x.req.remote_address = remote;
+        if (connection_gone(ec)) break;
         if (ec) {
-            req.request_id = new_request_id();
-            req.path = "/";
-            Errc code =
-                ec == bhttp::error::header_limit ? Errc::header_too_large : Errc::bad_request;
-            std::string detail =
-                code == Errc::header_too_large
-                    ? fmt::format("Request headers exceed {} bytes.", options.max_header_bytes)
-                    : "Malformed HTTP request: " + ec.message() + ".";
-            resp = problem_response(Error(code, detail), req.path, req.request_id);
-            body_unread = true;
+            refuse_header(x, ec);
         } else {
-            auto& h = head.get();
-            req.method =
-                parse_method(std::string_view(h.method_string().data(), h.method_string().size()));
-            req.target = std::string(h.target());
-            auto q = req.target.find('?');
-            req.path = req.target.substr(0, q);
-            if (q != std::string::npos) req.query = req.target.substr(q + 1);
-            for (const auto& field : h) {
-                std::string name(field.name_string());
-                for (auto& c : name)
-                    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-                req.headers.emplace_back(std::move(name), std::string(field.value()));
-            }
-            auto incoming_id = req.header("x-request-id");
-            req.request_id =
-                valid_request_id(incoming_id) ? std::string(incoming_id) : new_request_id();
-            keep_alive = h.keep_alive();
-
-            match = router.match(req.method, req.path);
-            std::size_t limit = match.route ? match.route->options.max_body : kDefaultBodyLimit;
-            std::string hint = match.route && !match.route->options.too_large.empty()
-                                   ? " " + match.route->options.too_large
-                                   : std::string();
-            bhttp::request_parser<bhttp::string_body> parser(std::move(head));
-            parser.body_limit(limit);
-            auto declared = parser.content_length();
-            if (declared && *declared > limit) {
-                resp = problem_response(
-                    Error(Errc::payload_too_large,
-                          fmt::format(
-                              "The request body is {} bytes; this route accepts at most {}.{}",
-                              *declared, limit, hint)),
-                    req.path, req.request_id);
-                keep_alive = false;
-                body_unread = true;
-            } else {
-                if (!parser.is_done()) {
-                    auto expect = parser.get()[bhttp::field::expect];
-                    if (beast::iequals(expect, "100-continue")) {
-                        bhttp::response<bhttp::empty_body> cont(bhttp::status::continue_, 11);
-                        conn->stream.expires_after(options.read_timeout);
-                        co_await bhttp::async_write(conn->stream, cont,
-                                                    asio::redirect_error(asio::use_awaitable, ec));
-                        if (ec) break;
-                    }
-                    conn->stream.expires_after(options.read_timeout);
-                    co_await bhttp::async_read(conn->stream, buffer, parser,
-                                               asio::redirect_error(asio::use_awaitable, ec));
-                }
-                if (ec == bhttp::error::body_limit) {
-                    resp = problem_response(
-                        Error(Errc::payload_too_large,
-                              fmt::format("The request body exceeds this route's {} bytes.{}",
-                                          limit, hint)),
-                        req.path, req.request_id);
-                    keep_alive = false;
-                    body_unread = true;
-                } else if (ec == beast::error::timeout || ec == bhttp::error::end_of_stream ||
-                           ec == asio::error::eof || ec == asio::error::connection_reset ||
-                           ec == asio::error::operation_aborted ||
-                           ec == bhttp::error::partial_message) {
-                    break;
-                } else if (ec) {
-                    resp = problem_response(
-                        Error(Errc::bad_request,
-                              "Malformed HTTP request body: " + ec.message() + "."),
-                        req.path, req.request_id);
-                    keep_alive = false;
-                } else {
-                    req.body = std::move(parser.get().body());
-                    read_ok = true;
-                }
-            }
+            read_head(head.get(), x);
+            bool answerable = co_await read_body(*conn, buffer, head, x);
+            if (!answerable) break;
         }
-
-        if (read_ok) {
-            std::exception_ptr failure;
-            try {
-                resp = co_await dispatch(req, std::move(match), route_label);
-            } catch (...) {
-                failure = std::current_exception();
-            }
-            if (failure) resp = problem_from_exception(failure, req.path, req.request_id);
-        } else {
-            keep_alive = false;
-        }
-        if (stopping) keep_alive = false;
-
-        if (resp.take_over && stopping) {
-            resp = problem_response(
-                Error(Errc::unavailable, "The server is restarting: connect again.")
-                    .with_header("Retry-After", "2"),
-                req.path, req.request_id);
-            keep_alive = false;
-        }
-        if (resp.take_over) {
-            // An upgrade (the WebSocket): the route answers on the socket itself.
-            double seconds =
-                std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-            metrics.observe(method_name(req.method), route_label, 101, seconds);
-            spdlog::info(
-                "http.request request_id={} method={} route={} path={} status=101 ms={:.2f}",
-                req.request_id, method_name(req.method), route_label, req.path, seconds * 1000);
-            conn->stream.expires_never();
-            resp.take_over(conn->stream.release_socket());
-            co_return;
-        }
-
-        // Recorded before the write, so a client that has its answer also sees it counted.
-        std::size_t bytes = req.method == Method::head || resp.status == 204 || resp.status == 304
-                                ? 0
-                                : resp.body_view().size();
-        double seconds =
-            std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-        metrics.observe(method_name(req.method), route_label, resp.status, seconds);
-        spdlog::info(
-            "http.request request_id={} method={} route={} path={} status={} bytes={} ms={:.2f}",
-            req.request_id, method_name(req.method), route_label, req.path, resp.status, bytes,
-            seconds * 1000);
+        co_await answer(x);
+        if (hand_over(*conn, x)) co_return;
+        record(x);
         try {
-            co_await write(*conn, req, resp, keep_alive);
+            co_await write(*conn, x.req, x.resp, x.keep_alive);
         } catch (const boost::system::system_error& e) {
-            spdlog::info("http.write_failed request_id={} error=\"{}\"", req.request_id,
+            spdlog::info("http.write_failed request_id={} error=\"{}\"", x.req.request_id,
                          e.code().message());
             break;
         }
-        if (!keep_alive) {
-            if (body_unread) co_await drain(*conn);
+        if (!x.keep_alive) {
+            if (x.body_unread) co_await drain(*conn);
             break;
         }
     }
     boost::system::error_code ignored;
     conn->stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
     conn->stream.close();
+}
+
+// A header that could not be read: too large or malformed.
+void Server::Impl::refuse_header(Exchange& x, const boost::system::error_code& ec) const {
+    x.req.request_id = new_request_id();
+    x.req.path = "/";
+    Errc code = ec == bhttp::error::header_limit ? Errc::header_too_large : Errc::bad_request;
+    std::string detail =
+        code == Errc::header_too_large
+            ? fmt::format("Request headers exceed {} bytes.", options.max_header_bytes)
+            : "Malformed HTTP request: " + ec.message() + ".";
+    x.refuse(Error(code, detail));
+    x.body_unread = true;
+}
+
+// Matches the route and reads the body within that route's limit: into x.req (x.read_ok), or
+// a refusal into x.resp. False when the client is gone and the connection just closes.
+asio::awaitable<bool> Server::Impl::read_body(Connection& conn, beast::flat_buffer& buffer,
+                                              bhttp::request_parser<bhttp::empty_body>& head,
+                                              Exchange& x) {
+    x.match = router.match(x.req.method, x.req.path);
+    std::size_t limit = x.match.route ? x.match.route->options.max_body : kDefaultBodyLimit;
+    std::string hint = x.match.route && !x.match.route->options.too_large.empty()
+                           ? " " + x.match.route->options.too_large
+                           : std::string();
+    bhttp::request_parser<bhttp::string_body> parser(std::move(head));
+    parser.body_limit(limit);
+    auto declared = parser.content_length();
+    if (declared && *declared > limit) {
+        x.refuse(Error(Errc::payload_too_large,
+                       fmt::format("The request body is {} bytes; this route accepts at most {}.{}",
+                                   *declared, limit, hint)));
+        x.keep_alive = false;
+        x.body_unread = true;
+        co_return true;
+    }
+    boost::system::error_code ec;
+    if (!parser.is_done()) {
+        auto expect = parser.get()[bhttp::field::expect];
+        if (beast::iequals(expect, "100-continue")) {
+            bhttp::response<bhttp::empty_body> cont(bhttp::status::continue_, 11);
+            conn.stream.expires_after(options.read_timeout);
+            co_await bhttp::async_write(conn.stream, cont,
+                                        asio::redirect_error(asio::use_awaitable, ec));
+            if (ec) co_return false;
+        }
+        conn.stream.expires_after(options.read_timeout);
+        co_await bhttp::async_read(conn.stream, buffer, parser,
+                                   asio::redirect_error(asio::use_awaitable, ec));
+    }
+    if (ec == bhttp::error::body_limit) {
+        x.refuse(
+            Error(Errc::payload_too_large,
+                  fmt::format("The request body exceeds this route's {} bytes.{}", limit, hint)));
+        x.keep_alive = false;
+        x.body_unread = true;
+    } else if (connection_gone(ec) || ec == bhttp::error::partial_message) {
+        co_return false;
+    } else if (ec) {
+        x.refuse(Error(Errc::bad_request, "Malformed HTTP request body: " + ec.message() + "."));
+        x.keep_alive = false;
+    } else {
+        x.req.body = std::move(parser.get().body());
+        x.read_ok = true;
+    }
+    co_return true;
+}
+
+// Runs the route for a request read whole; a refused one keeps its refusal and closes.
+asio::awaitable<void> Server::Impl::answer(Exchange& x) {
+    if (x.read_ok) {
+        std::exception_ptr failure;
+        try {
+            x.resp = co_await dispatch(x.req, std::move(x.match), x.route_label);
+        } catch (...) {
+            failure = std::current_exception();
+        }
+        if (failure) x.resp = problem_from_exception(failure, x.req.path, x.req.request_id);
+    } else {
+        x.keep_alive = false;
+    }
+    if (stopping) x.keep_alive = false;
+    if (x.resp.take_over && stopping) {
+        x.refuse(Error(Errc::unavailable, "The server is restarting: connect again.")
+                     .with_header("Retry-After", "2"));
+        x.keep_alive = false;
+    }
+}
+
+// An upgrade (the WebSocket): the route answers on the socket itself. True if it took it.
+bool Server::Impl::hand_over(Connection& conn, Exchange& x) {
+    if (!x.resp.take_over) return false;
+    double seconds = x.seconds();
+    metrics.observe(method_name(x.req.method), x.route_label, 101, seconds);
+    spdlog::info("http.request request_id={} method={} route={} path={} status=101 ms={:.2f}",
+                 x.req.request_id, method_name(x.req.method), x.route_label, x.req.path,
+                 seconds * 1000);
+    conn.stream.expires_never();
+    x.resp.take_over(conn.stream.release_socket());
+    return true;
+}
+
+// The metrics and the access log line. Recorded before the write, so a client that has its
+// answer also sees it counted.
+void Server::Impl::record(const Exchange& x) {
+    const Request& req = x.req;
+    const Response& resp = x.resp;
+    std::size_t bytes = req.method == Method::head || resp.status == 204 || resp.status == 304
+                            ? 0
+                            : resp.body_view().size();
+    double seconds = x.seconds();
+    metrics.observe(method_name(req.method), x.route_label, resp.status, seconds);
+    spdlog::info(
+        "http.request request_id={} method={} route={} path={} status={} bytes={} ms={:.2f}",
+        req.request_id, method_name(req.method), x.route_label, req.path, resp.status, bytes,
+        seconds * 1000);
 }
 
 asio::awaitable<void> Server::Impl::drain(Connection& conn) {

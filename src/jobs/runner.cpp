@@ -24,6 +24,40 @@ struct Lane {
     std::atomic<bool> woken{false};            // a wake-up that came while the dispatcher was busy
 };
 
+namespace {
+
+// How a job's run ended, before it is recorded.
+struct Outcome {
+    bool ok = false;
+    bool permanent = false;
+    bool deferred = false;  // RetryLater without counting the attempt
+    std::optional<std::chrono::milliseconds> retry_in;
+    std::string error;
+};
+
+// One line per run, at the level its outcome calls for.
+void log_outcome(const Job& job, const Outcome& o, std::chrono::milliseconds delay,
+                 std::chrono::steady_clock::time_point started) {
+    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                  std::chrono::steady_clock::now() - started)
+                  .count();
+    if (o.deferred) {
+        spdlog::debug("jobs.deferred job={} kind={} retry_ms={} why=\"{}\"", job.id, job.kind,
+                      delay.count(), o.error);
+    } else if (o.ok) {
+        spdlog::info("jobs.done job={} kind={} attempt={} ms={}", job.id, job.kind, job.attempts,
+                     ms);
+    } else if (o.permanent || job.attempts >= job.max_attempts) {
+        spdlog::error("jobs.dead job={} kind={} attempt={} error=\"{}\"", job.id, job.kind,
+                      job.attempts, o.error);
+    } else {
+        spdlog::warn("jobs.retry job={} kind={} attempt={} retry_ms={} error=\"{}\"", job.id,
+                     job.kind, job.attempts, delay.count(), o.error);
+    }
+}
+
+}  // namespace
+
 struct JobRunner::State : std::enable_shared_from_this<JobRunner::State> {
     State(asio::io_context& io, store::Db& db, Secret url, RunnerOptions options)
         : io(io), db(db), url(std::move(url)), options(options) {}
@@ -45,6 +79,12 @@ struct JobRunner::State : std::enable_shared_from_this<JobRunner::State> {
     // own coroutine: a thousand jobs waiting on the network cost sockets, not threads.
     asio::awaitable<void> dispatch(std::shared_ptr<Lane> lane);
     asio::awaitable<void> run(std::shared_ptr<Lane> lane, Job job);
+    asio::awaitable<Outcome> handle(const Job& job);
+    // Stores the outcome (done, deferred, retried or dead), retrying briefly on `timer`.
+    asio::awaitable<void> record(const Job& job, const Outcome& outcome,
+                                 std::chrono::milliseconds delay, asio::steady_timer& timer);
+    asio::awaitable<void> store_outcome(const Job& job, const Outcome& outcome,
+                                        std::chrono::milliseconds delay);
     asio::awaitable<void> maintain(std::shared_ptr<asio::steady_timer> timer);
     // Renews the lease of a running job until *alive turns false, so a job that takes long
     // (a big download, a paced send) is never taken by a second worker while this one lives.
@@ -135,92 +175,14 @@ asio::awaitable<void> JobRunner::State::run(std::shared_ptr<Lane> lane, Job job_
         auto alive = std::make_shared<bool>(true);  // on this worker's strand, like the beat
         asio::co_spawn(timer->get_executor(), heartbeat(job->id, worker, beat, alive),
                        asio::detached);
-        bool ok = false;
-        bool permanent = false;
-        bool deferred = false;  // RetryLater without counting the attempt
-        std::optional<std::chrono::milliseconds> retry_in;
-        std::string error;
-        auto handler = handlers.find(job->kind);
-        if (handler == handlers.end()) {
-            // A replica of another version (a rolling deploy) knows this kind: leave it to it.
-            error = "no handler for job kind " + job->kind + " on this server";
-            retry_in = std::chrono::seconds(5);
-            deferred = true;
-        } else {
-            try {
-                co_await handler->second(*job);
-                ok = true;
-            } catch (const RetryLater& r) {
-                error = r.what();
-                retry_in = r.delay;
-                deferred = !r.counts_attempt;
-            } catch (const Error& e) {
-                error = e.cause().empty() ? e.detail() : e.detail() + " (" + e.cause() + ")";
-                permanent = !e.transient();
-            } catch (const std::exception& e) {
-                error = e.what();
-            }
-        }
+        Outcome outcome = co_await handle(*job);
         *alive = false;  // same strand as the heartbeat
         beat->cancel();
-        auto delay = retry_in
-                         ? *retry_in
+        auto delay = outcome.retry_in
+                         ? *outcome.retry_in
                          : backoff(job->attempts, options.base_backoff, options.max_backoff, rng);
-        // Recording the outcome is retried briefly; if it still fails, the lease runs out and
-        // the job runs again (handlers are idempotent).
-        for (int attempt = 0; attempt < 3; ++attempt) {
-            bool recorded = false;
-            try {
-                auto id = job->id;
-                if (ok) {
-                    auto finish = [id, worker](pqxx::dbtransaction& tx) {
-                        return complete(tx, id, worker);
-                    };
-                    co_await db.run(std::move(finish));
-                } else if (deferred) {
-                    auto later = [id, worker, error, delay](pqxx::dbtransaction& tx) {
-                        return defer(tx, id, worker, error, delay);
-                    };
-                    co_await db.run(std::move(later));
-                } else {
-                    // Dead: the owner hears of it (the live feed's job.failed) with the failure.
-                    bool dead = permanent || job->attempts >= job->max_attempts;
-                    auto record = [id, worker, error, permanent, delay, dead, kind = job->kind,
-                                   conversation = job->conversation_id](pqxx::dbtransaction& tx) {
-                        bool held = fail(tx, id, worker, error, permanent, delay);
-                        if (held && dead) {
-                            events::stage(tx, events::job_failed(id, kind, conversation, error));
-                        }
-                        return held;
-                    };
-                    co_await db.run(std::move(record));
-                }
-                recorded = true;
-            } catch (const Error& e) {
-                spdlog::warn("jobs.record_failed job={} attempt={} cause=\"{}\"", job->id,
-                             attempt + 1, e.cause());
-            }
-            if (recorded) break;
-            boost::system::error_code ec;
-            timer->expires_after(std::chrono::milliseconds(500));
-            co_await timer->async_wait(asio::redirect_error(asio::use_awaitable, ec));
-        }
-        auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                      std::chrono::steady_clock::now() - started)
-                      .count();
-        if (deferred) {
-            spdlog::debug("jobs.deferred job={} kind={} retry_ms={} why=\"{}\"", job->id, job->kind,
-                          delay.count(), error);
-        } else if (ok) {
-            spdlog::info("jobs.done job={} kind={} attempt={} ms={}", job->id, job->kind,
-                         job->attempts, ms);
-        } else if (permanent || job->attempts >= job->max_attempts) {
-            spdlog::error("jobs.dead job={} kind={} attempt={} error=\"{}\"", job->id, job->kind,
-                          job->attempts, error);
-        } else {
-            spdlog::warn("jobs.retry job={} kind={} attempt={} retry_ms={} error=\"{}\"", job->id,
-                         job->kind, job->attempts, delay.count(), error);
-        }
+        co_await record(*job, outcome, delay, *timer);
+        log_outcome(*job, outcome, delay, started);
     }
     --running;
     --lane->in_flight;
@@ -230,6 +192,82 @@ asio::awaitable<void> JobRunner::State::run(std::shared_ptr<Lane> lane, Job job_
         wake_all();
     } else {
         wake(*lane);
+    }
+}
+
+// Runs the kind's handler; what it threw becomes the outcome.
+asio::awaitable<Outcome> JobRunner::State::handle(const Job& job) {
+    Outcome o;
+    auto handler = handlers.find(job.kind);
+    if (handler == handlers.end()) {
+        // A replica of another version (a rolling deploy) knows this kind: leave it to it.
+        o.error = "no handler for job kind " + job.kind + " on this server";
+        o.retry_in = std::chrono::seconds(5);
+        o.deferred = true;
+        co_return o;
+    }
+    try {
+        co_await handler->second(job);
+        o.ok = true;
+    } catch (const RetryLater& r) {
+        o.error = r.what();
+        o.retry_in = r.delay;
+        o.deferred = !r.counts_attempt;
+    } catch (const Error& e) {
+        o.error = e.cause().empty() ? e.detail() : e.detail() + " (" + e.cause() + ")";
+        o.permanent = !e.transient();
+    } catch (const std::exception& e) {
+        o.error = e.what();
+    }
+    co_return o;
+}
+
+asio::awaitable<void> JobRunner::State::record(const Job& job, const Outcome& outcome,
+                                               std::chrono::milliseconds delay,
+                                               asio::steady_timer& timer) {
+    // Recording the outcome is retried briefly; if it still fails, the lease runs out and
+    // the job runs again (handlers are idempotent).
+    for (int attempt = 0; attempt < 3; ++attempt) {
+        bool recorded = false;
+        try {
+            co_await store_outcome(job, outcome, delay);
+            recorded = true;
+        } catch (const Error& e) {
+            spdlog::warn("jobs.record_failed job={} attempt={} cause=\"{}\"", job.id, attempt + 1,
+                         e.cause());
+        }
+        if (recorded) break;
+        boost::system::error_code ec;
+        timer.expires_after(std::chrono::milliseconds(500));
+        co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    }
+}
+
+asio::awaitable<void> JobRunner::State::store_outcome(const Job& job, const Outcome& outcome,
+                                                      std::chrono::milliseconds delay) {
+    auto id = job.id;
+    auto worker = job.worker;
+    if (outcome.ok) {
+        auto finish = [id, worker](pqxx::dbtransaction& tx) { return complete(tx, id, worker); };
+        co_await db.run(std::move(finish));
+    } else if (outcome.deferred) {
+        auto later = [id, worker, error = outcome.error, delay](pqxx::dbtransaction& tx) {
+            return defer(tx, id, worker, error, delay);
+        };
+        co_await db.run(std::move(later));
+    } else {
+        // Dead: the owner hears of it (the live feed's job.failed) with the failure.
+        bool dead = outcome.permanent || job.attempts >= job.max_attempts;
+        auto record = [id, worker, error = outcome.error, permanent = outcome.permanent, delay,
+                       dead, kind = job.kind,
+                       conversation = job.conversation_id](pqxx::dbtransaction& tx) {
+            bool held = fail(tx, id, worker, error, permanent, delay);
+            if (held && dead) {
+                events::stage(tx, events::job_failed(id, kind, conversation, error));
+            }
+            return held;
+        };
+        co_await db.run(std::move(record));
     }
 }
 

@@ -1,16 +1,10 @@
 #include "botflow/knowledge/extract.hpp"
 
-#include <fcntl.h>
 #include <libxml/HTMLparser.h>
 #include <libxml/xmlreader.h>
-#include <poll.h>
 #include <poppler-document.h>
 #include <poppler-global.h>
 #include <poppler-page.h>
-#include <signal.h>
-#include <sys/resource.h>
-#include <sys/wait.h>
-#include <unistd.h>
 #include <zip.h>
 
 #include <cstdio>
@@ -279,6 +273,85 @@ Sniffed sniff(std::string_view bytes, const std::string& filename) {
     return {"txt", "text/plain; charset=utf-8"};
 }
 
+namespace {
+
+// The Markdown prefix a paragraph style asks for ("# ", "## ", "- "), given the one so far.
+std::string style_prefix(xmlTextReaderPtr reader, std::string prefix) {
+    auto v = xmlTextReaderGetAttributeNs(
+        reader, reinterpret_cast<const xmlChar*>("val"),
+        reinterpret_cast<const xmlChar*>(
+            "http://schemas.openxmlformats.org/wordprocessingml/2006/main"));
+    if (!v) return prefix;
+    std::string style = lower(reinterpret_cast<const char*>(v));
+    xmlFree(v);
+    if (style.rfind("heading", 0) == 0) {
+        int level = style.size() > 7 && std::isdigit(static_cast<unsigned char>(style[7]))
+                        ? style[7] - '0'
+                        : 1;
+        prefix = std::string(static_cast<std::size_t>(std::clamp(level, 1, 6)), '#') + " ";
+    } else if (style == "title") {
+        prefix = "# ";
+    } else if (style.find("list") != std::string::npos && prefix.empty()) {
+        prefix = "- ";
+    }
+    return prefix;
+}
+
+// The text of word/document.xml as it streams by: paragraphs, headings, list items, tables.
+struct DocxText {
+    std::string out, paragraph, prefix;
+    bool in_text = false;
+    int table_depth = 0;
+    bool first_cell = true;
+
+    void open(std::string_view name, xmlTextReaderPtr reader) {
+        if (name == "p") {
+            paragraph.clear();
+            prefix.clear();
+        } else if (name == "pStyle") {
+            prefix = style_prefix(reader, std::move(prefix));
+        } else if (name == "numPr" && prefix.empty()) {
+            prefix = "- ";
+        } else if (name == "t") {
+            in_text = !xmlTextReaderIsEmptyElement(reader);
+        } else if (name == "tab") {
+            paragraph += ' ';
+        } else if (name == "br" || name == "cr") {
+            paragraph += table_depth > 0 ? ' ' : '\n';
+        } else if (name == "tbl") {
+            ++table_depth;
+            out += "\n";
+        } else if (name == "tr") {
+            first_cell = true;
+        }
+    }
+
+    void close(std::string_view name) {
+        if (name == "t") {
+            in_text = false;
+        } else if (name == "p") {
+            if (table_depth > 0) {
+                if (!paragraph.empty()) {
+                    if (!first_cell) out += " | ";
+                    out += paragraph;
+                    first_cell = false;
+                }
+            } else if (!paragraph.empty()) {
+                out += prefix + paragraph + (prefix == "- " ? "\n" : "\n\n");
+            }
+            paragraph.clear();
+            prefix.clear();
+        } else if (name == "tr") {
+            out += "\n";
+        } else if (name == "tbl") {
+            --table_depth;
+            out += "\n";
+        }
+    }
+};
+
+}  // namespace
+
 std::string extract_docx_xml(std::string_view xml, std::size_t max_text) {
     xml_setup();
     // No network, no entity substitution, no DTD loading; huge documents are streamed.
@@ -287,86 +360,26 @@ std::string extract_docx_xml(std::string_view xml, std::size_t max_text) {
         XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_COMPACT);
     if (!reader) throw ExtractError("This .docx file could not be read; it may be damaged.");
     std::unique_ptr<xmlTextReader, decltype(&xmlFreeTextReader)> guard(reader, &xmlFreeTextReader);
-    std::string out, paragraph, prefix;
-    bool in_text = false;
-    int table_depth = 0;
-    bool first_cell = true;
+    DocxText text;
     int status;
     while ((status = xmlTextReaderRead(reader)) == 1) {
         int type = xmlTextReaderNodeType(reader);
         auto local = reinterpret_cast<const char*>(xmlTextReaderConstLocalName(reader));
         std::string_view name = local ? local : "";
         if (type == XML_READER_TYPE_ELEMENT) {
-            if (name == "p") {
-                paragraph.clear();
-                prefix.clear();
-            } else if (name == "pStyle") {
-                auto v = xmlTextReaderGetAttributeNs(
-                    reader, reinterpret_cast<const xmlChar*>("val"),
-                    reinterpret_cast<const xmlChar*>(
-                        "http://schemas.openxmlformats.org/wordprocessingml/2006/main"));
-                if (v) {
-                    std::string style = lower(reinterpret_cast<const char*>(v));
-                    xmlFree(v);
-                    if (style.rfind("heading", 0) == 0) {
-                        int level =
-                            style.size() > 7 && std::isdigit(static_cast<unsigned char>(style[7]))
-                                ? style[7] - '0'
-                                : 1;
-                        prefix =
-                            std::string(static_cast<std::size_t>(std::clamp(level, 1, 6)), '#') +
-                            " ";
-                    } else if (style == "title") {
-                        prefix = "# ";
-                    } else if (style.find("list") != std::string::npos && prefix.empty()) {
-                        prefix = "- ";
-                    }
-                }
-            } else if (name == "numPr" && prefix.empty()) {
-                prefix = "- ";
-            } else if (name == "t") {
-                in_text = !xmlTextReaderIsEmptyElement(reader);
-            } else if (name == "tab") {
-                paragraph += ' ';
-            } else if (name == "br" || name == "cr") {
-                paragraph += table_depth > 0 ? ' ' : '\n';
-            } else if (name == "tbl") {
-                ++table_depth;
-                out += "\n";
-            } else if (name == "tr") {
-                first_cell = true;
-            }
+            text.open(name, reader);
         } else if (type == XML_READER_TYPE_TEXT || type == XML_READER_TYPE_SIGNIFICANT_WHITESPACE) {
-            if (in_text) {
+            if (text.in_text) {
                 auto v = reinterpret_cast<const char*>(xmlTextReaderConstValue(reader));
-                if (v) paragraph += v;
+                if (v) text.paragraph += v;
             }
         } else if (type == XML_READER_TYPE_END_ELEMENT) {
-            if (name == "t") {
-                in_text = false;
-            } else if (name == "p") {
-                if (table_depth > 0) {
-                    if (!paragraph.empty()) {
-                        if (!first_cell) out += " | ";
-                        out += paragraph;
-                        first_cell = false;
-                    }
-                } else if (!paragraph.empty()) {
-                    out += prefix + paragraph + (prefix == "- " ? "\n" : "\n\n");
-                }
-                paragraph.clear();
-                prefix.clear();
-            } else if (name == "tr") {
-                out += "\n";
-            } else if (name == "tbl") {
-                --table_depth;
-                out += "\n";
-            }
+            text.close(name);
         }
-        if (out.size() > max_text) limit_text(out, max_text);
+        if (text.out.size() > max_text) limit_text(text.out, max_text);
     }
     if (status < 0) throw ExtractError("This .docx file could not be read; its XML is damaged.");
-    return out;
+    return std::move(text.out);
 }
 
 std::string extract_html(std::string_view html) {
@@ -481,136 +494,6 @@ int extract_command(int argc, char** argv) {
         std::cerr << "internal: " << e.what();
         return 3;
     }
-}
-
-ExtractResult extract_in_child(const std::string& executable, const std::string& kind,
-                               std::string_view bytes, const ChildLimits& limits) {
-    ExtractResult result;
-    char path[] = "/tmp/botflow-extract-XXXXXX";
-    int fd = mkostemp(path, O_CLOEXEC);
-    if (fd < 0) {
-        result.error = "The file could not be processed (no temporary space).";
-        return result;
-    }
-    struct Unlink {
-        const char* p;
-        ~Unlink() { ::unlink(p); }
-    } unlink_guard{path};
-    std::size_t written = 0;
-    while (written < bytes.size()) {
-        auto n = ::write(fd, bytes.data() + written, bytes.size() - written);
-        if (n <= 0) {
-            ::close(fd);
-            result.error = "The file could not be processed (no temporary space).";
-            return result;
-        }
-        written += static_cast<std::size_t>(n);
-    }
-    ::close(fd);
-
-    int out_pipe[2], err_pipe[2];
-    if (pipe2(out_pipe, O_CLOEXEC) != 0) {
-        throw Error(Errc::unavailable, "The file cannot be processed right now.", "pipe2 failed");
-    }
-    if (pipe2(err_pipe, O_CLOEXEC) != 0) {
-        ::close(out_pipe[0]);
-        ::close(out_pipe[1]);
-        throw Error(Errc::unavailable, "The file cannot be processed right now.", "pipe2 failed");
-    }
-    pid_t pid = fork();
-    if (pid < 0) {
-        for (int f : {out_pipe[0], out_pipe[1], err_pipe[0], err_pipe[1]}) ::close(f);
-        // Transient: the job runs again.
-        throw Error(Errc::unavailable, "The file cannot be processed right now.", "fork failed");
-    }
-    if (pid == 0) {
-        // Only async-signal-safe calls from here to exec. The child gets stdin/out/err and
-        // nothing else of the server: no sockets, no files, no environment (no secrets).
-        dup2(out_pipe[1], 1);
-        dup2(err_pipe[1], 2);
-        ::close_range(3, ~0U, 0);
-        rlimit cpu{static_cast<rlim_t>(limits.cpu.count()),
-                   static_cast<rlim_t>(limits.cpu.count() + 1)};
-        setrlimit(RLIMIT_CPU, &cpu);
-        rlimit mem{limits.memory, limits.memory};
-        setrlimit(RLIMIT_AS, &mem);
-        rlimit core{0, 0};
-        setrlimit(RLIMIT_CORE, &core);
-        char* const empty_env[] = {nullptr};
-        execle(executable.c_str(), "botflow", "extract", kind.c_str(), path,
-               static_cast<char*>(nullptr), empty_env);
-        _exit(127);
-    }
-    ::close(out_pipe[1]);
-    ::close(err_pipe[1]);
-    std::string out, err;
-    bool too_much = false;
-    auto deadline = std::chrono::steady_clock::now() + limits.wall;
-    bool out_open = true, err_open = true, timed_out = false;
-    while (out_open || err_open) {
-        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-            deadline - std::chrono::steady_clock::now());
-        if (left.count() <= 0) {
-            timed_out = true;
-            break;
-        }
-        pollfd fds[2] = {{out_open ? out_pipe[0] : -1, POLLIN, 0},
-                         {err_open ? err_pipe[0] : -1, POLLIN, 0}};
-        if (::poll(fds, 2, static_cast<int>(std::min<long long>(left.count(), 1000))) < 0) {
-            if (errno == EINTR) continue;
-            break;
-        }
-        char buf[64 * 1024];
-        for (int i = 0; i < 2; ++i) {
-            if (!(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
-            auto n = ::read(fds[i].fd, buf, sizeof buf);
-            if (n <= 0) {
-                (i == 0 ? out_open : err_open) = false;
-                continue;
-            }
-            auto& target = i == 0 ? out : err;
-            if (target.size() < (64u << 20)) {
-                target.append(buf, static_cast<std::size_t>(n));
-            } else {
-                too_much = true;
-            }
-        }
-        if (too_much) break;
-    }
-    if (timed_out || too_much) ::kill(pid, SIGKILL);
-    ::close(out_pipe[0]);
-    ::close(err_pipe[0]);
-    int status = 0;
-    pid_t reaped;
-    while ((reaped = ::waitpid(pid, &status, 0)) < 0 && errno == EINTR) {
-    }
-    if (reaped != pid) {
-        throw Error(Errc::unavailable, "The file cannot be processed right now.", "waitpid failed");
-    }
-    if (timed_out) {
-        result.error =
-            "Reading this file took too long; it may be damaged or built to be "
-            "hard to read. Try exporting it again.";
-    } else if (too_much) {
-        result.error = "This file produces far too much text to be one document.";
-    } else if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
-        result.ok = true;
-        result.text = std::move(out);
-    } else if (WIFEXITED(status) && WEXITSTATUS(status) == 2) {
-        // The message is the child's last line (libraries may have printed before it).
-        while (!err.empty() && (err.back() == '\n' || err.back() == ' ')) err.pop_back();
-        auto nl = err.rfind('\n');
-        if (nl != std::string::npos) err = err.substr(nl + 1);
-        if (err.size() > 500) err.resize(500);
-        result.error = err.empty() ? "The file could not be read." : err;
-    } else if (WIFSIGNALED(status) && WTERMSIG(status) == SIGXCPU) {
-        result.error =
-            "Reading this file took too long; it may be damaged or built to be hard "
-            "to read. Try exporting it again.";
-    } else {
-        result.error = "This file could not be read; it may be damaged. Try exporting it again.";
-    }
-    return result;
 }
 
 }  // namespace botflow::knowledge

@@ -194,80 +194,97 @@ json business_profile(pqxx::dbtransaction& tx) {
             {"hours", hours ? *hours : json(nullptr)}};
 }
 
+namespace {
+
+// One day's opening hours: up to 4 {open, close} intervals as HH:MM, open before close.
+// nullopt when it is not such a list at all.
+std::optional<json> day_intervals(const json& intervals, const std::string& field,
+                                  FieldErrors& errors) {
+    if (!intervals.is_array() || intervals.size() > 4) {
+        errors.add(field, "must be a list of up to 4 {open, close} intervals");
+        return std::nullopt;
+    }
+    json list = json::array();
+    for (const auto& iv : intervals) {
+        if (!iv.is_object() || !iv.contains("open") || !iv.contains("close") ||
+            !iv["open"].is_string() || !iv["close"].is_string()) {
+            errors.add(field, "intervals need open and close as HH:MM");
+            break;
+        }
+        int open = minutes(iv["open"]), close = minutes(iv["close"]);
+        if (open < 0 || close < 0 || open >= close) {
+            errors.add(field, "intervals need open before close, as HH:MM");
+            break;
+        }
+        list.push_back({{"open", iv["open"]}, {"close", iv["close"]}});
+    }
+    return list;
+}
+
+// hours.days: mon..sun, each a list of intervals (a day not given is closed).
+json opening_days(const json& given, FieldErrors& errors) {
+    json days = json::object();
+    if (!given.is_object()) {
+        errors.add("hours.days", "must map mon..sun to lists of intervals");
+        return days;
+    }
+    for (const auto& [key, _] : given.items()) {
+        if (std::find_if(kDays.begin(), kDays.end(), [&key](const char* d) { return key == d; }) ==
+            kDays.end()) {
+            errors.add("hours.days", "has an unknown day " + key + " (use mon..sun)");
+        }
+    }
+    for (const char* d : kDays) {
+        std::string field = std::string("hours.days.") + d;
+        const json intervals = given.contains(d) ? given[d] : json::array();
+        if (auto list = day_intervals(intervals, field, errors)) days[d] = *list;
+    }
+    return days;
+}
+
+// The profile's hours, {time_zone, days}; null when not given.
+json opening_hours(pqxx::dbtransaction& tx, const json& body, FieldErrors& errors) {
+    if (!body.contains("hours") || body["hours"].is_null()) return nullptr;
+    const auto& h = body["hours"];
+    if (!h.is_object()) {
+        errors.add("hours", "must be an object {time_zone, days}");
+        return nullptr;
+    }
+    std::string tz;
+    if (!h.contains("time_zone") || !h["time_zone"].is_string()) {
+        errors.add("hours.time_zone", "is required, e.g. Europe/Madrid");
+    } else {
+        tz = h["time_zone"].get<std::string>();
+        if (tx.exec_params("SELECT 1 FROM pg_timezone_names WHERE name = $1", tz).empty()) {
+            errors.add("hours.time_zone",
+                       "is not a time zone PostgreSQL knows (e.g. Europe/Madrid)");
+        }
+    }
+    const json given = h.contains("days") ? h["days"] : json::object();
+    json days = opening_days(given, errors);
+    return {{"time_zone", tz}, {"days", days}};
+}
+
+}  // namespace
+
 json put_business_profile(pqxx::dbtransaction& tx, const json& body, const std::string& user_id) {
     // Every bad field is named in one answer, so a form shows all its errors at once.
     FieldErrors errors;
-    auto bad = [&errors](std::string field, std::string message) {
-        errors.add(std::move(field), std::move(message));
-    };
     if (!body.contains("name") || !body["name"].is_string() ||
         body["name"].get<std::string>().empty() || body["name"].get<std::string>().size() > 200) {
-        bad("name", "must be the business's name, 1 to 200 bytes");
+        errors.add("name", "must be the business's name, 1 to 200 bytes");
     }
     std::string language = "en";
     if (body.contains("language") && !body["language"].is_null()) {
         static const std::regex re("^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$");
         if (!body["language"].is_string() ||
             !std::regex_match(body["language"].get<std::string>(), re)) {
-            bad("language", "must be a language code such as en, es or pt-BR");
+            errors.add("language", "must be a language code such as en, es or pt-BR");
         } else {
             language = body["language"].get<std::string>();
         }
     }
-    json hours = nullptr;
-    if (body.contains("hours") && !body["hours"].is_null()) {
-        const auto& h = body["hours"];
-        if (!h.is_object()) {
-            bad("hours", "must be an object {time_zone, days}");
-        } else {
-            std::string tz;
-            if (!h.contains("time_zone") || !h["time_zone"].is_string()) {
-                bad("hours.time_zone", "is required, e.g. Europe/Madrid");
-            } else {
-                tz = h["time_zone"].get<std::string>();
-                if (tx.exec_params("SELECT 1 FROM pg_timezone_names WHERE name = $1", tz).empty()) {
-                    bad("hours.time_zone",
-                        "is not a time zone PostgreSQL knows (e.g. Europe/Madrid)");
-                }
-            }
-            json days = json::object();
-            const json given = h.contains("days") ? h["days"] : json::object();
-            if (!given.is_object()) {
-                bad("hours.days", "must map mon..sun to lists of intervals");
-            } else {
-                for (const auto& [key, _] : given.items()) {
-                    if (std::find_if(kDays.begin(), kDays.end(),
-                                     [&key](const char* d) { return key == d; }) == kDays.end()) {
-                        bad("hours.days", "has an unknown day " + key + " (use mon..sun)");
-                    }
-                }
-                for (const char* d : kDays) {
-                    json list = json::array();
-                    std::string field = std::string("hours.days.") + d;
-                    const json intervals = given.contains(d) ? given[d] : json::array();
-                    if (!intervals.is_array() || intervals.size() > 4) {
-                        bad(field, "must be a list of up to 4 {open, close} intervals");
-                        continue;
-                    }
-                    for (const auto& iv : intervals) {
-                        if (!iv.is_object() || !iv.contains("open") || !iv.contains("close") ||
-                            !iv["open"].is_string() || !iv["close"].is_string()) {
-                            bad(field, "intervals need open and close as HH:MM");
-                            break;
-                        }
-                        int open = minutes(iv["open"]), close = minutes(iv["close"]);
-                        if (open < 0 || close < 0 || open >= close) {
-                            bad(field, "intervals need open before close, as HH:MM");
-                            break;
-                        }
-                        list.push_back({{"open", iv["open"]}, {"close", iv["close"]}});
-                    }
-                    days[d] = list;
-                }
-            }
-            hours = {{"time_zone", tz}, {"days", days}};
-        }
-    }
+    json hours = opening_hours(tx, body, errors);
     // The detail names them too: the profile's form has fields (hours) that one message covers.
     errors.throw_if_any(errors.list() + ".");
     store::put_setting(tx, "business_name", body["name"], user_id);

@@ -25,6 +25,89 @@ bool has_param(const std::string& url, const std::string& key) {
     return url.find(key + "=") != std::string::npos;
 }
 
+// Runs `work` in one transaction and commits. A deadlock or serialization failure aborts the
+// whole transaction before anything took effect: run it again (the work functions are written
+// to be re-run).
+void commit_with_retries(pqxx::connection& conn,
+                         const std::function<void(pqxx::dbtransaction&)>& work) {
+    for (int attempt = 1;; ++attempt) {
+        try {
+            pqxx::work tx(conn);
+            work(tx);
+            tx.commit();
+            return;
+        } catch (const pqxx::deadlock_detected&) {
+            // libpqxx 6 throws these two as transaction_rollback, not sql_error, and
+            // without their SQLSTATE.
+            if (attempt >= 3) throw;
+            spdlog::warn("db.retry sqlstate=40P01 attempt={}", attempt);
+        } catch (const pqxx::serialization_failure&) {
+            if (attempt >= 3) throw;
+            spdlog::warn("db.retry sqlstate=40001 attempt={}", attempt);
+        }
+    }
+}
+
+// A failed transaction as its caller sees it (a botflow::Error, or the exception itself), and
+// whether its connection may serve the next transaction.
+struct Failure {
+    std::exception_ptr error;
+    bool connection_reusable;
+};
+
+// Called inside a catch block: translates the exception being handled.
+Failure translate_failure(const pqxx::connection& conn) {
+    auto error = [](Errc code, std::string detail, std::string cause) {
+        return std::make_exception_ptr(Error(code, std::move(detail), std::move(cause)));
+    };
+    try {
+        throw;
+    } catch (const pqxx::broken_connection& e) {
+        // Dropped here (not given back): the next user opens a fresh connection.
+        return {error(Errc::unavailable, "The database is unavailable; try again shortly.",
+                      std::string("postgres connection lost: ") + e.what()),
+                false};
+    } catch (const pqxx::unique_violation& e) {
+        return {error(Errc::conflict, "That already exists.", e.what()), true};
+    } catch (const pqxx::foreign_key_violation& e) {
+        return {
+            error(Errc::unprocessable, "That refers to something that does not exist.", e.what()),
+            true};
+    } catch (const pqxx::check_violation& e) {
+        return {error(Errc::unprocessable, "That value is not allowed.", e.what()), true};
+    } catch (const pqxx::transaction_rollback& e) {
+        // A deadlock or serialization failure still there after the retries: busy.
+        return {error(Errc::unavailable, "The database is busy; try again shortly.",
+                      std::string(kBusy) + e.what()),
+                true};
+    } catch (const pqxx::in_doubt_error& e) {
+        return {error(Errc::unavailable, "The database connection failed during commit.", e.what()),
+                false};
+    } catch (const pqxx::data_exception& e) {
+        // 22xxx: a value PostgreSQL cannot take (a malformed timestamp or id from a caller).
+        return {error(Errc::unprocessable, "A value in the request is not valid.", e.what()), true};
+    } catch (const pqxx::sql_error& e) {
+        // 08xxx (connection exception) and 57P0x (server shutting down) mean this connection
+        // is finished even if libpq has not noticed yet.
+        const std::string& state = e.sqlstate();
+        if (state == "55P03") {
+            // A lock held longer than the work would wait: busy, not broken. A 503 makes
+            // callers (and Meta) try again.
+            return {error(Errc::unavailable, "The database is busy; try again shortly.",
+                          std::string(kBusy) + e.what()),
+                    true};
+        }
+        if (state.rfind("08", 0) == 0 || state.rfind("57P", 0) == 0) {
+            return {error(Errc::unavailable, "The database is unavailable; try again shortly.",
+                          std::string("postgres: ") + e.what()),
+                    false};
+        }
+        return {std::current_exception(), true};
+    } catch (...) {
+        return {std::current_exception(), conn.is_open()};
+    }
+}
+
 }  // namespace
 
 namespace {
@@ -177,70 +260,11 @@ void Db::execute(const std::function<void(pqxx::dbtransaction&)>& work) {
         }
     }
     try {
-        // A deadlock or serialization failure aborts the whole transaction before anything
-        // took effect: run it again (the work functions are written to be re-run).
-        for (int attempt = 1;; ++attempt) {
-            try {
-                pqxx::work tx(conn->conn);
-                work(tx);
-                tx.commit();
-                break;
-            } catch (const pqxx::deadlock_detected&) {
-                // libpqxx 6 throws these two as transaction_rollback, not sql_error, and
-                // without their SQLSTATE.
-                if (attempt >= 3) throw;
-                spdlog::warn("db.retry sqlstate=40P01 attempt={}", attempt);
-            } catch (const pqxx::serialization_failure&) {
-                if (attempt >= 3) throw;
-                spdlog::warn("db.retry sqlstate=40001 attempt={}", attempt);
-            }
-        }
-    } catch (const pqxx::broken_connection& e) {
-        // Dropped here (not given back): the next user opens a fresh connection.
-        throw Error(Errc::unavailable, "The database is unavailable; try again shortly.",
-                    std::string("postgres connection lost: ") + e.what());
-    } catch (const pqxx::unique_violation& e) {
-        give_back(std::move(conn));
-        throw Error(Errc::conflict, "That already exists.", e.what());
-    } catch (const pqxx::foreign_key_violation& e) {
-        give_back(std::move(conn));
-        throw Error(Errc::unprocessable, "That refers to something that does not exist.", e.what());
-    } catch (const pqxx::check_violation& e) {
-        give_back(std::move(conn));
-        throw Error(Errc::unprocessable, "That value is not allowed.", e.what());
-    } catch (const pqxx::transaction_rollback& e) {
-        // A deadlock or serialization failure still there after the retries above: busy.
-        give_back(std::move(conn));
-        throw Error(Errc::unavailable, "The database is busy; try again shortly.",
-                    std::string(kBusy) + e.what());
-    } catch (const pqxx::in_doubt_error& e) {
-        throw Error(Errc::unavailable, "The database connection failed during commit.", e.what());
-    } catch (const pqxx::data_exception& e) {
-        // 22xxx: a value PostgreSQL cannot take (a malformed timestamp or id from a caller).
-        give_back(std::move(conn));
-        throw Error(Errc::unprocessable, "A value in the request is not valid.", e.what());
-    } catch (const pqxx::sql_error& e) {
-        // 08xxx (connection exception) and 57P0x (server shutting down) mean this connection
-        // is finished even if libpq has not noticed yet.
-        const std::string& state = e.sqlstate();
-        if (state == "55P03") {
-            // A lock held longer than the work would wait: busy, not broken. A 503 makes
-            // callers (and Meta) try again.
-            give_back(std::move(conn));
-            throw Error(Errc::unavailable, "The database is busy; try again shortly.",
-                        std::string(kBusy) + e.what());
-        }
-        if (state.rfind("08", 0) == 0 || state.rfind("57P", 0) == 0) {
-            throw Error(Errc::unavailable, "The database is unavailable; try again shortly.",
-                        std::string("postgres: ") + e.what());
-        }
-        give_back(std::move(conn));
-        throw;
+        commit_with_retries(conn->conn, work);
     } catch (...) {
-        if (conn->conn.is_open()) {
-            give_back(std::move(conn));
-        }
-        throw;
+        auto failure = translate_failure(conn->conn);
+        if (failure.connection_reusable) give_back(std::move(conn));
+        std::rethrow_exception(failure.error);
     }
     give_back(std::move(conn));
 }

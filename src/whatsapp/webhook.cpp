@@ -196,6 +196,136 @@ std::pair<std::string, std::string> describe_message(const json& m) {
                                (detail.empty() ? "" : " " + detail)};
 }
 
+namespace {
+
+// The customer of a message: `from` (or `to`, for an echo) and the matching contacts[] entry,
+// which carries the profile name.
+void read_identity(InboundMessage& msg, const std::vector<json>& contacts, const std::string& from,
+                   const std::string& from_user_id) {
+    msg.customer_wa_id = from;
+    msg.customer_bsuid = from_user_id;
+    for (const auto& c : contacts) {
+        std::string wa = str(c, "wa_id"), uid = str(c, "user_id");
+        bool match = contacts.size() == 1 || (!from.empty() && wa == from) ||
+                     (!from_user_id.empty() && uid == from_user_id);
+        if (!match) continue;
+        if (msg.customer_wa_id.empty()) msg.customer_wa_id = wa;
+        if (msg.customer_bsuid.empty()) msg.customer_bsuid = uid;
+        if (c.contains("profile") && c["profile"].is_object()) {
+            msg.customer_name = str(c["profile"], "name");
+            if (msg.customer_name.empty()) {
+                msg.customer_name = str(c["profile"], "username");
+            }
+        }
+        break;
+    }
+}
+
+// The attachment's id, type, file name and hash, for a message that carries one.
+void read_media(const json& m, InboundMessage& msg) {
+    std::string media_type = str(m, "type");
+    if (m.contains(media_type) && m[media_type].is_object() && m[media_type].contains("id") &&
+        (media_type == "image" || media_type == "video" || media_type == "audio" ||
+         media_type == "document" || media_type == "sticker")) {
+        const auto& media = m[media_type];
+        msg.media_id = opt_str(media, "id");
+        msg.media_mime_type = opt_str(media, "mime_type");
+        msg.media_filename = opt_str(media, "filename");
+        msg.media_sha256 = opt_str(media, "sha256");
+    }
+}
+
+void add_message(WebhookBatch& batch, const std::vector<json>& contacts, const json& m, bool echo) {
+    if (!m.is_object() || str(m, "id").empty()) {
+        ++batch.skipped;  // without a wamid a re-delivery could not be recognised
+        return;
+    }
+    InboundMessage msg;
+    msg.wamid = str(m, "id");
+    msg.echo = echo;
+    msg.timestamp = timestamp_of(m);
+    if (echo) {
+        read_identity(msg, contacts, str(m, "to"), str(m, "to_user_id"));
+    } else {
+        read_identity(msg, contacts, str(m, "from"), str(m, "from_user_id"));
+    }
+    auto [type, content] = describe_message(m);
+    msg.type = type;
+    msg.content = content;
+    read_media(m, msg);
+    if (m.contains("context") && m["context"].is_object()) {
+        msg.context_id = opt_str(m["context"], "id");
+    }
+    if (msg.type == "reaction" && m.contains("reaction")) {
+        msg.context_id = opt_str(m["reaction"], "message_id");
+    }
+    msg.raw = m;
+    msg.payload = tap_of(m);
+    if (msg.customer_wa_id.empty() && msg.customer_bsuid.empty()) {
+        ++batch.skipped;  // nobody to file it under
+        return;
+    }
+    batch.messages.push_back(std::move(msg));
+}
+
+void add_status(WebhookBatch& batch, const json& st) {
+    if (!st.is_object() || str(st, "id").empty() || str(st, "status").empty()) {
+        ++batch.skipped;
+        return;
+    }
+    StatusUpdate u;
+    u.wamid = str(st, "id");
+    u.status = str(st, "status");
+    u.timestamp = timestamp_of(st);
+    if (st.contains("errors") && st["errors"].is_array() && !st["errors"].empty()) {
+        const auto& e = st["errors"][0];
+        u.error_code = opt_str(e, "code");
+        u.error_title = opt_str(e, "title");
+        if (e.contains("error_data") && e["error_data"].is_object()) {
+            u.error_detail = opt_str(e["error_data"], "details");
+        }
+        if (!u.error_detail) u.error_detail = opt_str(e, "message");
+    }
+    u.raw = st;
+    batch.statuses.push_back(std::move(u));
+}
+
+// One entry[].changes[] item: its messages, echoes and statuses, if it is ours.
+void read_change(WebhookBatch& batch, const json& change, const std::string& our_phone_number_id) {
+    if (!change.is_object() || !change.contains("value") || !change["value"].is_object()) {
+        ++batch.skipped;
+        return;
+    }
+    const auto& value = change["value"];
+    std::string field = str(change, "field");
+    if (field != "messages" && field != "smb_message_echoes") {
+        ++batch.skipped;  // account_update, template status, ...: not ours to handle
+        return;
+    }
+    std::string phone_id =
+        value.contains("metadata") ? str(value["metadata"], "phone_number_id") : "";
+    if (!our_phone_number_id.empty() && phone_id != our_phone_number_id) {
+        ++batch.foreign;
+        return;
+    }
+    // contacts[]: the profile name and identities of whoever wrote.
+    std::vector<json> contacts;
+    if (value.contains("contacts") && value["contacts"].is_array()) {
+        for (const auto& c : value["contacts"]) contacts.push_back(c);
+    }
+    if (value.contains("messages") && value["messages"].is_array()) {
+        for (const auto& m : value["messages"]) add_message(batch, contacts, m, false);
+    }
+    if (value.contains("message_echoes") && value["message_echoes"].is_array()) {
+        for (const auto& m : value["message_echoes"]) add_message(batch, contacts, m, true);
+    }
+    if (value.contains("statuses") && value["statuses"].is_array()) {
+        for (const auto& st : value["statuses"]) add_status(batch, st);
+    }
+}
+
+}  // namespace
+
 WebhookBatch parse_webhook(std::string_view body, const std::string& our_phone_number_id) {
     auto root = json::parse(body, nullptr, false);
     if (root.is_discarded()) throw Error(Errc::bad_request, "The body is not valid JSON.");
@@ -209,120 +339,7 @@ WebhookBatch parse_webhook(std::string_view body, const std::string& our_phone_n
         if (!entry.is_object() || !entry.contains("changes") || !entry["changes"].is_array()) {
             continue;
         }
-        for (const auto& change : entry["changes"]) {
-            if (!change.is_object() || !change.contains("value") || !change["value"].is_object()) {
-                ++batch.skipped;
-                continue;
-            }
-            const auto& value = change["value"];
-            std::string field = str(change, "field");
-            if (field != "messages" && field != "smb_message_echoes") {
-                ++batch.skipped;  // account_update, template status, ...: not ours to handle
-                continue;
-            }
-            std::string phone_id =
-                value.contains("metadata") ? str(value["metadata"], "phone_number_id") : "";
-            if (!our_phone_number_id.empty() && phone_id != our_phone_number_id) {
-                ++batch.foreign;
-                continue;
-            }
-            // contacts[]: the profile name and identities of whoever wrote.
-            std::vector<json> contacts;
-            if (value.contains("contacts") && value["contacts"].is_array()) {
-                for (const auto& c : value["contacts"]) contacts.push_back(c);
-            }
-            auto identity_for = [&](InboundMessage& msg, const std::string& from,
-                                    const std::string& from_user_id) {
-                msg.customer_wa_id = from;
-                msg.customer_bsuid = from_user_id;
-                for (const auto& c : contacts) {
-                    std::string wa = str(c, "wa_id"), uid = str(c, "user_id");
-                    bool match = contacts.size() == 1 || (!from.empty() && wa == from) ||
-                                 (!from_user_id.empty() && uid == from_user_id);
-                    if (!match) continue;
-                    if (msg.customer_wa_id.empty()) msg.customer_wa_id = wa;
-                    if (msg.customer_bsuid.empty()) msg.customer_bsuid = uid;
-                    if (c.contains("profile") && c["profile"].is_object()) {
-                        msg.customer_name = str(c["profile"], "name");
-                        if (msg.customer_name.empty()) {
-                            msg.customer_name = str(c["profile"], "username");
-                        }
-                    }
-                    break;
-                }
-            };
-            auto add_message = [&](const json& m, bool echo) {
-                if (!m.is_object() || str(m, "id").empty()) {
-                    ++batch.skipped;  // without a wamid a re-delivery could not be recognised
-                    return;
-                }
-                InboundMessage msg;
-                msg.wamid = str(m, "id");
-                msg.echo = echo;
-                msg.timestamp = timestamp_of(m);
-                if (echo) {
-                    identity_for(msg, str(m, "to"), str(m, "to_user_id"));
-                } else {
-                    identity_for(msg, str(m, "from"), str(m, "from_user_id"));
-                }
-                auto [type, content] = describe_message(m);
-                msg.type = type;
-                msg.content = content;
-                std::string media_type = str(m, "type");
-                if (m.contains(media_type) && m[media_type].is_object() &&
-                    m[media_type].contains("id") &&
-                    (media_type == "image" || media_type == "video" || media_type == "audio" ||
-                     media_type == "document" || media_type == "sticker")) {
-                    const auto& media = m[media_type];
-                    msg.media_id = opt_str(media, "id");
-                    msg.media_mime_type = opt_str(media, "mime_type");
-                    msg.media_filename = opt_str(media, "filename");
-                    msg.media_sha256 = opt_str(media, "sha256");
-                }
-                if (m.contains("context") && m["context"].is_object()) {
-                    msg.context_id = opt_str(m["context"], "id");
-                }
-                if (msg.type == "reaction" && m.contains("reaction")) {
-                    msg.context_id = opt_str(m["reaction"], "message_id");
-                }
-                msg.raw = m;
-                msg.payload = tap_of(m);
-                if (msg.customer_wa_id.empty() && msg.customer_bsuid.empty()) {
-                    ++batch.skipped;  // nobody to file it under
-                    return;
-                }
-                batch.messages.push_back(std::move(msg));
-            };
-            if (value.contains("messages") && value["messages"].is_array()) {
-                for (const auto& m : value["messages"]) add_message(m, false);
-            }
-            if (value.contains("message_echoes") && value["message_echoes"].is_array()) {
-                for (const auto& m : value["message_echoes"]) add_message(m, true);
-            }
-            if (value.contains("statuses") && value["statuses"].is_array()) {
-                for (const auto& st : value["statuses"]) {
-                    if (!st.is_object() || str(st, "id").empty() || str(st, "status").empty()) {
-                        ++batch.skipped;
-                        continue;
-                    }
-                    StatusUpdate u;
-                    u.wamid = str(st, "id");
-                    u.status = str(st, "status");
-                    u.timestamp = timestamp_of(st);
-                    if (st.contains("errors") && st["errors"].is_array() && !st["errors"].empty()) {
-                        const auto& e = st["errors"][0];
-                        u.error_code = opt_str(e, "code");
-                        u.error_title = opt_str(e, "title");
-                        if (e.contains("error_data") && e["error_data"].is_object()) {
-                            u.error_detail = opt_str(e["error_data"], "details");
-                        }
-                        if (!u.error_detail) u.error_detail = opt_str(e, "message");
-                    }
-                    u.raw = st;
-                    batch.statuses.push_back(std::move(u));
-                }
-            }
-        }
+        for (const auto& change : entry["changes"]) read_change(batch, change, our_phone_number_id);
     }
     return batch;
 }
