@@ -5,9 +5,9 @@ import { useRouter, useSearchParams } from "next/navigation";
 import { api, errorText, type Conversation } from "@/lib/api";
 import { SignedIn } from "@/lib/session";
 import { Shell } from "@/components/Shell";
-import { ConversationList } from "@/components/ConversationList";
-import { Thread } from "@/components/Thread";
-import { CustomerPanel } from "@/components/CustomerPanel";
+import { ConversationList } from "@/components/conversations/ConversationList";
+import { Thread } from "@/components/conversations/Thread";
+import { CustomerPanel } from "@/components/conversations/CustomerPanel";
 
 function Inbox() {
   const params = useSearchParams();

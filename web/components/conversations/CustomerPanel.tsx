@@ -4,7 +4,7 @@ import { useEffect, useState } from "react";
 import { api, errorText, type Conversation } from "@/lib/api";
 import { useMe } from "@/lib/session";
 import { dateTime } from "@/lib/format";
-import { FormError } from "./Field";
+import { FormError } from "@/components/Field";
 
 export function CustomerPanel({ conversation, onConversation }: { conversation: Conversation; onConversation: (c: Conversation) => void }) {
   const me = useMe();
