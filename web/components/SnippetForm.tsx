@@ -4,7 +4,7 @@
 import { useState } from "react";
 import { api } from "@/lib/api";
 import { useAction } from "@/lib/action";
-import { Field, FormError, TextArea } from "./Field";
+import { Field, FormError, TextArea } from "@/components/Form";
 
 export function SnippetForm({ onSaved }: { onSaved: () => void }) {
   const [title, setTitle] = useState("");
@@ -35,7 +35,7 @@ export function SnippetForm({ onSaved }: { onSaved: () => void }) {
       />
       <TextArea
         label="What the AI should know"
-        className="input min-h-24"
+        className="min-h-24"
         required
         value={content}
         onChange={(e) => setContent(e.target.value)}

@@ -4,7 +4,7 @@ import { useState } from "react";
 import { useSearchParams } from "next/navigation";
 import Link from "next/link";
 import { api, ApiError, errorText } from "@/lib/api";
-import { Field, FormError } from "./Field";
+import { Field, FormError } from "@/components/Form";
 
 export function TokenPassword({ kind }: { kind: "invite" | "reset" }) {
   const params = useSearchParams();

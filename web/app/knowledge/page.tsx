@@ -15,8 +15,8 @@ import { useFeedEvents } from "@/lib/feed";
 import { SignedIn } from "@/lib/session";
 import { dateTime } from "@/lib/format";
 import { Shell } from "@/components/Shell";
-import { FormError } from "@/components/Field";
 import { SnippetForm } from "@/components/SnippetForm";
+import { FormError } from "@/components/Form";
 
 const ACCEPT = ".pdf,.docx,.txt,.md,.markdown,.csv,.html,.htm";
 

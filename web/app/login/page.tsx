@@ -3,7 +3,7 @@ import { Suspense, useEffect, useState } from "react";
 import { useSearchParams } from "next/navigation";
 import Link from "next/link";
 import { api, ApiError, errorText } from "@/lib/api";
-import { Field, FormError } from "@/components/Field";
+import { Field, FormError } from "@/components/Form";
 
 function safeNext(next: string | null): string {
   // Only paths of this site: never an absolute URL someone put in a link.

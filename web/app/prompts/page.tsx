@@ -10,10 +10,10 @@ import { useAction } from "@/lib/action";
 import type { PromptTemplate } from "@/lib/prompts";
 import { SignedIn, useMe } from "@/lib/session";
 import { Shell } from "@/components/Shell";
-import { FormError } from "@/components/Field";
 import { ActiveBadge, Badge, Gallery } from "@/components/prompts/Gallery";
 import { Editor } from "@/components/prompts/Editor";
 import { TestPanel } from "@/components/prompts/TestPanel";
+import { FormError } from "@/components/Form";
 
 function ReadOnlyBody({ template, why }: { template: PromptTemplate; why: string }) {
   return (

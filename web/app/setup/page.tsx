@@ -5,11 +5,11 @@ import { useSearchParams, useRouter } from "next/navigation";
 import Link from "next/link";
 import { api, errorText, type Checklist } from "@/lib/api";
 import { useAction } from "@/lib/action";
-import { Field, FormError } from "@/components/Field";
 import { SnippetForm } from "@/components/SnippetForm";
 import { SignedIn, useMe } from "@/lib/session";
 import { Shell } from "@/components/Shell";
 import { CopyButton } from "@/components/Copy";
+import { Field, FormError } from "@/components/Form";
 
 
 function Register({ onDone }: { onDone: () => void }) {

@@ -7,6 +7,7 @@ import { api, errorText, type Conversation, type Message, type Page } from "@/li
 import { getFeed, useFeedEvents } from "@/lib/feed";
 import { SignedIn } from "@/lib/session";
 import { Shell } from "@/components/Shell";
+import { Field } from "@/components/Form";
 import { mergeMessages, timeShort } from "@/lib/format";
 
 const KEY = "botflow-simulator";
@@ -112,18 +113,8 @@ function Simulator() {
           shown in the inbox and answered by the AI from your knowledge. Replies here are never sent to WhatsApp.
         </p>
         <div className="grid grid-cols-2 gap-2">
-          <div className="space-y-1">
-            <label htmlFor="sim-phone" className="block text-xs font-medium">
-              Customer phone
-            </label>
-            <input id="sim-phone" className="input" value={phone} onChange={(e) => setPhone(e.target.value)} />
-          </div>
-          <div className="space-y-1">
-            <label htmlFor="sim-name" className="block text-xs font-medium">
-              Customer name
-            </label>
-            <input id="sim-name" className="input" maxLength={100} value={name} onChange={(e) => setName(e.target.value)} />
-          </div>
+          <Field compact label="Customer phone" value={phone} onChange={(e) => setPhone(e.target.value)} />
+          <Field compact label="Customer name" maxLength={100} value={name} onChange={(e) => setName(e.target.value)} />
         </div>
         <div className="flex gap-2">
           <button type="button" className="btn-secondary" onClick={restart}>

@@ -4,7 +4,7 @@ import { useEffect, useState } from "react";
 import { api, errorText, type Conversation } from "@/lib/api";
 import { useMe } from "@/lib/session";
 import { dateTime } from "@/lib/format";
-import { FormError } from "@/components/Field";
+import { Field, FormError, Select, TextArea } from "@/components/Form";
 
 export function CustomerPanel({ conversation, onConversation }: { conversation: Conversation; onConversation: (c: Conversation) => void }) {
   const me = useMe();
@@ -90,35 +90,15 @@ export function CustomerPanel({ conversation, onConversation }: { conversation: 
       </dl>
       <form onSubmit={save} className="space-y-3">
         <FormError message={error} />
-        <div className="space-y-1">
-          <label htmlFor="cp-name" className="block text-xs font-medium">
-            Name
-          </label>
-          <input id="cp-name" className="input" maxLength={100} value={name} onChange={(e) => setName(e.target.value)} />
-        </div>
-        <div className="space-y-1">
-          <label htmlFor="cp-status" className="block text-xs font-medium">
-            Status
-          </label>
-          <select id="cp-status" className="input" value={status} onChange={(e) => setStatus(e.target.value as Conversation["status"])}>
-            <option value="active">Active</option>
-            <option value="handed_off">Needs a person</option>
-            <option value="closed">Closed</option>
-            <option value="archived">Archived</option>
-          </select>
-        </div>
-        <div className="space-y-1">
-          <label htmlFor="cp-tags" className="block text-xs font-medium">
-            Tags (comma-separated)
-          </label>
-          <input id="cp-tags" className="input" value={tags} onChange={(e) => setTags(e.target.value)} />
-        </div>
-        <div className="space-y-1">
-          <label htmlFor="cp-notes" className="block text-xs font-medium">
-            Notes
-          </label>
-          <textarea id="cp-notes" className="input min-h-20" value={notes} onChange={(e) => setNotes(e.target.value)} />
-        </div>
+        <Field compact label="Name" maxLength={100} value={name} onChange={(e) => setName(e.target.value)} />
+        <Select compact label="Status" value={status} onChange={(e) => setStatus(e.target.value as Conversation["status"])}>
+          <option value="active">Active</option>
+          <option value="handed_off">Needs a person</option>
+          <option value="closed">Closed</option>
+          <option value="archived">Archived</option>
+        </Select>
+        <Field compact label="Tags (comma-separated)" value={tags} onChange={(e) => setTags(e.target.value)} />
+        <TextArea compact label="Notes" value={notes} onChange={(e) => setNotes(e.target.value)} />
         <button className="btn-primary w-full" type="submit">
           {saved ? "Saved" : "Save"}
         </button>

@@ -4,8 +4,8 @@ import { useState } from "react";
 import { api } from "@/lib/api";
 import { useAction } from "@/lib/action";
 import { useMe } from "@/lib/session";
-import { Field, FormError } from "@/components/Field";
-import { Section } from "./controls";
+import { Field, FormError } from "@/components/Form";
+import { Section } from "./Section";
 
 export function AccountSection() {
   const me = useMe();

@@ -4,9 +4,9 @@
 import { useCallback, useEffect, useState } from "react";
 import { api, errorText } from "@/lib/api";
 import { useAction } from "@/lib/action";
-import { Field, FormError } from "@/components/Field";
-import { Checkbox, Saved, Section, TextArea } from "./controls";
 import type { AiTestResult } from "@/lib/prompts";
+import { Checkbox, Field, FormError, Saved, TextArea } from "@/components/Form";
+import { Section } from "./Section";
 
 interface ApiKeyState {
   set: boolean;

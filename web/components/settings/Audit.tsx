@@ -3,8 +3,8 @@
 import { useCallback, useEffect, useState } from "react";
 import { api, errorText } from "@/lib/api";
 import { dateTime } from "@/lib/format";
-import { FormError } from "@/components/Field";
-import { Section } from "./controls";
+import { FormError } from "@/components/Form";
+import { Section } from "./Section";
 
 interface AuditEntry {
   id: number;

@@ -4,8 +4,8 @@ import { useEffect, useMemo, useState } from "react";
 import { api, errorText } from "@/lib/api";
 import { useAction } from "@/lib/action";
 import { useUpdateMe } from "@/lib/session";
-import { Field, FormError } from "@/components/Field";
-import { Checkbox, Saved, Section } from "./controls";
+import { Checkbox, Field, FormError, Saved } from "@/components/Form";
+import { Section } from "./Section";
 
 const DAYS = [
   ["mon", "Monday"],
@@ -94,19 +94,12 @@ function DayRow({
       aria-describedby={error ? errorId : undefined}
     >
       <legend className="sr-only">{label}</legend>
-      <div className="flex items-center gap-2">
-        <input
-          id={`open-${day}`}
-          type="checkbox"
-          className="h-4 w-4 accent-brand-600"
-          checked={open}
-          disabled={readOnly}
-          onChange={(e) => onChange(e.target.checked ? [{ open: "09:00", close: "18:00" }] : [])}
-        />
-        <label htmlFor={`open-${day}`} className="text-sm font-medium">
-          {label}
-        </label>
-      </div>
+      <Checkbox
+        label={label}
+        checked={open}
+        disabled={readOnly}
+        onChange={(e) => onChange(e.target.checked ? [{ open: "09:00", close: "18:00" }] : [])}
+      />
       <div className="space-y-2">
         {!open && <p className="py-1 text-sm text-zinc-500 dark:text-zinc-400">Closed</p>}
         {intervals.map((iv, i) => (

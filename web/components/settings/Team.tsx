@@ -6,9 +6,9 @@ import { api, ApiError, errorText, type Role } from "@/lib/api";
 import { useAction } from "@/lib/action";
 import { dateTime } from "@/lib/format";
 import { useMe } from "@/lib/session";
-import { Field, FormError } from "@/components/Field";
 import { CopyValue } from "@/components/Copy";
-import { Section, Select } from "./controls";
+import { Field, FormError, Select } from "@/components/Form";
+import { Section } from "./Section";
 
 export interface TeamUser {
   id: string;

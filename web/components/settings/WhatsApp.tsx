@@ -5,10 +5,10 @@
 import { useCallback, useEffect, useRef, useState } from "react";
 import { api, errorText, type Credential, type WhatsAppCheck, type WhatsAppCredentials } from "@/lib/api";
 import { useAction } from "@/lib/action";
-import { Field, FormError } from "@/components/Field";
 import { useFeedEvents } from "@/lib/feed";
 import { CopyValue } from "@/components/Copy";
-import { Saved, Section } from "./controls";
+import { Field, FormError, Saved } from "@/components/Form";
+import { Section } from "./Section";
 
 type Key = "phone_number_id" | "access_token" | "app_secret" | "verify_token";
 
