@@ -2,7 +2,7 @@
 // Knowledge typed in directly (POST /api/documents/text): the first-run checklist and the
 // knowledge page both offer it.
 import { useState } from "react";
-import { api } from "@/lib/api";
+import { addSnippet } from "@/lib/api/knowledge";
 import { useAction } from "@/lib/action";
 import { Field, FormError, TextArea } from "@/components/Form";
 
@@ -16,7 +16,7 @@ export function SnippetForm({ onSaved }: { onSaved: () => void }) {
       aria-label="Add a text snippet"
       onSubmit={async (e) => {
         e.preventDefault();
-        if (await run(() => api("/api/documents/text", { body: { title, content } }))) {
+        if (await run(() => addSnippet(title, content))) {
           setTitle("");
           setContent("");
           onSaved();

@@ -3,7 +3,9 @@
 // through the real pipeline; replies never leave the server.
 import { useCallback, useEffect, useRef, useState } from "react";
 import Link from "next/link";
-import { api, errorText, type Conversation, type Message, type Page } from "@/lib/api";
+import { errorText } from "@/lib/api/client";
+import { listMessages, type Message } from "@/lib/api/messages";
+import { simulateText } from "@/lib/api/simulator";
 import { getFeed, useFeedEvents } from "@/lib/feed";
 import { SignedIn } from "@/lib/session";
 import { Shell } from "@/components/Shell";
@@ -36,7 +38,7 @@ function Simulator() {
   }, []);
 
   const load = useCallback(async (id: string) => {
-    const page = await api<Page<Message>>(`/api/conversations/${id}/messages?limit=50`);
+    const page = await listMessages(id);
     setMessages((list) => mergeMessages(list, page.items));
   }, []);
 
@@ -75,9 +77,7 @@ function Simulator() {
     setError(null);
     try {
       localStorage.setItem(KEY, JSON.stringify({ phone, name }));
-      const r = await api<{ message: Message; conversation: Conversation }>("/api/simulator/messages", {
-        body: { phone, name, text: body },
-      });
+      const r = await simulateText({ phone, name }, body);
       if (r.conversation.id !== current.current) {
         current.current = r.conversation.id;
         setMessages([]);

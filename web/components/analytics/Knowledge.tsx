@@ -3,10 +3,11 @@
 // could not answer, each with a shortcut to add the answer.
 import { useEffect, useRef, useState } from "react";
 import Link from "next/link";
-import { api } from "@/lib/api";
+import { addSnippet } from "@/lib/api/knowledge";
 import { useAction } from "@/lib/action";
 import { dateTime } from "@/lib/format";
-import { count, type KnowledgeGap, type TopDocument } from "@/lib/analytics";
+import { count } from "@/lib/analytics";
+import type { KnowledgeGap, TopDocument } from "@/lib/api/analytics";
 import { Field, FormError, TextArea } from "@/components/Form";
 
 export function TopDocuments({ docs }: { docs: TopDocument[] }) {
@@ -84,7 +85,7 @@ function AnswerForm({
       aria-label={`Add the answer to “${question}”`}
       onSubmit={async (e) => {
         e.preventDefault();
-        if (await run(() => api("/api/documents/text", { body: { title: title.trim(), content } }))) onAdded(title.trim());
+        if (await run(() => addSnippet(title.trim(), content))) onAdded(title.trim());
       }}
       onKeyDown={(e) => {
         if (e.key === "Escape") onCancel();

@@ -1,7 +1,7 @@
 "use client";
 // One message of the thread as the team sees it: who sent it, what it says, when, how far it
 // got (delivery ticks), why it failed, and the AI's sources.
-import type { Message } from "@/lib/api";
+import type { Message } from "@/lib/api/messages";
 import { dateTime, timeShort } from "@/lib/format";
 import { SourcesView } from "./Sources";
 

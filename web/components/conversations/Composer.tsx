@@ -2,7 +2,9 @@
 // The agent's reply box: sends on Enter (Shift+Enter for a new line), says who is typing, and
 // explains when WhatsApp's 24-hour window is closed.
 import { useRef, useState } from "react";
-import { api, errorText, type Conversation, type Message } from "@/lib/api";
+import { errorText } from "@/lib/api/client";
+import type { Conversation } from "@/lib/api/conversations";
+import { sendMessage, type Message } from "@/lib/api/messages";
 import { getFeed } from "@/lib/feed";
 
 export function Composer({
@@ -30,11 +32,8 @@ export function Composer({
     setSending(true);
     setError(null);
     try {
-      const r = await api<{ messages?: Message[]; message?: Message; conversation?: Conversation }>(
-        `/api/conversations/${id}/messages`,
-        { body: { text: body } },
-      );
-      onSent(r.messages ?? (r.message ? [r.message] : []), r.conversation);
+      const r = await sendMessage(id, { text: body });
+      onSent(r.messages, r.conversation);
       setText("");
     } catch (e) {
       setError(errorText(e));

@@ -1,7 +1,13 @@
 "use client";
 // Who the customer is and what the team notes about them.
 import { useEffect, useState } from "react";
-import { api, errorText, type Conversation } from "@/lib/api";
+import { errorText } from "@/lib/api/client";
+import {
+  conversationExportUrl,
+  eraseConversation,
+  updateConversation,
+  type Conversation,
+} from "@/lib/api/conversations";
 import { useMe } from "@/lib/session";
 import { dateTime } from "@/lib/format";
 import { Field, FormError, Select, TextArea } from "@/components/Form";
@@ -28,17 +34,14 @@ export function CustomerPanel({ conversation, onConversation }: { conversation: 
     e.preventDefault();
     setError(null);
     try {
-      const c = await api<Conversation>(`/api/conversations/${conversation.id}`, {
-        method: "PATCH",
-        body: {
-          customer_name: name,
-          tags: tags
-            .split(",")
-            .map((t) => t.trim())
-            .filter(Boolean),
-          notes,
-          status,
-        },
+      const c = await updateConversation(conversation.id, {
+        customer_name: name,
+        tags: tags
+          .split(",")
+          .map((t) => t.trim())
+          .filter(Boolean),
+        notes,
+        status,
       });
       onConversation(c);
       setSaved(true);
@@ -51,7 +54,7 @@ export function CustomerPanel({ conversation, onConversation }: { conversation: 
   async function erase() {
     if (!confirm("Erase every message and file of this customer? This cannot be undone.")) return;
     try {
-      await api(`/api/conversations/${conversation.id}?erase=true`, { method: "DELETE" });
+      await eraseConversation(conversation.id);
       location.assign("/conversations/");
     } catch (err) {
       setError(errorText(err));
@@ -106,10 +109,10 @@ export function CustomerPanel({ conversation, onConversation }: { conversation: 
       <div className="space-y-2 border-t border-zinc-200 pt-3 dark:border-zinc-800">
         <p className="text-xs font-medium">Export</p>
         <div className="flex gap-2">
-          <a className="btn-secondary py-1 text-xs" href={`/api/conversations/${conversation.id}/export?format=csv`}>
+          <a className="btn-secondary py-1 text-xs" href={conversationExportUrl(conversation.id, "csv")}>
             CSV
           </a>
-          <a className="btn-secondary py-1 text-xs" href={`/api/conversations/${conversation.id}/export?format=json`}>
+          <a className="btn-secondary py-1 text-xs" href={conversationExportUrl(conversation.id, "json")}>
             JSON
           </a>
         </div>

@@ -1,7 +1,8 @@
 "use client";
 // The passages an AI answer was given, fetched when the agent opens them.
 import { useState } from "react";
-import { api, errorText, type Source } from "@/lib/api";
+import { errorText } from "@/lib/api/client";
+import { messageSources, type Source } from "@/lib/api/messages";
 
 export function SourcesView({ messageId }: { messageId: string }) {
   const [open, setOpen] = useState(false);
@@ -11,8 +12,7 @@ export function SourcesView({ messageId }: { messageId: string }) {
     setOpen(!open);
     if (items || open) return;
     try {
-      const r = await api<{ items: Source[] }>(`/api/messages/${messageId}/sources`);
-      setItems(r.items);
+      setItems(await messageSources(messageId));
     } catch (e) {
       setError(errorText(e));
     }

@@ -1,7 +1,8 @@
 "use client";
 // One conversation: the messages, the AI's answer as it streams, and the composer.
 import { useEffect, useRef } from "react";
-import { api, errorText, type Conversation } from "@/lib/api";
+import { errorText } from "@/lib/api/client";
+import { updateConversation, type Conversation } from "@/lib/api/conversations";
 import { customerLabel } from "@/lib/format";
 import { Bubble } from "./Bubble";
 import { Composer } from "./Composer";
@@ -42,10 +43,10 @@ export function Thread({
 
   async function setAi(enabled: boolean) {
     try {
-      const c = await api<Conversation>(`/api/conversations/${conversation.id}`, {
-        method: "PATCH",
-        body: enabled ? { ai_enabled: true, status: "active" } : { ai_enabled: false },
-      });
+      const c = await updateConversation(
+        conversation.id,
+        enabled ? { ai_enabled: true, status: "active" } : { ai_enabled: false },
+      );
       onConversation(c);
     } catch (e) {
       thread.setError(errorText(e));

@@ -1,6 +1,6 @@
 "use client";
 // The thread's header: who the customer is, the AI switch and taking over or handing back.
-import type { Conversation } from "@/lib/api";
+import type { Conversation } from "@/lib/api/conversations";
 import { customerLabel } from "@/lib/format";
 
 export function ThreadHeader({

@@ -2,7 +2,9 @@
 // A thread's live state: its messages (pages and live events merged in arrival order), the AI's
 // answer while it streams, and who is typing.
 import { useCallback, useEffect, useRef, useState } from "react";
-import { api, errorText, type Conversation, type Message, type Page } from "@/lib/api";
+import { errorText } from "@/lib/api/client";
+import { getConversation, markRead as postRead, type Conversation } from "@/lib/api/conversations";
+import { listMessages, type Message } from "@/lib/api/messages";
 import { getFeed, useFeedEvents, type FeedEvent } from "@/lib/feed";
 import { mergeMessages, statusRank } from "@/lib/format";
 
@@ -40,7 +42,7 @@ export function useThread(conversation: Conversation, onConversation: (c: Conver
 
   const load = useCallback(async () => {
     try {
-      const page = await api<Page<Message>>(`/api/conversations/${id}/messages?limit=50`);
+      const page = await listMessages(id);
       setMessages((list) => settle(mergeMessages(list, page.items)));
       setOlder(page.older_cursor ?? null);
       setError(null);
@@ -50,11 +52,11 @@ export function useThread(conversation: Conversation, onConversation: (c: Conver
   }, [id, settle]);
 
   const markRead = useCallback(() => {
-    void api(`/api/conversations/${id}/read`, { method: "POST" }).catch(() => undefined);
+    void postRead(id).catch(() => undefined);
   }, [id]);
 
   const refetchConversation = useCallback(() => {
-    void api<Conversation>(`/api/conversations/${id}`).then(onConversation).catch(() => undefined);
+    void getConversation(id).then(onConversation).catch(() => undefined);
   }, [id, onConversation]);
 
   useEffect(() => {
@@ -120,7 +122,7 @@ export function useThread(conversation: Conversation, onConversation: (c: Conver
   async function loadOlder() {
     if (!older) return;
     try {
-      const page = await api<Page<Message>>(`/api/conversations/${id}/messages?limit=50&before=${encodeURIComponent(older)}`);
+      const page = await listMessages(id, older);
       setMessages((list) => settle(mergeMessages(page.items, list)));
       setOlder(page.older_cursor ?? null);
     } catch (e) {

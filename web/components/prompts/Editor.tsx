@@ -3,9 +3,9 @@
 // server fills in beside it (a click inserts one at the cursor). The server validates; its
 // per-field messages show under the field they are about.
 import { useEffect, useLayoutEffect, useRef, useState } from "react";
-import { api } from "@/lib/api";
+import { deletePrompt, listVariables, updatePrompt, type PromptTemplate, type Variable } from "@/lib/api/prompts";
 import { useAction } from "@/lib/action";
-import { usedVariables, type PromptTemplate, type Variable } from "@/lib/prompts";
+import { usedVariables } from "@/lib/prompts";
 import { Field, FormError, TextArea } from "@/components/Form";
 
 // The server's own list, so the editor offers exactly what a save accepts. Fetched once per
@@ -18,10 +18,10 @@ function VariablePicker({ used, onInsert }: { used: string[]; onInsert: (token: 
   useEffect(() => {
     if (loadedVariables) return;
     let live = true;
-    api<{ items: Variable[] }>("/api/prompts/variables").then(
-      (r) => {
-        loadedVariables = r.items;
-        if (live) setVariables(r.items);
+    listVariables().then(
+      (items) => {
+        loadedVariables = items;
+        if (live) setVariables(items);
       },
       (e: unknown) => live && setError(e instanceof Error ? e.message : String(e)),
     );
@@ -135,10 +135,7 @@ export function Editor({
     e.preventDefault();
     setSaved(false);
     await save.run(async () => {
-      const t = await api<PromptTemplate>(`/api/prompts/${template.id}`, {
-        method: "PUT",
-        body: { name, category, description, body },
-      });
+      const t = await updatePrompt(template.id, { name, category, description, body });
       onSaved(t);
       setName(t.name);
       setCategory(t.category);
@@ -244,7 +241,7 @@ export function Editor({
               className="btn bg-red-600 text-white hover:bg-red-700"
               disabled={remove.busy}
               onClick={async () => {
-                if (await remove.run(() => api(`/api/prompts/${template.id}`, { method: "DELETE" }))) onDeleted();
+                if (await remove.run(() => deletePrompt(template.id))) onDeleted();
               }}
             >
               Yes, delete

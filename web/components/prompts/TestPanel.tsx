@@ -2,9 +2,9 @@
 // Try a template on a customer message: the passages the knowledge search finds for it, the
 // prompt the model would get, and (owner, one real call) the model's answer or its exact error.
 import { useState } from "react";
-import { api } from "@/lib/api";
+import { previewPrompt, type Preview, type PreviewRequest, type PromptTemplate } from "@/lib/api/prompts";
+import type { AiTestResult } from "@/lib/api/settings";
 import { useAction } from "@/lib/action";
-import type { AiTestResult, Preview, PromptTemplate } from "@/lib/prompts";
 import { Checkbox, Field, FormError, TextArea } from "@/components/Form";
 
 function Answer({ result }: { result: AiTestResult }) {
@@ -49,11 +49,11 @@ export function TestPanel({ template, owner, draft }: { template: PromptTemplate
     e.preventDefault();
     await run(async () => {
       setResult(null);
-      const body: Record<string, unknown> = { message, answer: owner && ask };
+      const body: PreviewRequest = { message, answer: owner && ask };
       if (customer.trim()) body.customer_name = customer.trim();
       // Unsaved text is tried as it stands in the editor; the server checks it as a save would.
       if (draft !== null) body.body = draft;
-      setResult(await api<Preview>(`/api/prompts/${template.id}/preview`, { body }));
+      setResult(await previewPrompt(template.id, body));
     });
   }
 

@@ -1,7 +1,8 @@
 "use client";
 // The business profile: name, default language, and opening hours per weekday in a time zone.
 import { useEffect, useMemo, useState } from "react";
-import { api, errorText } from "@/lib/api";
+import { errorText } from "@/lib/api/client";
+import { getBusiness, saveBusiness, type BusinessProfile as Profile, type Interval, type Weekday } from "@/lib/api/settings";
 import { useAction } from "@/lib/action";
 import { useUpdateMe } from "@/lib/session";
 import { Checkbox, Field, FormError, Saved } from "@/components/Form";
@@ -15,19 +16,8 @@ const DAYS = [
   ["fri", "Friday"],
   ["sat", "Saturday"],
   ["sun", "Sunday"],
-] as const;
-type Day = (typeof DAYS)[number][0];
-
-interface Interval {
-  open: string;
-  close: string;
-}
-
-interface Profile {
-  name: string;
-  language: string;
-  hours: { time_zone: string; days: Partial<Record<Day, Interval[]>> } | null;
-}
+] as const satisfies readonly (readonly [Weekday, string])[];
+type Day = Weekday;
 
 interface Form {
   name: string;
@@ -183,7 +173,7 @@ export function BusinessSection({ owner }: { owner: boolean }) {
   }, []);
 
   useEffect(() => {
-    api<Profile>("/api/settings/business")
+    getBusiness()
       .then((p) => setForm(toForm(p)))
       .catch((e: unknown) => setLoadError(errorText(e)));
   }, []);
@@ -193,7 +183,7 @@ export function BusinessSection({ owner }: { owner: boolean }) {
     if (!form || !owner) return;
     let stored: Profile | null = null;
     const ok = await run(async () => {
-      stored = await api<Profile>("/api/settings/business", { method: "PUT", body: toBody(form) });
+      stored = await saveBusiness(toBody(form));
     });
     if (ok && stored) {
       setForm(toForm(stored));
