@@ -1,8 +1,11 @@
 "use client";
-// One message of the thread as the team sees it: who sent it, what it says, when, how far it
-// got (delivery ticks), why it failed, and the AI's sources.
+// One message of the thread as the team sees it: who sent it, what it says (components/messages),
+// when, how far it got (delivery ticks), why it failed, and the AI's sources.
 import type { Message } from "@/lib/api/messages";
 import { dateTime, timeShort } from "@/lib/format";
+import { messageDomId } from "@/lib/messages";
+import { MessageContent, type MessageContext } from "@/components/messages/MessageContent";
+import { senderName } from "@/components/messages/context";
 import { SourcesView } from "./Sources";
 
 function Ticks({ m }: { m: Message }) {
@@ -31,41 +34,28 @@ function Ticks({ m }: { m: Message }) {
   );
 }
 
-export function Bubble({ m, quoted }: { m: Message; quoted?: Message }) {
+const TONE: Record<Message["sender"], string> = {
+  customer: "bg-white dark:bg-zinc-800",
+  ai: "bg-brand-50 dark:bg-brand-700/25",
+  system: "bg-zinc-100 dark:bg-zinc-800/60 italic",
+  agent: "bg-sky-50 dark:bg-sky-900/30",
+};
+
+export function Bubble({ m, ctx }: { m: Message; ctx: MessageContext }) {
   const outbound = m.direction === "outbound";
-  const tone =
-    m.sender === "customer"
-      ? "bg-white dark:bg-zinc-800"
-      : m.sender === "ai"
-        ? "bg-brand-50 dark:bg-brand-700/25"
-        : m.sender === "system"
-          ? "bg-zinc-100 dark:bg-zinc-800/60 italic"
-          : "bg-sky-50 dark:bg-sky-900/30";
-  const who = m.sender === "customer" ? "Customer" : m.sender === "ai" ? "AI" : m.sender === "agent" ? "Agent" : "System";
   return (
-    <li className={`flex ${outbound ? "justify-end" : "justify-start"}`} data-testid="message" data-sender={m.sender} data-id={m.id}>
-      <div className={`max-w-[85%] rounded-2xl px-3 py-2 shadow-sm sm:max-w-[70%] ${tone}`}>
-        <p className="mb-0.5 text-[11px] font-medium text-zinc-500 dark:text-zinc-400">{who}</p>
-        {quoted && (
-          <p className="mb-1 truncate border-l-2 border-zinc-400 pl-2 text-xs text-zinc-500 dark:text-zinc-400">{quoted.content}</p>
-        )}
-        {m.media && (
-          <div className="mb-1">
-            {m.media.downloaded && m.type === "image" ? (
-              // eslint-disable-next-line @next/next/no-img-element
-              <img src={m.media.url} alt={m.content || "Image from the customer"} className="max-h-64 rounded-lg" />
-            ) : m.media.downloaded ? (
-              <a className="text-sm text-brand-700 underline dark:text-brand-100" href={m.media.url}>
-                Download {m.media.filename ?? m.type}
-              </a>
-            ) : (
-              <span className="text-xs text-zinc-500">{m.type} (downloading…)</span>
-            )}
-          </div>
-        )}
-        <p className="whitespace-pre-wrap break-words text-sm" data-testid="message-text">
-          {m.content}
-        </p>
+    <li
+      id={messageDomId(m.id)}
+      tabIndex={-1}
+      className={`flex rounded-2xl focus:outline-none focus-visible:outline-none [&:focus>div]:ring-2 [&:focus>div]:ring-brand-500 ${outbound ? "justify-end" : "justify-start"}`}
+      data-testid="message"
+      data-sender={m.sender}
+      data-type={m.type}
+      data-id={m.id}
+    >
+      <div className={`max-w-[85%] rounded-2xl px-3 py-2 shadow-sm sm:max-w-[70%] ${TONE[m.sender]}`}>
+        <p className="mb-0.5 text-[11px] font-medium text-zinc-500 dark:text-zinc-400">{senderName(m, "team")}</p>
+        <MessageContent m={m} ctx={ctx} />
         <p className="mt-0.5 flex items-center justify-end text-[11px] text-zinc-500 dark:text-zinc-400">
           <time dateTime={m.created_at} title={dateTime(m.created_at)}>
             {timeShort(m.created_at)}

@@ -4,6 +4,8 @@ import { useEffect, useRef } from "react";
 import { errorText } from "@/lib/api/client";
 import { updateConversation, type Conversation } from "@/lib/api/conversations";
 import { customerLabel } from "@/lib/format";
+import { indexMessages } from "@/lib/messages";
+import type { MessageContext } from "@/components/messages/MessageContent";
 import { Bubble } from "./Bubble";
 import { Composer } from "./Composer";
 import { ThreadHeader } from "./ThreadHeader";
@@ -53,7 +55,7 @@ export function Thread({
     }
   }
 
-  const byId = new Map(messages.map((m) => [m.whatsapp_message_id ?? m.id, m]));
+  const ctx: MessageContext = { find: indexMessages(messages), viewer: "team" };
   return (
     <section aria-label={`Conversation with ${customerLabel(conversation)}`} className="flex h-full min-h-0 flex-col">
       <ThreadHeader conversation={conversation} onAi={(on) => void setAi(on)} onBack={onBack} onShowCustomer={onShowCustomer} />
@@ -67,7 +69,7 @@ export function Thread({
         )}
         <ol className="space-y-2" data-testid="thread">
           {messages.map((m) => (
-            <Bubble key={m.id} m={m} quoted={m.context_message_id ? byId.get(m.context_message_id) : undefined} />
+            <Bubble key={m.id} m={m} ctx={ctx} />
           ))}
           {streaming !== null && <Streaming text={streaming} />}
         </ol>

@@ -1,6 +1,6 @@
-// A conversation's messages (/api/conversations/:id/messages): reading the thread, sending,
-// and the passages an AI answer was given.
-import { request, withQuery, type Page } from "./client";
+// A conversation's messages (/api/conversations/:id/messages): reading the thread, sending any
+// type of docs/messages.md, files for them (/api/media), and the passages an AI answer was given.
+import { request, upload, withQuery, type Page } from "./client";
 import type { Conversation } from "./conversations";
 
 export type MessageStatus = "received" | "queued" | "sent" | "delivered" | "read" | "failed";
@@ -12,7 +12,11 @@ export interface Message {
   sender: "customer" | "ai" | "agent" | "system";
   sender_user_id?: string | null;
   type: string;
+  /** A one-line text version, for previews and search. */
   content: string;
+  /** The structured message as sent (an OutgoingMessage), or a customer's tap (TapPayload);
+   * null for messages stored before payloads, and absent from a live event's short form. */
+  payload?: Record<string, unknown> | null;
   media?: {
     id: string;
     mime_type: string | null;
@@ -45,16 +49,66 @@ export function listMessages(conversationId: string, before?: string | null): Pr
   return request<Page<Message>>(withQuery(`/api/conversations/${conversationId}/messages`, { limit: 50, before }));
 }
 
+export type MediaKind = "image" | "document" | "audio" | "video";
+
+export interface Choice {
+  id: string;
+  title: string;
+  description?: string;
+}
+
+export interface ListSection {
+  title?: string;
+  rows: Choice[];
+}
+
+export interface TemplateComponent {
+  type: string;
+  parameters?: { type: string; text?: string }[];
+}
+
+/** One message as POST /api/conversations/:id/messages takes it (docs/messages.md); `reply_to`
+ * quotes a message of the conversation. */
+export type OutgoingMessage = { reply_to?: string } & (
+  | { type?: "text"; text: string; preview_url?: boolean }
+  | { type: MediaKind; media_id?: string; link?: string; caption?: string; filename?: string }
+  | { type: "buttons"; body: string; header?: string; footer?: string; buttons: Choice[] }
+  | { type: "list"; body: string; header?: string; footer?: string; button: string; sections: ListSection[] }
+  | { type: "template"; name: string; language: string; components?: TemplateComponent[] }
+  | { type: "reaction"; message_id: string; emoji: string }
+);
+
+/** The payload of an inbound `interactive` message: the customer tapped a button or a row. */
+export interface TapPayload {
+  reply: Choice & { kind: "button" | "list" };
+  /** The id of the message tapped. */
+  in_reply_to: string | null;
+}
+
+/** POST /api/media's answer: `kind` is the message type the file can be sent as. */
+export interface MediaUpload {
+  id: string;
+  mime_type: string;
+  filename: string | null;
+  size: number;
+  kind: MediaKind;
+}
+
+export function uploadMedia(file: File, onProgress: (fraction: number) => void): Promise<MediaUpload> {
+  return upload<MediaUpload>("POST", "/api/media", file, onProgress);
+}
+
 export interface Sent {
   messages?: Message[];
   message?: Message;
   conversation?: Conversation;
 }
 
-/** An agent's reply: stored, then sent by a job; it takes the conversation over. */
+/** An agent's reply: stored, then sent by a job; it takes the conversation over. A message that
+ * breaks WhatsApp's limits is a 422 naming each field (ApiError.fields). */
 export async function sendMessage(
   conversationId: string,
-  body: { text: string },
+  body: OutgoingMessage,
 ): Promise<{ messages: Message[]; conversation?: Conversation }> {
   const r = await request<Sent>(`/api/conversations/${conversationId}/messages`, { body });
   return { messages: r.messages ?? (r.message ? [r.message] : []), conversation: r.conversation };
