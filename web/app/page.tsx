@@ -2,16 +2,17 @@
 // "/": the registration form on a new server, the inbox for a signed-in user, else sign in.
 import { useEffect } from "react";
 import { useRouter } from "next/navigation";
-import { api } from "@/lib/api";
+import { getMe } from "@/lib/api/auth";
+import { getSetupStatus } from "@/lib/api/setup";
 
 export default function Home() {
   const router = useRouter();
   useEffect(() => {
-    api<{ needs_owner: boolean }>("/api/setup")
+    getSetupStatus()
       .then(async (s) => {
         if (s.needs_owner) return router.replace(`/setup/${location.search}`);
         try {
-          await api("/api/auth/me");
+          await getMe();
           router.replace("/conversations/");
         } catch {
           router.replace("/login/");

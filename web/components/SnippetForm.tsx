@@ -2,9 +2,9 @@
 // Knowledge typed in directly (POST /api/documents/text): the first-run checklist and the
 // knowledge page both offer it.
 import { useState } from "react";
-import { api } from "@/lib/api";
+import { addSnippet } from "@/lib/api/knowledge";
 import { useAction } from "@/lib/action";
-import { Field, FormError, TextArea } from "./Field";
+import { Field, FormError, TextArea } from "@/components/Form";
 
 export function SnippetForm({ onSaved }: { onSaved: () => void }) {
   const [title, setTitle] = useState("");
@@ -16,7 +16,7 @@ export function SnippetForm({ onSaved }: { onSaved: () => void }) {
       aria-label="Add a text snippet"
       onSubmit={async (e) => {
         e.preventDefault();
-        if (await run(() => api("/api/documents/text", { body: { title, content } }))) {
+        if (await run(() => addSnippet(title, content))) {
           setTitle("");
           setContent("");
           onSaved();
@@ -35,7 +35,7 @@ export function SnippetForm({ onSaved }: { onSaved: () => void }) {
       />
       <TextArea
         label="What the AI should know"
-        className="input min-h-24"
+        className="min-h-24"
         required
         value={content}
         onChange={(e) => setContent(e.target.value)}

@@ -3,8 +3,9 @@
 import { useState } from "react";
 import { useSearchParams } from "next/navigation";
 import Link from "next/link";
-import { api, ApiError, errorText } from "@/lib/api";
-import { Field, FormError } from "./Field";
+import { ApiError, errorText } from "@/lib/api/client";
+import { setPasswordWithToken } from "@/lib/api/auth";
+import { Field, FormError } from "@/components/Form";
 
 export function TokenPassword({ kind }: { kind: "invite" | "reset" }) {
   const params = useSearchParams();
@@ -27,9 +28,7 @@ export function TokenPassword({ kind }: { kind: "invite" | "reset" }) {
     }
     setBusy(true);
     try {
-      await api(kind === "invite" ? "/api/auth/accept-invite" : "/api/auth/reset-password", {
-        body: { token, password },
-      });
+      await setPasswordWithToken(kind, token, password);
       if (kind === "invite") location.assign("/conversations/");
       else setDone(true);
     } catch (err) {

@@ -1,6 +1,6 @@
 "use client";
 import { useCallback, useState } from "react";
-import { ApiError, errorText } from "./api";
+import { ApiError, errorText } from "./api/client";
 
 /**
  * A form's submit: `busy` while it runs, and the server's explanation (with per-field messages)

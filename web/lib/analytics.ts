@@ -1,89 +1,18 @@
-// The analytics API's answers (GET /api/analytics/...), and the formatting the page shares.
+// What the analytics page shares: the periods it offers and how it writes figures, days and
+// durations. The API's answers are in lib/api/analytics.
+import type { PeriodName, Period } from "./api/analytics";
 
-export const PERIODS = [
+export const PERIODS: readonly { id: PeriodName; label: string; long: string }[] = [
   { id: "today", label: "Today", long: "Today" },
   { id: "7d", label: "7 days", long: "Last 7 days" },
   { id: "30d", label: "30 days", long: "Last 30 days" },
   { id: "90d", label: "90 days", long: "Last 90 days" },
-] as const;
+];
 
-export type PeriodName = (typeof PERIODS)[number]["id"];
 export const DEFAULT_PERIOD: PeriodName = "7d";
 
 export function isPeriod(v: string | null): v is PeriodName {
   return PERIODS.some((p) => p.id === v);
-}
-
-export interface Period {
-  name: PeriodName;
-  /** Calendar days in the business time zone, inclusive: "2026-11-16". */
-  from: string;
-  to: string;
-  time_zone: string;
-}
-
-export interface FirstResponse {
-  median_ms: number | null;
-  p90_ms: number | null;
-  samples: number;
-}
-
-export interface Overview {
-  period: Period;
-  messages: { inbound: number; outbound: number; ai: number; agent: number; system: number };
-  conversations: { total: number; ai_resolved: number; handed_off: number };
-  rates: { ai_resolution: number | null; handoff: number | null };
-  first_response: FirstResponse;
-  llm: { prompt_tokens: number; completion_tokens: number; cost_usd: number };
-}
-
-export interface MessageDay {
-  day: string;
-  inbound: number;
-  ai: number;
-  agent: number;
-  system: number;
-  prompt_tokens: number;
-  completion_tokens: number;
-  cost_usd: number;
-}
-
-export interface MessagesReport {
-  period: Period;
-  days: MessageDay[];
-  /** hours[weekday][hour]: customer messages, Monday first, in the business time zone. */
-  hours: number[][];
-}
-
-export interface PerformanceDay {
-  day: string;
-  conversations: number;
-  ai_resolved: number;
-  handed_off: number;
-  first_response_median_ms: number | null;
-  first_response_p90_ms: number | null;
-}
-
-export interface TopDocument {
-  document_id: string;
-  title: string;
-  citations: number;
-}
-
-export interface KnowledgeGap {
-  question: string;
-  count: number;
-  last_asked_at: string;
-  conversation_id: string | null;
-  reason: "handoff" | "no_answer";
-}
-
-export interface PerformanceReport {
-  period: Period;
-  days: PerformanceDay[];
-  first_response: FirstResponse;
-  top_documents: TopDocument[];
-  knowledge_gaps: KnowledgeGap[];
 }
 
 export const WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];

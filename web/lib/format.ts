@@ -45,3 +45,9 @@ export function mergeMessages<T extends { id: string; status: string; created_at
     x.seq !== undefined && y.seq !== undefined ? x.seq - y.seq : x.created_at.localeCompare(y.created_at),
   );
 }
+
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(0)} KB`;
+  return `${(n / 1024 / 1024).toFixed(1)} MB`;
+}

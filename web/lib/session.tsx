@@ -2,7 +2,8 @@
 // Who is signed in. Pages inside <SignedIn> get the user; everyone else is sent to sign in.
 import { createContext, useContext, useEffect, useState } from "react";
 import { useRouter } from "next/navigation";
-import { api, ApiError, type Me } from "./api";
+import { ApiError } from "./api/client";
+import { getMe, logout, type Me } from "./api/auth";
 import { getFeed } from "./feed";
 
 const SessionContext = createContext<Me | null>(null);
@@ -26,7 +27,7 @@ export function SignedIn({ children }: { children: React.ReactNode }) {
 
   useEffect(() => {
     let cancelled = false;
-    api<Me>("/api/auth/me")
+    getMe()
       .then((m) => {
         if (cancelled) return;
         setMe(m);
@@ -69,7 +70,7 @@ export function SignedIn({ children }: { children: React.ReactNode }) {
 
 export async function signOut() {
   try {
-    await api("/api/auth/logout", { method: "POST" });
+    await logout();
   } finally {
     getFeed().stop();
     location.assign("/login/");

@@ -5,18 +5,20 @@
 import { Suspense, useCallback, useEffect, useState } from "react";
 import Link from "next/link";
 import { useSearchParams } from "next/navigation";
-import { api, ApiError, errorText } from "@/lib/api";
-import { SignedIn } from "@/lib/session";
+import { ApiError, errorText } from "@/lib/api/client";
 import {
-  DEFAULT_PERIOD,
-  isPeriod,
-  periodRange,
-  PERIODS,
+  exportMessages,
+  exportUrl,
+  getMessagesReport,
+  getOverview,
+  getPerformance,
   type MessagesReport,
   type Overview,
   type PeriodName,
   type PerformanceReport,
-} from "@/lib/analytics";
+} from "@/lib/api/analytics";
+import { SignedIn } from "@/lib/session";
+import { DEFAULT_PERIOD, isPeriod, periodRange, PERIODS } from "@/lib/analytics";
 import { Shell } from "@/components/Shell";
 import { HeatMap } from "@/components/analytics/Charts";
 import { Cards, FirstResponseChart, LlmChart, MessagesChart } from "@/components/analytics/Reports";
@@ -32,9 +34,9 @@ interface Loaded {
   performance: Result<PerformanceReport>;
 }
 
-async function get<T>(path: string, signal: AbortSignal): Promise<Result<T>> {
+async function get<T>(report: Promise<T>): Promise<Result<T>> {
   try {
-    return { ok: true, data: await api<T>(path, { signal }) };
+    return { ok: true, data: await report };
   } catch (e) {
     if (e instanceof DOMException && e.name === "AbortError") throw e;
     if (e instanceof ApiError && e.fields.period) return { ok: false, error: `Period: ${e.fields.period}` };
@@ -77,14 +79,31 @@ function PeriodPicker({ current }: { current: PeriodName | null }) {
   );
 }
 
+/** Hands a file the page fetched to the browser as a download. */
+function save(blob: Blob, name: string) {
+  const url = URL.createObjectURL(blob);
+  const a = document.createElement("a");
+  a.href = url;
+  a.download = name;
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+}
+
+function exportFailure(e: unknown): string {
+  if (e instanceof ApiError && e.status === 0) return "The export failed: the server could not be reached. Check your connection.";
+  const status = e instanceof ApiError ? e.status : 0;
+  return `The export failed: ${errorText(e) || `the server answered ${status}.`}`;
+}
+
 /** The CSV of every message of the period. Fetched first, so that a refusal (too many messages)
  * is explained on the page instead of downloading an error. */
 function ExportLink({ period, onError }: { period: PeriodName; onError: (message: string | null) => void }) {
   const [busy, setBusy] = useState(false);
-  const href = `/api/analytics/export?period=${period}`;
   return (
     <a
-      href={href}
+      href={exportUrl(period)}
       download
       className="btn-secondary"
       aria-disabled={busy || undefined}
@@ -95,32 +114,10 @@ function ExportLink({ period, onError }: { period: PeriodName; onError: (message
         setBusy(true);
         onError(null);
         try {
-          const res = await fetch(href, { credentials: "same-origin" });
-          if (!res.ok) {
-            let detail = "";
-            try {
-              const p = (await res.json()) as { title?: string; detail?: string };
-              detail = p.detail || p.title || "";
-            } catch {
-              detail = "";
-            }
-            onError(`The export failed: ${detail || `the server answered ${res.status}.`}`);
-            return;
-          }
-          const blob = await res.blob();
-          const disposition = res.headers.get("Content-Disposition") ?? "";
-          const name =
-            /filename\*=UTF-8''([^;]+)/i.exec(disposition)?.[1] ?? /filename="?([^";]+)"?/i.exec(disposition)?.[1];
-          const url = URL.createObjectURL(blob);
-          const a = document.createElement("a");
-          a.href = url;
-          a.download = name ? decodeURIComponent(name) : `botflow-messages-${period}.csv`;
-          document.body.appendChild(a);
-          a.click();
-          a.remove();
-          setTimeout(() => URL.revokeObjectURL(url), 60_000);
-        } catch {
-          onError("The export failed: the server could not be reached. Check your connection.");
+          const file = await exportMessages(period);
+          save(file.blob, file.filename ?? `botflow-messages-${period}.csv`);
+        } catch (err) {
+          onError(exportFailure(err));
         } finally {
           setBusy(false);
         }
@@ -144,11 +141,10 @@ function Analytics() {
   useEffect(() => {
     if (!valid) return;
     const ctrl = new AbortController();
-    const q = `?period=${encodeURIComponent(period)}`;
     Promise.all([
-      get<Overview>(`/api/analytics/overview${q}`, ctrl.signal),
-      get<MessagesReport>(`/api/analytics/messages${q}`, ctrl.signal),
-      get<PerformanceReport>(`/api/analytics/performance${q}`, ctrl.signal),
+      get<Overview>(getOverview(period, ctrl.signal)),
+      get<MessagesReport>(getMessagesReport(period, ctrl.signal)),
+      get<PerformanceReport>(getPerformance(period, ctrl.signal)),
     ])
       .then(([overview, messages, performance]) => setLoaded({ key, period, overview, messages, performance }))
       .catch(() => undefined); // aborted: a newer period is on its way

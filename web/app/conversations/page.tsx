@@ -2,12 +2,13 @@
 // The main screen: the live list, the open thread (?id=) and the customer beside it.
 import { Suspense, useCallback, useEffect, useState } from "react";
 import { useRouter, useSearchParams } from "next/navigation";
-import { api, errorText, type Conversation } from "@/lib/api";
+import { errorText } from "@/lib/api/client";
+import { getConversation, type Conversation } from "@/lib/api/conversations";
 import { SignedIn } from "@/lib/session";
 import { Shell } from "@/components/Shell";
-import { ConversationList } from "@/components/ConversationList";
-import { Thread } from "@/components/Thread";
-import { CustomerPanel } from "@/components/CustomerPanel";
+import { ConversationList } from "@/components/conversations/ConversationList";
+import { Thread } from "@/components/conversations/Thread";
+import { CustomerPanel } from "@/components/conversations/CustomerPanel";
 
 function Inbox() {
   const params = useSearchParams();
@@ -21,7 +22,7 @@ function Inbox() {
     setConversation(null);
     setError(null);
     if (!selected) return;
-    api<Conversation>(`/api/conversations/${selected}`)
+    getConversation(selected)
       .then(setConversation)
       .catch((e: unknown) => setError(errorText(e)));
   }, [selected]);

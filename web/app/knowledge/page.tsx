@@ -2,21 +2,25 @@
 // What the AI knows: uploads with progress, the library, typed-in snippets, the extracted
 // text, and a search box that shows exactly what the AI would be given.
 import { useCallback, useEffect, useRef, useState } from "react";
+import { errorText } from "@/lib/api/client";
 import {
-  api,
-  errorText,
-  formatBytes,
-  uploadFile,
+  deleteDocument,
+  documentDownloadUrl,
+  getDocument,
+  listDocuments,
+  replaceDocument,
+  searchKnowledge,
+  uploadDocument,
   type KnowledgeDocument,
   type SearchHit,
-} from "@/lib/api";
+} from "@/lib/api/knowledge";
 import { useAction } from "@/lib/action";
 import { useFeedEvents } from "@/lib/feed";
 import { SignedIn } from "@/lib/session";
-import { dateTime } from "@/lib/format";
+import { dateTime, formatBytes } from "@/lib/format";
 import { Shell } from "@/components/Shell";
-import { FormError } from "@/components/Field";
 import { SnippetForm } from "@/components/SnippetForm";
+import { FormError } from "@/components/Form";
 
 const ACCEPT = ".pdf,.docx,.txt,.md,.markdown,.csv,.html,.htm";
 
@@ -60,7 +64,7 @@ function Uploader({ onUploaded }: { onUploaded: () => void }) {
         setUploads((u) => [...u, { key, name: file.name, progress: 0, error: null, done: false }]);
         const update = (patch: Partial<Upload>) =>
           setUploads((u) => u.map((x) => (x.key === key ? { ...x, ...patch } : x)));
-        uploadFile<KnowledgeDocument>("POST", "/api/documents", file, (p) => update({ progress: p }))
+        uploadDocument(file, (p) => update({ progress: p }))
           .then(() => {
             update({ done: true, progress: 1 });
             onUploaded();
@@ -161,8 +165,7 @@ function SearchBox() {
         onSubmit={async (e) => {
           e.preventDefault();
           await run(async () => {
-            const r = await api<{ items: SearchHit[] }>("/api/documents/search", { body: { query, limit: 5 } });
-            setHits(r.items);
+            setHits(await searchKnowledge(query, 5));
           });
         }}
       >
@@ -212,7 +215,7 @@ function DocumentView({
   const replaceInput = useRef<HTMLInputElement>(null);
 
   const load = useCallback(() => {
-    api<KnowledgeDocument>(`/api/documents/${id}`)
+    getDocument(id)
       .then(setDoc)
       .catch((e: unknown) => setError(errorText(e)));
   }, [id, setError]);
@@ -235,7 +238,7 @@ function DocumentView({
           {doc.title}
         </h2>
         <StatusBadge d={doc} />
-        <a className="btn-secondary py-1 text-xs" href={`/api/documents/${doc.id}/download`}>
+        <a className="btn-secondary py-1 text-xs" href={documentDownloadUrl(doc.id)}>
           Download
         </a>
         {doc.type !== "text" && (
@@ -257,7 +260,7 @@ function DocumentView({
                 void run(async () => {
                   setProgress(0);
                   try {
-                    await uploadFile("PUT", `/api/documents/${doc.id}`, file, setProgress);
+                    await replaceDocument(doc.id, file, setProgress);
                   } finally {
                     setProgress(null);
                   }
@@ -274,7 +277,7 @@ function DocumentView({
           onClick={() => {
             if (!confirm(`Delete "${doc.title}"? The AI stops using it at once.`)) return;
             void run(async () => {
-              await api(`/api/documents/${doc.id}`, { method: "DELETE" });
+              await deleteDocument(doc.id);
               onChanged();
               onClose();
             });
@@ -316,9 +319,9 @@ function Knowledge() {
   const [open, setOpen] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const load = useCallback(() => {
-    api<{ items: KnowledgeDocument[] }>("/api/documents")
-      .then((r) => {
-        setDocs(r.items);
+    listDocuments()
+      .then((items) => {
+        setDocs(items);
         setError(null);
       })
       .catch((e: unknown) => setError(errorText(e)));

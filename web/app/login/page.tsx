@@ -2,8 +2,10 @@
 import { Suspense, useEffect, useState } from "react";
 import { useSearchParams } from "next/navigation";
 import Link from "next/link";
-import { api, ApiError, errorText } from "@/lib/api";
-import { Field, FormError } from "@/components/Field";
+import { ApiError, errorText } from "@/lib/api/client";
+import { login } from "@/lib/api/auth";
+import { getSetupStatus } from "@/lib/api/setup";
+import { Field, FormError } from "@/components/Form";
 
 function safeNext(next: string | null): string {
   // Only paths of this site: never an absolute URL someone put in a link.
@@ -19,7 +21,7 @@ function LoginForm() {
   const [needsOwner, setNeedsOwner] = useState(false);
 
   useEffect(() => {
-    api<{ needs_owner: boolean }>("/api/setup")
+    getSetupStatus()
       .then((s) => setNeedsOwner(s.needs_owner))
       .catch(() => undefined);
   }, []);
@@ -29,7 +31,7 @@ function LoginForm() {
     setBusy(true);
     setError(null);
     try {
-      await api("/api/auth/login", { body: { email, password } });
+      await login(email, password);
       location.assign(safeNext(params.get("next")));
     } catch (err) {
       setError(

@@ -5,15 +5,15 @@
 import { Suspense, useCallback, useEffect, useState } from "react";
 import Link from "next/link";
 import { useRouter, useSearchParams } from "next/navigation";
-import { api, errorText } from "@/lib/api";
+import { errorText } from "@/lib/api/client";
+import { activatePrompt, copyPrompt, listPrompts, type PromptTemplate } from "@/lib/api/prompts";
 import { useAction } from "@/lib/action";
-import type { PromptTemplate } from "@/lib/prompts";
 import { SignedIn, useMe } from "@/lib/session";
 import { Shell } from "@/components/Shell";
-import { FormError } from "@/components/Field";
 import { ActiveBadge, Badge, Gallery } from "@/components/prompts/Gallery";
 import { Editor } from "@/components/prompts/Editor";
 import { TestPanel } from "@/components/prompts/TestPanel";
+import { FormError } from "@/components/Form";
 
 function ReadOnlyBody({ template, why }: { template: PromptTemplate; why: string }) {
   return (
@@ -91,7 +91,7 @@ function Detail({
                 onClick={async () => {
                   const made: { id?: string } = {};
                   const ok = await copy.run(async () => {
-                    made.id = (await api<PromptTemplate>("/api/prompts", { body: { copy_from: template.id } })).id;
+                    made.id = (await copyPrompt(template.id)).id;
                   });
                   if (ok && made.id) await onList(made.id);
                 }}
@@ -105,7 +105,7 @@ function Detail({
                   disabled={activate.busy || dirty}
                   title={dirty ? "Save your changes first" : undefined}
                   onClick={async () => {
-                    if (await activate.run(() => api(`/api/prompts/${template.id}/activate`, { method: "PUT" }))) {
+                    if (await activate.run(() => activatePrompt(template.id))) {
                       await onList();
                     }
                   }}
@@ -157,8 +157,7 @@ function Prompts() {
 
   const load = useCallback(async () => {
     try {
-      const r = await api<{ items: PromptTemplate[] }>("/api/prompts");
-      setItems(r.items);
+      setItems(await listPrompts());
       setError(null);
     } catch (e) {
       setError(errorText(e));

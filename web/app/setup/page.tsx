@@ -3,13 +3,15 @@
 import { Suspense, useCallback, useEffect, useState } from "react";
 import { useSearchParams, useRouter } from "next/navigation";
 import Link from "next/link";
-import { api, errorText, type Checklist } from "@/lib/api";
+import { errorText } from "@/lib/api/client";
+import { getChecklist, getSetupStatus, registerOwner, type Checklist } from "@/lib/api/setup";
+import { saveAiSettings } from "@/lib/api/settings";
 import { useAction } from "@/lib/action";
-import { Field, FormError } from "@/components/Field";
 import { SnippetForm } from "@/components/SnippetForm";
 import { SignedIn, useMe } from "@/lib/session";
 import { Shell } from "@/components/Shell";
 import { CopyButton } from "@/components/Copy";
+import { Field, FormError } from "@/components/Form";
 
 
 function Register({ onDone }: { onDone: () => void }) {
@@ -24,7 +26,7 @@ function Register({ onDone }: { onDone: () => void }) {
   async function submit(e: React.FormEvent) {
     e.preventDefault();
     const body = { setup_token: token, business_name: business, name, email, password };
-    if (await run(() => api("/api/auth/register", { body }))) onDone();
+    if (await run(() => registerOwner(body))) onDone();
   }
 
   return (
@@ -122,7 +124,7 @@ function LlmKeyForm({ onSaved }: { onSaved: () => void }) {
       className="flex flex-wrap items-end gap-2"
       onSubmit={async (e) => {
         e.preventDefault();
-        if (await run(() => api("/api/settings/ai", { method: "PUT", body: { api_key: key } }))) {
+        if (await run(() => saveAiSettings({ api_key: key }))) {
           setKey("");
           onSaved();
         }
@@ -144,7 +146,7 @@ function ChecklistView() {
   const [list, setList] = useState<Checklist | null>(null);
   const [error, setError] = useState<string | null>(null);
   const load = useCallback(() => {
-    api<Checklist>("/api/setup/checklist")
+    getChecklist()
       .then(setList)
       .catch((e: unknown) => setError(errorText(e)));
   }, []);
@@ -235,7 +237,7 @@ function SetupRouter() {
   const router = useRouter();
   const [needsOwner, setNeedsOwner] = useState<boolean | null>(null);
   useEffect(() => {
-    api<{ needs_owner: boolean }>("/api/setup")
+    getSetupStatus()
       .then((s) => setNeedsOwner(s.needs_owner))
       .catch(() => setNeedsOwner(false));
   }, []);

@@ -1,13 +1,14 @@
 "use client";
 // What the knowledge did in a period: the documents the AI cited most, and the questions it
 // could not answer, each with a shortcut to add the answer.
-import { useEffect, useId, useRef, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import Link from "next/link";
-import { api } from "@/lib/api";
+import { addSnippet } from "@/lib/api/knowledge";
 import { useAction } from "@/lib/action";
 import { dateTime } from "@/lib/format";
-import { count, type KnowledgeGap, type TopDocument } from "@/lib/analytics";
-import { Field, FormError } from "@/components/Field";
+import { count } from "@/lib/analytics";
+import type { KnowledgeGap, TopDocument } from "@/lib/api/analytics";
+import { Field, FormError, TextArea } from "@/components/Form";
 
 export function TopDocuments({ docs }: { docs: TopDocument[] }) {
   const max = Math.max(1, ...docs.map((d) => d.citations));
@@ -77,7 +78,6 @@ function AnswerForm({
   const [content, setContent] = useState("");
   const { busy, error, fields, run } = useAction();
   const answer = useRef<HTMLTextAreaElement>(null);
-  const id = useId();
   useEffect(() => answer.current?.focus(), []);
   return (
     <form
@@ -85,7 +85,7 @@ function AnswerForm({
       aria-label={`Add the answer to “${question}”`}
       onSubmit={async (e) => {
         e.preventDefault();
-        if (await run(() => api("/api/documents/text", { body: { title: title.trim(), content } }))) onAdded(title.trim());
+        if (await run(() => addSnippet(title.trim(), content))) onAdded(title.trim());
       }}
       onKeyDown={(e) => {
         if (e.key === "Escape") onCancel();
@@ -93,25 +93,17 @@ function AnswerForm({
     >
       <FormError message={error} />
       <Field label="Title" required maxLength={200} value={title} onChange={(e) => setTitle(e.target.value)} error={fields.title} />
-      <div className="space-y-1">
-        <label htmlFor={`${id}-answer`} className="block text-sm font-medium">
-          Answer
-        </label>
-        <textarea
-          id={`${id}-answer`}
-          ref={answer}
-          className="input min-h-24"
-          required
-          value={content}
-          onChange={(e) => setContent(e.target.value)}
-          aria-invalid={fields.content ? true : undefined}
-          aria-describedby={`${id}-hint`}
-          placeholder="Yes, we deliver on Sundays from 9 am to 1 pm."
-        />
-        <p id={`${id}-hint`} className="text-xs text-zinc-500 dark:text-zinc-400">
-          {fields.content ?? "Write it as you would tell a customer: the AI answers from it from now on."}
-        </p>
-      </div>
+      <TextArea
+        label="Answer"
+        ref={answer}
+        className="min-h-24"
+        required
+        value={content}
+        onChange={(e) => setContent(e.target.value)}
+        placeholder="Yes, we deliver on Sundays from 9 am to 1 pm."
+        hint="Write it as you would tell a customer: the AI answers from it from now on."
+        error={fields.content}
+      />
       <div className="flex flex-wrap gap-2">
         <button className="btn-primary" disabled={busy || !title.trim() || !content.trim()}>
           {busy ? "Adding…" : "Add to the knowledge"}

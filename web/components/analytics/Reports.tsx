@@ -8,10 +8,8 @@ import {
   percent,
   usd,
   usdAxis,
-  type MessagesReport,
-  type Overview,
-  type PerformanceReport,
 } from "@/lib/analytics";
+import type { MessagesReport, Overview, PerformanceReport } from "@/lib/api/analytics";
 import { ChartFrame, DayChart } from "./Charts";
 
 const COLORS = {

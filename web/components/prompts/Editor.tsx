@@ -2,11 +2,11 @@
 // The owner's own template: name, category, description and the text, with the variables the
 // server fills in beside it (a click inserts one at the cursor). The server validates; its
 // per-field messages show under the field they are about.
-import { useEffect, useId, useLayoutEffect, useRef, useState } from "react";
-import { api } from "@/lib/api";
+import { useEffect, useLayoutEffect, useRef, useState } from "react";
+import { deletePrompt, listVariables, updatePrompt, type PromptTemplate, type Variable } from "@/lib/api/prompts";
 import { useAction } from "@/lib/action";
-import { usedVariables, type PromptTemplate, type Variable } from "@/lib/prompts";
-import { Field, FormError } from "@/components/Field";
+import { usedVariables } from "@/lib/prompts";
+import { Field, FormError, TextArea } from "@/components/Form";
 
 // The server's own list, so the editor offers exactly what a save accepts. Fetched once per
 // page load, not for each template opened.
@@ -18,10 +18,10 @@ function VariablePicker({ used, onInsert }: { used: string[]; onInsert: (token: 
   useEffect(() => {
     if (loadedVariables) return;
     let live = true;
-    api<{ items: Variable[] }>("/api/prompts/variables").then(
-      (r) => {
-        loadedVariables = r.items;
-        if (live) setVariables(r.items);
+    listVariables().then(
+      (items) => {
+        loadedVariables = items;
+        if (live) setVariables(items);
       },
       (e: unknown) => live && setError(e instanceof Error ? e.message : String(e)),
     );
@@ -90,8 +90,6 @@ export function Editor({
   /** The text in the editor when it differs from the saved one (null when it does not). */
   onDraft: (body: string | null) => void;
 }) {
-  const bodyId = useId();
-  const descriptionId = useId();
   const [name, setName] = useState(template.name);
   const [category, setCategory] = useState(template.category);
   const [description, setDescription] = useState(template.description);
@@ -137,10 +135,7 @@ export function Editor({
     e.preventDefault();
     setSaved(false);
     await save.run(async () => {
-      const t = await api<PromptTemplate>(`/api/prompts/${template.id}`, {
-        method: "PUT",
-        body: { name, category, description, body },
-      });
+      const t = await updatePrompt(template.id, { name, category, description, body });
       onSaved(t);
       setName(t.name);
       setCategory(t.category);
@@ -186,58 +181,37 @@ export function Editor({
             error={save.fields.category && fieldText(save.fields.category)}
           />
         </div>
-        <div className="space-y-1">
-          <label htmlFor={descriptionId} className="block text-sm font-medium">
-            Description
-          </label>
-          <textarea
-            id={descriptionId}
-            className="input min-h-16"
-            maxLength={500}
-            value={description}
-            aria-invalid={save.fields.description ? true : undefined}
-            aria-describedby={save.fields.description ? `${descriptionId}-error` : undefined}
-            onChange={(e) => {
-              setDescription(e.target.value);
-              setSaved(false);
-            }}
-          />
-          {save.fields.description && (
-            <p id={`${descriptionId}-error`} className="text-xs text-red-700 dark:text-red-400">
-              {fieldText(save.fields.description)}
-            </p>
-          )}
-        </div>
+        <TextArea
+          label="Description"
+          className="min-h-16"
+          maxLength={500}
+          value={description}
+          onChange={(e) => {
+            setDescription(e.target.value);
+            setSaved(false);
+          }}
+          error={save.fields.description && fieldText(save.fields.description)}
+        />
         <div className="grid gap-4 xl:grid-cols-[minmax(0,1fr)_15rem]">
-          <div className="min-w-0 space-y-1">
-            <label htmlFor={bodyId} className="block text-sm font-medium">
-              Template text
-            </label>
-            <p id={`${bodyId}-hint`} className="text-xs text-zinc-500 dark:text-zinc-400">
-              The instructions the AI gets before each answer. The rules every answer obeys are added after it.
-            </p>
-            <textarea
-              id={bodyId}
+          <div className="min-w-0">
+            <TextArea
+              label="Template text"
+              hint="The instructions the AI gets before each answer. The rules every answer obeys are added after it."
+              hintAbove
               ref={textarea}
-              className={`input min-h-72 font-mono text-xs leading-relaxed xl:min-h-96 ${
-                bodyError ? "border-red-500 dark:border-red-500" : ""
-              }`}
+              className="min-h-72 font-mono text-xs leading-relaxed xl:min-h-96"
               required
               maxLength={20000}
               spellCheck={false}
               value={body}
-              aria-invalid={bodyError ? true : undefined}
-              aria-describedby={`${bodyId}-hint${bodyError ? ` ${bodyId}-error` : ""}`}
               onChange={(e) => {
                 setBody(e.target.value);
                 setSaved(false);
               }}
+              error={bodyError && fieldText(bodyError)}
+              announceError
+              errorTestId="body-error"
             />
-            {bodyError && (
-              <p id={`${bodyId}-error`} role="alert" data-testid="body-error" className="text-xs font-medium text-red-700 dark:text-red-400">
-                {fieldText(bodyError)}
-              </p>
-            )}
           </div>
           <VariablePicker used={used} onInsert={insert} />
         </div>
@@ -267,7 +241,7 @@ export function Editor({
               className="btn bg-red-600 text-white hover:bg-red-700"
               disabled={remove.busy}
               onClick={async () => {
-                if (await remove.run(() => api(`/api/prompts/${template.id}`, { method: "DELETE" }))) onDeleted();
+                if (await remove.run(() => deletePrompt(template.id))) onDeleted();
               }}
             >
               Yes, delete

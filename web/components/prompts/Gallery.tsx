@@ -2,7 +2,7 @@
 // Every template, the owner's own first, then the built-in industry templates; the active one
 // is marked wherever it is.
 import Link from "next/link";
-import type { PromptTemplate } from "@/lib/prompts";
+import type { PromptTemplate } from "@/lib/api/prompts";
 
 export function ActiveBadge() {
   return (

@@ -1,11 +1,11 @@
 "use client";
 // Try a template on a customer message: the passages the knowledge search finds for it, the
 // prompt the model would get, and (owner, one real call) the model's answer or its exact error.
-import { useId, useState } from "react";
-import { api } from "@/lib/api";
+import { useState } from "react";
+import { previewPrompt, type Preview, type PreviewRequest, type PromptTemplate } from "@/lib/api/prompts";
+import type { AiTestResult } from "@/lib/api/settings";
 import { useAction } from "@/lib/action";
-import type { AiTestResult, Preview, PromptTemplate } from "@/lib/prompts";
-import { Field, FormError } from "@/components/Field";
+import { Checkbox, Field, FormError, TextArea } from "@/components/Form";
 
 function Answer({ result }: { result: AiTestResult }) {
   if (!result.ok) {
@@ -39,7 +39,6 @@ function Answer({ result }: { result: AiTestResult }) {
 }
 
 export function TestPanel({ template, owner, draft }: { template: PromptTemplate; owner: boolean; draft: string | null }) {
-  const messageId = useId();
   const [message, setMessage] = useState("");
   const [customer, setCustomer] = useState("");
   const [ask, setAsk] = useState(owner);
@@ -50,11 +49,11 @@ export function TestPanel({ template, owner, draft }: { template: PromptTemplate
     e.preventDefault();
     await run(async () => {
       setResult(null);
-      const body: Record<string, unknown> = { message, answer: owner && ask };
+      const body: PreviewRequest = { message, answer: owner && ask };
       if (customer.trim()) body.customer_name = customer.trim();
       // Unsaved text is tried as it stands in the editor; the server checks it as a save would.
       if (draft !== null) body.body = draft;
-      setResult(await api<Preview>(`/api/prompts/${template.id}/preview`, { body }));
+      setResult(await previewPrompt(template.id, body));
     });
   }
 
@@ -75,24 +74,18 @@ export function TestPanel({ template, owner, draft }: { template: PromptTemplate
       </div>
       <form onSubmit={submit} className="space-y-3" aria-label="Test the template">
         <FormError message={error} />
-        <div className="space-y-1">
-          <label htmlFor={messageId} className="block text-sm font-medium">
-            Customer message
-          </label>
-          <textarea
-            id={messageId}
-            className="input min-h-20"
-            required
-            maxLength={4096}
-            value={message}
-            placeholder="When are you open on Saturday?"
-            aria-invalid={fields.message ? true : undefined}
-            onChange={(e) => setMessage(e.target.value)}
-            onKeyDown={(e) => {
-              if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) e.currentTarget.form?.requestSubmit();
-            }}
-          />
-        </div>
+        <TextArea
+          label="Customer message"
+          required
+          maxLength={4096}
+          value={message}
+          placeholder="When are you open on Saturday?"
+          onChange={(e) => setMessage(e.target.value)}
+          onKeyDown={(e) => {
+            if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) e.currentTarget.form?.requestSubmit();
+          }}
+          error={fields.message}
+        />
         <Field
           label="Customer name (optional)"
           maxLength={100}
@@ -100,24 +93,17 @@ export function TestPanel({ template, owner, draft }: { template: PromptTemplate
           onChange={(e) => setCustomer(e.target.value)}
           error={fields.customer_name}
         />
-        <div className="space-y-1">
-          <label className="flex items-start gap-2 text-sm">
-            <input
-              type="checkbox"
-              className="mt-0.5 h-4 w-4 accent-brand-600"
-              checked={owner && ask}
-              disabled={!owner}
-              aria-describedby={`${messageId}-ask`}
-              onChange={(e) => setAsk(e.target.checked)}
-            />
-            <span>Also ask the model for its answer</span>
-          </label>
-          <p id={`${messageId}-ask`} className="pl-6 text-xs text-zinc-500 dark:text-zinc-400">
-            {owner
+        <Checkbox
+          label="Also ask the model for its answer"
+          checked={owner && ask}
+          disabled={!owner}
+          onChange={(e) => setAsk(e.target.checked)}
+          hint={
+            owner
               ? "One real call on your API key, with the knowledge found for the message."
-              : "Only the owner can ask the model (it is a call on the business's key); you can see the prompt."}
-          </p>
-        </div>
+              : "Only the owner can ask the model (it is a call on the business's key); you can see the prompt."
+          }
+        />
         <button type="submit" className="btn-primary" disabled={busy || !message.trim()}>
           {busy ? "Testing…" : "Run test"}
         </button>

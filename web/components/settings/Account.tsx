@@ -1,11 +1,11 @@
 "use client";
 // My account (everyone): who I am, and changing my password.
 import { useState } from "react";
-import { api } from "@/lib/api";
+import { changePassword } from "@/lib/api/auth";
 import { useAction } from "@/lib/action";
 import { useMe } from "@/lib/session";
-import { Field, FormError } from "@/components/Field";
-import { Section } from "./controls";
+import { Field, FormError } from "@/components/Form";
+import { Section } from "./Section";
 
 export function AccountSection() {
   const me = useMe();
@@ -24,9 +24,7 @@ export function AccountSection() {
       setMismatch("The two passwords differ.");
       return;
     }
-    const ok = await run(() =>
-      api("/api/auth/change-password", { body: { current_password: current, new_password: next } }),
-    );
+    const ok = await run(() => changePassword(current, next));
     if (ok) {
       setCurrent("");
       setNext("");

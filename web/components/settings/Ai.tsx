@@ -2,35 +2,11 @@
 // The AI's settings (owner only): model and fallbacks, sampling, debounce, grounding, the
 // messages it sends, the phrases that hand a conversation to a person, the LLM key, and a test.
 import { useCallback, useEffect, useState } from "react";
-import { api, errorText } from "@/lib/api";
+import { errorText } from "@/lib/api/client";
+import { getAiSettings, saveAiSettings, testAi, type AiSettings, type AiTestResult, type ApiKeyState } from "@/lib/api/settings";
 import { useAction } from "@/lib/action";
-import { Field, FormError } from "@/components/Field";
-import { Checkbox, Saved, Section, TextArea } from "./controls";
-import type { AiTestResult } from "@/lib/prompts";
-
-interface ApiKeyState {
-  set: boolean;
-  source: "settings" | "environment" | "none";
-  unreadable?: boolean;
-  hint?: string;
-}
-
-interface AiSettings {
-  model: string;
-  fallback_models: string[];
-  temperature: number;
-  max_tokens: number;
-  debounce_ms: number;
-  handoff_phrases: string[];
-  handoff_message: string;
-  away_message: string;
-  fallback_message: string;
-  strict_grounding: boolean;
-  api_key: ApiKeyState;
-  base_url: string;
-  default_handoff_phrases: string[];
-}
-
+import { Checkbox, Field, FormError, Saved, TextArea } from "@/components/Form";
+import { Section } from "./Section";
 
 interface Form {
   model: string;
@@ -79,7 +55,7 @@ function ApiKey({ state, onChange }: { state: ApiKeyState; onChange: (s: AiSetti
   const save = async (value: string | null) => {
     let out: AiSettings | null = null;
     const ok = await run(async () => {
-      out = await api<AiSettings>("/api/settings/ai", { method: "PUT", body: { api_key: value } });
+      out = await saveAiSettings({ api_key: value });
     });
     if (ok && out) {
       setKey("");
@@ -159,7 +135,7 @@ function TestModel({ model }: { model: string }) {
           const body: { message?: string; model?: string } = {};
           if (message.trim()) body.message = message.trim();
           if (model.trim()) body.model = model.trim();
-          await run(async () => setResult(await api<AiTestResult>("/api/settings/ai/test", { body })));
+          await run(async () => setResult(await testAi(body)));
         }}
       >
         {busy ? "Testing…" : "Test the model"}
@@ -207,7 +183,7 @@ export function AiSection() {
     setForm(toForm(s));
   }, []);
   useEffect(() => {
-    api<AiSettings>("/api/settings/ai")
+    getAiSettings()
       .then(apply)
       .catch((e: unknown) => setLoadError(errorText(e)));
   }, [apply]);
@@ -231,7 +207,7 @@ export function AiSection() {
     };
     let out: AiSettings | null = null;
     const ok = await run(async () => {
-      out = await api<AiSettings>("/api/settings/ai", { method: "PUT", body });
+      out = await saveAiSettings(body);
     });
     if (ok && out) {
       apply(out);

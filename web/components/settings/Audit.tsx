@@ -1,22 +1,11 @@
 "use client";
 // The audit log (owner only), newest first, a page at a time.
 import { useCallback, useEffect, useState } from "react";
-import { api, errorText } from "@/lib/api";
+import { errorText } from "@/lib/api/client";
+import { listAudit, listUsers, type AuditEntry } from "@/lib/api/team";
 import { dateTime } from "@/lib/format";
-import { FormError } from "@/components/Field";
-import { Section } from "./controls";
-
-interface AuditEntry {
-  id: number;
-  at: string;
-  user_id: string | null;
-  user_email: string | null;
-  action: string;
-  target_type: string | null;
-  target_id: string | null;
-  ip: string | null;
-  details: Record<string, unknown>;
-}
+import { FormError } from "@/components/Form";
+import { Section } from "./Section";
 
 const PAGE = 25;
 
@@ -96,9 +85,7 @@ export function AuditSection() {
     setBusy(true);
     setError(null);
     try {
-      const q = new URLSearchParams({ limit: String(PAGE) });
-      if (before !== null) q.set("before", String(before));
-      const r = await api<{ items: AuditEntry[]; next_before: number | null }>(`/api/audit?${q}`);
+      const r = await listAudit(PAGE, before);
       setItems((old) => (replace ? r.items : [...old, ...r.items]));
       setNext(r.next_before);
       setLoaded(true);
@@ -111,8 +98,8 @@ export function AuditSection() {
 
   useEffect(() => {
     void fetchPage(null, true);
-    api<{ items: { id: string; email: string }[] }>("/api/users")
-      .then((r) => setEmails(new Map(r.items.map((u) => [u.id, u.email]))))
+    listUsers()
+      .then((users) => setEmails(new Map(users.map((u) => [u.id, u.email]))))
       .catch(() => undefined);
   }, [fetchPage]);
 

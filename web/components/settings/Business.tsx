@@ -1,11 +1,12 @@
 "use client";
 // The business profile: name, default language, and opening hours per weekday in a time zone.
 import { useEffect, useMemo, useState } from "react";
-import { api, errorText } from "@/lib/api";
+import { errorText } from "@/lib/api/client";
+import { getBusiness, saveBusiness, type BusinessProfile as Profile, type Interval, type Weekday } from "@/lib/api/settings";
 import { useAction } from "@/lib/action";
 import { useUpdateMe } from "@/lib/session";
-import { Field, FormError } from "@/components/Field";
-import { Checkbox, Saved, Section } from "./controls";
+import { Checkbox, Field, FormError, Saved } from "@/components/Form";
+import { Section } from "./Section";
 
 const DAYS = [
   ["mon", "Monday"],
@@ -15,19 +16,8 @@ const DAYS = [
   ["fri", "Friday"],
   ["sat", "Saturday"],
   ["sun", "Sunday"],
-] as const;
-type Day = (typeof DAYS)[number][0];
-
-interface Interval {
-  open: string;
-  close: string;
-}
-
-interface Profile {
-  name: string;
-  language: string;
-  hours: { time_zone: string; days: Partial<Record<Day, Interval[]>> } | null;
-}
+] as const satisfies readonly (readonly [Weekday, string])[];
+type Day = Weekday;
 
 interface Form {
   name: string;
@@ -94,19 +84,12 @@ function DayRow({
       aria-describedby={error ? errorId : undefined}
     >
       <legend className="sr-only">{label}</legend>
-      <div className="flex items-center gap-2">
-        <input
-          id={`open-${day}`}
-          type="checkbox"
-          className="h-4 w-4 accent-brand-600"
-          checked={open}
-          disabled={readOnly}
-          onChange={(e) => onChange(e.target.checked ? [{ open: "09:00", close: "18:00" }] : [])}
-        />
-        <label htmlFor={`open-${day}`} className="text-sm font-medium">
-          {label}
-        </label>
-      </div>
+      <Checkbox
+        label={label}
+        checked={open}
+        disabled={readOnly}
+        onChange={(e) => onChange(e.target.checked ? [{ open: "09:00", close: "18:00" }] : [])}
+      />
       <div className="space-y-2">
         {!open && <p className="py-1 text-sm text-zinc-500 dark:text-zinc-400">Closed</p>}
         {intervals.map((iv, i) => (
@@ -190,7 +173,7 @@ export function BusinessSection({ owner }: { owner: boolean }) {
   }, []);
 
   useEffect(() => {
-    api<Profile>("/api/settings/business")
+    getBusiness()
       .then((p) => setForm(toForm(p)))
       .catch((e: unknown) => setLoadError(errorText(e)));
   }, []);
@@ -200,7 +183,7 @@ export function BusinessSection({ owner }: { owner: boolean }) {
     if (!form || !owner) return;
     let stored: Profile | null = null;
     const ok = await run(async () => {
-      stored = await api<Profile>("/api/settings/business", { method: "PUT", body: toBody(form) });
+      stored = await saveBusiness(toBody(form));
     });
     if (ok && stored) {
       setForm(toForm(stored));

@@ -2,30 +2,15 @@
 // The team (owner only): who can sign in, invites with their one-time link, roles, disabling
 // and removing.
 import { useCallback, useEffect, useState } from "react";
-import { api, ApiError, errorText, type Role } from "@/lib/api";
+import { ApiError, errorText } from "@/lib/api/client";
+import type { Role } from "@/lib/api/auth";
+import { inviteUser, listUsers, removeUser, updateUser, type Invited, type TeamUser } from "@/lib/api/team";
 import { useAction } from "@/lib/action";
 import { dateTime } from "@/lib/format";
 import { useMe } from "@/lib/session";
-import { Field, FormError } from "@/components/Field";
 import { CopyValue } from "@/components/Copy";
-import { Section, Select } from "./controls";
-
-export interface TeamUser {
-  id: string;
-  email: string;
-  name: string;
-  role: Role;
-  disabled: boolean;
-  invited: boolean;
-  created_at: string;
-  last_login_at: string | null;
-}
-
-interface Invited {
-  user: TeamUser;
-  invite_url: string;
-  invite_expires_at: number;
-}
+import { Field, FormError, Select } from "@/components/Form";
+import { Section } from "./Section";
 
 /** The server's words, with what a 409 about the last owner means. */
 function explain(e: unknown): string {
@@ -52,7 +37,7 @@ function InviteForm({ onInvited }: { onInvited: (i: Invited) => void }) {
           e.preventDefault();
           let out: Invited | null = null;
           const ok = await run(async () => {
-            out = await api<Invited>("/api/users", { body: { email, name, role } });
+            out = await inviteUser({ email, name, role });
           });
           if (ok && out) {
             setInvited(out);
@@ -112,10 +97,9 @@ function UserRow({ u, me, onChanged, onRemoved }: { u: TeamUser; me: string; onC
   const who = u.name || u.email;
 
   async function patch(body: { role?: Role; disabled?: boolean }) {
-    let out: TeamUser | null = null;
+    let out: TeamUser;
     try {
-      const r = await api<{ user: TeamUser }>(`/api/users/${u.id}`, { method: "PATCH", body });
-      out = r.user;
+      out = await updateUser(u.id, body);
     } catch (e) {
       setError(explain(e));
       return;
@@ -177,7 +161,7 @@ function UserRow({ u, me, onChanged, onRemoved }: { u: TeamUser; me: string; onC
                 onClick={() =>
                   void run(async () => {
                     try {
-                      await api(`/api/users/${u.id}`, { method: "DELETE" });
+                      await removeUser(u.id);
                     } catch (e) {
                       setConfirming(false);
                       setError(explain(e));
@@ -207,8 +191,8 @@ export function TeamSection() {
   const [users, setUsers] = useState<TeamUser[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   const load = useCallback(() => {
-    api<{ items: TeamUser[] }>("/api/users")
-      .then((r) => setUsers(r.items))
+    listUsers()
+      .then(setUsers)
       .catch((e: unknown) => setError(errorText(e)));
   }, []);
   useEffect(load, [load]);

@@ -3,14 +3,21 @@
 // applied at once), what to paste in Meta's webhook settings, and a check that asks Meta's API
 // about the number and tells what Meta's calls to the webhook showed.
 import { useCallback, useEffect, useRef, useState } from "react";
-import { api, errorText, type Credential, type WhatsAppCheck, type WhatsAppCredentials } from "@/lib/api";
+import { errorText } from "@/lib/api/client";
+import {
+  checkWhatsApp,
+  getWhatsApp,
+  saveWhatsApp,
+  type Credential,
+  type CredentialKey as Key,
+  type WhatsAppCheck,
+  type WhatsAppCredentials,
+} from "@/lib/api/settings";
 import { useAction } from "@/lib/action";
-import { Field, FormError } from "@/components/Field";
 import { useFeedEvents } from "@/lib/feed";
 import { CopyValue } from "@/components/Copy";
-import { Saved, Section } from "./controls";
-
-type Key = "phone_number_id" | "access_token" | "app_secret" | "verify_token";
+import { Field, FormError, Saved } from "@/components/Form";
+import { Section } from "./Section";
 
 const LABELS: Record<Key, { label: string; env: string; hint: string }> = {
   phone_number_id: {
@@ -106,7 +113,7 @@ function CredentialsForm({ creds, onSaved }: { creds: WhatsAppCredentials; onSav
   const put = async (body: Partial<Record<Key, string | null>>) => {
     let out: WhatsAppCredentials | null = null;
     const ok = await run(async () => {
-      out = await api<WhatsAppCredentials>("/api/settings/whatsapp", { method: "PUT", body });
+      out = await saveWhatsApp(body);
     });
     if (ok && out) {
       setSavedAt(Date.now());
@@ -209,7 +216,7 @@ function CheckConnection() {
           className="btn-secondary"
           disabled={busy}
           onClick={() =>
-            void run(async () => setResult(await api<WhatsAppCheck>("/api/settings/whatsapp/check", { method: "POST" })))
+            void run(async () => setResult(await checkWhatsApp()))
           }
         >
           {busy ? "Checking…" : "Check connection"}
@@ -259,7 +266,7 @@ export function WhatsAppSection({ owner }: { owner: boolean }) {
   }, []);
   const load = useCallback(() => {
     const n = ++asked.current;
-    api<WhatsAppCredentials>("/api/settings/whatsapp")
+    getWhatsApp()
       .then((c) => {
         if (n !== asked.current) return;
         setCreds(c);

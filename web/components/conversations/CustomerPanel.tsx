@@ -1,10 +1,16 @@
 "use client";
 // Who the customer is and what the team notes about them.
 import { useEffect, useState } from "react";
-import { api, errorText, type Conversation } from "@/lib/api";
+import { errorText } from "@/lib/api/client";
+import {
+  conversationExportUrl,
+  eraseConversation,
+  updateConversation,
+  type Conversation,
+} from "@/lib/api/conversations";
 import { useMe } from "@/lib/session";
 import { dateTime } from "@/lib/format";
-import { FormError } from "./Field";
+import { Field, FormError, Select, TextArea } from "@/components/Form";
 
 export function CustomerPanel({ conversation, onConversation }: { conversation: Conversation; onConversation: (c: Conversation) => void }) {
   const me = useMe();
@@ -28,17 +34,14 @@ export function CustomerPanel({ conversation, onConversation }: { conversation: 
     e.preventDefault();
     setError(null);
     try {
-      const c = await api<Conversation>(`/api/conversations/${conversation.id}`, {
-        method: "PATCH",
-        body: {
-          customer_name: name,
-          tags: tags
-            .split(",")
-            .map((t) => t.trim())
-            .filter(Boolean),
-          notes,
-          status,
-        },
+      const c = await updateConversation(conversation.id, {
+        customer_name: name,
+        tags: tags
+          .split(",")
+          .map((t) => t.trim())
+          .filter(Boolean),
+        notes,
+        status,
       });
       onConversation(c);
       setSaved(true);
@@ -51,7 +54,7 @@ export function CustomerPanel({ conversation, onConversation }: { conversation: 
   async function erase() {
     if (!confirm("Erase every message and file of this customer? This cannot be undone.")) return;
     try {
-      await api(`/api/conversations/${conversation.id}?erase=true`, { method: "DELETE" });
+      await eraseConversation(conversation.id);
       location.assign("/conversations/");
     } catch (err) {
       setError(errorText(err));
@@ -90,35 +93,15 @@ export function CustomerPanel({ conversation, onConversation }: { conversation: 
       </dl>
       <form onSubmit={save} className="space-y-3">
         <FormError message={error} />
-        <div className="space-y-1">
-          <label htmlFor="cp-name" className="block text-xs font-medium">
-            Name
-          </label>
-          <input id="cp-name" className="input" maxLength={100} value={name} onChange={(e) => setName(e.target.value)} />
-        </div>
-        <div className="space-y-1">
-          <label htmlFor="cp-status" className="block text-xs font-medium">
-            Status
-          </label>
-          <select id="cp-status" className="input" value={status} onChange={(e) => setStatus(e.target.value as Conversation["status"])}>
-            <option value="active">Active</option>
-            <option value="handed_off">Needs a person</option>
-            <option value="closed">Closed</option>
-            <option value="archived">Archived</option>
-          </select>
-        </div>
-        <div className="space-y-1">
-          <label htmlFor="cp-tags" className="block text-xs font-medium">
-            Tags (comma-separated)
-          </label>
-          <input id="cp-tags" className="input" value={tags} onChange={(e) => setTags(e.target.value)} />
-        </div>
-        <div className="space-y-1">
-          <label htmlFor="cp-notes" className="block text-xs font-medium">
-            Notes
-          </label>
-          <textarea id="cp-notes" className="input min-h-20" value={notes} onChange={(e) => setNotes(e.target.value)} />
-        </div>
+        <Field compact label="Name" maxLength={100} value={name} onChange={(e) => setName(e.target.value)} />
+        <Select compact label="Status" value={status} onChange={(e) => setStatus(e.target.value as Conversation["status"])}>
+          <option value="active">Active</option>
+          <option value="handed_off">Needs a person</option>
+          <option value="closed">Closed</option>
+          <option value="archived">Archived</option>
+        </Select>
+        <Field compact label="Tags (comma-separated)" value={tags} onChange={(e) => setTags(e.target.value)} />
+        <TextArea compact label="Notes" value={notes} onChange={(e) => setNotes(e.target.value)} />
         <button className="btn-primary w-full" type="submit">
           {saved ? "Saved" : "Save"}
         </button>
@@ -126,10 +109,10 @@ export function CustomerPanel({ conversation, onConversation }: { conversation: 
       <div className="space-y-2 border-t border-zinc-200 pt-3 dark:border-zinc-800">
         <p className="text-xs font-medium">Export</p>
         <div className="flex gap-2">
-          <a className="btn-secondary py-1 text-xs" href={`/api/conversations/${conversation.id}/export?format=csv`}>
+          <a className="btn-secondary py-1 text-xs" href={conversationExportUrl(conversation.id, "csv")}>
             CSV
           </a>
-          <a className="btn-secondary py-1 text-xs" href={`/api/conversations/${conversation.id}/export?format=json`}>
+          <a className="btn-secondary py-1 text-xs" href={conversationExportUrl(conversation.id, "json")}>
             JSON
           </a>
         </div>

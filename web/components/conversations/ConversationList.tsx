@@ -1,7 +1,8 @@
 "use client";
 // The inbox: newest activity first, live, with search and filters.
 import { useCallback, useEffect, useRef, useState } from "react";
-import { api, errorText, type Conversation, type Page } from "@/lib/api";
+import { errorText } from "@/lib/api/client";
+import { getConversation, listConversations, type Conversation, type ConversationQuery } from "@/lib/api/conversations";
 import { useFeedEvents } from "@/lib/feed";
 import { customerLabel, timeShort } from "@/lib/format";
 
@@ -16,16 +17,17 @@ const FILTERS: { id: Filter; label: string }[] = [
   { id: "mine", label: "Mine" },
 ];
 
-function query(filter: Filter, q: string, cursor?: string | null) {
-  const p = new URLSearchParams({ limit: "50" });
-  if (filter === "unread") p.set("unread", "true");
-  if (filter === "ai_on") p.set("ai_enabled", "true");
-  if (filter === "ai_off") p.set("ai_enabled", "false");
-  if (filter === "handed_off") p.set("status", "handed_off");
-  if (filter === "mine") p.set("assigned", "me");
-  if (q.trim()) p.set("q", q.trim());
-  if (cursor) p.set("cursor", cursor);
-  return `/api/conversations?${p.toString()}`;
+const FILTER_QUERY: Record<Filter, ConversationQuery> = {
+  all: {},
+  unread: { unread: true },
+  ai_on: { ai_enabled: true },
+  ai_off: { ai_enabled: false },
+  handed_off: { status: "handed_off" },
+  mine: { assigned: "me" },
+};
+
+function query(filter: Filter, q: string, cursor?: string | null): ConversationQuery {
+  return { ...FILTER_QUERY[filter], q: q.trim() || undefined, cursor };
 }
 
 function byActivity(a: Conversation, b: Conversation) {
@@ -53,7 +55,7 @@ export function ConversationList({
     const g = ++generation.current;
     setLoading(true);
     try {
-      const page = await api<Page<Conversation>>(query(filter, q));
+      const page = await listConversations(query(filter, q));
       if (g !== generation.current) return;
       setItems(page.items);
       setCursor(page.next_cursor ?? null);
@@ -81,7 +83,7 @@ export function ConversationList({
   const refetchOne = useCallback(
     async (id: string) => {
       try {
-        upsert(await api<Conversation>(`/api/conversations/${id}`));
+        upsert(await getConversation(id));
       } catch {
         // Gone or no longer visible: the next load settles it.
       }
@@ -106,7 +108,7 @@ export function ConversationList({
   async function more() {
     if (!cursor) return;
     try {
-      const page = await api<Page<Conversation>>(query(filter, q, cursor));
+      const page = await listConversations(query(filter, q, cursor));
       setItems((list) => [...list, ...page.items.filter((c) => !list.some((x) => x.id === c.id))]);
       setCursor(page.next_cursor ?? null);
     } catch (e) {
