@@ -112,6 +112,7 @@ test("buttons and a list sent through the API show in the simulator, and a tappe
   await expect(rows.getByRole("heading", { name: "Sheet" })).toBeVisible();
   await expect(rows.getByTestId("choice")).toHaveCount(3);
   await expect(rows.getByRole("button", { name: /Large round/ })).toContainText("12 slices, 32 euros");
+  await simulator.screenshot({ path: "e2e/artifacts/screenshots/simulator-buttons-and-list.png" });
 
   // The agent's thread shows them too.
   const inThread = inbox.locator(`[data-testid="message"][data-id="${buttonsId}"]`);
