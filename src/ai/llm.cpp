@@ -125,11 +125,12 @@ util::HttpRequest completion_request(util::HttpClient& http, const LlmEndpoint& 
     util::HttpRequest hr;
     hr.method = "POST";
     hr.url = ep.base_url + "/chat/completions";
-    hr.headers.push_back("Content-Type: application/json");
-    hr.headers.push_back(req.stream ? "Accept: text/event-stream" : "Accept: application/json");
     // Local servers ignore the key; sending one is harmless (and some want any value).
-    hr.headers.push_back("Authorization: Bearer " +
-                         (ep.api_key.empty() ? std::string("none") : ep.api_key.reveal()));
+    hr.headers = {
+        std::string("Content-Type: application/json"),
+        std::string(req.stream ? "Accept: text/event-stream" : "Accept: application/json"),
+        "Authorization: Bearer " +
+            (ep.api_key.empty() ? std::string("none") : ep.api_key.reveal())};
     if (ep.openrouter) {
         if (!ep.referer.empty()) hr.headers.push_back("HTTP-Referer: " + ep.referer);
         if (!ep.title.empty()) {

@@ -174,16 +174,6 @@ Day compute_day(pqxx::dbtransaction& tx, const std::string& date, const std::str
     return d;
 }
 
-std::string int_array(const std::vector<long long>& v) {
-    std::string out = "{";
-    for (std::size_t i = 0; i < v.size(); ++i) {
-        if (i) out += ',';
-        out += std::to_string(v[i]);
-    }
-    out += '}';
-    return out;
-}
-
 void store_day(pqxx::dbtransaction& tx, const Day& d, const std::string& tz) {
     tx.exec_params(
         "INSERT INTO analytics_days (day, time_zone, inbound, ai, agent, system, prompt_tokens, "
@@ -191,8 +181,8 @@ void store_day(pqxx::dbtransaction& tx, const Day& d, const std::string& tz) {
         "VALUES ($1::date, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13::int[], "
         " $14::int[]) ON CONFLICT DO NOTHING",
         d.date, tz, d.inbound, d.ai, d.agent, d.system, d.prompt_tokens, d.completion_tokens,
-        d.cost_usd, d.conversations, d.ai_resolved, d.handed_off, int_array(d.frt),
-        int_array(d.hours));
+        d.cost_usd, d.conversations, d.ai_resolved, d.handed_off, store::int_array(d.frt),
+        store::int_array(d.hours));
     for (const auto& [id, doc] : d.documents) {
         tx.exec_params(
             "INSERT INTO analytics_day_documents (day, time_zone, document_id, title, citations) "

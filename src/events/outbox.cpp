@@ -12,12 +12,6 @@ namespace {
 
 using nlohmann::json;
 
-std::string ids_literal(const std::vector<std::int64_t>& ids) {
-    std::string s = "{";
-    for (auto id : ids) s += (s.size() > 1 ? "," : "") + std::to_string(id);
-    return s + "}";
-}
-
 }  // namespace
 
 void stage(pqxx::dbtransaction& tx, const std::vector<Event>& events) {
@@ -69,7 +63,7 @@ std::vector<Event> unpublished(pqxx::dbtransaction& tx, int limit) {
 void mark_published(pqxx::dbtransaction& tx, const std::vector<std::int64_t>& ids) {
     if (ids.empty()) return;
     store::exec_cached(tx, "UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])",
-                       ids_literal(ids));
+                       store::int_array(std::vector<long long>(ids.begin(), ids.end())));
 }
 
 long prune(pqxx::dbtransaction& tx, std::chrono::hours keep) {

@@ -30,23 +30,12 @@ std::optional<std::int64_t> enqueue(pqxx::dbtransaction& tx, const std::string& 
     return r[0][0].as<std::int64_t>();
 }
 
-namespace {
-
-// Kinds and groups are identifiers of ours ([a-z_.]), so the array literal needs no quoting.
-std::string kinds_literal(const std::vector<std::string>& kinds) {
-    std::string s = "{";
-    for (const auto& k : kinds) s += (s.size() > 1 ? "," : "") + k;
-    return s + "}";
-}
-
-}  // namespace
-
 bool newer_queued(pqxx::dbtransaction& tx, const std::vector<std::string>& kinds,
                   const std::string& conversation_id, std::int64_t than) {
     return store::exec_cached(tx,
                               "SELECT EXISTS (SELECT 1 FROM jobs WHERE kind = ANY($1::text[]) "
                               " AND conversation_id = $2::uuid AND id > $3 AND state = 'queued')",
-                              kinds_literal(kinds), conversation_id, than)[0][0]
+                              store::text_array(kinds), conversation_id, than)[0][0]
         .as<bool>();
 }
 
@@ -59,7 +48,7 @@ std::optional<std::chrono::milliseconds> next_due(pqxx::dbtransaction& tx,
         "WHERE state = 'queued' AND run_at > now() "
         " AND (cardinality($1::text[]) = 0 OR kind = ANY($1::text[])) "
         " AND NOT (kind = ANY($2::text[]))",
-        kinds_literal(only), kinds_literal(except));
+        store::text_array(only), store::text_array(except));
     if (r.empty() || r[0][0].is_null()) return std::nullopt;
     return std::chrono::milliseconds(r[0][0].as<long long>());
 }
@@ -92,8 +81,9 @@ std::vector<Job> claim(pqxx::dbtransaction& tx, const std::string& worker_prefix
         "  ORDER BY priority DESC, run_at LIMIT $5 FOR UPDATE SKIP LOCKED) "
         "RETURNING id, kind, payload::text, attempts, max_attempts, conversation_id::text, "
         " locked_by",
-        worker_prefix, static_cast<long long>(lease.count()), kinds_literal(only),
-        kinds_literal(except), limit, kinds_literal(serial_kinds), kinds_literal(serial_groups));
+        worker_prefix, static_cast<long long>(lease.count()), store::text_array(only),
+        store::text_array(except), limit, store::text_array(serial_kinds),
+        store::text_array(serial_groups));
     std::vector<Job> jobs;
     for (const auto& row : r) {
         Job job;

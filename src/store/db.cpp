@@ -145,6 +145,15 @@ std::string text_array(const std::vector<std::string>& items) {
     return out + "}";
 }
 
+std::string int_array(const std::vector<long long>& items) {
+    std::string out = "{";
+    for (auto item : items) {
+        if (out.size() > 1) out += ',';
+        out += std::to_string(item);
+    }
+    return out + "}";
+}
+
 bool is_busy(const Error& e) {
     return e.code() == Errc::unavailable && e.cause().rfind(kBusy, 0) == 0;
 }

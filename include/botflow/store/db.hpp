@@ -41,6 +41,8 @@ inline const char* nullable(const std::optional<std::string>& v) {
 /// is NULL.
 std::string text_array(const std::vector<std::optional<std::string>>& items);
 std::string text_array(const std::vector<std::string>& items);
+/// A PostgreSQL array literal of integers, for a `$n::bigint[]` parameter ({1,2,3}).
+std::string int_array(const std::vector<long long>& items);
 
 /// Adds libpq options every connection needs (connect_timeout, keepalives, application_name)
 /// to a postgres:// URL or key=value string, keeping any the caller set.
