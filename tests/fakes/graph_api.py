@@ -10,37 +10,31 @@ returns (which, like Meta's, needs the Bearer token), and GET /{version}/{phone_
 asked for with ?fields=). Responses and errors have the shapes in
 tests/fixtures/whatsapp/ (send-success-response.json, send-error-*.json, media-url-*.json).
 
-Tests steer it through /_fake/... :
+Tests steer it through the control endpoints of fake_base.py and these:
   GET    /_fake/requests     every request received: {at (unix time), method, path, authorization, body}
   GET    /_fake/sent         messages accepted: {wamid, to, type, body, context, payload}; a message counts as accepted
                              only once its response was written to a client still connected
   DELETE /_fake/requests     forget requests and sent messages
-  POST   /_fake/rules        {"rules": [...]} replaces the rules; each rule, in order, applies to
-                             the next matching requests: {"match": "messages"|"read"|"upload"|"media"|
-                             "download"|"phone"|"any", "times": N (default 1, -1 forever),
-                             "status": 400, "code": 131047 (a Meta error body), "body": {...},
-                             "delay_ms": 0, "drop": true (close without answering),
-                             "retry_after": seconds}
+  POST   /_fake/rules        rules match "messages"|"read"|"upload"|"media"|"download"|"phone"|
+                             "any" (the default); "code": 131047 answers with a Meta error body;
+                             "status" defaults to 400; a rule with only "delay_ms" slows the
+                             request down and then answers normally
   POST   /_fake/media        {"id", "mime_type", "base64", "sha256" (optional override)}
   POST   /_fake/phone_numbers {"id", "display_phone_number", "verified_name", "quality_rating"}:
                              a number GET /{version}/{id} knows
 
 Usage: graph_api.py [--port N] [--token T]. Prints "listening <port>" once ready.
 """
-import argparse
 import base64
 import hashlib
 import json
-import select
-import socket
 import sys
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-LOCK = threading.Lock()
-STATE = {"requests": [], "sent": [], "rules": [], "media": {}, "phones": {}, "counter": 0}
-TOKEN = None
+import fake_base
+from fake_base import LOCK, STATE
+
+STATE.update({"sent": [], "media": {}, "phones": {}})
 
 ERROR_TITLES = {
     0: "AuthException",
@@ -73,134 +67,52 @@ def meta_error(code, details=None):
     return {"error": err}
 
 
-def take_rule(kind):
-    with LOCK:
-        for rule in STATE["rules"]:
-            match = rule.get("match", "any")
-            if match not in ("any", kind):
-                continue
-            times = rule.get("times", 1)
-            if times == 0:
-                continue
-            if times > 0:
-                rule["times"] = times - 1
-            return dict(rule)
-    return None
-
-
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, fmt, *args):
-        pass
-
-    def body_bytes(self):
-        n = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(n) if n else b""
-
-    def client_gone(self):
-        # Readable with nothing to read means the client closed its end.
-        try:
-            r, _, _ = select.select([self.connection], [], [], 0)
-            if not r:
-                return False
-            return self.connection.recv(1, socket.MSG_PEEK) == b""
-        except OSError:
-            return True
-
-    def wait(self, ms):
-        # Sleeps, but notices a client that hangs up meanwhile.
-        remaining = ms / 1000.0
-        while remaining > 0:
-            step = min(0.05, remaining)
-            r, _, _ = select.select([self.connection], [], [], step)
-            remaining -= step
-            if r and self.client_gone():
-                return False
-        return True
-
-    def reply(self, status, payload, content_type="application/json", headers=None):
-        data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
-        if self.client_gone():
-            return False
-        try:
-            self.send_response(status)
-            self.send_header("Content-Type", content_type)
-            self.send_header("Content-Length", str(len(data)))
-            for k, v in (headers or {}).items():
-                self.send_header(k, v)
-            self.end_headers()
-            self.wfile.write(data)
-            self.wfile.flush()
-            return True
-        except OSError:
-            return False
-
+class Handler(fake_base.Handler):
     def apply_rule(self, kind):
         """Answers per the next matching rule; returns True when it did (or dropped)."""
-        rule = take_rule(kind)
+        rule = fake_base.take_rule(kind)
         if rule is None:
             return False
-        if rule.get("delay_ms"):
-            if not self.wait(rule["delay_ms"]):
-                self.close_connection = True
-                return True
-            if "status" not in rule and "code" not in rule and not rule.get("drop"):
-                return False  # only slowed down: answer normally
-        if rule.get("drop"):
-            self.close_connection = True
-            try:
-                self.connection.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
+        if not self.delay(rule):
             return True
+        if rule.get("drop"):
+            self.drop()
+            return True
+        if rule.get("delay_ms") and "status" not in rule and "code" not in rule:
+            return False  # only slowed down: answer normally
         body = rule.get("body")
         if body is None and "code" in rule:
             body = meta_error(rule["code"], rule.get("details"))
         if body is None:
             body = {}
-        headers = {}
-        if "retry_after" in rule:
-            headers["Retry-After"] = str(rule["retry_after"])
-        self.reply(rule.get("status", 400), body, headers=headers)
+        self.reply(rule.get("status", 400), body, headers=fake_base.retry_headers(rule))
         return True
 
     def record(self, body):
-        with LOCK:
-            STATE["requests"].append({
-                "at": time.time(),
-                "method": self.command,
-                "path": self.path,
-                "authorization": self.headers.get("Authorization", ""),
-                "body": body,
-            })
+        fake_base.record({
+            "at": time.time(),
+            "method": self.command,
+            "path": self.path,
+            "authorization": self.headers.get("Authorization", ""),
+            "body": body,
+        })
 
     def authorized(self):
-        if TOKEN is None:
-            return True
-        if self.headers.get("Authorization") == "Bearer " + TOKEN:
+        if self.token_ok():
             return True
         self.reply(401, meta_error(190))
         return False
 
     # ---- control ---------------------------------------------------------------------------
-    def control(self, method, body):
-        path = self.path.split("?")[0]
-        if path == "/_fake/requests" and method == "GET":
-            with LOCK:
-                return self.reply(200, STATE["requests"])
+    def clear(self):
+        STATE["sent"].clear()
+
+    def extra_control(self, path, method, body):
         if path == "/_fake/sent" and method == "GET":
             with LOCK:
-                return self.reply(200, STATE["sent"])
-        if path == "/_fake/requests" and method == "DELETE":
-            with LOCK:
-                STATE["requests"].clear()
-                STATE["sent"].clear()
-            return self.reply(200, {"ok": True})
-        if path == "/_fake/rules" and method == "POST":
-            with LOCK:
-                STATE["rules"] = json.loads(body or b"{}").get("rules", [])
-            return self.reply(200, {"ok": True})
+                sent = list(STATE["sent"])
+            self.reply(200, sent)
+            return True
         if path == "/_fake/media" and method == "POST":
             m = json.loads(body)
             data = base64.b64decode(m["base64"])
@@ -210,7 +122,8 @@ class Handler(BaseHTTPRequestHandler):
                     "bytes": data,
                     "sha256": m.get("sha256") or hashlib.sha256(data).hexdigest(),
                 }
-            return self.reply(200, {"ok": True})
+            self.reply(200, {"ok": True})
+            return True
         if path == "/_fake/phone_numbers" and method == "POST":
             p = json.loads(body)
             with LOCK:
@@ -222,13 +135,15 @@ class Handler(BaseHTTPRequestHandler):
                     "platform_type": "CLOUD_API",
                     "id": str(p["id"]),
                 }
-            return self.reply(200, {"ok": True})
-        return self.reply(404, {"error": "no such control endpoint"})
+            self.reply(200, {"ok": True})
+            return True
+        return False
 
     # ---- Graph API -------------------------------------------------------------------------
-    def do_GET(self):
-        if self.path.startswith("/_fake/"):
-            return self.control("GET", b"")
+    def not_found(self):
+        return self.reply(404, meta_error(100, "Unknown path"))
+
+    def api_get(self):
         self.record(None)
         parts = self.path.split("?")[0].strip("/").split("/")
         if parts[0] == "_media" and len(parts) == 2:
@@ -267,7 +182,7 @@ class Handler(BaseHTTPRequestHandler):
                 "id": parts[1],
                 "messaging_product": "whatsapp",
             })
-        return self.reply(404, meta_error(100, "Unknown path"))
+        return self.not_found()
 
     def phone_number(self, phone):
         if self.apply_rule("phone"):
@@ -286,11 +201,6 @@ class Handler(BaseHTTPRequestHandler):
         node["id"] = phone["id"]
         return self.reply(200, node)
 
-    def do_DELETE(self):
-        if self.path.startswith("/_fake/"):
-            return self.control("DELETE", b"")
-        return self.reply(404, meta_error(100, "Unknown path"))
-
     def upload(self, raw):
         # POST /{version}/{phone_number_id}/media: multipart with messaging_product and file.
         ctype = self.headers.get("Content-Type", "")
@@ -306,9 +216,8 @@ class Handler(BaseHTTPRequestHandler):
         data = rest.split(b"\r\n\r\n", 1)[1].rsplit(b"\r\n--" + boundary, 1)[0]
         mime = rest.split(b"Content-Type: ", 1)[1].split(b"\r\n", 1)[0].decode() \
             if b"Content-Type: " in rest else "application/octet-stream"
+        media_id = "%d" % (900000000 + fake_base.next_number())
         with LOCK:
-            STATE["counter"] += 1
-            media_id = "%d" % (900000000 + STATE["counter"])
             STATE["media"][media_id] = {"mime_type": mime, "bytes": data,
                                         "sha256": hashlib.sha256(data).hexdigest()}
         return self.reply(200, {"id": media_id})
@@ -331,10 +240,7 @@ class Handler(BaseHTTPRequestHandler):
             return "interactive.type must be button or list"
         return None
 
-    def do_POST(self):
-        raw = self.body_bytes()
-        if self.path.startswith("/_fake/"):
-            return self.control("POST", raw)
+    def api_post(self, raw):
         parts = self.path.split("?")[0].strip("/").split("/")
         if len(parts) == 3 and parts[2] == "media":
             return self.upload(raw)
@@ -346,7 +252,7 @@ class Handler(BaseHTTPRequestHandler):
         self.record(body)
         parts = self.path.split("?")[0].strip("/").split("/")
         if len(parts) != 3 or parts[2] != "messages":
-            return self.reply(404, meta_error(100, "Unknown path"))
+            return self.not_found()
         is_read = body.get("status") == "read"
         if self.apply_rule("read" if is_read else "messages"):
             return
@@ -379,9 +285,7 @@ class Handler(BaseHTTPRequestHandler):
                                                   % media["id"]))
             if "id" not in media and "link" not in media:
                 return self.reply(400, meta_error(100, kind + " needs an id or a link"))
-        with LOCK:
-            STATE["counter"] += 1
-            wamid = "wamid.FAKE%08d" % STATE["counter"]
+        wamid = "wamid.FAKE%08d" % fake_base.next_number()
         digits = "".join(c for c in str(to) if c.isdigit())
         ok = self.reply(200, {
             "messaging_product": "whatsapp",
@@ -396,25 +300,5 @@ class Handler(BaseHTTPRequestHandler):
                                       "payload": body.get(kind)})
 
 
-class Server(ThreadingHTTPServer):
-    daemon_threads = True
-    request_queue_size = 256  # many clients connect at once in load tests
-
-
-def main():
-    global TOKEN
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--port", type=int, default=0)
-    ap.add_argument("--token", default=None)
-    args = ap.parse_args()
-    TOKEN = args.token
-    server = Server(("127.0.0.1", args.port), Handler)
-    print("listening %d" % server.server_address[1], flush=True)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(fake_base.main(Handler))

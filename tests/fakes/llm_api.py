@@ -21,7 +21,7 @@ It speaks the wire format of OpenRouter (see tests/fixtures/openrouter/):
   GET  {any prefix}/models             models-response.json plus "fake/cheap-model" (prompt
       "0.000001", completion "0.000002" per token). Needs no token, like OpenRouter.
 
-Tests steer it through /_fake/... :
+Tests steer it through the control endpoints of fake_base.py, with these specifics:
   GET    /_fake/requests     every chat/models request: {method, path, headers (lower-case
                              names, only those present, of authorization, http-referer,
                              x-openrouter-title, x-title, content-type), body (parsed JSON or
@@ -31,9 +31,8 @@ Tests steer it through /_fake/... :
                              client still connected)}
   DELETE /_fake/requests     forget requests and reset the stats
   GET    /_fake/stats        {"total", "in_flight", "max_in_flight"} over chat/models requests
-  POST   /_fake/rules        {"rules": [...]} replaces the rules; each rule, in order, applies to
-                             the next matching requests (for chat, to the next matching model
-                             tried): {"match": "chat"|"models"|"any" (default "chat"),
+  POST   /_fake/rules        for chat, a rule applies to the next matching model tried:
+                             {"match": "chat"|"models"|"any" (default "chat"),
                              "model": only this model, "times": N (default 1, -1 forever),
                              "status": answer with this error (401/402/429/502 use the
                              error-<status>.json bodies, others {"error":{"code","message"}}),
@@ -56,12 +55,12 @@ import json
 import os
 import re
 import resource
-import select
-import socket
 import sys
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import fake_base
+from fake_base import LOCK, STATE
 
 FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures",
                         "openrouter")
@@ -74,10 +73,7 @@ KEEPALIVE = b": OPENROUTER PROCESSING\n\n"
 RECORDED_HEADERS = ("authorization", "http-referer", "x-openrouter-title", "x-title",
                     "content-type")
 
-LOCK = threading.Lock()
-STATE = {"requests": [], "rules": [], "counter": 0, "total": 0, "in_flight": 0,
-         "max_in_flight": 0}
-TOKEN = None
+STATE.update({"total": 0, "in_flight": 0, "max_in_flight": 0})
 NO_COST = False
 ERROR_BODIES = {}
 MODELS = None
@@ -127,23 +123,6 @@ def error_body(status, message=None):
     return {"error": {"code": status, "message": message or "Fake error %d" % status}}
 
 
-def take_rule(kind, model):
-    with LOCK:
-        for rule in STATE["rules"]:
-            match = rule.get("match", "chat")
-            if match not in ("any", kind):
-                continue
-            if "model" in rule and rule["model"] != model:
-                continue
-            times = rule.get("times", 1)
-            if times == 0:
-                continue
-            if times > 0:
-                rule["times"] = times - 1
-            return dict(rule)
-    return None
-
-
 def is_error_rule(rule):
     return rule is not None and ("status" in rule or "body" in rule)
 
@@ -168,9 +147,7 @@ def content_text(content):
 
 
 def next_id():
-    with LOCK:
-        STATE["counter"] += 1
-        return "gen-%d" % STATE["counter"]
+    return "gen-%d" % fake_base.next_number()
 
 
 def usage_for(messages, reply, with_cost):
@@ -192,102 +169,13 @@ def usage_for(messages, reply, with_cost):
     return usage
 
 
-def readable(sock, timeout_s):
-    # poll, not select: with 1000+ connections descriptors pass FD_SETSIZE.
-    p = select.poll()
-    p.register(sock, select.POLLIN | select.POLLERR | select.POLLHUP)
-    try:
-        return bool(p.poll(max(0, int(timeout_s * 1000))))
-    except OSError:
-        return True
-
-
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, fmt, *args):
-        pass
-
+class Handler(fake_base.Handler):
     # ---- plumbing --------------------------------------------------------------------------
-    def body_bytes(self):
-        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
-            data = b""
-            while True:
-                size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
-                if size == 0:
-                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):
-                        pass
-                    return data
-                data += self.rfile.read(size)
-                self.rfile.readline()
-        n = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(n) if n else b""
-
-    def client_gone(self):
-        # Readable with nothing to read means the client closed its end.
-        try:
-            if not readable(self.connection, 0):
-                return False
-            return self.connection.recv(1, socket.MSG_PEEK) == b""
-        except OSError:
-            return True
-
-    def wait(self, ms, keepalive=False):
-        """Sleeps `ms`; False when the client hangs up meanwhile. With `keepalive`, sends a
-        ": OPENROUTER PROCESSING" comment every 500 ms."""
-        deadline = time.monotonic() + ms / 1000.0
-        next_comment = time.monotonic() + 0.5
-        while True:
-            now = time.monotonic()
-            if now >= deadline:
-                return True
-            step = min(0.05, deadline - now)
-            if readable(self.connection, step):
-                if self.client_gone():
-                    return False
-                time.sleep(step)  # the client sent more bytes; they wait for their turn
-            if keepalive and time.monotonic() >= next_comment:
-                next_comment += 0.5
-                if not self.write(KEEPALIVE):
-                    return False
-
-    def write(self, data):
-        try:
-            self.wfile.write(data)
-            self.wfile.flush()
-            return True
-        except OSError:
-            return False
-
-    def reply(self, status, payload, headers=None):
-        data = json.dumps(payload).encode()
-        if self.client_gone():
-            return False
-        try:
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            for k, v in (headers or {}).items():
-                self.send_header(k, v)
-            self.end_headers()
-            self.wfile.write(data)
-            self.wfile.flush()
-            return True
-        except OSError:
-            return False
-
-    def drop(self):
-        self.close_connection = True
-        try:
-            self.connection.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
-
     def hang(self):
         # Never answers; reads and throws away whatever comes until the client leaves.
         self.close_connection = True
         while True:
-            if readable(self.connection, 1.0):
+            if fake_base.readable(self.connection, 1.0):
                 try:
                     if self.connection.recv(65536) == b"":
                         return
@@ -301,10 +189,10 @@ class Handler(BaseHTTPRequestHandler):
             value = self.headers.get(name)
             if value is not None:
                 headers[name] = value
-        rec = {"method": self.command, "path": self.path, "headers": headers, "body": body,
-               "model_used": None, "outcome": None, "completed": False}
+        rec = fake_base.record({"method": self.command, "path": self.path, "headers": headers,
+                                "body": body, "model_used": None, "outcome": None,
+                                "completed": False})
         with LOCK:
-            STATE["requests"].append(rec)
             STATE["total"] += 1
             STATE["in_flight"] += 1
             STATE["max_in_flight"] = max(STATE["max_in_flight"], STATE["in_flight"])
@@ -317,30 +205,23 @@ class Handler(BaseHTTPRequestHandler):
             if rec["outcome"] is None:
                 rec["outcome"] = "client_gone"
 
-    @staticmethod
-    def set(rec, **fields):
-        with LOCK:
-            rec.update(fields)
-
     def finish_error(self, rec, status, body, headers=None):
-        ok = self.reply(status, body, headers)
-        self.set(rec, outcome="error" if ok else "client_gone", completed=ok)
+        ok = self.reply(status, body, headers=headers)
+        fake_base.update(rec, outcome="error" if ok else "client_gone", completed=ok)
 
     def apply_connection_rule(self, rec, rule):
         """delay_ms, drop and hang; True when the request is over."""
         if rule is None:
             return False
-        if rule.get("delay_ms"):
-            if not self.wait(rule["delay_ms"]):
-                self.close_connection = True
-                self.set(rec, outcome="client_gone")
-                return True
+        if not self.delay(rule):
+            fake_base.update(rec, outcome="client_gone")
+            return True
         if rule.get("drop"):
-            self.set(rec, outcome="dropped")
+            fake_base.update(rec, outcome="dropped")
             self.drop()
             return True
         if rule.get("hang"):
-            self.set(rec, outcome="hung")
+            fake_base.update(rec, outcome="hung")
             self.hang()
             return True
         return False
@@ -350,66 +231,42 @@ class Handler(BaseHTTPRequestHandler):
         status = rule_status(rule)
         if body is None:
             body = error_body(status)
-        headers = {}
-        if "retry_after" in rule:
-            headers["Retry-After"] = str(rule["retry_after"])
-        return status, body, headers
+        return status, body, fake_base.retry_headers(rule)
 
     # ---- control ---------------------------------------------------------------------------
-    def control(self, method, body):
-        path = self.path.split("?")[0]
-        if path == "/_fake/requests" and method == "GET":
-            with LOCK:
-                data = json.loads(json.dumps(STATE["requests"]))
-            return self.reply(200, data)
-        if path == "/_fake/requests" and method == "DELETE":
-            with LOCK:
-                STATE["requests"] = []
-                STATE["total"] = 0
-                STATE["max_in_flight"] = STATE["in_flight"]
-            return self.reply(200, {"ok": True})
+    def clear(self):
+        STATE["total"] = 0
+        STATE["max_in_flight"] = STATE["in_flight"]
+
+    def extra_control(self, path, method, body):
         if path == "/_fake/stats" and method == "GET":
             with LOCK:
                 stats = {k: STATE[k] for k in ("total", "in_flight", "max_in_flight")}
-            return self.reply(200, stats)
-        if path == "/_fake/rules" and method == "POST":
-            try:
-                rules = json.loads(body or b"{}").get("rules", [])
-            except (ValueError, AttributeError):
-                return self.reply(400, {"error": "rules must be {\"rules\": [...]}"})
-            with LOCK:
-                STATE["rules"] = rules
-            return self.reply(200, {"ok": True})
-        return self.reply(404, {"error": "no such control endpoint"})
+            self.reply(200, stats)
+            return True
+        return False
 
     # ---- API -------------------------------------------------------------------------------
-    def do_GET(self):
-        if self.path.startswith("/_fake/"):
-            return self.control("GET", b"")
+    def not_found(self):
+        return self.reply(404, error_body(404, "Not Found"))
+
+    def api_get(self):
         path = self.path.split("?")[0].rstrip("/")
         if not path.endswith("/models") and path != "/models":
             return self.reply(404, error_body(404, "Not Found"))
         rec = self.begin(None)
         try:
-            rule = take_rule("models", None)
+            rule = fake_base.take_rule("models", "chat")
             if self.apply_connection_rule(rec, rule):
                 return
             if is_error_rule(rule):
                 return self.finish_error(rec, *self.error_from_rule(rule))
             ok = self.reply(200, MODELS)
-            self.set(rec, outcome="answered" if ok else "client_gone", completed=ok)
+            fake_base.update(rec, outcome="answered" if ok else "client_gone", completed=ok)
         finally:
             self.end(rec)
 
-    def do_DELETE(self):
-        if self.path.startswith("/_fake/"):
-            return self.control("DELETE", b"")
-        return self.reply(404, error_body(404, "Not Found"))
-
-    def do_POST(self):
-        raw = self.body_bytes()
-        if self.path.startswith("/_fake/"):
-            return self.control("POST", raw)
+    def api_post(self, raw):
         path = self.path.split("?")[0].rstrip("/")
         if not path.endswith("/chat/completions"):
             return self.reply(404, error_body(404, "Not Found"))
@@ -424,7 +281,7 @@ class Handler(BaseHTTPRequestHandler):
             self.end(rec)
 
     def chat(self, rec, body):
-        if TOKEN is not None and self.headers.get("Authorization") != "Bearer " + TOKEN:
+        if not self.token_ok():
             return self.finish_error(rec, 401, error_body(401))
         if not isinstance(body, dict):
             return self.finish_error(rec, 400, error_body(400, "The request body is not JSON"))
@@ -441,7 +298,7 @@ class Handler(BaseHTTPRequestHandler):
             candidates.append(DEFAULT_MODEL)
         last_error = None
         for model in candidates:
-            rule = take_rule("chat", model)
+            rule = fake_base.take_rule("chat", "chat", model)
             if self.apply_connection_rule(rec, rule):
                 return
             if is_error_rule(rule):
@@ -480,14 +337,14 @@ class Handler(BaseHTTPRequestHandler):
                 "system_fingerprint": "fp_fake",
                 "usage": usage,
             }, headers={"X-Generation-Id": gen_id})
-            self.set(rec, model_used=model, outcome="answered" if ok else "client_gone",
+            fake_base.update(rec, model_used=model, outcome="answered" if ok else "client_gone",
                      completed=ok)
             return
         self.stream(rec, model, reply, usage, gen_id, created, rule)
 
     def stream(self, rec, model, reply, usage, gen_id, created, rule):
         self.close_connection = True
-        self.set(rec, model_used=model)
+        fake_base.update(rec, model_used=model)
 
         def chunk(delta, finish_reason=None, **extra):
             c = {"id": gen_id, "provider": PROVIDER, "model": model,
@@ -499,7 +356,7 @@ class Handler(BaseHTTPRequestHandler):
             return b"data: " + json.dumps(c).encode() + b"\n\n"
 
         def gone():
-            self.set(rec, outcome="client_gone")
+            fake_base.update(rec, outcome="client_gone")
 
         if self.client_gone():
             return gone()
@@ -515,7 +372,7 @@ class Handler(BaseHTTPRequestHandler):
         if not self.write(KEEPALIVE + KEEPALIVE):
             return gone()
         if rule.get("first_token_delay_ms"):
-            if not self.wait(rule["first_token_delay_ms"], keepalive=True):
+            if not self.wait(rule["first_token_delay_ms"], keepalive=KEEPALIVE):
                 return gone()
         if not self.write(chunk({"role": "assistant", "content": ""})):
             return gone()
@@ -540,7 +397,7 @@ class Handler(BaseHTTPRequestHandler):
             data = b"data: " + json.dumps(event).encode() + b"\n\n"
             if self.client_gone() or not self.write(data + b"data: [DONE]\n\n"):
                 return gone()
-            self.set(rec, outcome="midstream_error", completed=True)
+            fake_base.update(rec, outcome="midstream_error", completed=True)
             return
         if not self.write(chunk({"role": "assistant", "content": ""}, "stop")):
             return gone()
@@ -550,7 +407,7 @@ class Handler(BaseHTTPRequestHandler):
         data = b"data: " + json.dumps(usage_chunk).encode() + b"\n\ndata: [DONE]\n\n"
         if self.client_gone() or not self.write(data):
             return gone()
-        self.set(rec, outcome="answered", completed=True)
+        fake_base.update(rec, outcome="answered", completed=True)
         # A proxy that keeps the connection open after [DONE]: the client must not wait.
         linger = rule.get("linger_ms", 0) / 1000.0
         end = time.time() + linger
@@ -558,26 +415,8 @@ class Handler(BaseHTTPRequestHandler):
             time.sleep(0.05)
 
 
-class Server(ThreadingHTTPServer):
-    daemon_threads = True
-    request_queue_size = 4096  # 1000+ clients connect at once in load tests
-
-    def handle_error(self, request, client_address):
-        # A client that went away is not the fake's problem.
-        exc = sys.exc_info()[1]
-        if isinstance(exc, (ConnectionError, TimeoutError)):
-            return
-        super().handle_error(request, client_address)
-
-
-def main():
-    global TOKEN, NO_COST
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--port", type=int, default=0)
-    ap.add_argument("--token", default=None)
-    ap.add_argument("--no-cost", action="store_true")
-    args = ap.parse_args()
-    TOKEN = args.token
+def setup(args):
+    global NO_COST
     NO_COST = args.no_cost
     load_fixtures()
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
@@ -587,13 +426,9 @@ def main():
         except (ValueError, OSError):
             pass
     threading.stack_size(512 * 1024)  # one thread per connection
-    server = Server(("127.0.0.1", args.port), Handler)
-    print("listening %d" % server.server_address[1], flush=True)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--no-cost", action="store_true")
+    sys.exit(fake_base.main(Handler, ap, setup))

@@ -9,11 +9,7 @@
 #include <set>
 #include <thread>
 
-#include "support/fake_graph.hpp"
-#include "support/fake_llm.hpp"
-#include "support/http_client.hpp"
-#include "support/process.hpp"
-#include "support/test_env.hpp"
+#include "support/server_fixture.hpp"
 #include "support/wait.hpp"
 #include "support/whatsapp.hpp"
 
@@ -23,82 +19,21 @@ namespace {
 using nlohmann::json;
 using namespace std::chrono_literals;
 
-constexpr const char* kGraphToken = "test-access-token";
-constexpr const char* kLlmKey = "test-llm-key";
 constexpr const char* kFact = "On Saturdays the shop opens at 09:30 and closes at 14:00.";
 
-class AiTest : public ::testing::Test {
+class AiTest : public ServerTest {
 protected:
-    std::map<std::string, std::string> env() {
-        auto e = server_env(db_);
-        e["ADMIN_EMAIL"] = "owner@shop.example";
-        e["ADMIN_PASSWORD"] = "owner password";
-        e["PUBLIC_URL"] = "https://shop.example";
-        e["GRAPH_API_BASE"] = graph_.base_url();
-        e["WHATSAPP_APP_SECRET"] = kAppSecret;
-        e["WHATSAPP_VERIFY_TOKEN"] = kVerifyToken;
-        e["WHATSAPP_PHONE_NUMBER_ID"] = kNumber;
-        e["WHATSAPP_ACCESS_TOKEN"] = kGraphToken;
-        e["LLM_BASE_URL"] = llm_.base_url();
-        e["LLM_API_KEY"] = kLlmKey;
-        e["LLM_MODEL"] = "fake/primary";
-        e["AI_DEBOUNCE_MS"] = "0";
-        e["JOB_LEASE_SECONDS"] = "3";
-        for (const auto& [k, v] : extra_) e[k] = v;
-        return e;
-    }
-    void start() {
-        server_ = std::make_unique<ServerProcess>();
-        ASSERT_TRUE(server_->start(env())) << server_->log();
-        token_ = login(server_->port(), "owner@shop.example", "owner password");
-        ASSERT_FALSE(token_.empty());
-    }
+    AiTest() { extra_["JOB_LEASE_SECONDS"] = "3"; }
     // SIGKILL, then a fresh process on the same database.
     void crash_and_restart() {
         server_->signal(SIGKILL);
         server_->wait(5s);
         start();
     }
-    HttpResponse call(const std::string& method, const std::string& target,
-                      const json& body = nullptr) {
-        return call_api(server_->port(), token_, method, target, body);
-    }
     void add_knowledge(const std::string& title, const std::string& content) {
         auto r = call("POST", "/api/documents/text", {{"title", title}, {"content", content}});
         ASSERT_EQ(r.status, 201) << r.body;
     }
-    std::string customer_writes(const std::string& text, const std::string& wamid,
-                                const std::string& wa_id = "34600111222") {
-        auto r = deliver(server_->port(),
-                         text_delivery(wamid, wa_id, text, "Ana", unix_seconds()).dump());
-        EXPECT_EQ(r.status, 200) << r.body;
-        return db_.scalar("SELECT id FROM conversations WHERE wa_id = '" + wa_id + "'");
-    }
-    std::vector<json> chat_requests() {
-        std::vector<json> out;
-        for (const auto& r : llm_.requests()) {
-            if (r["path"].get<std::string>().find("/chat/completions") != std::string::npos) {
-                out.push_back(r);
-            }
-        }
-        return out;
-    }
-    std::vector<std::string> sent_texts() {
-        std::vector<std::string> out;
-        for (const auto& m : graph_.sent()) {
-            if (m["body"].is_string()) out.push_back(m["body"].get<std::string>());
-        }
-        return out;
-    }
-    std::string scalar(const std::string& sql) { return db_.scalar(sql); }
-    long count(const std::string& sql) { return std::stol(db_.scalar(sql)); }
-
-    FakeGraph graph_{kGraphToken};
-    FakeLlm llm_{kLlmKey};
-    TestDatabase db_;
-    std::unique_ptr<ServerProcess> server_;
-    std::string token_;
-    std::map<std::string, std::string> extra_;
 };
 
 TEST_F(AiTest, AnswerIsGroundedInTheUploadedDocumentAndSent) {

@@ -5,10 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "support/fake_graph.hpp"
-#include "support/http_client.hpp"
-#include "support/process.hpp"
-#include "support/test_env.hpp"
+#include "support/server_fixture.hpp"
 #include "support/wait.hpp"
 #include "support/whatsapp.hpp"
 
@@ -18,33 +15,21 @@ namespace {
 using nlohmann::json;
 using namespace std::chrono_literals;
 
-constexpr const char* kToken = "test-access-token";
-
 class MessagesTest : public ::testing::Test {
 protected:
     void SetUp() override {
         auto e = server_env(db_);
-        e["ADMIN_EMAIL"] = "owner@shop.example";
-        e["ADMIN_PASSWORD"] = "owner password";
-        e["GRAPH_API_BASE"] = graph_.base_url();
-        e["WHATSAPP_APP_SECRET"] = kAppSecret;
-        e["WHATSAPP_VERIFY_TOKEN"] = kVerifyToken;
-        e["WHATSAPP_PHONE_NUMBER_ID"] = kNumber;
-        e["WHATSAPP_ACCESS_TOKEN"] = kToken;
+        add_owner(e);
+        add_whatsapp(e, graph_);
         e["JOB_WORKERS"] = "2";
-        ASSERT_TRUE(server_.start(e)) << server_.log();
-        token_ = login(server_.port(), "owner@shop.example", "owner password");
-        ASSERT_FALSE(token_.empty());
+        ASSERT_NO_FATAL_FAILURE(start_signed_in(server_, e, token_));
     }
     HttpResponse call(const std::string& method, const std::string& target,
                       const json& body = nullptr) {
         return call_api(server_.port(), token_, method, target, body);
     }
     std::string customer_writes(const std::string& wa_id, const std::string& wamid) {
-        auto r = deliver(server_.port(),
-                         text_delivery(wamid, wa_id, "Hello?", "Ana", unix_seconds()).dump());
-        EXPECT_EQ(r.status, 200) << r.body;
-        return db_.scalar("SELECT id FROM conversations WHERE wa_id = '" + wa_id + "'");
+        return test::customer_writes(server_.port(), db_, wa_id, wamid);
     }
     json send(const std::string& conversation, const json& message, int status = 202) {
         auto r = call("POST", "/api/conversations/" + conversation + "/messages", message);
@@ -64,7 +49,7 @@ protected:
         return out;
     }
 
-    FakeGraph graph_{kToken};
+    FakeGraph graph_{kGraphToken};
     TestDatabase db_;
     ServerProcess server_;
     std::string token_;

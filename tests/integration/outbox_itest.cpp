@@ -17,6 +17,7 @@
 #include "botflow/util/redis_client.hpp"
 #include "support/http_client.hpp"
 #include "support/process.hpp"
+#include "support/server_fixture.hpp"
 #include "support/test_env.hpp"
 #include "support/wait.hpp"
 #include "support/whatsapp.hpp"
@@ -47,19 +48,13 @@ private:
 TEST(Outbox, AnEventCommittedButNotPublishedReachesTheFeedOnceAfterASigkill) {
     TestDatabase db;
     auto env = server_env(db);
-    env["ADMIN_EMAIL"] = "owner@shop.example";
-    env["ADMIN_PASSWORD"] = "owner password";
-    env["WHATSAPP_APP_SECRET"] = kAppSecret;
-    env["WHATSAPP_VERIFY_TOKEN"] = kVerifyToken;
-    env["WHATSAPP_PHONE_NUMBER_ID"] = kNumber;
+    add_owner(env);
+    add_webhook(env);
     env["JOB_WORKERS"] = "0";  // the message alone, no answer
     RelayHold hold(db.url());  // before the server, whose relay would otherwise lead at once
     auto server = std::make_unique<ServerProcess>();
     ASSERT_TRUE(server->start(env)) << server->log();
-    auto r = deliver(
-        server->port(),
-        text_delivery("wamid.outbox1", "34600111222", "Hello?", "Ana", unix_seconds()).dump());
-    ASSERT_EQ(r.status, 200) << r.body;
+    customer_writes(server->port(), db, kCustomer, "wamid.outbox1");
     // Committed with the message, and waiting for the relay.
     EXPECT_EQ(db.scalar("SELECT count(*) FROM outbox WHERE type = 'message.created' "
                         "AND published_at IS NULL"),
@@ -68,8 +63,8 @@ TEST(Outbox, AnEventCommittedButNotPublishedReachesTheFeedOnceAfterASigkill) {
     server->wait(5s);
 
     server = std::make_unique<ServerProcess>();
-    ASSERT_TRUE(server->start(env)) << server->log();
-    auto token = login(server->port(), "owner@shop.example", "owner password");
+    std::string token;
+    ASSERT_NO_FATAL_FAILURE(start_signed_in(*server, env, token));
     WsClient socket;
     ASSERT_TRUE(socket.connect(server->port(), {.bearer = token})) << socket.error();
     ASSERT_TRUE(socket.wait_for("ready", 10s));

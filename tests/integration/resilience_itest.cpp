@@ -9,6 +9,7 @@
 #include "support/fake_graph.hpp"
 #include "support/http_client.hpp"
 #include "support/process.hpp"
+#include "support/server_fixture.hpp"
 #include "support/test_env.hpp"
 #include "support/wait.hpp"
 #include "support/whatsapp.hpp"
@@ -183,18 +184,12 @@ TEST(Resilience, LiveFeedIsToldToResyncWhenRedisComesBack) {
     FakeGraph graph;
     ServerProcess server;
     auto env = server_env(db);
-    env["ADMIN_EMAIL"] = "owner@shop.example";
-    env["ADMIN_PASSWORD"] = "owner password";
-    env["PUBLIC_URL"] = "https://shop.example";
-    env["GRAPH_API_BASE"] = graph.base_url();
-    env["WHATSAPP_APP_SECRET"] = kAppSecret;
-    env["WHATSAPP_VERIFY_TOKEN"] = kVerifyToken;
-    env["WHATSAPP_PHONE_NUMBER_ID"] = kNumber;
-    env["WHATSAPP_ACCESS_TOKEN"] = "test-access-token";
-    ASSERT_TRUE(server.start(env)) << server.log();
+    add_owner(env);
+    env["PUBLIC_URL"] = kPublicUrl;
+    add_whatsapp(env, graph);
+    std::string token;
+    ASSERT_NO_FATAL_FAILURE(start_signed_in(server, env, token));
     auto port = server.port();
-    auto token = login(port, "owner@shop.example", "owner password");
-    ASSERT_FALSE(token.empty());
     WsOptions options;
     options.bearer = token;
     WsClient client;

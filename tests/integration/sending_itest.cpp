@@ -8,10 +8,7 @@
 #include <thread>
 
 #include "botflow/util/crypto.hpp"
-#include "support/fake_graph.hpp"
-#include "support/http_client.hpp"
-#include "support/process.hpp"
-#include "support/test_env.hpp"
+#include "support/server_fixture.hpp"
 #include "support/wait.hpp"
 #include "support/whatsapp.hpp"
 
@@ -21,28 +18,18 @@ namespace {
 using nlohmann::json;
 using namespace std::chrono_literals;
 
-constexpr const char* kToken = "test-access-token";
-
 class SendingTest : public ::testing::Test {
 protected:
     std::map<std::string, std::string> env(bool connected = true) {
         auto e = server_env(db_);
-        e["ADMIN_EMAIL"] = "owner@shop.example";
-        e["ADMIN_PASSWORD"] = "owner password";
+        add_owner(e);
         e["GRAPH_API_BASE"] = graph_.base_url();
         e["JOB_LEASE_SECONDS"] = "4";
-        if (connected) {
-            e["WHATSAPP_APP_SECRET"] = kAppSecret;
-            e["WHATSAPP_VERIFY_TOKEN"] = kVerifyToken;
-            e["WHATSAPP_PHONE_NUMBER_ID"] = kNumber;
-            e["WHATSAPP_ACCESS_TOKEN"] = kToken;
-        }
+        if (connected) add_whatsapp(e, graph_);
         return e;
     }
     void start(bool connected = true) {
-        ASSERT_TRUE(server_.start(env(connected))) << server_.log();
-        token_ = login(server_.port(), "owner@shop.example", "owner password");
-        ASSERT_FALSE(token_.empty());
+        ASSERT_NO_FATAL_FAILURE(start_signed_in(server_, env(connected), token_));
     }
     HttpResponse call(const std::string& method, const std::string& target,
                       const json& body = nullptr) {
@@ -51,15 +38,13 @@ protected:
     // A customer writes (now, or `hours_ago` hours ago); returns their conversation's id.
     std::string customer_writes(const std::string& wa_id, const std::string& wamid,
                                 long hours_ago = 0) {
-        long ts = unix_seconds() - hours_ago * 3600;
-        auto r = deliver(server_.port(), text_delivery(wamid, wa_id, "Hello?", "Ana", ts).dump());
-        EXPECT_EQ(r.status, 200) << r.body;
-        return db_.scalar("SELECT id FROM conversations WHERE wa_id = '" + wa_id + "'");
+        return test::customer_writes(server_.port(), db_, wa_id, wamid, "Hello?",
+                                     unix_seconds() - hours_ago * 3600);
     }
     std::string scalar(const std::string& sql) { return db_.scalar(sql); }
     long count(const std::string& sql) { return std::stol(db_.scalar(sql)); }
 
-    FakeGraph graph_{kToken};
+    FakeGraph graph_{kGraphToken};
     TestDatabase db_;
     ServerProcess server_;
     std::string token_;
@@ -88,7 +73,7 @@ TEST_F(SendingTest, AnAgentReplyIsSentOnceAndTakesTheConversationOver) {
     EXPECT_EQ(scalar("SELECT whatsapp_message_id FROM messages WHERE id = '" + msg + "'"), wamid);
     auto req = graph_.requests().back();
     EXPECT_EQ(req["path"], std::string("/v25.0/") + kNumber + "/messages");
-    EXPECT_EQ(req["authorization"], std::string("Bearer ") + kToken);
+    EXPECT_EQ(req["authorization"], std::string("Bearer ") + kGraphToken);
     EXPECT_EQ(req["body"]["messaging_product"], "whatsapp");
     EXPECT_EQ(req["body"]["type"], "text");
 
@@ -255,8 +240,7 @@ TEST_F(SendingTest, AnExpiredTokenSaysWhatToDo) {
 TEST_F(SendingTest, RepliesToOneCustomerArePacedNotRefused) {
     auto e = env();
     e["WHATSAPP_PAIR_BURST"] = "2";
-    ASSERT_TRUE(server_.start(e)) << server_.log();
-    token_ = login(server_.port(), "owner@shop.example", "owner password");
+    ASSERT_NO_FATAL_FAILURE(start_signed_in(server_, e, token_));
     auto id = customer_writes("34600111230", "wamid.in8");
     for (int i = 0; i < 3; ++i) {
         auto r = call("POST", "/api/conversations/" + id + "/messages",
@@ -302,8 +286,7 @@ TEST_F(SendingTest, ADeadSendFailsItsRepliesAndARetrySendsThem) {
 TEST_F(SendingTest, ASendThatStopsForAnyReasonLeavesNoReplySilentlyQueued) {
     auto e = env();
     e["JOB_WORKERS"] = "0";  // nothing sends: the job stays queued
-    ASSERT_TRUE(server_.start(e)) << server_.log();
-    token_ = login(server_.port(), "owner@shop.example", "owner password");
+    ASSERT_NO_FATAL_FAILURE(start_signed_in(server_, e, token_));
     auto id = customer_writes("34600111232", "wamid.in10");
     auto r = call("POST", "/api/conversations/" + id + "/messages", {{"text", "Never sent"}});
     auto msg = json::parse(r.body)["messages"][0]["id"].get<std::string>();
@@ -316,8 +299,7 @@ TEST_F(SendingTest, ASendThatStopsForAnyReasonLeavesNoReplySilentlyQueued) {
 TEST_F(SendingTest, ASimulatorReplyNeverReachesARealCustomerLater) {
     auto e = env();
     e["JOB_WORKERS"] = "0";
-    ASSERT_TRUE(server_.start(e)) << server_.log();
-    token_ = login(server_.port(), "owner@shop.example", "owner password");
+    ASSERT_NO_FATAL_FAILURE(start_signed_in(server_, e, token_));
     auto sim = call("POST", "/api/simulator/messages", {{"phone", "+34600111233"}, {"text", "hi"}});
     ASSERT_EQ(sim.status, 201) << sim.body;
     auto id = json::parse(sim.body)["conversation"]["id"].get<std::string>();
@@ -385,7 +367,7 @@ TEST_F(SendingTest, MediaIsDownloadedCheckedAndServed) {
               std::to_string(png.size()));
     // The media endpoint needs the token like Meta's; the fake saw it on every call.
     for (const auto& req : graph_.requests()) {
-        EXPECT_EQ(req["authorization"], std::string("Bearer ") + kToken) << req.dump();
+        EXPECT_EQ(req["authorization"], std::string("Bearer ") + kGraphToken) << req.dump();
     }
     // Signed-in users only; unknown ids are 404.
     EXPECT_EQ(request(server_.port(), "GET", "/api/messages/" + img_id + "/media").status, 401);

@@ -15,6 +15,7 @@
 #include "support/fake_llm.hpp"
 #include "support/process.hpp"
 #include "support/runner.hpp"
+#include "support/server_fixture.hpp"
 #include "support/test_env.hpp"
 #include "support/wait.hpp"
 #include "support/whatsapp.hpp"
@@ -134,27 +135,18 @@ TEST_F(DispatcherTest, ATurnWithoutAConversationFailsForGood) {
 // kind, key and payload it wrote) is answered once by this one.
 TEST(LegacyTurns, AnAiReplyJobQueuedBeforeTheUpgradeIsAnsweredOnce) {
     TestDatabase db;
-    FakeGraph graph{"test-access-token"};
-    FakeLlm llm{"test-llm-key"};
+    FakeGraph graph{kGraphToken};
+    FakeLlm llm{kLlmKey};
     llm.rules({{{"reply", "Answered after the upgrade."}, {"times", -1}}});
     auto env = server_env(db);
-    env["GRAPH_API_BASE"] = graph.base_url();
-    env["WHATSAPP_APP_SECRET"] = kAppSecret;
-    env["WHATSAPP_VERIFY_TOKEN"] = kVerifyToken;
-    env["WHATSAPP_PHONE_NUMBER_ID"] = kNumber;
-    env["WHATSAPP_ACCESS_TOKEN"] = "test-access-token";
-    env["LLM_BASE_URL"] = llm.base_url();
-    env["LLM_API_KEY"] = "test-llm-key";
-    env["AI_DEBOUNCE_MS"] = "0";
+    add_whatsapp(env, graph);
+    add_llm(env, llm);
     auto quiet = env;
     quiet["JOB_WORKERS"] = "0";  // stores the message, answers nothing
     {
         ServerProcess server;
         ASSERT_TRUE(server.start(quiet)) << server.log();
-        auto r = deliver(server.port(), text_delivery("wamid.legacy1", "34600111222",
-                                                      "Are you open?", "Ana", unix_seconds())
-                                            .dump());
-        ASSERT_EQ(r.status, 200) << r.body;
+        customer_writes(server.port(), db, kCustomer, "wamid.legacy1", "Are you open?");
     }
     // The row exactly as the earlier version's ingestion wrote it.
     db.exec(
@@ -164,13 +156,7 @@ TEST(LegacyTurns, AnAiReplyJobQueuedBeforeTheUpgradeIsAnsweredOnce) {
               "1");
     ServerProcess server;
     ASSERT_TRUE(server.start(env)) << server.log();
-    auto sent = [&] {
-        std::vector<std::string> out;
-        for (const auto& m : graph.sent()) {
-            if (m["body"].is_string()) out.push_back(m["body"].get<std::string>());
-        }
-        return out;
-    };
+    auto sent = [&] { return sent_texts(graph); };
     ASSERT_TRUE(eventually([&] { return sent().size() == 1; }, 20s)) << server.log();
     std::this_thread::sleep_for(1s);
     EXPECT_EQ(sent(), std::vector<std::string>{"Answered after the upgrade."});

@@ -11,6 +11,7 @@
 #include "botflow/whatsapp/webhook.hpp"
 #include "support/http_client.hpp"
 #include "support/process.hpp"
+#include "support/server_fixture.hpp"
 #include "support/test_env.hpp"
 #include "support/whatsapp.hpp"
 
@@ -23,14 +24,9 @@ class WebhookTest : public ::testing::Test {
 protected:
     void SetUp() override {
         auto env = server_env(db_);
-        env["WHATSAPP_APP_SECRET"] = kAppSecret;
-        env["WHATSAPP_VERIFY_TOKEN"] = kVerifyToken;
-        env["WHATSAPP_PHONE_NUMBER_ID"] = kNumber;
-        env["ADMIN_EMAIL"] = "owner@shop.example";
-        env["ADMIN_PASSWORD"] = "owner password";
-        ASSERT_TRUE(server_.start(env)) << server_.log();
-        token_ = login(server_.port(), "owner@shop.example", "owner password");
-        ASSERT_FALSE(token_.empty());
+        add_webhook(env);
+        add_owner(env);
+        ASSERT_NO_FATAL_FAILURE(start_signed_in(server_, env, token_));
     }
     HttpResponse deliver(const std::string& body, const std::string& signature = "auto") {
         return test::deliver(server_.port(), body, signature);

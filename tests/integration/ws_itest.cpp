@@ -4,17 +4,11 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <atomic>
-#include <filesystem>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <thread>
 
-#include "support/fake_graph.hpp"
-#include "support/fake_llm.hpp"
-#include "support/http_client.hpp"
-#include "support/process.hpp"
-#include "support/test_env.hpp"
+#include "support/server_fixture.hpp"
 #include "support/wait.hpp"
 #include "support/whatsapp.hpp"
 #include "support/ws_client.hpp"
@@ -25,170 +19,14 @@ namespace {
 using nlohmann::json;
 using namespace std::chrono_literals;
 
-constexpr const char* kGraphToken = "test-access-token";
-constexpr const char* kLlmKey = "test-llm-key";
-constexpr const char* kOwnerEmail = "owner@shop.example";
-constexpr const char* kOwnerPassword = "owner password";
-// The socket's cookie sign-in only opens from this origin (PUBLIC_URL's).
-constexpr const char* kPublicUrl = "https://shop.example";
-
-// What sits at `path` in `j`, or nullptr when a step is missing. Never asserts, whatever the
-// server sent.
-const json* at_path(const json& j, std::initializer_list<const char*> path) {
-    const json* at = &j;
-    for (const char* key : path) {
-        if (!at->is_object()) return nullptr;
-        auto it = at->find(key);
-        if (it == at->end()) return nullptr;
-        at = &*it;
-    }
-    return at;
-}
-
-// The string at `path` ("" when missing or not a string).
-std::string text_at(const json& j, std::initializer_list<const char*> path) {
-    const json* at = at_path(j, path);
-    return at && at->is_string() ? at->get<std::string>() : std::string();
-}
-
-// The integer at `path` (-1 when missing or not an integer).
-long long number_at(const json& j, std::initializer_list<const char*> path) {
-    const json* at = at_path(j, path);
-    return at && at->is_number_integer() ? at->get<long long>() : -1;
-}
-
-// An event's id; -1 for a control message (its id is null).
-long long event_id(const json& m) { return number_at(m, {"id"}); }
-
-// A control message: "id" is there, and null.
-bool null_id(const json& m) {
-    auto it = m.find("id");
-    return it != m.end() && it->is_null();
-}
-
-// Messages whose data[key] is `value`.
-WsPredicate data_is(const std::string& key, const std::string& value) {
-    return [key, value](const json& m) { return text_at(m, {"data", key.c_str()}) == value; };
-}
-
-// message.created events whose data.message[key] is `value`.
-WsPredicate message_is(const std::string& key, const std::string& value) {
-    return [key, value](const json& m) {
-        return text_at(m, {"data", "message", key.c_str()}) == value;
-    };
-}
-
-// The last messages a client received, for failure output.
-std::string tail(const std::vector<json>& all, std::size_t n = 25) {
-    std::string out = "\n" + std::to_string(all.size()) + " messages received; the last ones:";
-    for (auto i = all.size() > n ? all.size() - n : 0; i < all.size(); ++i) {
-        out += "\n  " + all[i].dump().substr(0, 400);
-    }
-    return out;
-}
-
-class WsTest : public ::testing::Test {
+class WsTest : public ServerTest {
 protected:
-    std::map<std::string, std::string> env() {
-        auto e = server_env(db_);
-        e["ADMIN_EMAIL"] = kOwnerEmail;
-        e["ADMIN_PASSWORD"] = kOwnerPassword;
-        e["PUBLIC_URL"] = kPublicUrl;
-        e["GRAPH_API_BASE"] = graph_.base_url();
-        e["WHATSAPP_APP_SECRET"] = kAppSecret;
-        e["WHATSAPP_VERIFY_TOKEN"] = kVerifyToken;
-        e["WHATSAPP_PHONE_NUMBER_ID"] = kNumber;
-        e["WHATSAPP_ACCESS_TOKEN"] = kGraphToken;
-        e["LLM_BASE_URL"] = llm_.base_url();
-        e["LLM_API_KEY"] = kLlmKey;
-        e["LLM_MODEL"] = "fake/primary";
-        e["AI_DEBOUNCE_MS"] = "0";
-        for (const auto& [k, v] : extra_) e[k] = v;
-        return e;
-    }
-    void start() {
-        server_ = std::make_unique<ServerProcess>();
-        ASSERT_TRUE(server_->start(env())) << server_->log();
-        port_ = server_->port();
-        token_ = login(port_, kOwnerEmail, kOwnerPassword);
-        ASSERT_FALSE(token_.empty());
-    }
-    // Two replicas of one deployment (one database, one Redis prefix), started at the same
-    // moment against the empty database.
-    void start_replicas() {
-        auto e = env();
-        server_ = std::make_unique<ServerProcess>();
-        replica_ = std::make_unique<ServerProcess>();
-        bool first = false, second = false;
-        std::thread a([&] { first = server_->start(e); });
-        std::thread b([&] { second = replica_->start(e); });
-        a.join();
-        b.join();
-        ASSERT_TRUE(first) << server_->log();
-        ASSERT_TRUE(second) << replica_->log();
-        port_ = server_->port();
-        replica_port_ = replica_->port();
-        token_ = login(port_, kOwnerEmail, kOwnerPassword);
-        ASSERT_FALSE(token_.empty());
-    }
-    HttpResponse call(const std::string& method, const std::string& target,
-                      const json& body = nullptr) {
-        return call_api(port_, token_, method, target, body);
-    }
-    // A socket signed in with the owner's token (unless `options` signs in otherwise) that
-    // has had its `ready` (when it reads).
-    std::unique_ptr<WsClient> connected(std::uint16_t port = 0, WsOptions options = {}) {
-        if (port == 0) port = port_;
-        if (options.bearer.empty() && options.cookie.empty() && options.protocols.empty()) {
-            options.bearer = token_;
-        }
-        auto c = std::make_unique<WsClient>();
-        EXPECT_TRUE(c->connect(port, options)) << c->error();
-        if (options.read) EXPECT_TRUE(c->wait_for("ready", 10s)) << c->error();
-        return c;
-    }
-    // A customer writes; returns their conversation's id.
-    std::string customer_writes(const std::string& text, const std::string& wamid,
-                                const std::string& wa_id = "34600111222", std::uint16_t port = 0) {
-        auto r = deliver(port ? port : port_,
-                         text_delivery(wamid, wa_id, text, "Ana", unix_seconds()).dump());
-        EXPECT_EQ(r.status, 200) << r.body;
-        return db_.scalar("SELECT id FROM conversations WHERE wa_id = '" + wa_id + "'");
-    }
     std::string add_document(const std::string& title) {
         auto r = call("POST", "/api/documents/text",
                       {{"title", title}, {"content", "What the document " + title + " says."}});
         EXPECT_EQ(r.status, 201) << r.body;
         return r.status == 201 ? json::parse(r.body)["id"].get<std::string>() : std::string();
     }
-    std::vector<json> chat_requests() {
-        std::vector<json> out;
-        for (const auto& r : llm_.requests()) {
-            if (r["path"].get<std::string>().find("/chat/completions") != std::string::npos) {
-                out.push_back(r);
-            }
-        }
-        return out;
-    }
-    std::vector<std::string> sent_texts() {
-        std::vector<std::string> out;
-        for (const auto& m : graph_.sent()) {
-            if (m["body"].is_string()) out.push_back(m["body"].get<std::string>());
-        }
-        return out;
-    }
-    std::string scalar(const std::string& sql) { return db_.scalar(sql); }
-    long count(const std::string& sql) { return std::stol(db_.scalar(sql)); }
-
-    FakeGraph graph_{kGraphToken};
-    FakeLlm llm_{kLlmKey};
-    TestDatabase db_;
-    std::unique_ptr<ServerProcess> server_;
-    std::unique_ptr<ServerProcess> replica_;
-    std::uint16_t port_ = 0;
-    std::uint16_t replica_port_ = 0;
-    std::string token_;
-    std::map<std::string, std::string> extra_;
 };
 
 // --- signing in ---------------------------------------------------------------------------
@@ -651,97 +489,6 @@ TEST_F(WsTest, CommandsAreAnsweredAndBadOnesRefusedWithoutClosing) {
     auto code = c->close_code(10s);
     ASSERT_TRUE(code) << c->error();
     EXPECT_EQ(*code, 1009);
-}
-
-// --- several replicas -------------------------------------------------------------------------
-
-TEST_F(WsTest, ReplicasStartingTogetherMigrateOnce) {
-    ASSERT_NO_FATAL_FAILURE(start_replicas());
-    long files = 0;
-    for (const auto& entry :
-         std::filesystem::directory_iterator(std::string(BOTFLOW_SOURCE_DIR) + "/migrations")) {
-        if (entry.path().extension() == ".sql") ++files;
-    }
-    ASSERT_GT(files, 0);
-    EXPECT_EQ(count("SELECT count(*) FROM schema_migrations"), files);
-    EXPECT_EQ(count("SELECT count(DISTINCT version) FROM schema_migrations"), files);
-    EXPECT_EQ(count("SELECT count(*) FROM users"), 1);
-    for (auto port : {port_, replica_port_}) {
-        EXPECT_TRUE(
-            eventually([&] { return request(port, "GET", "/api/ready").status == 200; }, 10s))
-            << port;
-    }
-}
-
-TEST_F(WsTest, EveryReplicaDeliversEachEventToItsOwnClientsOnce) {
-    ASSERT_NO_FATAL_FAILURE(start_replicas());
-    auto on_a = connected(port_);
-    auto on_b = connected(replica_port_);
-    auto id = customer_writes("Hello, first replica", "wamid.rep1", "34600111333", port_);
-    auto incoming = message_is("whatsapp_message_id", "wamid.rep1");
-    ASSERT_TRUE(on_a->find("message.created", 15s, incoming)) << tail(on_a->all());
-    ASSERT_TRUE(on_b->find("message.created", 15s, incoming)) << tail(on_b->all());
-    std::this_thread::sleep_for(1s);  // long enough for a second copy to show up
-    EXPECT_EQ(on_a->count("message.created", incoming), 1u) << tail(on_a->all());
-    EXPECT_EQ(on_b->count("message.created", incoming), 1u) << tail(on_b->all());
-    for (auto* c : {on_a.get(), on_b.get()}) {
-        std::set<long long> ids;
-        for (const auto& m : c->all()) {
-            if (event_id(m) > 0) EXPECT_TRUE(ids.insert(event_id(m)).second) << m.dump();
-        }
-    }
-
-    // An agent answers through the second replica: WhatsApp gets it once, both see it once.
-    const std::string text = "An agent on the second replica";
-    auto r = call_api(replica_port_, token_, "POST", "/api/conversations/" + id + "/messages",
-                      {{"text", text}});
-    ASSERT_EQ(r.status, 202) << r.body;
-    auto sends = [&] {
-        auto all = sent_texts();
-        return std::count(all.begin(), all.end(), text);
-    };
-    ASSERT_TRUE(eventually([&] { return sends() == 1; })) << replica_->log();
-    auto reply = [text](const json& m) {
-        return text_at(m, {"data", "message", "content"}) == text &&
-               text_at(m, {"data", "message", "sender"}) == "agent";
-    };
-    ASSERT_TRUE(on_a->find("message.created", 15s, reply)) << tail(on_a->all());
-    ASSERT_TRUE(on_b->find("message.created", 15s, reply)) << tail(on_b->all());
-    std::this_thread::sleep_for(3s);  // past any second claim of the send job
-    EXPECT_EQ(sends(), 1);
-    EXPECT_EQ(on_a->count("message.created", reply), 1u);
-    EXPECT_EQ(on_b->count("message.created", reply), 1u);
-}
-
-TEST_F(WsTest, TwoHundredCustomersOnTwoReplicasAreEachAnsweredOnce) {
-    ASSERT_NO_FATAL_FAILURE(start_replicas());
-    std::atomic<int> refused{0};
-    auto customers_write = [&](std::uint16_t port, int from) {
-        for (int i = from; i < from + 100; ++i) {
-            try {
-                auto body = text_delivery(
-                    "wamid.many" + std::to_string(i), "3477" + std::to_string(1000 + i),
-                    "Question number " + std::to_string(i), "Customer", unix_seconds());
-                if (deliver(port, body.dump()).status != 200) ++refused;
-            } catch (const std::exception&) {
-                ++refused;
-            }
-        }
-    };
-    std::thread to_a(customers_write, port_, 0);
-    std::thread to_b(customers_write, replica_port_, 100);
-    to_a.join();
-    to_b.join();
-    ASSERT_EQ(refused.load(), 0);
-    auto answered = [&] {
-        return count("SELECT count(DISTINCT conversation_id) FROM messages WHERE sender = 'ai'");
-    };
-    ASSERT_TRUE(eventually([&] { return answered() == 200; }, 80s))
-        << answered() << " of 200 conversations answered";
-    std::this_thread::sleep_for(2s);  // long enough for a second answer to show up
-    EXPECT_EQ(chat_requests().size(), 200u);
-    EXPECT_EQ(count("SELECT count(*) FROM messages WHERE sender = 'ai'"), 200);
-    EXPECT_EQ(count("SELECT count(*) FROM conversations"), 200);
 }
 
 }  // namespace

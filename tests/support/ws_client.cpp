@@ -423,4 +423,52 @@ void WsClient::close() {
     s.shutdown();
 }
 
+const nlohmann::json* at_path(const nlohmann::json& j, std::initializer_list<const char*> path) {
+    const nlohmann::json* at = &j;
+    for (const char* key : path) {
+        if (!at->is_object()) return nullptr;
+        auto it = at->find(key);
+        if (it == at->end()) return nullptr;
+        at = &*it;
+    }
+    return at;
+}
+
+std::string text_at(const nlohmann::json& j, std::initializer_list<const char*> path) {
+    const nlohmann::json* at = at_path(j, path);
+    return at && at->is_string() ? at->get<std::string>() : std::string();
+}
+
+long long number_at(const nlohmann::json& j, std::initializer_list<const char*> path) {
+    const nlohmann::json* at = at_path(j, path);
+    return at && at->is_number_integer() ? at->get<long long>() : -1;
+}
+
+long long event_id(const nlohmann::json& m) { return number_at(m, {"id"}); }
+
+bool null_id(const nlohmann::json& m) {
+    auto it = m.find("id");
+    return it != m.end() && it->is_null();
+}
+
+WsPredicate data_is(const std::string& key, const std::string& value) {
+    return [key, value](const nlohmann::json& m) {
+        return text_at(m, {"data", key.c_str()}) == value;
+    };
+}
+
+WsPredicate message_is(const std::string& key, const std::string& value) {
+    return [key, value](const nlohmann::json& m) {
+        return text_at(m, {"data", "message", key.c_str()}) == value;
+    };
+}
+
+std::string tail(const std::vector<nlohmann::json>& all, std::size_t n) {
+    std::string out = "\n" + std::to_string(all.size()) + " messages received; the last ones:";
+    for (auto i = all.size() > n ? all.size() - n : 0; i < all.size(); ++i) {
+        out += "\n  " + all[i].dump().substr(0, 400);
+    }
+    return out;
+}
+
 }  // namespace botflow::test

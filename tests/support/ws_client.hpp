@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <initializer_list>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -102,5 +103,24 @@ private:
     struct Impl;
     std::unique_ptr<Impl> impl_;
 };
+
+// Reading the feed's messages; none of these asserts, whatever the server sent.
+
+/// What sits at `path` in `j`, or nullptr when a step is missing.
+const nlohmann::json* at_path(const nlohmann::json& j, std::initializer_list<const char*> path);
+/// The string at `path` ("" when missing or not a string).
+std::string text_at(const nlohmann::json& j, std::initializer_list<const char*> path);
+/// The integer at `path` (-1 when missing or not an integer).
+long long number_at(const nlohmann::json& j, std::initializer_list<const char*> path);
+/// An event's id; -1 for a control message (its id is null).
+long long event_id(const nlohmann::json& m);
+/// A control message: "id" is there, and null.
+bool null_id(const nlohmann::json& m);
+/// Messages whose data[key] is `value`.
+WsPredicate data_is(const std::string& key, const std::string& value);
+/// message.created events whose data.message[key] is `value`.
+WsPredicate message_is(const std::string& key, const std::string& value);
+/// The last `n` of the messages a client received, for failure output.
+std::string tail(const std::vector<nlohmann::json>& all, std::size_t n = 25);
 
 }  // namespace botflow::test
