@@ -343,30 +343,33 @@ std::vector<const InboundMessage*> store_known_customers(
         " RETURNING id), "
         // Workers wake once per transaction, at COMMIT; in this statement, to save a round
         // trip (PostgreSQL folds identical notifications of one transaction).
-        "n AS (SELECT pg_notify($10, 'conversation_turn') FROM (SELECT 1 FROM j LIMIT 1) one) "
+        "n AS (SELECT pg_notify($10, 'conversation_turn') FROM (SELECT 1 FROM j LIMIT 1) one), "
+        // Their message.created, in the outbox (events/outbox.hpp) in the same statement:
+        // the relay wakes at COMMIT.
+        "o AS (INSERT INTO outbox (type, conversation_id, data) "
+        " SELECT $12, m.conversation_id, jsonb_build_object('conversation_id', m.conversation_id, "
+        "  'message', jsonb_build_object('id', m.id, 'conversation_id', m.conversation_id, "
+        "   'direction', 'inbound', 'sender', 'customer', 'type', i.type, 'content', i.content, "
+        "   'status', 'received', 'whatsapp_message_id', m.whatsapp_message_id, "
+        "   'created_at', m.created_at)) "
+        " FROM m JOIN input i ON i.wamid = m.whatsapp_message_id ORDER BY i.ord RETURNING 1), "
+        "r AS (SELECT pg_notify($11, '') FROM (SELECT 1 FROM o LIMIT 1) one) "
         "SELECT whatsapp_message_id, id::text, conversation_id::text, "
-        " (SELECT count(*) FROM n), to_json(created_at) #>> '{}' FROM m",
+        " (SELECT count(*) FROM n) + (SELECT count(*) FROM r), to_json(created_at) #>> '{}' "
+        "FROM m",
         text_array(conversation), text_array(type), text_array(content), text_array(context),
         text_array(wamid), text_array(ts), text_array(metadata), text_array(short_text),
-        static_cast<double>(default_debounce_ms), jobs::kChannel);
-    struct Stored {
-        std::string id, conversation, created_at;
-    };
-    std::map<std::string, Stored> ids;  // by wamid
-    for (const auto& r : stored) {
-        ids[r[0].as<std::string>()] = {r[1].as<std::string>(), r[2].as<std::string>(),
-                                       r[4].as<std::string>()};
-    }
+        static_cast<double>(default_debounce_ms), jobs::kChannel, events::kOutboxChannel,
+        std::string(events::name(events::Type::message_created)));
+    std::set<std::string> stored_wamids;
+    for (const auto& r : stored) stored_wamids.insert(r[0].as<std::string>());
     for (const auto& c : taken) {
         done.push_back(c.m);
-        auto it = ids.find(c.m->wamid);
-        if (it == ids.end()) {
+        if (!stored_wamids.count(c.m->wamid)) {
             ++c.result->duplicates;
             continue;
         }
-        ++c.result->stored;
-        c.result->events.push_back(
-            created_event(it->second.conversation, it->second.id, it->second.created_at, *c.m));
+        ++c.result->stored;  // its message.created is in the outbox already
     }
     std::sort(done.begin(), done.end());
     return done;

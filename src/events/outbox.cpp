@@ -43,7 +43,7 @@ std::vector<Event> unpublished(pqxx::dbtransaction& tx, int limit) {
     auto r = store::exec_cached(tx,
                                 "SELECT id, type, conversation_id::text, data::text, "
                                 " (EXTRACT(epoch FROM created_at) * 1000)::bigint FROM outbox "
-                                "WHERE published_at IS NULL ORDER BY id LIMIT $1",
+                                "ORDER BY id LIMIT $1",
                                 limit);
     std::vector<Event> out;
     for (const auto& row : r) {
@@ -62,15 +62,9 @@ std::vector<Event> unpublished(pqxx::dbtransaction& tx, int limit) {
 
 void mark_published(pqxx::dbtransaction& tx, const std::vector<std::int64_t>& ids) {
     if (ids.empty()) return;
-    store::exec_cached(tx, "UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])",
+    // Deleted rather than flagged: no second version of each row, no index to keep.
+    store::exec_cached(tx, "DELETE FROM outbox WHERE id = ANY($1::bigint[])",
                        store::int_array(std::vector<long long>(ids.begin(), ids.end())));
-}
-
-long prune(pqxx::dbtransaction& tx, std::chrono::hours keep) {
-    return static_cast<long>(
-        tx.exec_params("DELETE FROM outbox WHERE published_at < now() - make_interval(hours => $1)",
-                       static_cast<int>(keep.count()))
-            .affected_rows());
 }
 
 }  // namespace botflow::events

@@ -2,7 +2,6 @@
 
 #include <pqxx/pqxx>
 
-#include "botflow/events/outbox.hpp"
 #include "botflow/store/db.hpp"
 #include "botflow/store/prepared.hpp"
 
@@ -214,7 +213,6 @@ long prune(pqxx::dbtransaction& tx, std::chrono::hours keep_done, std::chrono::h
                                          "make_interval(hours => $1)",
                                          static_cast<int>(keep_done.count()))
                               .affected_rows());
-    n += events::prune(tx, keep_done);
     return n;
 }
 

@@ -6,6 +6,7 @@
 #include <pqxx/pqxx>
 
 #include "botflow/conversations/inbox.hpp"
+#include "botflow/events/outbox.hpp"
 #include "botflow/whatsapp/webhook.hpp"
 #include "support/process.hpp"
 #include "support/test_env.hpp"
@@ -45,6 +46,7 @@ protected:
         auto done = conversations::store_known_customers(tx, in, out, 0);
         for (std::size_t i = 0; i < batches.size(); ++i) {
             conversations::store_batch(tx, batches[i], results[i], true, 0, done);
+            events::stage(tx, results[i].events);
         }
         tx.commit();
         return done.size();
@@ -80,10 +82,12 @@ TEST_F(InboxGroupTest, KnownCustomersGoInOneStatementAndTheRestTakeTheGeneralPat
     }
     EXPECT_EQ(stored, (std::vector<int>{1, 1, 1, 1, 0, 0}));
     EXPECT_EQ(duplicates, (std::vector<int>{0, 0, 0, 0, 1, 1}));
-    ASSERT_EQ(results[0].events.size(), 1u);
-    const auto& event = results[0].events[0].data;
-    EXPECT_EQ(results[0].events[0].type, events::Type::message_created);
-    EXPECT_EQ(event["message"]["whatsapp_message_id"], "wamid.a2");
+    // Each stored message's message.created waits in the outbox, as the API shows it.
+    auto event =
+        nlohmann::json::parse(scalar("SELECT data::text FROM outbox WHERE "
+                                     "data->'message'->>'whatsapp_message_id' = 'wamid.a2'"));
+    EXPECT_EQ(scalar("SELECT count(*) FROM outbox WHERE type = 'message.created'"),
+              scalar("SELECT count(*) FROM messages"));  // one for each stored message
     EXPECT_EQ(event["message"]["content"], "Second");
     EXPECT_EQ(event["message"]["id"],
               scalar("SELECT id FROM messages WHERE whatsapp_message_id = 'wamid.a2'"));

@@ -57,7 +57,7 @@ TEST(Outbox, AnEventCommittedButNotPublishedReachesTheFeedOnceAfterASigkill) {
     customer_writes(server->port(), db, kCustomer, "wamid.outbox1");
     // Committed with the message, and waiting for the relay.
     EXPECT_EQ(db.scalar("SELECT count(*) FROM outbox WHERE type = 'message.created' "
-                        "AND published_at IS NULL"),
+                        ""),
               "1");
     server->signal(SIGKILL);
     server->wait(5s);
@@ -75,9 +75,7 @@ TEST(Outbox, AnEventCommittedButNotPublishedReachesTheFeedOnceAfterASigkill) {
     auto event = socket.find("message.created", 15s, is_ours);
     ASSERT_TRUE(event) << server->log();
     EXPECT_TRUE((*event)["event_id"].is_number_integer()) << event->dump();
-    ASSERT_TRUE(eventually([&] {
-        return db.scalar("SELECT count(*) FROM outbox WHERE published_at IS NULL") == "0";
-    }));
+    ASSERT_TRUE(eventually([&] { return db.scalar("SELECT count(*) FROM outbox") == "0"; }));
     std::this_thread::sleep_for(1500ms);  // past another sweep: nothing comes twice
     EXPECT_EQ(socket.count("message.created", is_ours), 1u);
 }
@@ -141,16 +139,16 @@ TEST(Outbox, ASubscriberKilledMidRelayGetsTheEventOnceAfterTheRestart) {
     ASSERT_EQ(read(pipe_fds[0], &byte, 1), 1);
     kill_and_reap(first);
     EXPECT_EQ(db.scalar("SELECT count(*) FROM seen"), "0");
-    EXPECT_EQ(db.scalar("SELECT count(*) FROM outbox WHERE published_at IS NULL"), "1");
+    EXPECT_EQ(db.scalar("SELECT count(*) FROM outbox"), "1");
+    auto event = db.scalar("SELECT id FROM outbox");
 
     pid_t second = spawn_subscriber(db.url(), false, pipe_fds[1]);
-    bool published = eventually(
-        [&] { return db.scalar("SELECT count(*) FROM outbox WHERE published_at IS NULL") == "0"; });
+    bool published = eventually([&] { return db.scalar("SELECT count(*) FROM outbox") == "0"; });
     std::this_thread::sleep_for(1500ms);  // past another sweep: nothing comes twice
     kill_and_reap(second);
     ASSERT_TRUE(published);
     EXPECT_EQ(db.scalar("SELECT count(*) FROM seen"), "1");
-    EXPECT_EQ(db.scalar("SELECT event_id = (SELECT id FROM outbox) FROM seen"), "t");
+    EXPECT_EQ(db.scalar("SELECT event_id FROM seen"), event);
     close(pipe_fds[0]);
     close(pipe_fds[1]);
 }

@@ -44,7 +44,8 @@ void lock_keys(pqxx::dbtransaction& tx, const std::vector<const whatsapp::Webhoo
                int lock_wait_ms = kLockWaitMs);
 
 /// Stores, in at most three statements whatever their number (the lookup, the first contacts'
-/// conversations, the messages with their counters and jobs), the deliveries' messages that need
+/// conversations, the messages with their counters, jobs and message.created events in the
+/// outbox), the deliveries' messages that need
 /// nothing but an insert: from a customer whose conversation exists and holds what the message says
 /// of them, without media, not an echo, not from the simulator. Each stored message counts in the
 /// result of its delivery (`results[i]` for `batches[i]`). Returns the messages it took

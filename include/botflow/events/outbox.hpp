@@ -29,10 +29,7 @@ void stage(pqxx::dbtransaction& tx, const Event& event);
 /// Up to `limit` unpublished events, oldest first, with their ids and times.
 std::vector<Event> unpublished(pqxx::dbtransaction& tx, int limit);
 
-/// Marks events published.
+/// Marks events published: they leave the outbox.
 void mark_published(pqxx::dbtransaction& tx, const std::vector<std::int64_t>& ids);
-
-/// Deletes events published more than `keep` ago. Returns how many.
-long prune(pqxx::dbtransaction& tx, std::chrono::hours keep);
 
 }  // namespace botflow::events

@@ -110,7 +110,7 @@ nlohmann::json list_jobs(pqxx::dbtransaction& tx, const std::string& state, int 
 std::optional<bool> retry_dead(pqxx::dbtransaction& tx, std::int64_t id);
 
 /// Deletes done jobs older than `keep_done` and dead ones older than `keep_dead`, and pending
-/// statuses and published events older than `keep_done`. Returns rows deleted.
+/// statuses older than `keep_done`. Returns rows deleted.
 long prune(pqxx::dbtransaction& tx, std::chrono::hours keep_done, std::chrono::hours keep_dead);
 
 }  // namespace botflow::jobs
