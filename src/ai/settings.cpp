@@ -97,6 +97,101 @@ json to_json(const AiSettings& s) {
             {"strict_grounding", s.strict_grounding}};
 }
 
+// A PUT body's errors, added in the order of the settings: unknown fields, then the model
+// ids.
+void check_keys_and_models(const json& body, FieldErrors& errors) {
+    static const std::vector<std::string> known = {"model",
+                                                   "fallback_models",
+                                                   "temperature",
+                                                   "max_tokens",
+                                                   "debounce_ms",
+                                                   "handoff_phrases",
+                                                   "handoff_message",
+                                                   "away_message",
+                                                   "fallback_message",
+                                                   "strict_grounding",
+                                                   "api_key"};
+    for (const auto& [k, v] : body.items()) {
+        if (std::find(known.begin(), known.end(), k) == known.end()) {
+            errors.add(k, "is not a setting");
+        }
+    }
+    auto model_name = [](const json& v) {
+        if (!v.is_string()) return false;
+        auto s = v.get<std::string>();
+        return !s.empty() && s.size() <= 200 && s.find_first_of(" \t\r\n\"\\") == std::string::npos;
+    };
+    if (body.contains("model") && !model_name(body["model"])) {
+        errors.add("model", "must be a model id such as openai/gpt-4o-mini");
+    }
+    if (body.contains("fallback_models")) {
+        const auto& f = body["fallback_models"];
+        bool ok = f.is_array() && f.size() <= 3;
+        if (ok) {
+            for (const auto& m : f) ok = ok && model_name(m);
+        }
+        if (!ok) errors.add("fallback_models", "must be a list of at most 3 model ids");
+    }
+}
+
+void check_numbers(const json& body, FieldErrors& errors) {
+    if (body.contains("temperature")) {
+        const auto& t = body["temperature"];
+        if (!t.is_number() || t.get<double>() < 0 || t.get<double>() > 2) {
+            errors.add("temperature", "must be a number from 0 to 2");
+        }
+    }
+    if (body.contains("max_tokens")) {
+        const auto& t = body["max_tokens"];
+        if (!t.is_number_integer() || t.get<long long>() < 16 || t.get<long long>() > 4000) {
+            errors.add("max_tokens", "must be a whole number from 16 to 4000");
+        }
+    }
+    if (body.contains("debounce_ms")) {
+        const auto& t = body["debounce_ms"];
+        if (!t.is_number_integer() || t.get<long long>() < 0 || t.get<long long>() > 60000) {
+            errors.add("debounce_ms", "must be a whole number of milliseconds from 0 to 60000");
+        }
+    }
+}
+
+// The phrases, the messages, strict grounding and the key.
+void check_texts(const json& body, FieldErrors& errors) {
+    if (body.contains("handoff_phrases")) {
+        const auto& p = body["handoff_phrases"];
+        bool ok = p.is_array() && p.size() <= 200;
+        if (ok) {
+            for (const auto& x : p) {
+                ok = ok && x.is_string() && !x.get<std::string>().empty() &&
+                     x.get<std::string>().size() <= 100;
+            }
+        }
+        if (!ok) {
+            errors.add("handoff_phrases", "must be a list of up to 200 phrases of 1 to 100 bytes");
+        }
+    }
+    for (const char* k : {"handoff_message", "away_message", "fallback_message"}) {
+        if (!body.contains(k)) continue;
+        const auto& m = body[k];
+        if (!m.is_string() ||
+            m.get<std::string>().find_first_not_of(" \t\r\n") == std::string::npos ||
+            m.get<std::string>().size() > 1000) {
+            errors.add(k, "must be a text of 1 to 1000 bytes");
+        }
+    }
+    if (body.contains("strict_grounding") && !body["strict_grounding"].is_boolean()) {
+        errors.add("strict_grounding", "must be true or false");
+    }
+    if (body.contains("api_key")) {
+        const auto& k = body["api_key"];
+        bool ok =
+            k.is_null() ||
+            (k.is_string() && !k.get<std::string>().empty() && k.get<std::string>().size() <= 500 &&
+             k.get<std::string>().find_first_of(" \t\r\n") == std::string::npos);
+        if (!ok) errors.add("api_key", "must be the key as a string, or null to remove it");
+    }
+}
+
 }  // namespace
 
 const std::vector<std::string>& default_handoff_phrases() {
@@ -149,88 +244,9 @@ AiSettings load_settings(pqxx::dbtransaction& tx, const config::Config& config) 
 AiSettings put_settings(pqxx::dbtransaction& tx, const json& body, const std::string& user_id,
                         const config::Config& config) {
     FieldErrors errors;
-    auto bad = [&errors](std::string field, std::string message) {
-        errors.add(std::move(field), std::move(message));
-    };
-    static const std::vector<std::string> known = {"model",
-                                                   "fallback_models",
-                                                   "temperature",
-                                                   "max_tokens",
-                                                   "debounce_ms",
-                                                   "handoff_phrases",
-                                                   "handoff_message",
-                                                   "away_message",
-                                                   "fallback_message",
-                                                   "strict_grounding",
-                                                   "api_key"};
-    for (const auto& [k, v] : body.items()) {
-        if (std::find(known.begin(), known.end(), k) == known.end()) bad(k, "is not a setting");
-    }
-    auto model_name = [](const json& v) {
-        if (!v.is_string()) return false;
-        auto s = v.get<std::string>();
-        return !s.empty() && s.size() <= 200 && s.find_first_of(" \t\r\n\"\\") == std::string::npos;
-    };
-    if (body.contains("model") && !model_name(body["model"])) {
-        bad("model", "must be a model id such as openai/gpt-4o-mini");
-    }
-    if (body.contains("fallback_models")) {
-        const auto& f = body["fallback_models"];
-        bool ok = f.is_array() && f.size() <= 3;
-        if (ok) {
-            for (const auto& m : f) ok = ok && model_name(m);
-        }
-        if (!ok) bad("fallback_models", "must be a list of at most 3 model ids");
-    }
-    if (body.contains("temperature")) {
-        const auto& t = body["temperature"];
-        if (!t.is_number() || t.get<double>() < 0 || t.get<double>() > 2) {
-            bad("temperature", "must be a number from 0 to 2");
-        }
-    }
-    if (body.contains("max_tokens")) {
-        const auto& t = body["max_tokens"];
-        if (!t.is_number_integer() || t.get<long long>() < 16 || t.get<long long>() > 4000) {
-            bad("max_tokens", "must be a whole number from 16 to 4000");
-        }
-    }
-    if (body.contains("debounce_ms")) {
-        const auto& t = body["debounce_ms"];
-        if (!t.is_number_integer() || t.get<long long>() < 0 || t.get<long long>() > 60000) {
-            bad("debounce_ms", "must be a whole number of milliseconds from 0 to 60000");
-        }
-    }
-    if (body.contains("handoff_phrases")) {
-        const auto& p = body["handoff_phrases"];
-        bool ok = p.is_array() && p.size() <= 200;
-        if (ok) {
-            for (const auto& x : p) {
-                ok = ok && x.is_string() && !x.get<std::string>().empty() &&
-                     x.get<std::string>().size() <= 100;
-            }
-        }
-        if (!ok) bad("handoff_phrases", "must be a list of up to 200 phrases of 1 to 100 bytes");
-    }
-    for (const char* k : {"handoff_message", "away_message", "fallback_message"}) {
-        if (!body.contains(k)) continue;
-        const auto& m = body[k];
-        if (!m.is_string() ||
-            m.get<std::string>().find_first_not_of(" \t\r\n") == std::string::npos ||
-            m.get<std::string>().size() > 1000) {
-            bad(k, "must be a text of 1 to 1000 bytes");
-        }
-    }
-    if (body.contains("strict_grounding") && !body["strict_grounding"].is_boolean()) {
-        bad("strict_grounding", "must be true or false");
-    }
-    if (body.contains("api_key")) {
-        const auto& k = body["api_key"];
-        bool ok =
-            k.is_null() ||
-            (k.is_string() && !k.get<std::string>().empty() && k.get<std::string>().size() <= 500 &&
-             k.get<std::string>().find_first_of(" \t\r\n") == std::string::npos);
-        if (!ok) bad("api_key", "must be the key as a string, or null to remove it");
-    }
+    check_keys_and_models(body, errors);
+    check_numbers(body, errors);
+    check_texts(body, errors);
     errors.throw_if_any("Some AI settings are not valid.");
     auto current = load_settings(tx, config);
     json merged = to_json(current);

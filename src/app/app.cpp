@@ -135,23 +135,18 @@ App::App(config::Config cfg)
 
 App::~App() = default;
 
+// SIGINT and SIGTERM, the timer that polls the drain, and the grace period's end.
+struct App::Drain {
+    Drain(asio::io_context& io, http::Server& server)
+        : signals(io, SIGINT, SIGTERM), timer(io), server(server) {}
+    asio::signal_set signals;
+    asio::steady_timer timer;
+    http::Server& server;
+    std::chrono::steady_clock::time_point deadline{};  // set by the first signal
+};
+
 int App::serve() {
-    if (!migrate_with_retries(config)) return 1;
-    try {
-        auth::bootstrap_first_owner(config);
-        if (!prompts::seed_templates(config.database_url.reveal())) return 1;
-        whatsapp::load_credentials_now(whatsapp_module);
-        auth::prepare_dummy_hash();
-        spdlog::info("db.pool_ready connections={}", db.warm_up());
-    } catch (const std::exception& e) {
-        spdlog::error("auth.bootstrap_failed what=\"{}\"", e.what());
-        return 1;
-    }
-
-    redis.start();
-    bus.start();
-    whatsapp::start_webhook_upkeep(whatsapp_module);
-
+    if (!start_up()) return 1;
     auto files = std::make_shared<http::StaticFiles>(config.web_dir);
     http::ServerOptions options;
     options.idle_timeout = config.http_idle_timeout;
@@ -182,54 +177,84 @@ int App::serve() {
                  config.public_url, config.web_dir, config.io_threads, config.db_pool_size);
     spdlog::default_logger()->flush();
 
-    asio::signal_set signals(io, SIGINT, SIGTERM);
-    asio::steady_timer drain(io);
-    auto deadline = std::make_shared<std::chrono::steady_clock::time_point>();
-    std::function<void()> poll_drain = [&] {
-        // Feed sockets were told to close (1001); the grace lets the close frames go out.
-        bool idle = server.open_connections() == 0 && jobs.running() == 0 && hub.clients() == 0;
-        if (idle || std::chrono::steady_clock::now() >= *deadline) {
-            if (!idle) {
-                // Unfinished jobs are not lost: they are given back to the queue below (or,
-                // if that fails, their lease runs out) and another worker takes them again.
-                spdlog::warn("shutdown.grace_expired open_connections={} running_jobs={}",
-                             server.open_connections(), jobs.running());
-            }
-            spdlog::info("shutdown.done");
-            io.stop();
-            return;
-        }
-        drain.expires_after(std::chrono::milliseconds(25));
-        drain.async_wait([&](boost::system::error_code) { poll_drain(); });
-    };
-    std::function<void(boost::system::error_code, int)> on_signal =
-        [&](boost::system::error_code ec, int sig) {
-            if (ec) return;
-            if (*deadline != std::chrono::steady_clock::time_point{}) {
-                spdlog::warn("shutdown.forced signal={}", sig);
-                io.stop();
-                return;
-            }
-            spdlog::info("shutdown.begin signal={} open_connections={} grace_s={}", sig,
-                         server.open_connections(), config.shutdown_grace.count());
-            *deadline = std::chrono::steady_clock::now() + config.shutdown_grace;
-            server.shutdown();
-            hub.close_all(1001, "the server is restarting: reconnect");
-            jobs.stop();
-            poll_drain();
-            signals.async_wait(on_signal);
-        };
-    signals.async_wait(on_signal);
+    Drain drain(io, server);
+    wait_for_signal(drain);
+    run_io();
+    shut_down(drain);
+    return 0;
+}
 
+bool App::start_up() {
+    if (!migrate_with_retries(config)) return false;
+    try {
+        auth::bootstrap_first_owner(config);
+        if (!prompts::seed_templates(config.database_url.reveal())) return false;
+        whatsapp::load_credentials_now(whatsapp_module);
+        auth::prepare_dummy_hash();
+        spdlog::info("db.pool_ready connections={}", db.warm_up());
+    } catch (const std::exception& e) {
+        spdlog::error("auth.bootstrap_failed what=\"{}\"", e.what());
+        return false;
+    }
+    redis.start();
+    bus.start();
+    whatsapp::start_webhook_upkeep(whatsapp_module);
+    return true;
+}
+
+void App::wait_for_signal(Drain& drain) {
+    drain.signals.async_wait([this, &drain](boost::system::error_code ec, int sig) {
+        if (!ec) on_signal(drain, sig);
+    });
+}
+
+void App::on_signal(Drain& drain, int sig) {
+    if (drain.deadline != std::chrono::steady_clock::time_point{}) {
+        spdlog::warn("shutdown.forced signal={}", sig);
+        io.stop();
+        return;
+    }
+    spdlog::info("shutdown.begin signal={} open_connections={} grace_s={}", sig,
+                 drain.server.open_connections(), config.shutdown_grace.count());
+    drain.deadline = std::chrono::steady_clock::now() + config.shutdown_grace;
+    drain.server.shutdown();
+    hub.close_all(1001, "the server is restarting: reconnect");
+    jobs.stop();
+    poll_drain(drain);
+    wait_for_signal(drain);
+}
+
+void App::poll_drain(Drain& drain) {
+    // Feed sockets were told to close (1001); the grace lets the close frames go out.
+    bool idle = drain.server.open_connections() == 0 && jobs.running() == 0 && hub.clients() == 0;
+    if (idle || std::chrono::steady_clock::now() >= drain.deadline) {
+        if (!idle) {
+            // Unfinished jobs are not lost: they are given back to the queue by shut_down (or,
+            // if that fails, their lease runs out) and another worker takes them again.
+            spdlog::warn("shutdown.grace_expired open_connections={} running_jobs={}",
+                         drain.server.open_connections(), jobs.running());
+        }
+        spdlog::info("shutdown.done");
+        io.stop();
+        return;
+    }
+    drain.timer.expires_after(std::chrono::milliseconds(25));
+    drain.timer.async_wait([this, &drain](boost::system::error_code) { poll_drain(drain); });
+}
+
+void App::run_io() {
     std::vector<std::thread> threads;
     for (int i = 1; i < config.io_threads; ++i) threads.emplace_back([this] { io.run(); });
     io.run();
     for (auto& t : threads) t.join();
+}
+
+void App::shut_down(Drain& drain) {
     // From here no thread runs the io_context: a further signal must end the process as usual,
     // and the clients are stopped synchronously.
     boost::system::error_code ignored;
-    signals.cancel(ignored);
-    signals.clear(ignored);
+    drain.signals.cancel(ignored);
+    drain.signals.clear(ignored);
     bus.stop();
     redis.stop_now();
     http.stop_now();
@@ -245,7 +270,6 @@ int App::serve() {
     extraction.stop();
     extraction.join();
     spdlog::default_logger()->flush();
-    return 0;
 }
 
 }  // namespace botflow

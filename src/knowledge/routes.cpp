@@ -172,6 +172,45 @@ asio::awaitable<Response> handle_download(Module& mod, Request& req) {
     co_return res;
 }
 
+// The extraction's outcome on the document, if it is still the file the job read: its text
+// and chunks (returns their number), or its error (returns -1). 0: replaced or gone meanwhile.
+int save_extraction(pqxx::dbtransaction& tx, const std::string& id, const std::string& sha,
+                    const std::string& kind, const ExtractResult& result, const std::string& text,
+                    const std::string& language) {
+    // Still the file this job read (not replaced, even by the same bytes as another type)?
+    auto still = tx.exec_params(
+        "SELECT title FROM documents WHERE id = $1::uuid AND sha256 = $2 AND kind = $3 "
+        " AND status = 'processing' FOR UPDATE",
+        id, sha, kind);
+    if (still.empty()) return 0;
+    auto title = still[0][0].as<std::string>();
+    events::stage(tx, events::document_updated(id, result.ok ? "ready" : "error"));
+    if (!result.ok) {
+        tx.exec_params(
+            "UPDATE documents SET status = 'error', error = $2, updated_at = now() "
+            "WHERE id = $1::uuid",
+            id, result.error);
+        return -1;
+    }
+    tx.exec_params(
+        "UPDATE documents SET status = 'ready', error = NULL, extracted_text = $2, "
+        " updated_at = now() WHERE id = $1::uuid",
+        id, text);
+    return store_chunks(tx, id, title, text, language);
+}
+
+// Marks the document failed for good, if it is still processing this file.
+void give_up_indexing(pqxx::dbtransaction& tx, const std::string& id, const std::string& sha) {
+    auto r = tx.exec_params(
+        "UPDATE documents SET status = 'error', error = 'The document could not be "
+        "indexed; try uploading it again.', updated_at = now() "
+        "WHERE id = $1::uuid AND sha256 = $2 AND status = 'processing'",
+        id, sha);
+    if (r.affected_rows() > 0) {
+        events::stage(tx, events::document_updated(id, "error"));
+    }
+}
+
 asio::awaitable<void> extract_job(Module& mod, const jobs::Job& job) {
     auto id = job.payload.value("document_id", std::string());
     auto sha = job.payload.value("sha256", std::string());
@@ -204,26 +243,7 @@ asio::awaitable<void> extract_job(Module& mod, const jobs::Job& job) {
     }
     auto language = mod.config.kb_language;
     auto save = [id, sha, result, text, language, kind = pending->kind](pqxx::dbtransaction& tx) {
-        // Still the file this job read (not replaced, even by the same bytes as another type)?
-        auto still = tx.exec_params(
-            "SELECT title FROM documents WHERE id = $1::uuid AND sha256 = $2 AND kind = $3 "
-            " AND status = 'processing' FOR UPDATE",
-            id, sha, kind);
-        if (still.empty()) return 0;
-        auto title = still[0][0].as<std::string>();
-        events::stage(tx, events::document_updated(id, result.ok ? "ready" : "error"));
-        if (!result.ok) {
-            tx.exec_params(
-                "UPDATE documents SET status = 'error', error = $2, updated_at = now() "
-                "WHERE id = $1::uuid",
-                id, result.error);
-            return -1;
-        }
-        tx.exec_params(
-            "UPDATE documents SET status = 'ready', error = NULL, extracted_text = $2, "
-            " updated_at = now() WHERE id = $1::uuid",
-            id, text);
-        return store_chunks(tx, id, title, text, language);
+        return save_extraction(tx, id, sha, kind, result, text, language);
     };
     std::optional<int> chunks;
     std::string save_error;
@@ -235,16 +255,7 @@ asio::awaitable<void> extract_job(Module& mod, const jobs::Job& job) {
     if (!chunks) {
         if (job.attempts >= job.max_attempts) {
             // Out of attempts: say so on the document instead of leaving it "processing".
-            auto give_up = [id, sha](pqxx::dbtransaction& tx) {
-                auto r = tx.exec_params(
-                    "UPDATE documents SET status = 'error', error = 'The document could not be "
-                    "indexed; try uploading it again.', updated_at = now() "
-                    "WHERE id = $1::uuid AND sha256 = $2 AND status = 'processing'",
-                    id, sha);
-                if (r.affected_rows() > 0) {
-                    events::stage(tx, events::document_updated(id, "error"));
-                }
-            };
+            auto give_up = [id, sha](pqxx::dbtransaction& tx) { give_up_indexing(tx, id, sha); };
             co_await mod.jobs_db.run(std::move(give_up));
         }
         throw Error(Errc::unavailable, "The document could not be indexed.", save_error);

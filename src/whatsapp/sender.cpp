@@ -212,6 +212,83 @@ std::vector<std::string> message_ids(const jobs::Job& job) {
     return ids;
 }
 
+// The simulator's customer is not on WhatsApp: the reply is "delivered" at once.
+asio::awaitable<void> deliver_simulated(Module& mod, std::string id, std::string conversation) {
+    auto deliver = [id, conversation](pqxx::dbtransaction& tx) {
+        bool moved = tx.exec_params(
+                           "UPDATE messages SET status = 'delivered', sent_at = now(), "
+                           " delivered_at = now(), "
+                           " whatsapp_message_id = 'simulator.' || id "
+                           "WHERE id = $1::uuid AND status = 'queued'",
+                           id)
+                         .affected_rows() > 0;
+        if (moved) {
+            events::stage(tx, events::message_updated(conversation, id, "delivered", {}));
+        }
+    };
+    co_await mod.jobs_db.run(std::move(deliver));
+}
+
+// Marks the still-queued messages among `ids` failed, in their own transaction.
+asio::awaitable<void> fail_messages(Module& mod, std::string conversation,
+                                    std::vector<std::string> ids, GraphError error,
+                                    std::string reason) {
+    auto fail = [ids, error, reason, conversation](pqxx::dbtransaction& tx) {
+        mark_failed(tx, conversation, ids, error, reason);
+    };
+    co_await mod.jobs_db.run(std::move(fail));
+}
+
+// Waits for a pacing slot to `recipient`, in the worker while the wait is short; a longer one
+// gives the job back to the queue.
+asio::awaitable<void> wait_for_pacing(Module& mod, asio::steady_timer& timer,
+                                      std::string recipient) {
+    for (;;) {
+        auto wait = std::chrono::milliseconds(co_await pace(mod, recipient));
+        if (wait.count() == 0) break;
+        if (wait > kMaxInlineWait) {
+            throw jobs::RetryLater(wait, "waiting for WhatsApp's pacing", false);
+        }
+        timer.expires_after(wait);
+        boost::system::error_code ec;
+        co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    }
+}
+
+// Records the wamid Meta assigned to message `id`, and logs the send.
+asio::awaitable<void> record_wamid(Module& mod, const jobs::Job& job, std::string id,
+                                   std::string wamid, std::string conversation) {
+    auto record = [id, wamid, conversation](pqxx::dbtransaction& tx) {
+        bool recorded = record_sent(tx, id, wamid);
+        if (recorded) {
+            events::stage(tx, events::message_updated(conversation, id, "sent", {}));
+        }
+        return recorded;
+    };
+    if (co_await mod.jobs_db.run(std::move(record))) {
+        spdlog::info("whatsapp.sent message={} wamid={} job={}", id, wamid, job.id);
+    } else {
+        spdlog::warn("whatsapp.sent_twice message={} wamid={} job={}", id, wamid, job.id);
+    }
+}
+
+// A failure the job may still overcome: retried when Meta says when (or, for the pair rate
+// limit, when its rule does), else with the queue's backoff. Always throws.
+[[noreturn]] void retry_send(const jobs::Job& job, const std::string& id,
+                             const GraphError& failure) {
+    spdlog::warn("whatsapp.send_retry message={} code={} http={} reason=\"{}\"", id, failure.code,
+                 failure.http_status, failure.reason);
+    if (failure.retry_after) {
+        throw jobs::RetryLater(*failure.retry_after, failure.reason, true);
+    }
+    if (failure.code == 131056) {
+        // Meta: retry the pair rate limit after 4^X seconds, X = 0, 1, 2, ...
+        auto seconds = static_cast<long>(std::pow(4.0, std::min(job.attempts - 1, 5)));
+        throw jobs::RetryLater(std::chrono::seconds(seconds), failure.reason, true);
+    }
+    throw Error(Errc::upstream_failed, failure.reason, failure.title);
+}
+
 asio::awaitable<void> send_job(Module& mod, const jobs::Job& job) {
     auto ids = message_ids(job);
     const auto conversation = job.conversation_id.value_or("");
@@ -225,45 +302,19 @@ asio::awaitable<void> send_job(Module& mod, const jobs::Job& job) {
         std::vector<std::string> rest(ids.begin() + static_cast<long>(i), ids.end());
 
         if (msg->simulated) {
-            // The simulator's customer is not on WhatsApp: the reply is "delivered" at once.
-            auto deliver = [id, conversation](pqxx::dbtransaction& tx) {
-                bool moved = tx.exec_params(
-                                   "UPDATE messages SET status = 'delivered', sent_at = now(), "
-                                   " delivered_at = now(), "
-                                   " whatsapp_message_id = 'simulator.' || id "
-                                   "WHERE id = $1::uuid AND status = 'queued'",
-                                   id)
-                                 .affected_rows() > 0;
-                if (moved) {
-                    events::stage(tx, events::message_updated(conversation, id, "delivered", {}));
-                }
-            };
-            co_await mod.jobs_db.run(std::move(deliver));
+            co_await deliver_simulated(mod, id, conversation);
             continue;
         }
         if (!mod.graph.configured()) {
-            GraphError g;
             std::string reason =
                 "WhatsApp is not connected: add the access token and the phone number ID in "
                 "Settings > WhatsApp, then send the reply again.";
-            auto fail = [rest, g, reason, conversation](pqxx::dbtransaction& tx) {
-                mark_failed(tx, conversation, rest, g, reason);
-            };
-            co_await mod.jobs_db.run(std::move(fail));
+            GraphError none;
+            co_await fail_messages(mod, conversation, rest, none, reason);
             throw Error(Errc::unprocessable, reason);
         }
-
         std::string recipient = msg->wa_id.empty() ? msg->bsuid : msg->wa_id;
-        for (;;) {
-            auto wait = std::chrono::milliseconds(co_await pace(mod, recipient));
-            if (wait.count() == 0) break;
-            if (wait > kMaxInlineWait) {
-                throw jobs::RetryLater(wait, "waiting for WhatsApp's pacing", false);
-            }
-            timer.expires_after(wait);
-            boost::system::error_code ec;
-            co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-        }
+        co_await wait_for_pacing(mod, timer, recipient);
 
         // Still ours? A job whose lease was lost belongs to another worker now; sending from
         // here too would reach the customer twice.
@@ -282,43 +333,17 @@ asio::awaitable<void> send_job(Module& mod, const jobs::Job& job) {
             failure = f.error();
         }
         if (!failure) {
-            auto record = [id, wamid, conversation](pqxx::dbtransaction& tx) {
-                bool recorded = record_sent(tx, id, wamid);
-                if (recorded) {
-                    events::stage(tx, events::message_updated(conversation, id, "sent", {}));
-                }
-                return recorded;
-            };
-            if (co_await mod.jobs_db.run(std::move(record))) {
-                spdlog::info("whatsapp.sent message={} wamid={} job={}", id, wamid, job.id);
-            } else {
-                spdlog::warn("whatsapp.sent_twice message={} wamid={} job={}", id, wamid, job.id);
-            }
+            co_await record_wamid(mod, job, id, wamid, conversation);
             continue;
         }
 
         bool spent = job.attempts >= job.max_attempts;
-        if (failure->transient && !spent) {
-            spdlog::warn("whatsapp.send_retry message={} code={} http={} reason=\"{}\"", id,
-                         failure->code, failure->http_status, failure->reason);
-            if (failure->retry_after) {
-                throw jobs::RetryLater(*failure->retry_after, failure->reason, true);
-            }
-            if (failure->code == 131056) {
-                // Meta: retry the pair rate limit after 4^X seconds, X = 0, 1, 2, ...
-                auto seconds = static_cast<long>(std::pow(4.0, std::min(job.attempts - 1, 5)));
-                throw jobs::RetryLater(std::chrono::seconds(seconds), failure->reason, true);
-            }
-            throw Error(Errc::upstream_failed, failure->reason, failure->title);
-        }
+        if (failure->transient && !spent) retry_send(job, id, *failure);
         std::string reason = failure->reason;
         if (failure->transient) {
             reason += " Gave up after " + std::to_string(job.attempts) + " attempts.";
         }
-        auto fail = [rest, f = *failure, reason, conversation](pqxx::dbtransaction& tx) {
-            mark_failed(tx, conversation, rest, f, reason);
-        };
-        co_await mod.jobs_db.run(std::move(fail));
+        co_await fail_messages(mod, conversation, rest, *failure, reason);
         spdlog::error("whatsapp.send_failed message={} code={} http={} reason=\"{}\"", id,
                       failure->code, failure->http_status, reason);
         throw Error(Errc::unprocessable, reason, failure->title);

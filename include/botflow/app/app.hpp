@@ -80,6 +80,23 @@ public:
     conversations::Module conversations_module;
     ai::Module ai_module;
     analytics::Module analytics_module;
+
+private:
+    struct Drain;  // the signals, the drain's timer and the grace deadline (app.cpp)
+
+    // Migrates, creates the first owner, seeds the templates, loads the WhatsApp credentials,
+    // warms the pool and starts Redis, the bus and the webhook upkeep. False: exit 1 (logged).
+    bool start_up();
+    // The first SIGTERM or SIGINT stops accepting, closes the live feed and stops taking jobs,
+    // then polls until all is idle or the grace is over; a second one stops at once.
+    void wait_for_signal(Drain& drain);
+    void on_signal(Drain& drain, int sig);
+    void poll_drain(Drain& drain);
+    // Runs the io_context on IO_THREADS threads until it stops.
+    void run_io();
+    // Once no thread runs the io_context: stops the clients, gives unfinished jobs back to
+    // the queue and stops the pools, synchronously.
+    void shut_down(Drain& drain);
 };
 
 /// GET /api/health, /api/ready, /metrics, /api/openapi.json.

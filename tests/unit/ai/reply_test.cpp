@@ -1,5 +1,5 @@
 // The AI reply's pure rules: asking for a person, the handoff marker, the prompt's rules, the
-// extractive answer, and how long the business has been closed.
+// extractive answer, how long the business has been closed, and the answer modes' stored names.
 #include "botflow/ai/reply.hpp"
 
 #include <gtest/gtest.h>
@@ -7,8 +7,10 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "ai/turn.hpp"
 #include "botflow/ai/settings.hpp"
 #include "botflow/knowledge/chunker.hpp"
 
@@ -234,6 +236,36 @@ TEST(HidePartialMarker, CutsATrailingBeginningOfTheMarkerOnly) {
     EXPECT_EQ(hide_partial_marker("Prices [in euros]"), "Prices [in euros]");
     EXPECT_EQ(hide_partial_marker("["), "");
     EXPECT_EQ(hide_partial_marker("no marker"), "no marker");
+}
+
+// --- answer modes ------------------------------------------------------------------------
+
+TEST(AnswerMode, KeepsTheNamesStoredInAiTurnsAndMessages) {
+    // migrations/0007_ai_replies.sql: ai_turns.mode and messages.ai_mode hold these.
+    const std::vector<std::pair<Mode, std::string>> stored = {{Mode::llm, "llm"},
+                                                              {Mode::extractive, "extractive"},
+                                                              {Mode::handoff, "handoff"},
+                                                              {Mode::fallback, "fallback"},
+                                                              {Mode::away, "away"}};
+    for (const auto& [mode, name] : stored) {
+        EXPECT_EQ(mode_name(mode), name);
+        EXPECT_EQ(parse_mode(name), mode) << name;
+    }
+    EXPECT_EQ(parse_mode("LLM"), std::nullopt);
+    EXPECT_EQ(parse_mode(""), std::nullopt);
+}
+
+TEST(AnswerMode, OnlyKnowledgeAnswersCiteAndOnlyHandoffsHandOver) {
+    EXPECT_TRUE(cites_passages(Mode::llm));
+    EXPECT_TRUE(cites_passages(Mode::extractive));
+    EXPECT_FALSE(cites_passages(Mode::handoff));
+    EXPECT_FALSE(cites_passages(Mode::fallback));
+    EXPECT_FALSE(cites_passages(Mode::away));
+    EXPECT_TRUE(hands_over(Mode::handoff));
+    EXPECT_TRUE(hands_over(Mode::fallback));
+    EXPECT_FALSE(hands_over(Mode::llm));
+    EXPECT_FALSE(hands_over(Mode::extractive));
+    EXPECT_FALSE(hands_over(Mode::away));
 }
 
 }  // namespace
