@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "botflow/whatsapp/text.hpp"
+
 namespace botflow::whatsapp {
 namespace {
 
@@ -23,11 +25,7 @@ bool is_text(std::string_view bytes) {
     if (bytes.empty()) return false;
     for (std::size_t i = 0; i < bytes.size();) {
         auto c = static_cast<unsigned char>(bytes[i]);
-        std::size_t len = c < 0x80           ? 1
-                          : (c >> 5) == 0x6  ? 2
-                          : (c >> 4) == 0xE  ? 3
-                          : (c >> 3) == 0x1E ? 4
-                                             : 0;
+        std::size_t len = utf8_sequence_length(c);
         if (len == 0 || i + len > bytes.size()) return false;
         if (len == 1 && c < 0x20 && c != '\t' && c != '\n' && c != '\r') return false;
         for (std::size_t k = 1; k < len; ++k) {

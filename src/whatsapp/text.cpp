@@ -5,12 +5,9 @@
 namespace botflow::whatsapp {
 namespace {
 
+// A stray continuation or invalid byte counts alone.
 std::size_t sequence_length(unsigned char c) {
-    if (c < 0x80) return 1;
-    if ((c >> 5) == 0x6) return 2;
-    if ((c >> 4) == 0xE) return 3;
-    if ((c >> 3) == 0x1E) return 4;
-    return 1;  // a stray continuation or invalid byte counts alone
+    return std::max<std::size_t>(1, utf8_sequence_length(c));
 }
 
 bool is_blank(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
@@ -72,6 +69,14 @@ std::vector<std::string> split_text(std::string_view text, std::size_t max_units
         rest = trim(rest.substr(cut));
     }
     return pieces;
+}
+
+std::size_t utf8_sequence_length(unsigned char c) noexcept {
+    if (c < 0x80) return 1;
+    if ((c >> 5) == 0x6) return 2;
+    if ((c >> 4) == 0xE) return 3;
+    if ((c >> 3) == 0x1E) return 4;
+    return 0;
 }
 
 std::size_t text_length(std::string_view text) {

@@ -15,6 +15,10 @@ inline constexpr std::size_t kMaxTextLength = 4096;
 /// UTF-8 sequence. Pieces are trimmed; empty text gives no pieces.
 std::vector<std::string> split_text(std::string_view text, std::size_t max_units = kMaxTextLength);
 
+/// The length of the UTF-8 sequence a lead byte starts (1 to 4); 0 for a byte no sequence
+/// starts with (a continuation byte, or one UTF-8 never uses).
+std::size_t utf8_sequence_length(unsigned char lead) noexcept;
+
 /// How many UTF-16 code units WhatsApp counts in `text` (its limits are in those).
 std::size_t text_length(std::string_view text);
 
