@@ -5,8 +5,8 @@
 #include <utility>
 
 #include "botflow/core/log.hpp"
-#include "botflow/events/outbox.hpp"
-#include "botflow/jobs/queue.hpp"
+#include "botflow/events/outbox_repo.hpp"
+#include "botflow/jobs/job_repo.hpp"
 #include "botflow/prompts/repo.hpp"
 #include "botflow/store/conversation_repo.hpp"
 #include "botflow/whatsapp/queue.hpp"

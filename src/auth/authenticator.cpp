@@ -89,9 +89,8 @@ asio::awaitable<void> authenticate(Module& mod, http::Request& req, http::Access
 void bootstrap_first_owner(const config::Config& config) {
     pqxx::connection conn(store::with_connection_defaults(config.database_url.reveal()));
     pqxx::work tx(conn);
-    // Several replicas may start at once: one of them decides, under the same lock as
-    // migrations.
-    tx.exec("SELECT pg_advisory_xact_lock(7172434)");
+    // Several replicas may start at once: one of them decides.
+    store::lock_first_owner(tx);
     if (store::count_users(tx) > 0) return;
     if (!config.admin_email.empty()) {
         auto user = store::insert_user(tx, config.admin_email, "", "owner",

@@ -73,7 +73,7 @@ asio::awaitable<Response> handle_register(Module& mod, Request& req) {
     auto hash = co_await hash_off_thread(mod, password);
     auto ip = client_ip(mod, req);
     auto create = [email, name, hash, business, token, ip](pqxx::dbtransaction& tx) {
-        tx.exec("SELECT pg_advisory_xact_lock(7172434)");
+        store::lock_first_owner(tx);
         if (store::count_users(tx) > 0) throw registration_closed();
         if (!store::consume_auth_token(tx, "setup", util::sha256_hex(token))) {
             throw Error(Errc::forbidden,

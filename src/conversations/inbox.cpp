@@ -7,7 +7,7 @@
 #include <pqxx/pqxx>
 
 #include "botflow/core/error.hpp"
-#include "botflow/events/outbox.hpp"
+#include "botflow/events/outbox_repo.hpp"
 #include "botflow/store/db.hpp"
 #include "botflow/store/prepared.hpp"
 

@@ -6,8 +6,8 @@
 #include <set>
 
 #include "botflow/conversations/inbox.hpp"
-#include "botflow/events/outbox.hpp"
-#include "botflow/jobs/queue.hpp"
+#include "botflow/events/outbox_repo.hpp"
+#include "botflow/jobs/job_repo.hpp"
 #include "botflow/store/db.hpp"
 #include "botflow/store/prepared.hpp"
 #include "botflow/whatsapp/text.hpp"

@@ -7,7 +7,7 @@
 #include "botflow/conversations/module.hpp"
 #include "botflow/core/encoding.hpp"
 #include "botflow/core/error.hpp"
-#include "botflow/events/outbox.hpp"
+#include "botflow/events/outbox_repo.hpp"
 #include "botflow/http/json_body.hpp"
 #include "botflow/http/multipart.hpp"
 #include "botflow/http/router.hpp"

@@ -6,7 +6,7 @@
 
 #include "botflow/conversations/inbox.hpp"
 #include "botflow/core/error.hpp"
-#include "botflow/jobs/queue.hpp"
+#include "botflow/jobs/job_repo.hpp"
 #include "botflow/store/db.hpp"
 #include "botflow/store/prepared.hpp"
 #include "botflow/whatsapp/statuses.hpp"

@@ -5,7 +5,7 @@
 #include <pqxx/pqxx>
 
 #include "botflow/core/log.hpp"
-#include "botflow/events/outbox.hpp"
+#include "botflow/events/outbox_repo.hpp"
 #include "botflow/store/db.hpp"
 #include "events/bus_state.hpp"
 
@@ -24,15 +24,14 @@ int Bus::State::relay_batch(void* raw) {
     // Without waiting for the disk: a mark lost in a crash publishes the batch again, with the
     // same ids (which every bus drops), and a subscriber's work is lost with it, to be done
     // again. Exactly once either way, and the relay's commits never hold up the webhook's.
-    tx.exec("SET LOCAL synchronous_commit = off");
-    auto batch = unpublished(tx, options.batch);
-    std::vector<std::int64_t> ids;
-    for (const auto& e : batch) ids.push_back(e.id);
-    if (batch.empty()) return 0;
+    commit_without_flush(tx);
+    auto found = unpublished(tx, options.batch);
+    if (found.rows.empty()) return 0;
+    const auto& batch = found.events;
     for (const auto& event : batch) {
-        auto found = handlers.find(event.type);
-        if (found == handlers.end()) continue;
-        for (const auto& handler : found->second) {
+        auto subscribed = handlers.find(event.type);
+        if (subscribed == handlers.end()) continue;
+        for (const auto& handler : subscribed->second) {
             // A savepoint each: a subscriber that fails loses its own work, not the batch.
             try {
                 pqxx::subtransaction sub(tx, "subscriber");
@@ -54,10 +53,10 @@ int Bus::State::relay_batch(void* raw) {
             if (--*left == 0) sent->set_value();
         });
     }
-    sent->get_future().wait_for(kRedisWait);
-    mark_published(tx, ids);
+    if (!batch.empty()) sent->get_future().wait_for(kRedisWait);
+    mark_published(tx, found.rows);
     tx.commit();
-    return static_cast<int>(batch.size());
+    return static_cast<int>(found.rows.size());
 }
 
 void Bus::State::relay_loop() {
@@ -80,8 +79,7 @@ void Bus::State::relay_loop() {
             while (!stopping) {
                 if (!leader) {
                     pqxx::nontransaction q(conn);
-                    leader = q.exec_params("SELECT pg_try_advisory_lock($1)", kRelayLock)[0][0]
-                                 .as<bool>();
+                    leader = try_lead_relay(q);
                     if (leader) spdlog::info("events.relay_leading");
                 }
                 if (leader && woken) {

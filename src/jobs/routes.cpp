@@ -5,16 +5,34 @@
 #include "botflow/core/error.hpp"
 #include "botflow/http/json_body.hpp"
 #include "botflow/http/router.hpp"
+#include "botflow/jobs/job_repo.hpp"
 #include "botflow/jobs/module.hpp"
-#include "botflow/jobs/queue.hpp"
 #include "botflow/jobs/runner.hpp"
 #include "botflow/store/db.hpp"
+#include "botflow/store/user_repo.hpp"
 
 namespace botflow::jobs {
 namespace {
 
 using http::Request;
 using http::Response;
+
+nlohmann::json to_json(const JobRecord& job) {
+    auto optional = [](const std::optional<std::string>& v) {
+        return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
+    };
+    return {{"id", job.id},
+            {"kind", job.kind},
+            {"payload", job.payload},
+            {"state", job.state},
+            {"attempts", job.attempts},
+            {"max_attempts", job.max_attempts},
+            {"last_error", optional(job.last_error)},
+            {"run_at", job.run_at},
+            {"created_at", job.created_at},
+            {"finished_at", optional(job.finished_at)},
+            {"conversation_id", optional(job.conversation_id)}};
+}
 
 asio::awaitable<Response> handle_list(Module& mod, Request& req) {
     auto state = req.query_param("state").value_or("dead");
@@ -27,7 +45,12 @@ asio::awaitable<Response> handle_list(Module& mod, Request& req) {
     auto list = [state, limit, before](pqxx::dbtransaction& tx) {
         return list_jobs(tx, state, limit, before);
     };
-    co_return Response::json(200, co_await mod.db.run(std::move(list)));
+    auto page = co_await mod.db.run(std::move(list));
+    nlohmann::json items = nlohmann::json::array();
+    for (const auto& job : page.items) items.push_back(to_json(job));
+    co_return Response::json(
+        200, {{"items", std::move(items)},
+              {"next_before", page.next_before ? nlohmann::json(*page.next_before) : nullptr}});
 }
 
 asio::awaitable<Response> handle_retry(Module& mod, Request& req) {
@@ -44,10 +67,7 @@ asio::awaitable<Response> handle_retry(Module& mod, Request& req) {
     auto retry = [id, by](pqxx::dbtransaction& tx) -> std::optional<bool> {
         auto r = retry_dead(tx, id);
         if (r && *r) {
-            tx.exec_params(
-                "INSERT INTO audit_log (user_id, action, target_type, target_id) "
-                "VALUES ($1::uuid, 'job.retry', 'job', $2)",
-                by, std::to_string(id));
+            store::insert_audit(tx, {by, "job.retry", "job", std::to_string(id), ""});
         }
         return r;
     };
@@ -59,8 +79,14 @@ asio::awaitable<Response> handle_retry(Module& mod, Request& req) {
 }
 
 asio::awaitable<void> prune_job(Module& mod, const Job&) {
-    auto work = [](pqxx::dbtransaction& tx) {
-        return prune(tx, std::chrono::hours(24 * 7), std::chrono::hours(24 * 30));
+    auto work = [&mod](pqxx::dbtransaction& tx) {
+        long n = prune(tx, std::chrono::hours(24 * 7), std::chrono::hours(24 * 30));
+        for (const auto& [name, cleanup] : mod.jobs.cleanups()) {
+            long rows = cleanup(tx);
+            spdlog::info("jobs.cleaned name={} rows={}", name, rows);
+            n += rows;
+        }
+        return n;
     };
     long n = co_await mod.jobs_db.run(std::move(work));
     spdlog::info("jobs.pruned rows={}", n);

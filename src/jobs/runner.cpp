@@ -8,7 +8,7 @@
 
 #include "botflow/core/error.hpp"
 #include "botflow/core/log.hpp"
-#include "botflow/events/outbox.hpp"
+#include "botflow/events/outbox_repo.hpp"
 #include "botflow/store/db.hpp"
 
 namespace botflow::jobs {
@@ -68,6 +68,7 @@ struct JobRunner::State : std::enable_shared_from_this<JobRunner::State> {
     RunnerOptions options;
     std::unordered_map<std::string, JobHandler> handlers;
     std::unordered_map<std::string, KindOptions> kinds;
+    std::vector<std::pair<std::string, Cleanup>> cleanups;
     std::vector<SerialKind> serial;  // from `kinds`, at start()
     std::atomic<bool> stopping{false};
     std::atomic<int> running{0};
@@ -433,19 +434,21 @@ int JobRunner::release() {
     try {
         pqxx::connection conn(store::with_connection_defaults(s.url.reveal()));
         pqxx::work tx(conn);
-        auto r = tx.exec_params(
-            "UPDATE jobs SET state = 'queued', locked_by = NULL, locked_until = NULL, "
-            " attempts = GREATEST(attempts - 1, 0), run_at = now(), "
-            " last_error = 'given back: the server stopped before finishing it' "
-            "WHERE state = 'running' AND starts_with(locked_by, $1)",
-            s.worker_prefix + ":");
-        tx.exec_params("SELECT pg_notify($1, 'released')", kChannel);
+        int n = give_back(tx, s.worker_prefix);
         tx.commit();
-        return static_cast<int>(r.affected_rows());
+        return n;
     } catch (const std::exception& e) {
         spdlog::warn("jobs.release_failed what=\"{}\"", e.what());
         return 0;
     }
+}
+
+void JobRunner::add_cleanup(std::string name, Cleanup cleanup) {
+    state_->cleanups.emplace_back(std::move(name), std::move(cleanup));
+}
+
+const std::vector<std::pair<std::string, Cleanup>>& JobRunner::cleanups() const {
+    return state_->cleanups;
 }
 
 int JobRunner::running() const noexcept { return state_->running.load(); }

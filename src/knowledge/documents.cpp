@@ -3,7 +3,7 @@
 #include <pqxx/pqxx>
 
 #include "botflow/core/error.hpp"
-#include "botflow/jobs/queue.hpp"
+#include "botflow/jobs/job_repo.hpp"
 #include "botflow/knowledge/chunker.hpp"
 #include "botflow/store/db.hpp"
 #include "botflow/util/crypto.hpp"

@@ -5,7 +5,7 @@
 #include "botflow/core/blocking.hpp"
 #include "botflow/core/error.hpp"
 #include "botflow/core/log.hpp"
-#include "botflow/events/outbox.hpp"
+#include "botflow/events/outbox_repo.hpp"
 #include "botflow/http/json_body.hpp"
 #include "botflow/http/multipart.hpp"
 #include "botflow/http/router.hpp"

@@ -64,6 +64,8 @@ std::vector<User> list_users(pqxx::dbtransaction& tx) {
     return out;
 }
 
+void lock_first_owner(pqxx::dbtransaction& tx) { tx.exec("SELECT pg_advisory_xact_lock(7172434)"); }
+
 long count_users(pqxx::dbtransaction& tx) {
     return tx.exec("SELECT count(*) FROM users")[0][0].as<long>();
 }

@@ -4,7 +4,7 @@
 
 #include "botflow/core/error.hpp"
 #include "botflow/http/json_body.hpp"
-#include "botflow/jobs/queue.hpp"
+#include "botflow/jobs/job_repo.hpp"
 #include "botflow/store/db.hpp"
 #include "botflow/whatsapp/text.hpp"
 

@@ -6,7 +6,7 @@
 #include "botflow/core/encoding.hpp"
 #include "botflow/core/error.hpp"
 #include "botflow/core/log.hpp"
-#include "botflow/events/outbox.hpp"
+#include "botflow/events/outbox_repo.hpp"
 #include "botflow/http/json_body.hpp"
 #include "botflow/http/router.hpp"
 #include "botflow/store/db.hpp"

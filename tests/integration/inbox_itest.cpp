@@ -6,7 +6,7 @@
 #include <pqxx/pqxx>
 
 #include "botflow/conversations/inbox.hpp"
-#include "botflow/events/outbox.hpp"
+#include "botflow/events/outbox_repo.hpp"
 #include "botflow/whatsapp/webhook.hpp"
 #include "support/process.hpp"
 #include "support/test_env.hpp"

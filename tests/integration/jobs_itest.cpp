@@ -226,5 +226,34 @@ TEST(JobsApi, TheOwnerSeesDeadJobsAndRunsThemAgain) {
     EXPECT_EQ(db.scalar("SELECT count(*) FROM audit_log WHERE action = 'job.retry'"), "1");
 }
 
+TEST(JobsApi, TheHourlyPruneDeletesOldJobsAndWhatTheModulesRegistered) {
+    TestDatabase db;
+    ServerProcess server;
+    ASSERT_TRUE(server.start(server_env(db))) << server.log();
+    db.exec(
+        "INSERT INTO jobs (kind, state, attempts, finished_at) VALUES "
+        "('x.old', 'done', 1, now() - interval '8 days'), "
+        "('x.new', 'done', 1, now() - interval '1 day'), "
+        "('x.dead', 'dead', 8, now() - interval '8 days')");
+    // A status that never found its message (whatsapp's clean-up), old and new.
+    db.exec(
+        "INSERT INTO pending_statuses (whatsapp_message_id, status, at, received_at) VALUES "
+        "('wamid.old', 'read', now(), now() - interval '8 days'), "
+        "('wamid.new', 'read', now(), now() - interval '1 hour')");
+    // The server scheduled its own at start, perhaps before the rows above: this one comes after.
+    auto id = db.scalar("INSERT INTO jobs (kind) VALUES ('jobs.prune') RETURNING id");
+    auto state = [&] { return db.scalar("SELECT state FROM jobs WHERE id = " + id); };
+    auto deadline = std::chrono::steady_clock::now() + 5s;
+    while (state() != "done" && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(50ms);
+    }
+    ASSERT_EQ(state(), "done") << server.log();
+    EXPECT_EQ(db.scalar("SELECT string_agg(kind, ',' ORDER BY kind) FROM jobs "
+                        "WHERE kind LIKE 'x.%'"),
+              "x.dead,x.new");
+    EXPECT_EQ(db.scalar("SELECT string_agg(whatsapp_message_id, ',') FROM pending_statuses"),
+              "wamid.new");
+}
+
 }  // namespace
 }  // namespace botflow::test

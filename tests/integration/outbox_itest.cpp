@@ -13,7 +13,7 @@
 #include <thread>
 
 #include "botflow/events/bus.hpp"
-#include "botflow/events/outbox.hpp"
+#include "botflow/events/outbox_repo.hpp"
 #include "botflow/util/redis_client.hpp"
 #include "support/http_client.hpp"
 #include "support/process.hpp"
@@ -142,7 +142,7 @@ TEST(Outbox, ASubscriberKilledMidRelayGetsTheEventOnceAfterTheRestart) {
     kill_and_reap(first);
     EXPECT_EQ(db.scalar("SELECT count(*) FROM seen"), "0");
     EXPECT_EQ(db.scalar("SELECT count(*) FROM outbox WHERE type = 'message.created'"), "1");
-    auto event = db.scalar("SELECT id FROM outbox WHERE type = 'message.created'");
+    auto event = db.scalar("SELECT id * 65536 FROM outbox WHERE type = 'message.created'");
 
     pid_t second = spawn_subscriber(db.url(), false, pipe_fds[1]);
     bool published = eventually([&] {

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "botflow/core/asio.hpp"
-#include "botflow/jobs/queue.hpp"
+#include "botflow/jobs/job_repo.hpp"
 
 namespace botflow::store {
 class Db;

@@ -7,10 +7,12 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "botflow/core/asio.hpp"
 #include "botflow/core/secret.hpp"
-#include "botflow/jobs/queue.hpp"
+#include "botflow/jobs/job_repo.hpp"
 
 namespace botflow::store {
 class Db;
@@ -50,6 +52,9 @@ struct KindOptions {
 /// idempotent.
 using JobHandler = std::function<asio::awaitable<void>(const Job&)>;
 
+/// A module's share of the hourly clean-up: deletes what expired, returns how many rows.
+using Cleanup = std::function<long(pqxx::dbtransaction&)>;
+
 /// Thrown by a handler to run the job again after `delay`. With `counts_attempt` false the
 /// attempt is given back: waiting for a pacing slot is not a failure.
 class RetryLater : public std::runtime_error {
@@ -69,6 +74,11 @@ public:
 
     /// Registers the handler of a job kind and how it runs. Before start() only.
     void add(std::string kind, JobHandler handler, KindOptions options = {});
+    /// Registers a clean-up the hourly jobs.prune runs in its transaction after deleting old
+    /// jobs (a module's expired rows, say); it returns the rows it deleted. Before start().
+    void add_cleanup(std::string name, Cleanup cleanup);
+    /// The clean-ups registered, in order.
+    const std::vector<std::pair<std::string, Cleanup>>& cleanups() const;
     /// Starts the workers, the LISTEN thread and the lease reclaimer. Non-blocking.
     void start();
     /// Stops taking new jobs; handlers already running finish. Non-blocking, any thread.

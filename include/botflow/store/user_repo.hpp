@@ -36,6 +36,9 @@ std::optional<User> find_user(pqxx::dbtransaction& tx, const std::string& id);
 std::optional<User> find_user_by_email(pqxx::dbtransaction& tx, const std::string& email);
 std::vector<User> list_users(pqxx::dbtransaction& tx);
 long count_users(pqxx::dbtransaction& tx);
+/// Holds, until the transaction ends, the lock under which the first owner is created: replicas
+/// starting at once and a setup request cannot both find "no user yet".
+void lock_first_owner(pqxx::dbtransaction& tx);
 
 /// What a session check needs to know of its user, now.
 struct SessionUser {

@@ -2,7 +2,7 @@
 
 #include <set>
 
-#include "botflow/jobs/queue.hpp"
+#include "botflow/jobs/job_repo.hpp"
 
 namespace botflow::jobs {
 namespace {

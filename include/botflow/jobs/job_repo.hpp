@@ -102,15 +102,38 @@ int reclaim_expired(pqxx::dbtransaction& tx);
 std::chrono::milliseconds backoff(int attempt, std::chrono::milliseconds base,
                                   std::chrono::milliseconds cap, std::mt19937_64& rng);
 
-/// {items, next_before} of jobs in `state`, newest first.
-nlohmann::json list_jobs(pqxx::dbtransaction& tx, const std::string& state, int limit,
-                         std::optional<std::int64_t> before);
+/// A job as the owner's list shows it; times as PostgreSQL writes them in JSON.
+struct JobRecord {
+    std::int64_t id = 0;
+    std::string kind;
+    nlohmann::json payload;
+    std::string state;
+    int attempts = 0;
+    int max_attempts = 0;
+    std::optional<std::string> last_error;
+    std::string run_at;
+    std::string created_at;
+    std::optional<std::string> finished_at;
+    std::optional<std::string> conversation_id;
+};
+
+struct JobPage {
+    std::vector<JobRecord> items;
+    std::optional<std::int64_t> next_before;  // the cursor of the next (older) page
+};
+
+/// Jobs in `state`, newest first, older than `before`.
+JobPage list_jobs(pqxx::dbtransaction& tx, const std::string& state, int limit,
+                  std::optional<std::int64_t> before);
 
 /// A dead job queued again with fresh attempts. nullopt: no such job; false: not dead.
 std::optional<bool> retry_dead(pqxx::dbtransaction& tx, std::int64_t id);
 
-/// Deletes done jobs older than `keep_done` and dead ones older than `keep_dead`, and pending
-/// statuses older than `keep_done`. Returns rows deleted.
+/// Gives the running jobs of the workers "<worker_prefix>:*" back to the queue with their
+/// attempt returned, and wakes the other replicas' workers. Returns how many.
+int give_back(pqxx::dbtransaction& tx, const std::string& worker_prefix);
+/// Deletes done jobs older than `keep_done` and dead ones older than `keep_dead`. Returns rows
+/// deleted.
 long prune(pqxx::dbtransaction& tx, std::chrono::hours keep_done, std::chrono::hours keep_dead);
 
 }  // namespace botflow::jobs

@@ -1,4 +1,4 @@
-#include "botflow/jobs/queue.hpp"
+#include "botflow/jobs/job_repo.hpp"
 
 #include <pqxx/pqxx>
 
@@ -166,22 +166,28 @@ std::chrono::milliseconds backoff(int attempt, std::chrono::milliseconds base,
     return std::chrono::milliseconds(static_cast<long long>(ms * jitter(rng)));
 }
 
-nlohmann::json list_jobs(pqxx::dbtransaction& tx, const std::string& state, int limit,
-                         std::optional<std::int64_t> before) {
+JobPage list_jobs(pqxx::dbtransaction& tx, const std::string& state, int limit,
+                  std::optional<std::int64_t> before) {
     std::string before_text = before ? std::to_string(*before) : std::string();
     auto r = tx.exec_params(
-        "SELECT json_build_object('id', id, 'kind', kind, 'payload', payload, 'state', state, "
-        " 'attempts', attempts, 'max_attempts', max_attempts, 'last_error', last_error, "
-        " 'run_at', run_at, 'created_at', created_at, 'finished_at', finished_at, "
-        " 'conversation_id', conversation_id)::text, id FROM jobs "
+        "SELECT id, kind, payload::text, state, attempts, max_attempts, last_error, "
+        " to_json(run_at) #>> '{}', to_json(created_at) #>> '{}', "
+        " to_json(finished_at) #>> '{}', conversation_id::text FROM jobs "
         "WHERE state = $1 AND ($2::bigint IS NULL OR id < $2::bigint) ORDER BY id DESC LIMIT $3",
         state, before ? before_text.c_str() : nullptr, limit);
-    nlohmann::json items = nlohmann::json::array();
-    for (const auto& row : r) items.push_back(nlohmann::json::parse(row[0].as<std::string>()));
-    nlohmann::json out{{"items", items}, {"next_before", nullptr}};
-    if (static_cast<int>(r.size()) == limit)
-        out["next_before"] = r[r.size() - 1][1].as<std::int64_t>();
-    return out;
+    auto text = [](const pqxx::field& f) {
+        return f.is_null() ? std::nullopt : std::optional<std::string>(f.as<std::string>());
+    };
+    JobPage page;
+    for (const auto& row : r) {
+        page.items.push_back({row[0].as<std::int64_t>(), row[1].as<std::string>(),
+                              nlohmann::json::parse(row[2].as<std::string>()),
+                              row[3].as<std::string>(), row[4].as<int>(), row[5].as<int>(),
+                              text(row[6]), row[7].as<std::string>(), row[8].as<std::string>(),
+                              text(row[9]), text(row[10])});
+    }
+    if (static_cast<int>(page.items.size()) == limit) page.next_before = page.items.back().id;
+    return page;
 }
 
 std::optional<bool> retry_dead(pqxx::dbtransaction& tx, std::int64_t id) {
@@ -208,12 +214,18 @@ long prune(pqxx::dbtransaction& tx, std::chrono::hours keep_done, std::chrono::h
                        "make_interval(hours => $1)",
                        static_cast<int>(keep_dead.count()))
             .affected_rows());
-    n +=
-        static_cast<long>(tx.exec_params("DELETE FROM pending_statuses WHERE received_at < now() - "
-                                         "make_interval(hours => $1)",
-                                         static_cast<int>(keep_done.count()))
-                              .affected_rows());
     return n;
+}
+
+int give_back(pqxx::dbtransaction& tx, const std::string& worker_prefix) {
+    auto r = tx.exec_params(
+        "UPDATE jobs SET state = 'queued', locked_by = NULL, locked_until = NULL, "
+        " attempts = GREATEST(attempts - 1, 0), run_at = now(), "
+        " last_error = 'given back: the server stopped before finishing it' "
+        "WHERE state = 'running' AND starts_with(locked_by, $1)",
+        worker_prefix + ":");
+    tx.exec_params("SELECT pg_notify($1, 'released')", kChannel);
+    return static_cast<int>(r.affected_rows());
 }
 
 }  // namespace botflow::jobs
