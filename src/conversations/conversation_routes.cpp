@@ -1,10 +1,9 @@
 // /api/conversations: the inbox, a conversation, its messages, and the changes agents make.
-#include <pqxx/pqxx>
-
 #include "botflow/conversations/module.hpp"
 #include "botflow/core/encoding.hpp"
 #include "botflow/core/error.hpp"
 #include "botflow/events/outbox_repo.hpp"
+#include "botflow/events/shapes.hpp"
 #include "botflow/http/json_body.hpp"
 #include "botflow/http/router.hpp"
 #include "botflow/store/conversation_repo.hpp"
@@ -19,6 +18,29 @@ namespace {
 
 using http::Request;
 using http::Response;
+using nlohmann::json;
+
+json cursor_json(const std::optional<std::string>& cursor) {
+    return cursor ? json(*cursor) : json(nullptr);
+}
+
+json page_json(const store::ConversationPage& page) {
+    json items = json::array();
+    for (const auto& c : page.items) items.push_back(events::to_json(c));
+    return {{"items", std::move(items)}, {"next_cursor", cursor_json(page.next_cursor)}};
+}
+
+json messages_json(const std::vector<store::Message>& messages) {
+    json items = json::array();
+    for (const auto& m : messages) items.push_back(events::to_json(m));
+    return items;
+}
+
+json page_json(const store::MessagePage& page) {
+    return {{"items", messages_json(page.items)},
+            {"older_cursor", cursor_json(page.older_cursor)},
+            {"newer_cursor", cursor_json(page.newer_cursor)}};
+}
 
 int limit_param(const Request& req, int fallback) {
     return static_cast<int>(http::integer_query(req, "limit", 1, 200).value_or(fallback));
@@ -64,7 +86,7 @@ asio::awaitable<Response> handle_list(Module& mod, Request& req) {
     f.cursor = req.query_param("cursor");
     f.limit = limit_param(req, 50);
     auto list = [f](pqxx::dbtransaction& tx) { return store::list_conversations(tx, f); };
-    co_return Response::json(200, co_await mod.db.run(std::move(list)));
+    co_return Response::json(200, page_json(co_await mod.db.run(std::move(list))));
 }
 
 asio::awaitable<Response> handle_get(Module& mod, Request& req) {
@@ -72,32 +94,32 @@ asio::awaitable<Response> handle_get(Module& mod, Request& req) {
     auto find = [id](pqxx::dbtransaction& tx) { return store::find_conversation(tx, id); };
     auto found = co_await mod.db.run(std::move(find));
     if (!found) http::not_found("conversation", id);
-    co_return Response::json(200, *found);
+    co_return Response::json(200, events::to_json(*found));
 }
 
 asio::awaitable<Response> handle_messages(Module& mod, Request& req) {
     auto id = http::id_param(req, "conversation");
-    store::MessagePage page;
-    page.before = req.query_param("before");
-    page.after = req.query_param("after");
-    if (page.before && page.after) {
+    store::MessageQuery query;
+    query.before = req.query_param("before");
+    query.after = req.query_param("after");
+    if (query.before && query.after) {
         throw Error(Errc::unprocessable, "Give before or after, not both.", {},
                     {{"after", "cannot be combined with before"}});
     }
-    page.limit = limit_param(req, 50);
-    auto work = [id, page](pqxx::dbtransaction& tx) -> std::optional<nlohmann::json> {
+    query.limit = limit_param(req, 50);
+    auto work = [id, query](pqxx::dbtransaction& tx) -> std::optional<store::MessagePage> {
         if (!store::find_conversation(tx, id)) return std::nullopt;
-        return store::list_messages(tx, id, page);
+        return store::list_messages(tx, id, query);
     };
-    auto out = co_await mod.db.run(std::move(work));
-    if (!out) http::not_found("conversation", id);
-    co_return Response::json(200, *out);
+    auto page = co_await mod.db.run(std::move(work));
+    if (!page) http::not_found("conversation", id);
+    co_return Response::json(200, page_json(*page));
 }
 
 asio::awaitable<Response> apply_change(Module& mod, Request& req, const std::string& id,
                                        store::ConversationChange change) {
     auto by = req.principal->user_id;
-    auto work = [id, change, by](pqxx::dbtransaction& tx) -> std::optional<nlohmann::json> {
+    auto work = [id, change, by](pqxx::dbtransaction& tx) -> std::optional<store::Conversation> {
         if (!store::update_conversation(tx, id, change)) return std::nullopt;
         auto found = store::find_conversation(tx, id);
         if (found) events::stage(tx, events::conversation_updated(*found));
@@ -105,7 +127,7 @@ asio::awaitable<Response> apply_change(Module& mod, Request& req, const std::str
     };
     auto updated = co_await mod.db.run(std::move(work));
     if (!updated) http::not_found("conversation", id);
-    co_return Response::json(200, *updated);
+    co_return Response::json(200, events::to_json(*updated));
 }
 
 asio::awaitable<Response> handle_patch(Module& mod, Request& req) {
@@ -167,29 +189,28 @@ asio::awaitable<Response> handle_export(Module& mod, Request& req) {
         throw Error(Errc::unprocessable, "format must be json or csv.", {},
                     {{"format", "must be json or csv"}});
     }
-    auto work = [id](pqxx::dbtransaction& tx) -> std::optional<nlohmann::json> {
+    struct Export {
+        store::Conversation conversation;
+        std::vector<store::Message> messages;
+    };
+    auto work = [id](pqxx::dbtransaction& tx) -> std::optional<Export> {
         auto conversation = store::find_conversation(tx, id);
         if (!conversation) return std::nullopt;
-        return nlohmann::json{{"conversation", *conversation},
-                              {"messages", store::all_messages(tx, id)}};
+        return Export{std::move(*conversation), store::list_all_messages(tx, id)};
     };
     auto data = co_await mod.db.run(std::move(work));
     if (!data) http::not_found("conversation", id);
     Response r;
     if (format == "json") {
-        r = Response::json(200, *data);
+        r = Response::json(200, {{"conversation", events::to_json(data->conversation)},
+                                 {"messages", messages_json(data->messages)}});
     } else {
         std::string csv = "time,direction,sender,type,content,status,whatsapp_message_id\r\n";
-        auto text = [](const nlohmann::json& v) {
-            return v.is_string() ? v.get<std::string>() : v.is_null() ? std::string() : v.dump();
-        };
-        for (const auto& m : (*data)["messages"]) {
-            csv += store::csv_field(text(m["created_at"])) + "," +
-                   store::csv_field(text(m["direction"])) + "," +
-                   store::csv_field(text(m["sender"])) + "," + store::csv_field(text(m["type"])) +
-                   "," + store::csv_field(text(m["content"])) + "," +
-                   store::csv_field(text(m["status"])) + "," +
-                   store::csv_field(text(m["whatsapp_message_id"])) + "\r\n";
+        for (const auto& m : data->messages) {
+            csv += store::csv_field(m.created_at) + "," + store::csv_field(m.direction) + "," +
+                   store::csv_field(m.sender) + "," + store::csv_field(m.type) + "," +
+                   store::csv_field(m.content) + "," + store::csv_field(m.status) + "," +
+                   store::csv_field(m.whatsapp_message_id.value_or("")) + "\r\n";
         }
         r = Response::text(200, std::move(csv), "text/csv; charset=utf-8");
     }
@@ -204,15 +225,7 @@ asio::awaitable<Response> handle_read(Module& mod, Request& req) {
         if (!store::mark_conversation_read(tx, id)) return std::nullopt;
         // Unread counts are shared: a colleague's inbox clears its badge too.
         events::stage(tx, events::conversation_updated({{"id", id}, {"unread_count", 0}}));
-        auto last = tx.exec_params(
-            "SELECT m.whatsapp_message_id FROM messages m "
-            "JOIN conversations c ON c.id = m.conversation_id "
-            "WHERE m.conversation_id = $1::uuid AND m.direction = 'inbound' AND NOT c.simulated "
-            " AND m.whatsapp_message_id IS NOT NULL "
-            " AND m.created_at > now() - interval '30 days' "
-            "ORDER BY m.seq DESC LIMIT 1",
-            id);
-        return last.empty() ? std::string() : last[0][0].as<std::string>();
+        return store::find_last_inbound_wamid(tx, id).value_or("");
     };
     auto last_wamid = co_await mod.db.run(std::move(work));
     if (!last_wamid) http::not_found("conversation", id);

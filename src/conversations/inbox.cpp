@@ -4,12 +4,11 @@
 #include "botflow/conversations/inbox.hpp"
 
 #include <algorithm>
-#include <pqxx/pqxx>
 
 #include "botflow/core/error.hpp"
 #include "botflow/events/outbox_repo.hpp"
 #include "botflow/store/db.hpp"
-#include "botflow/store/prepared.hpp"
+#include "conversations/inbox_repo.hpp"
 
 namespace botflow::conversations {
 
@@ -44,13 +43,7 @@ void lock_keys(pqxx::dbtransaction& tx, const std::vector<const WebhookBatch*>& 
     // only by people (an erase of a long history, a session in psql), and a customer whose
     // conversation is held gets a 503 that Meta retries instead of stalling everyone's
     // deliveries behind theirs.
-    auto array = store::text_array(keys);
-    store::exec_cached(tx,
-                       "SELECT set_config('lock_timeout', $2, true) FROM ("
-                       " SELECT count(pg_advisory_xact_lock(hashtextextended(k, 7))) AS n FROM ("
-                       "  SELECT k FROM unnest($1::text[]) WITH ORDINALITY AS t(k, i) "
-                       "  ORDER BY i) ordered) locked",
-                       array, std::to_string(lock_wait_ms) + "ms");
+    lock_ingestion_keys(tx, keys, lock_wait_ms);
 }
 
 // One delivery waiting for its commit. `finish` runs once, from whichever thread committed

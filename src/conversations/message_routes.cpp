@@ -1,13 +1,12 @@
 // Agent replies, media downloads and the simulator: the routes that put messages on the wire
 // or take them off it.
-#include <pqxx/pqxx>
-
 #include "botflow/auth/passwords.hpp"
 #include "botflow/conversations/inbox.hpp"
 #include "botflow/conversations/module.hpp"
 #include "botflow/core/encoding.hpp"
 #include "botflow/core/error.hpp"
 #include "botflow/events/outbox_repo.hpp"
+#include "botflow/events/shapes.hpp"
 #include "botflow/http/json_body.hpp"
 #include "botflow/http/multipart.hpp"
 #include "botflow/http/router.hpp"
@@ -17,6 +16,7 @@
 #include "botflow/store/user_repo.hpp"
 #include "botflow/util/crypto.hpp"
 #include "botflow/whatsapp/connection.hpp"
+#include "botflow/whatsapp/media_repo.hpp"
 #include "botflow/whatsapp/media_types.hpp"
 #include "botflow/whatsapp/queue.hpp"
 #include "botflow/whatsapp/sender.hpp"
@@ -37,26 +37,26 @@ asio::awaitable<Response> handle_reply(Module& mod, Request& req) {
                               req.principal->user_id};
     auto work = [q](pqxx::dbtransaction& tx) {
         // One reply at a time per conversation, so two agents' messages keep their order.
-        auto found = tx.exec_params("SELECT 1 FROM conversations WHERE id = $1::uuid FOR UPDATE",
-                                    q.conversation_id);
-        if (found.empty()) http::not_found("conversation", q.conversation_id);
+        if (!store::lock_conversation(tx, q.conversation_id)) {
+            http::not_found("conversation", q.conversation_id);
+        }
         // A template is what WhatsApp allows outside the 24-hour window.
         if (q.message.kind != whatsapp::Kind::template_) check_window(tx, q.conversation_id);
         auto ids = whatsapp::queue_message(tx, q);
         // A person is answering: the AI stays quiet here until someone switches it back on.
-        tx.exec_params(
-            "UPDATE conversations SET ai_enabled = false, unread_count = 0, "
-            " assigned_user_id = COALESCE(assigned_user_id, $2::uuid), updated_at = now() "
-            "WHERE id = $1::uuid",
-            q.conversation_id, *q.sender_user_id);
-        nlohmann::json out = {{"messages", store::messages_by_id(tx, ids)},
-                              {"conversation", *store::find_conversation(tx, q.conversation_id)}};
+        store::update_for_agent_reply(tx, q.conversation_id, *q.sender_user_id);
+        auto messages = store::messages_by_id(tx, ids);
+        auto conversation = *store::find_conversation(tx, q.conversation_id);
         // In the outbox before the send's own "sent": a screen never sees the status of a
         // message it has not been shown.
-        for (const auto& m : out["messages"]) {
-            events::stage(tx, events::message_created(q.conversation_id, m));
+        nlohmann::json out = {{"messages", nlohmann::json::array()},
+                              {"conversation", events::to_json(conversation)}};
+        for (const auto& m : messages) {
+            auto message = events::to_json(m);
+            events::stage(tx, events::message_created(q.conversation_id, message));
+            out["messages"].push_back(std::move(message));
         }
-        events::stage(tx, events::conversation_updated(out["conversation"]));
+        events::stage(tx, events::conversation_updated(conversation));
         return out;
     };
     auto out = co_await mod.db.run(std::move(work));
@@ -84,32 +84,11 @@ std::string safe_mime(const std::string& mime) {
 
 asio::awaitable<Response> handle_media(Module& mod, Request& req) {
     auto id = http::id_param(req, "message");
-    struct Media {
-        bool has_media = false;
-        bool fetched = false;
-        std::string mime, type, filename, bytes;
-    };
-    auto load = [id](pqxx::dbtransaction& tx) -> std::optional<Media> {
-        auto r = tx.exec_params(
-            "SELECT m.media_id IS NOT NULL, mm.message_id IS NOT NULL, "
-            " COALESCE(mm.mime_type, ''), m.type, COALESCE(m.media_filename, ''), mm.bytes "
-            "FROM messages m LEFT JOIN message_media mm ON mm.message_id = m.id "
-            "WHERE m.id = $1::uuid",
-            id);
-        if (r.empty()) return std::nullopt;
-        Media m;
-        m.has_media = r[0][0].as<bool>();
-        m.fetched = r[0][1].as<bool>();
-        m.mime = r[0][2].as<std::string>();
-        m.type = r[0][3].as<std::string>();
-        m.filename = r[0][4].as<std::string>();
-        if (m.fetched) m.bytes = pqxx::binarystring(r[0][5]).str();
-        return m;
-    };
+    auto load = [id](pqxx::dbtransaction& tx) { return whatsapp::find_message_file(tx, id); };
     auto media = co_await mod.db.run(std::move(load));
     if (!media) http::not_found("message", id);
     if (!media->has_media) throw Error(Errc::not_found, "This message has no media.");
-    if (!media->fetched) {
+    if (!media->downloaded) {
         throw Error(Errc::not_found,
                     "The media of this message is not downloaded yet (or could not be); see "
                     "GET /api/jobs?state=dead for a failed download.");
@@ -117,7 +96,7 @@ asio::awaitable<Response> handle_media(Module& mod, Request& req) {
     Response res;
     res.status = 200;
     res.body = std::move(media->bytes);
-    res.set_header("Content-Type", safe_mime(media->mime));
+    res.set_header("Content-Type", safe_mime(media->mime_type));
     res.set_header("Content-Disposition",
                    http::attachment_disposition(media->filename, media->type == "document"));
     res.set_header("Cache-Control", "private, max-age=86400");
@@ -127,7 +106,6 @@ asio::awaitable<Response> handle_media(Module& mod, Request& req) {
     co_return res;
 }
 
-// "+1 (650) 555-1234" -> "16505551234"; nullopt unless 6 to 15 digits.
 // WhatsApp's largest file (a document) and the form around it.
 constexpr std::size_t kMaxUploadBytes = (100u << 20) + (64u << 10);
 
@@ -165,13 +143,10 @@ asio::awaitable<Response> handle_upload(Module& mod, Request& req) {
     }
     auto by = req.principal->user_id;
     auto sha = util::sha256_hex(file->data);
-    auto store = [type = *type, filename, by, sha, bytes = file->data](pqxx::dbtransaction& tx) {
-        auto r = tx.exec_params(
-            "INSERT INTO media_uploads (kind, mime_type, filename, size, sha256, bytes, "
-            " uploaded_by) VALUES ($1, $2, $3, $4, $5, $6, $7::uuid) RETURNING id::text",
-            type.kind, type.mime, filename, static_cast<long long>(bytes.size()), sha,
-            pqxx::binarystring(bytes.data(), bytes.size()), by);
-        return r[0][0].as<std::string>();
+    whatsapp::Upload upload{type->kind, type->mime, filename, sha,
+                            static_cast<std::int64_t>(file->data.size())};
+    auto store = [upload, by, bytes = file->data](pqxx::dbtransaction& tx) {
+        return whatsapp::insert_upload(tx, upload, bytes, by);
     };
     auto id = co_await mod.db.run(std::move(store));
     co_return Response::json(201, {{"id", id},

@@ -1,13 +1,12 @@
 // POST /api/simulator/messages: the dashboard plays the customer. What it sends arrives as a
 // genuine Cloud API delivery, signed and parsed exactly as Meta's would be: a text, or a tap on
 // a button or a list row of a message BotFlow sent.
-#include <pqxx/pqxx>
-
 #include "botflow/auth/passwords.hpp"
 #include "botflow/conversations/inbox.hpp"
 #include "botflow/conversations/module.hpp"
 #include "botflow/core/encoding.hpp"
 #include "botflow/core/error.hpp"
+#include "botflow/events/shapes.hpp"
 #include "botflow/http/json_body.hpp"
 #include "botflow/http/router.hpp"
 #include "botflow/store/conversation_repo.hpp"
@@ -23,6 +22,7 @@ using http::Request;
 using http::Response;
 using nlohmann::json;
 
+// "+1 (650) 555-1234" -> "16505551234"; nullopt unless 6 to 15 digits.
 std::optional<std::string> phone_digits(const std::string& phone) {
     std::string digits;
     for (char c : phone) {
@@ -58,17 +58,17 @@ Said text_said(const json& body) {
 // simulator conversation: as WhatsApp delivers it, with the tapped message as context.
 Said tap_said(pqxx::dbtransaction& tx, const std::string& message_id, const std::string& id,
               const std::string& our_number) {
-    auto r = tx.exec_params(
-        "SELECT c.wa_id, m.payload::text, m.whatsapp_message_id FROM messages m "
-        "JOIN conversations c ON c.id = m.conversation_id "
-        "WHERE m.id = $1::uuid AND m.direction = 'outbound' AND c.simulated "
-        " AND m.type IN ('buttons', 'list')",
-        message_id);
-    if (r.empty()) {
+    auto tapped = store::find_message(tx, message_id);
+    std::optional<store::Conversation> conversation;
+    if (tapped && tapped->direction == "outbound" &&
+        (tapped->type == "buttons" || tapped->type == "list")) {
+        conversation = store::find_conversation(tx, tapped->conversation_id);
+    }
+    if (!conversation || !conversation->simulated) {
         throw Error(Errc::unprocessable, "Tap a button or a list of a simulator conversation.", {},
                     {{"reply.message_id", "is not a buttons or list message of the simulator"}});
     }
-    auto payload = json::parse(r[0][1].as<std::string>());
+    json payload = tapped->payload;  // operator[] below may add the keys it looks for
     json reply;
     if (payload["type"] == "buttons") {
         for (const auto& b : payload["buttons"]) {
@@ -89,10 +89,10 @@ Said tap_said(pqxx::dbtransaction& tx, const std::string& message_id, const std:
     }
     auto kind = payload["type"] == "buttons" ? "button_reply" : "list_reply";
     json message{{"type", "interactive"}, {"interactive", {{"type", kind}, {kind, reply}}}};
-    if (!r[0][2].is_null()) {
-        message["context"] = {{"from", our_number}, {"id", r[0][2].as<std::string>()}};
+    if (tapped->whatsapp_message_id) {
+        message["context"] = {{"from", our_number}, {"id", *tapped->whatsapp_message_id}};
     }
-    return {r[0][0].is_null() ? std::string() : r[0][0].as<std::string>(), std::move(message)};
+    return {conversation->customer.wa_id.value_or(""), std::move(message)};
 }
 
 json delivery(const std::string& phone_number_id, const std::string& name, const Said& said,
@@ -118,8 +118,8 @@ asio::awaitable<Said> what_is_said(Module& mod, const json& body, const std::str
     if (!body.contains("reply") || body["reply"].is_null()) {
         auto said = text_said(body);
         auto check = [id = said.wa_id](pqxx::dbtransaction& tx) {
-            auto r = tx.exec_params("SELECT simulated FROM conversations WHERE wa_id = $1", id);
-            return !r.empty() && !r[0][0].as<bool>();
+            auto found = store::find_conversation_by_wa_id(tx, id);
+            return found && !found->simulated;
         };
         if (co_await mod.db.run(std::move(check))) {
             throw Error(Errc::conflict,
@@ -162,13 +162,11 @@ asio::awaitable<Response> handle_simulate(Module& mod, Request& req) {
     co_await mod.inbox.store(std::move(batch));
 
     auto find = [wamid](pqxx::dbtransaction& tx) -> std::optional<json> {
-        auto r = tx.exec_params(
-            "SELECT id::text, conversation_id::text FROM messages WHERE whatsapp_message_id = $1",
-            wamid);
-        if (r.empty()) return std::nullopt;
-        auto conversation = r[0][1].as<std::string>();
-        return json{{"message", store::messages_by_id(tx, {r[0][0].as<std::string>()})[0]},
-                    {"conversation", *store::find_conversation(tx, conversation)}};
+        auto message = store::find_message_by_wamid(tx, wamid);
+        if (!message) return std::nullopt;
+        auto conversation = store::find_conversation(tx, message->conversation_id);
+        return json{{"message", events::to_json(*message)},
+                    {"conversation", events::to_json(*conversation)}};
     };
     auto out = co_await mod.db.run(std::move(find));
     if (!out) throw Error(Errc::internal, "The simulated message was not stored.");

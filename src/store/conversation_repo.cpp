@@ -5,58 +5,44 @@
 #include "botflow/core/encoding.hpp"
 #include "botflow/core/error.hpp"
 #include "botflow/store/db.hpp"
-#include "botflow/store/user_repo.hpp"
+#include "store/rows.hpp"
 
 namespace botflow::store {
 namespace {
 
-// One JSON object per conversation, built by PostgreSQL.
-constexpr const char* kConversationJson = R"SQL(
-json_build_object(
-  'id', c.id,
-  'customer', json_build_object('name', c.customer_name, 'profile_name', c.profile_name,
-                                'wa_id', c.wa_id, 'bsuid', c.bsuid, 'phone', c.phone),
-  'status', c.status,
-  'ai_enabled', c.ai_enabled,
-  'simulated', c.simulated,
-  'assigned_user_id', c.assigned_user_id,
-  'tags', to_json(c.tags),
-  'notes', c.notes,
-  'unread_count', c.unread_count,
-  'last_message_at', c.last_message_at,
-  'last_customer_message_at', c.last_customer_message_at,
-  'last_message_preview', c.last_message_preview,
-  'handoff_reason', c.handoff_reason,
-  'window_open', c.last_customer_message_at > now() - interval '24 hours',
-  'window_expires_at', c.last_customer_message_at + interval '24 hours',
-  'created_at', c.created_at
-)::text)SQL";
+// A conversation's columns, in the order read_conversation reads them. Times are read as
+// PostgreSQL writes them in JSON, which is how the API shows them.
+constexpr const char* kConversationColumns = R"SQL(
+c.id::text, c.customer_name, c.profile_name, c.wa_id, c.bsuid, c.phone, c.status,
+c.ai_enabled, c.simulated, c.assigned_user_id::text, to_json(c.tags)::text, c.notes,
+c.unread_count, to_json(c.last_message_at) #>> '{}',
+to_json(c.last_customer_message_at) #>> '{}', c.last_message_preview, c.handoff_reason,
+c.last_customer_message_at > now() - interval '24 hours',
+to_json(c.last_customer_message_at + interval '24 hours') #>> '{}',
+to_json(c.created_at) #>> '{}')SQL";
+constexpr int kConversationColumnCount = 20;
 
-constexpr const char* kMessageJson = R"SQL(
-json_build_object(
-  'id', m.id, 'conversation_id', m.conversation_id, 'direction', m.direction,
-  'sender', m.sender, 'sender_user_id', m.sender_user_id, 'type', m.type,
-  'content', m.content, 'payload', m.payload,
-  'media', CASE WHEN m.media_id IS NULL THEN NULL ELSE json_build_object(
-      'id', m.media_id, 'mime_type', m.media_mime_type, 'filename', m.media_filename,
-      'sha256', m.media_sha256, 'size', m.media_size,
-      'downloaded', EXISTS (SELECT 1 FROM message_media mm WHERE mm.message_id = m.id),
-      'url', '/api/messages/' || m.id || '/media') END,
-  'context_message_id', m.context_message_id, 'whatsapp_message_id', m.whatsapp_message_id,
-  'status', m.status, 'sent_at', m.sent_at, 'delivered_at', m.delivered_at,
-  'read_at', m.read_at, 'played_at', m.played_at, 'failed_at', m.failed_at,
-  'error', CASE WHEN m.error_code IS NULL AND m.error_title IS NULL
-                 AND m.error_reason IS NULL THEN NULL
-      ELSE json_build_object('code', m.error_code, 'title', m.error_title,
-                             'detail', m.error_detail, 'reason', m.error_reason) END,
-  'ai', CASE WHEN m.ai_mode IS NULL AND m.ai_model IS NULL THEN NULL ELSE json_build_object(
-      'mode', m.ai_mode, 'model', m.ai_model, 'prompt_tokens', m.prompt_tokens,
-      'completion_tokens', m.completion_tokens, 'cost_usd', m.cost_usd,
-      'processing_ms', m.processing_ms, 'first_token_ms', m.first_token_ms,
-      'sources_url', CASE WHEN m.ai_mode IN ('llm', 'extractive')
-                     THEN '/api/messages/' || m.id || '/sources' END) END,
-  'created_at', m.created_at, 'seq', m.seq
-)::text)SQL";
+Conversation read_conversation(const pqxx::row& r) {
+    Conversation c;
+    c.id = r[0].as<std::string>();
+    c.customer = {r[1].as<std::string>(), r[2].as<std::string>(), text_or_null(r[3]),
+                  text_or_null(r[4]), text_or_null(r[5])};
+    c.status = r[6].as<std::string>();
+    c.ai_enabled = r[7].as<bool>();
+    c.simulated = r[8].as<bool>();
+    c.assigned_user_id = text_or_null(r[9]);
+    c.tags = nlohmann::json::parse(r[10].as<std::string>()).get<std::vector<std::string>>();
+    c.notes = r[11].as<std::string>();
+    c.unread_count = r[12].as<std::int64_t>();
+    c.last_message_at = text_or_null(r[13]);
+    c.last_customer_message_at = text_or_null(r[14]);
+    c.last_message_preview = r[15].as<std::string>();
+    c.handoff_reason = text_or_null(r[16]);
+    if (!r[17].is_null()) c.window_open = r[17].as<bool>();
+    c.window_expires_at = text_or_null(r[18]);
+    c.created_at = r[19].as<std::string>();
+    return c;
+}
 
 // Cursors are opaque to callers: base64url of "<timestamp>|<uuid>".
 std::string make_cursor(const std::string& at, const std::string& id) {
@@ -93,7 +79,7 @@ std::string like_pattern(const std::string& q) {
 
 }  // namespace
 
-nlohmann::json list_conversations(pqxx::dbtransaction& tx, const ConversationFilter& f) {
+ConversationPage list_conversations(pqxx::dbtransaction& tx, const ConversationFilter& f) {
     std::optional<std::string> cursor_at, cursor_id;
     if (f.cursor) {
         auto [at, id] = read_cursor(*f.cursor, "cursor");
@@ -105,8 +91,8 @@ nlohmann::json list_conversations(pqxx::dbtransaction& tx, const ConversationFil
     std::optional<std::string> like =
         f.q ? std::optional<std::string>(like_pattern(*f.q)) : std::nullopt;
     auto rows = tx.exec_params(
-        std::string("SELECT ") + kConversationJson +
-            ", COALESCE(c.last_message_at, c.created_at)::text, c.id::text "
+        std::string("SELECT ") + kConversationColumns +
+            ", COALESCE(c.last_message_at, c.created_at)::text "
             "FROM conversations c WHERE "
             "($1::text IS NULL OR c.status = $1) "
             "AND ($2::boolean IS NULL OR c.ai_enabled = $2::boolean) "
@@ -123,80 +109,41 @@ nlohmann::json list_conversations(pqxx::dbtransaction& tx, const ConversationFil
         nullable(f.status), nullable(ai), nullable(f.assigned), nullable(f.tag),
         f.unread_only ? "true" : "false", nullable(like), nullable(f.q), nullable(cursor_at),
         nullable(cursor_id), f.limit);
-    nlohmann::json items = nlohmann::json::array();
-    for (const auto& row : rows) items.push_back(nlohmann::json::parse(row[0].as<std::string>()));
-    nlohmann::json out{{"items", items}, {"next_cursor", nullptr}};
+    ConversationPage page;
+    for (const auto& row : rows) page.items.push_back(read_conversation(row));
     if (static_cast<int>(rows.size()) == f.limit) {
         const auto& last = rows[rows.size() - 1];
-        out["next_cursor"] = make_cursor(last[1].as<std::string>(), last[2].as<std::string>());
+        page.next_cursor =
+            make_cursor(last[kConversationColumnCount].as<std::string>(), page.items.back().id);
     }
-    return out;
+    return page;
 }
 
-std::optional<nlohmann::json> find_conversation(pqxx::dbtransaction& tx, const std::string& id) {
+std::optional<Conversation> find_conversation(pqxx::dbtransaction& tx, const std::string& id) {
     // One conversation (not the inbox's pages) also says how many messages it holds: an
     // index-only count on (conversation_id, seq).
-    auto rows = tx.exec_params(std::string("SELECT ") + kConversationJson +
+    auto rows = tx.exec_params(std::string("SELECT ") + kConversationColumns +
                                    ", (SELECT count(*) FROM messages m WHERE m.conversation_id = "
                                    "c.id) FROM conversations c WHERE c.id = $1::uuid",
                                id);
     if (rows.empty()) return std::nullopt;
-    auto out = nlohmann::json::parse(rows[0][0].as<std::string>());
-    out["message_count"] = rows[0][1].as<long long>();
+    auto out = read_conversation(rows[0]);
+    out.message_count = rows[0][kConversationColumnCount].as<std::int64_t>();
     return out;
 }
 
-namespace {
-
-std::optional<std::string> read_seq_cursor(const std::optional<std::string>& cursor,
-                                           const char* field) {
-    if (!cursor) return std::nullopt;
-    std::string raw;
-    bool ok = base64url_decode(*cursor, raw) && !raw.empty() && raw.size() <= 18 &&
-              raw.find_first_not_of("0123456789") == std::string::npos;
-    if (!ok) {
-        throw Error(Errc::unprocessable, std::string(field) + " is not a cursor this API gave out.",
-                    {}, {{field, "is not a valid cursor"}});
-    }
-    return raw;
+std::optional<Conversation> find_conversation_by_wa_id(pqxx::dbtransaction& tx,
+                                                       const std::string& wa_id) {
+    auto rows = tx.exec_params(
+        std::string("SELECT ") + kConversationColumns + " FROM conversations c WHERE c.wa_id = $1",
+        wa_id);
+    if (rows.empty()) return std::nullopt;
+    return read_conversation(rows[0]);
 }
 
-}  // namespace
-
-nlohmann::json list_messages(pqxx::dbtransaction& tx, const std::string& conversation_id,
-                             const MessagePage& page) {
-    auto before = read_seq_cursor(page.before, "before");
-    auto after = read_seq_cursor(page.after, "after");
-    bool newer = after.has_value();
-    // Pages follow arrival order (seq): older pages walk back from the cursor (or the newest
-    // message), newer pages forward from it.
-    std::string sql = std::string("SELECT ") + kMessageJson +
-                      ", m.seq::text FROM messages m WHERE m.conversation_id = $1::uuid AND " +
-                      (newer ? "m.seq > $2::bigint ORDER BY m.seq LIMIT $3"
-                             : "($2::bigint IS NULL OR m.seq < $2::bigint) "
-                               "ORDER BY m.seq DESC LIMIT $3");
-    auto rows =
-        tx.exec_params(sql, conversation_id,
-                       newer ? after->c_str() : (before ? before->c_str() : nullptr), page.limit);
-    std::vector<pqxx::row> ordered(rows.begin(), rows.end());
-    if (!newer) std::reverse(ordered.begin(), ordered.end());
-    nlohmann::json items = nlohmann::json::array();
-    for (const auto& row : ordered)
-        items.push_back(nlohmann::json::parse(row[0].as<std::string>()));
-    nlohmann::json out{{"items", items}, {"older_cursor", nullptr}, {"newer_cursor", nullptr}};
-    // newer_cursor is always given, so a client can poll for what arrives next; older_cursor
-    // only while older messages may exist.
-    if (ordered.empty()) {
-        if (newer) out["newer_cursor"] = *page.after;
-        return out;
-    }
-    auto cursor_of = [](const pqxx::row& row) {
-        return base64url_encode(row[1].as<std::string>());
-    };
-    bool full = static_cast<int>(ordered.size()) == page.limit;
-    if (newer || full) out["older_cursor"] = cursor_of(ordered.front());
-    out["newer_cursor"] = cursor_of(ordered.back());
-    return out;
+bool lock_conversation(pqxx::dbtransaction& tx, const std::string& id) {
+    return !tx.exec_params("SELECT 1 FROM conversations WHERE id = $1::uuid FOR UPDATE", id)
+                .empty();
 }
 
 bool update_conversation(pqxx::dbtransaction& tx, const std::string& id,
@@ -225,27 +172,34 @@ bool update_conversation(pqxx::dbtransaction& tx, const std::string& id,
     return r.affected_rows() > 0;
 }
 
-nlohmann::json all_messages(pqxx::dbtransaction& tx, const std::string& conversation_id) {
-    auto rows = tx.exec_params(std::string("SELECT ") + kMessageJson +
-                                   " FROM messages m WHERE m.conversation_id = $1::uuid "
-                                   "ORDER BY m.seq",
-                               conversation_id);
-    nlohmann::json items = nlohmann::json::array();
-    for (const auto& row : rows) items.push_back(nlohmann::json::parse(row[0].as<std::string>()));
-    return items;
+void update_for_agent_reply(pqxx::dbtransaction& tx, const std::string& id,
+                            const std::string& user_id) {
+    tx.exec_params(
+        "UPDATE conversations SET ai_enabled = false, unread_count = 0, "
+        " assigned_user_id = COALESCE(assigned_user_id, $2::uuid), updated_at = now() "
+        "WHERE id = $1::uuid",
+        id, user_id);
 }
 
-nlohmann::json messages_by_id(pqxx::dbtransaction& tx, const std::vector<std::string>& ids) {
-    nlohmann::json items = nlohmann::json::array();
-    // Built once, by appending: GCC 12 warns (falsely) about a chain of + on a temporary.
-    std::string sql = "SELECT ";
-    sql += kMessageJson;
-    sql += " FROM messages m WHERE m.id = $1::uuid";
-    for (const auto& id : ids) {
-        auto rows = tx.exec_params(sql, id);
-        if (!rows.empty()) items.push_back(nlohmann::json::parse(rows[0][0].as<std::string>()));
-    }
-    return items;
+void update_last_message(pqxx::dbtransaction& tx, const std::string& id,
+                         const std::string& preview) {
+    tx.exec_params(
+        "UPDATE conversations SET last_message_at = now(), last_message_preview = $2, "
+        " updated_at = now() WHERE id = $1::uuid",
+        id, preview);
+}
+
+std::optional<ReplyWindow> find_reply_window(pqxx::dbtransaction& tx, const std::string& id) {
+    auto r = tx.exec_params(
+        "SELECT simulated, last_customer_message_at IS NOT NULL, "
+        " COALESCE(extract(epoch FROM now() - last_customer_message_at)::bigint, 0) "
+        "FROM conversations WHERE id = $1::uuid",
+        id);
+    if (r.empty()) return std::nullopt;
+    ReplyWindow w;
+    w.simulated = r[0][0].as<bool>();
+    if (r[0][1].as<bool>()) w.seconds_since_customer = r[0][2].as<std::int64_t>();
+    return w;
 }
 
 std::string csv_field(const std::string& value) {
@@ -269,8 +223,7 @@ bool mark_conversation_read(pqxx::dbtransaction& tx, const std::string& id) {
 }
 
 std::optional<long> erase_conversation(pqxx::dbtransaction& tx, const std::string& id) {
-    auto found = tx.exec_params("SELECT 1 FROM conversations WHERE id = $1::uuid FOR UPDATE", id);
-    if (found.empty()) return std::nullopt;
+    if (!lock_conversation(tx, id)) return std::nullopt;
     auto erased = tx.exec_params("DELETE FROM messages WHERE conversation_id = $1::uuid", id);
     tx.exec_params(
         "UPDATE conversations SET customer_name = '', notes = '', tags = '{}', "

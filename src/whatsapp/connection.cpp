@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <pqxx/pqxx>
 #include <stdexcept>
 
 #include "botflow/core/error.hpp"
@@ -10,6 +9,7 @@
 #include "botflow/store/user_repo.hpp"
 #include "botflow/util/crypto.hpp"
 #include "botflow/whatsapp/graph.hpp"
+#include "whatsapp/connection_repo.hpp"
 
 namespace botflow::whatsapp {
 namespace {
@@ -91,19 +91,17 @@ Credentials environment_credentials(const config::Config& config) {
 
 Credentials load_credentials(pqxx::dbtransaction& tx, const config::Config& config) {
     Credentials c = environment_credentials(config);
-    auto r = tx.exec_params(
-        "SELECT key, value #>> '{}', encrypted_value FROM settings WHERE key = ANY($1::text[])",
-        std::string("{") + kPhoneKey + "," + kTokenKey + "," + kSecretKey + "," + kVerifyKey + "," +
-            kVersionKey + "}");
-    for (const auto& row : r) {
-        auto key = row[0].as<std::string>();
+    auto saved =
+        find_saved_settings(tx, {kPhoneKey, kTokenKey, kSecretKey, kVerifyKey, kVersionKey});
+    for (const auto& setting : saved) {
+        const auto& key = setting.key;
         if (key == kVersionKey) {
-            if (!row[1].is_null()) c.version = row[1].as<std::int64_t>();
+            if (setting.text) c.version = std::stoll(*setting.text);
             continue;
         }
         if (key == kPhoneKey) {
-            if (!row[1].is_null() && !row[1].as<std::string>().empty()) {
-                c.phone_number_id = row[1].as<std::string>();
+            if (setting.text && !setting.text->empty()) {
+                c.phone_number_id = *setting.text;
                 c.phone_number_id_source = Source::settings;
             }
             continue;
@@ -114,10 +112,9 @@ Credentials load_credentials(pqxx::dbtransaction& tx, const config::Config& conf
         Source* source = key == kTokenKey    ? &c.access_token_source
                          : key == kSecretKey ? &c.app_secret_source
                                              : &c.verify_token_source;
-        if (row[2].is_null()) continue;
+        if (!setting.sealed) continue;
         try {
-            pqxx::binarystring sealed(row[2]);
-            *target = Secret(util::unseal(config::sealing_key(config), sealed.str()));
+            *target = Secret(util::unseal(config::sealing_key(config), *setting.sealed));
             *source = Source::settings;
         } catch (const std::runtime_error&) {
             c.unreadable.push_back(key.substr(std::string("whatsapp.").size()));
@@ -195,11 +192,7 @@ std::vector<std::string> put_credentials(pqxx::dbtransaction& tx, const json& bo
         changed.push_back(field);
     }
     if (!changed.empty()) {
-        tx.exec_params(
-            "INSERT INTO settings (key, value, updated_by) VALUES ($1, '1', $2::uuid) "
-            "ON CONFLICT (key) DO UPDATE SET value = to_jsonb((settings.value #>> '{}')::bigint "
-            " + 1), updated_by = EXCLUDED.updated_by, updated_at = now()",
-            kVersionKey, user_id);
+        increment_setting(tx, kVersionKey, user_id);
     }
     return changed;
 }

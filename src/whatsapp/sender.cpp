@@ -1,7 +1,6 @@
 #include "botflow/whatsapp/sender.hpp"
 
 #include <cmath>
-#include <pqxx/pqxx>
 
 #include "botflow/config/config.hpp"
 #include "botflow/core/encoding.hpp"
@@ -11,11 +10,14 @@
 #include "botflow/http/json_body.hpp"
 #include "botflow/jobs/job_repo.hpp"
 #include "botflow/jobs/runner.hpp"
+#include "botflow/store/conversation_repo.hpp"
 #include "botflow/store/db.hpp"
+#include "botflow/store/message_repo.hpp"
 #include "botflow/util/crypto.hpp"
 #include "botflow/util/redis_client.hpp"
 #include "botflow/whatsapp/connection.hpp"
 #include "botflow/whatsapp/graph.hpp"
+#include "botflow/whatsapp/media_repo.hpp"
 #include "botflow/whatsapp/module.hpp"
 #include "botflow/whatsapp/outgoing.hpp"
 #include "botflow/whatsapp/statuses.hpp"
@@ -24,8 +26,6 @@
 
 namespace botflow::whatsapp {
 namespace {
-
-using store::nullable;
 
 // Two token buckets checked and taken together: the business number's (per_second, refilled
 // continuously) and the customer's (pair_burst, one back every pair_interval). Returns 0 when
@@ -98,29 +98,19 @@ struct Stored {
 };
 
 std::optional<Stored> load_outgoing(pqxx::dbtransaction& tx, const std::string& id) {
-    auto r = tx.exec_params(
-        "SELECT m.id, m.status, m.whatsapp_message_id, m.content, m.context_message_id, "
-        " COALESCE(c.wa_id, ''), COALESCE(c.bsuid, ''), "
-        " COALESCE((m.metadata->>'simulated')::boolean, false), m.payload::text, "
-        " (SELECT r.whatsapp_message_id FROM messages r "
-        "   WHERE r.id::text = m.payload->>'message_id' AND m.type = 'reaction') "
-        "FROM messages m JOIN conversations c ON c.id = m.conversation_id "
-        "WHERE m.id = $1::uuid AND m.direction = 'outbound'",
-        id);
-    if (r.empty()) return std::nullopt;
+    auto row = store::find_outbound_message(tx, id);
+    if (!row) return std::nullopt;
     Stored o;
-    o.id = r[0][0].as<std::string>();
-    o.status = r[0][1].as<std::string>();
-    if (!r[0][2].is_null()) o.wamid = r[0][2].as<std::string>();
+    o.id = row->id;
+    o.status = row->status;
+    o.wamid = row->whatsapp_message_id;
     // Messages stored before payloads were are text.
-    o.message = r[0][8].is_null()
-                    ? text_message(r[0][3].as<std::string>())
-                    : parse_outgoing(nlohmann::json::parse(r[0][8].as<std::string>()));
-    if (!r[0][4].is_null()) o.context = r[0][4].as<std::string>();
-    o.wa_id = r[0][5].as<std::string>();
-    o.bsuid = r[0][6].as<std::string>();
-    o.simulated = r[0][7].as<bool>();
-    if (!r[0][9].is_null()) o.reaction = r[0][9].as<std::string>();
+    o.message = row->payload.is_null() ? text_message(row->content) : parse_outgoing(row->payload);
+    o.context = row->context_message_id;
+    o.wa_id = row->wa_id;
+    o.bsuid = row->bsuid;
+    o.simulated = row->simulated;
+    o.reaction = row->reaction_wamid;
     return o;
 }
 
@@ -128,16 +118,13 @@ std::optional<Stored> load_outgoing(pqxx::dbtransaction& tx, const std::string& 
 void mark_failed(pqxx::dbtransaction& tx, const std::string& conversation,
                  const std::vector<std::string>& ids, const GraphError& error,
                  const std::string& reason) {
+    store::MessageError failure;
+    if (error.code) failure.code = std::to_string(error.code);
+    if (!error.title.empty()) failure.title = error.title;
+    if (!error.details.empty()) failure.detail = error.details;
+    failure.reason = reason;
     for (const auto& id : ids) {
-        auto r = tx.exec_params(
-            "UPDATE messages SET status = 'failed', failed_at = now(), error_code = $2, "
-            " error_title = $3, error_detail = $4, error_reason = $5 "
-            "WHERE id = $1::uuid AND status = 'queued'",
-            id, error.code ? std::optional<std::string>(std::to_string(error.code)) : std::nullopt,
-            error.title.empty() ? std::nullopt : std::optional<std::string>(error.title),
-            error.details.empty() ? std::nullopt : std::optional<std::string>(error.details),
-            reason);
-        if (r.affected_rows() > 0) {
+        if (store::mark_message_failed(tx, id, failure)) {
             events::stage(tx, events::message_updated(conversation, id, "failed", reason));
         }
     }
@@ -149,14 +136,7 @@ void mark_failed(pqxx::dbtransaction& tx, const std::string& conversation,
 // Returns false when the message had a wamid already (it was sent twice: the first one
 // stays, so the statuses of what the customer saw first keep applying).
 bool record_sent(pqxx::dbtransaction& tx, const std::string& id, const std::string& wamid) {
-    tx.exec_params("SELECT pg_advisory_xact_lock(hashtextextended($1, 7))", "id:" + wamid);
-    auto r = tx.exec_params(
-        "UPDATE messages SET whatsapp_message_id = $2, "
-        " status = CASE WHEN botflow_status_rank(status) < botflow_status_rank('sent') "
-        "   THEN 'sent' ELSE status END, sent_at = COALESCE(sent_at, now()) "
-        "WHERE id = $1::uuid AND whatsapp_message_id IS NULL",
-        id, wamid);
-    if (r.affected_rows() == 0) return false;
+    if (!store::mark_message_sent(tx, id, wamid)) return false;
     apply_pending_statuses(tx, wamid);
     return true;
 }
@@ -170,32 +150,22 @@ asio::awaitable<std::string> whatsapp_media(Module& mod, const Stored& msg) {
     };
     auto read = [id = msg.id, upload = *msg.message.media_id](pqxx::dbtransaction& tx) {
         File f;
-        auto known = tx.exec_params(
-            "SELECT whatsapp_media_id FROM media_uploads WHERE id = $1::uuid "
-            " AND whatsapp_uploaded_at > now() - interval '29 days'",
-            upload);
-        if (!known.empty() && !known[0][0].is_null()) {
-            f.uploaded = known[0][0].as<std::string>();
-            return f;
+        f.uploaded = find_whatsapp_media_id(tx, upload);
+        if (f.uploaded) return f;
+        auto file = find_message_file(tx, id);
+        if (!file || !file->downloaded) {
+            throw Error(Errc::unprocessable, "The file of this message is gone.");
         }
-        auto r = tx.exec_params(
-            "SELECT mm.bytes, mm.mime_type, COALESCE(m.media_filename, '') FROM message_media mm "
-            "JOIN messages m ON m.id = mm.message_id WHERE mm.message_id = $1::uuid",
-            id);
-        if (r.empty()) throw Error(Errc::unprocessable, "The file of this message is gone.");
-        f.bytes = pqxx::binarystring(r[0][0]).str();
-        f.mime = r[0][1].as<std::string>();
-        f.filename = r[0][2].as<std::string>();
+        f.bytes = std::move(file->bytes);
+        f.mime = file->mime_type;
+        f.filename = file->filename;
         return f;
     };
     auto file = co_await mod.jobs_db.run(std::move(read));
     if (file.uploaded) co_return *file.uploaded;
     auto media = co_await mod.graph.upload_media(file.bytes, file.mime, file.filename);
     auto keep = [upload = *msg.message.media_id, media](pqxx::dbtransaction& tx) {
-        tx.exec_params(
-            "UPDATE media_uploads SET whatsapp_media_id = $2, whatsapp_uploaded_at = now() "
-            "WHERE id = $1::uuid",
-            upload, media);
+        update_whatsapp_media_id(tx, upload, media);
     };
     co_await mod.jobs_db.run(std::move(keep));
     co_return media;
@@ -215,14 +185,7 @@ std::vector<std::string> message_ids(const jobs::Job& job) {
 // The simulator's customer is not on WhatsApp: the reply is "delivered" at once.
 asio::awaitable<void> deliver_simulated(Module& mod, std::string id, std::string conversation) {
     auto deliver = [id, conversation](pqxx::dbtransaction& tx) {
-        bool moved = tx.exec_params(
-                           "UPDATE messages SET status = 'delivered', sent_at = now(), "
-                           " delivered_at = now(), "
-                           " whatsapp_message_id = 'simulator.' || id "
-                           "WHERE id = $1::uuid AND status = 'queued'",
-                           id)
-                         .affected_rows() > 0;
-        if (moved) {
+        if (store::mark_simulated_delivered(tx, id)) {
             events::stage(tx, events::message_updated(conversation, id, "delivered", {}));
         }
     };
@@ -369,20 +332,11 @@ asio::awaitable<void> media_job(Module& mod, const jobs::Job& job) {
     struct Wanted {
         std::string media_id, type;
         std::optional<std::string> sha256;
-        bool simulated = false;
     };
     auto find = [id](pqxx::dbtransaction& tx) -> std::optional<Wanted> {
-        auto r = tx.exec_params(
-            "SELECT m.media_id, m.type, m.media_sha256, c.simulated FROM messages m "
-            "JOIN conversations c ON c.id = m.conversation_id "
-            "WHERE m.id = $1::uuid AND m.media_id IS NOT NULL "
-            " AND NOT EXISTS (SELECT 1 FROM message_media mm WHERE mm.message_id = m.id)",
-            id);
-        if (r.empty()) return std::nullopt;
-        Wanted w{r[0][0].as<std::string>(), r[0][1].as<std::string>(), std::nullopt,
-                 r[0][3].as<bool>()};
-        if (!r[0][2].is_null()) w.sha256 = r[0][2].as<std::string>();
-        return w;
+        auto m = store::find_message(tx, id);
+        if (!m || !m->media || m->media->downloaded) return std::nullopt;
+        return Wanted{m->media->id, m->type, m->media->sha256};
     };
     auto wanted = co_await mod.jobs_db.run(std::move(find));
     if (!wanted) co_return;  // fetched already, or the message was erased
@@ -421,17 +375,8 @@ asio::awaitable<void> media_job(Module& mod, const jobs::Job& job) {
     }
     std::string mime = info.mime_type.empty() ? "application/octet-stream" : info.mime_type;
     auto size = static_cast<long long>(bytes.size());
-    auto store = [id, mime, hex, size, bytes = std::move(bytes)](pqxx::dbtransaction& tx) {
-        pqxx::binarystring blob(bytes);
-        tx.exec_params(
-            "INSERT INTO message_media (message_id, mime_type, size, sha256, bytes) "
-            "SELECT id, $2, $3, $4, $5 FROM messages WHERE id = $1::uuid "
-            "ON CONFLICT (message_id) DO NOTHING",
-            id, mime, size, hex, blob);
-        tx.exec_params(
-            "UPDATE messages SET media_size = $2, "
-            " media_mime_type = COALESCE(media_mime_type, $3) WHERE id = $1::uuid",
-            id, size, mime);
+    auto store = [id, mime, hex, bytes = std::move(bytes)](pqxx::dbtransaction& tx) {
+        insert_message_file(tx, id, mime, hex, bytes);
     };
     co_await mod.jobs_db.run(std::move(store));
     spdlog::info("whatsapp.media_stored message={} bytes={} mime={}", id, size, mime);
@@ -448,21 +393,15 @@ std::size_t media_limit(const std::string& type) {
 }
 
 void check_window(pqxx::dbtransaction& tx, const std::string& conversation_id) {
-    auto r = tx.exec_params(
-        "SELECT simulated, last_customer_message_at IS NOT NULL, "
-        " COALESCE(extract(epoch FROM now() - last_customer_message_at)::bigint, 0) "
-        "FROM conversations WHERE id = $1::uuid",
-        conversation_id);
-    if (r.empty()) {
-        http::not_found("conversation", conversation_id);
-    }
-    if (r[0][0].as<bool>()) return;
-    if (!r[0][1].as<bool>()) {
+    auto window = store::find_reply_window(tx, conversation_id);
+    if (!window) http::not_found("conversation", conversation_id);
+    if (window->simulated) return;
+    if (!window->seconds_since_customer) {
         throw Error(Errc::conflict,
                     "This customer has not written yet; WhatsApp only allows template messages "
                     "until they do.");
     }
-    auto age = std::chrono::seconds(r[0][2].as<long long>());
+    auto age = std::chrono::seconds(*window->seconds_since_customer);
     if (age >= std::chrono::hours(24)) {
         throw Error(Errc::conflict, window_closed_reason(age)).with_extension("window_open", false);
     }
@@ -483,6 +422,10 @@ void register_jobs(Module& mod) {
     mod.jobs.add("whatsapp_send", [&mod](const jobs::Job& job) { return send_job(mod, job); },
                  {.serial_per_conversation = "whatsapp_send"});
     mod.jobs.add("media_fetch", [&mod](const jobs::Job& job) { return media_job(mod, job); });
+    // A status whose message never came is kept a week, as done jobs are.
+    mod.jobs.add_cleanup("whatsapp.pending_statuses", [](pqxx::dbtransaction& tx) {
+        return store::delete_pending_statuses_before(tx, std::chrono::hours(24 * 7));
+    });
 }
 
 }  // namespace botflow::whatsapp

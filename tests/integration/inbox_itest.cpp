@@ -82,12 +82,16 @@ TEST_F(InboxGroupTest, KnownCustomersGoInOneStatementAndTheRestTakeTheGeneralPat
     }
     EXPECT_EQ(stored, (std::vector<int>{1, 1, 1, 1, 0, 0}));
     EXPECT_EQ(duplicates, (std::vector<int>{0, 0, 0, 0, 1, 1}));
-    // Each stored message's message.created waits in the outbox, as the API shows it.
+    // Each stored message's message.created waits in the outbox, as the API shows it: the known
+    // customers' in one batch row per statement, the general path's (new customers') a row each.
     auto event =
-        nlohmann::json::parse(scalar("SELECT data::text FROM outbox WHERE "
-                                     "data->'message'->>'whatsapp_message_id' = 'wamid.a2'"));
-    EXPECT_EQ(scalar("SELECT count(*) FROM outbox WHERE type = 'message.created'"),
-              scalar("SELECT count(*) FROM messages"));  // one for each stored message
+        nlohmann::json::parse(scalar("SELECT e::text FROM outbox, jsonb_array_elements(data) e "
+                                     "WHERE type = 'batch:message.created' "
+                                     " AND e->'message'->>'whatsapp_message_id' = 'wamid.a2'"));
+    EXPECT_EQ(scalar("SELECT sum(CASE WHEN type = 'batch:message.created' "
+                     " THEN jsonb_array_length(data) ELSE 1 END) FROM outbox "
+                     "WHERE type IN ('batch:message.created', 'message.created')"),
+              scalar("SELECT count(*) FROM messages"));
     EXPECT_EQ(event["message"]["content"], "Second");
     EXPECT_EQ(event["message"]["id"],
               scalar("SELECT id FROM messages WHERE whatsapp_message_id = 'wamid.a2'"));

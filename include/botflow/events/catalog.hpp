@@ -8,6 +8,8 @@
 #include <string>
 #include <string_view>
 
+#include "botflow/events/shapes.hpp"
+
 namespace botflow::events {
 
 enum class Type {
@@ -55,7 +57,8 @@ struct Event {
     std::uint64_t from_connection = 0;  // every socket but this one (a colleague typing)
 };
 
-// The payloads. `message` and `conversation` are as the REST API shows them.
+// The payloads. `message` and `conversation` are as the REST API shows them (a store::Message
+// or store::Conversation converts to that shape).
 Event message_created(const std::string& conversation_id, nlohmann::json message);
 Event message_updated(const std::string& conversation_id, const std::string& message_id,
                       const std::string& status, std::optional<std::string> error_reason);

@@ -1,16 +1,51 @@
-// Conversations and their messages as the dashboard and API read and change them. Functions
-// run in the caller's transaction and return JSON ready for the response.
+// Conversations as the dashboard and API read and change them; their messages are in
+// message_repo.hpp (included). Functions run in the caller's transaction.
 #pragma once
-#include <nlohmann/json.hpp>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "botflow/store/message_repo.hpp"
 
 namespace pqxx {
 class dbtransaction;
 }  // namespace pqxx
 
 namespace botflow::store {
+
+/// Who a conversation is with. WhatsApp names a customer by wa_id (their number as digits)
+/// or by a business-scoped user id; at least one is known.
+struct Customer {
+    std::string name;          // as the agents call them
+    std::string profile_name;  // their WhatsApp profile's
+    std::optional<std::string> wa_id;
+    std::optional<std::string> bsuid;
+    std::optional<std::string> phone;  // E.164
+};
+
+/// One conversation. Times are as PostgreSQL writes a timestamptz in JSON
+/// ("2026-12-07T05:32:15.123456+00:00").
+struct Conversation {
+    std::string id;
+    Customer customer;
+    std::string status;  // active | handed_off | closed | archived
+    bool ai_enabled = true;
+    bool simulated = false;
+    std::optional<std::string> assigned_user_id;
+    std::vector<std::string> tags;
+    std::string notes;
+    std::int64_t unread_count = 0;
+    std::optional<std::string> last_message_at;
+    std::optional<std::string> last_customer_message_at;
+    std::string last_message_preview;
+    std::optional<std::string> handoff_reason;
+    /// WhatsApp's 24-hour customer service window; both null until the customer writes.
+    std::optional<bool> window_open;
+    std::optional<std::string> window_expires_at;
+    std::string created_at;
+    std::optional<std::int64_t> message_count;  // from find_conversation only
+};
 
 struct ConversationFilter {
     std::optional<std::string> status;
@@ -23,23 +58,24 @@ struct ConversationFilter {
     int limit = 50;
 };
 
-/// {items, next_cursor}, most recent activity first. Throws Errc::unprocessable for a
-/// malformed cursor.
-nlohmann::json list_conversations(pqxx::dbtransaction& tx, const ConversationFilter& filter);
-
-/// One conversation, or nullopt. `id` must be a UUID.
-std::optional<nlohmann::json> find_conversation(pqxx::dbtransaction& tx, const std::string& id);
-
-struct MessagePage {
-    std::optional<std::string> before;  // cursor: the page just older than this
-    std::optional<std::string> after;   // cursor: the page just newer than this
-    int limit = 50;
+/// A page of the inbox; next_cursor while more may follow.
+struct ConversationPage {
+    std::vector<Conversation> items;
+    std::optional<std::string> next_cursor;
 };
 
-/// {items (oldest first), older_cursor, newer_cursor}. Throws Errc::unprocessable for a
-/// malformed cursor.
-nlohmann::json list_messages(pqxx::dbtransaction& tx, const std::string& conversation_id,
-                             const MessagePage& page);
+/// Most recent activity first. Throws Errc::unprocessable for a malformed cursor.
+ConversationPage list_conversations(pqxx::dbtransaction& tx, const ConversationFilter& filter);
+
+/// One conversation with its message_count, or nullopt. `id` must be a UUID.
+std::optional<Conversation> find_conversation(pqxx::dbtransaction& tx, const std::string& id);
+
+/// The conversation of a WhatsApp number (without message_count), or nullopt.
+std::optional<Conversation> find_conversation_by_wa_id(pqxx::dbtransaction& tx,
+                                                       const std::string& wa_id);
+
+/// Locks the conversation's row until the transaction ends; false when it does not exist.
+bool lock_conversation(pqxx::dbtransaction& tx, const std::string& id);
 
 struct ConversationChange {
     std::optional<std::string> status;
@@ -56,11 +92,23 @@ struct ConversationChange {
 bool update_conversation(pqxx::dbtransaction& tx, const std::string& id,
                          const ConversationChange& change);
 
-/// Every message of a conversation in arrival order (for export).
-nlohmann::json all_messages(pqxx::dbtransaction& tx, const std::string& conversation_id);
+/// An agent replied: the AI stays quiet, the unread count is cleared, and the conversation is
+/// the agent's unless someone has it already.
+void update_for_agent_reply(pqxx::dbtransaction& tx, const std::string& id,
+                            const std::string& user_id);
 
-/// The messages with these ids, in that order (ids that do not exist are left out).
-nlohmann::json messages_by_id(pqxx::dbtransaction& tx, const std::vector<std::string>& ids);
+/// A message went out now: its preview heads the conversation.
+void update_last_message(pqxx::dbtransaction& tx, const std::string& id,
+                         const std::string& preview);
+
+/// What decides whether free text may be sent: the 24-hour window since the customer last wrote.
+struct ReplyWindow {
+    bool simulated = false;
+    std::optional<std::int64_t> seconds_since_customer;  // nullopt: they have not written yet
+};
+
+/// nullopt when the conversation does not exist.
+std::optional<ReplyWindow> find_reply_window(pqxx::dbtransaction& tx, const std::string& id);
 
 /// One CSV field (RFC 4180 quoting). Text a spreadsheet would run as a formula (=, +, -, @,
 /// tab, carriage return first) gets a leading apostrophe.
