@@ -5,7 +5,7 @@
 #include <stdexcept>
 
 #include "botflow/core/error.hpp"
-#include "botflow/store/user_repo.hpp"
+#include "botflow/store/setting_repo.hpp"
 #include "botflow/util/crypto.hpp"
 
 namespace botflow::ai {

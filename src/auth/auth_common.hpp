@@ -11,8 +11,10 @@
 #include "botflow/core/blocking.hpp"
 #include "botflow/core/error.hpp"
 #include "botflow/http/response.hpp"
+#include "botflow/store/audit_repo.hpp"
 #include "botflow/store/db.hpp"
 #include "botflow/store/migrator.hpp"
+#include "botflow/store/setting_repo.hpp"
 #include "botflow/store/user_repo.hpp"
 #include "botflow/util/crypto.hpp"
 
@@ -38,6 +40,18 @@ inline std::string session_cookie(const Module& mod, const std::string& token, l
     return cookie;
 }
 
+/// A user as the API shows them: never the password hash.
+inline nlohmann::json user_json(const store::User& u) {
+    return {{"id", u.id},
+            {"email", u.email},
+            {"name", u.name},
+            {"role", u.role},
+            {"disabled", u.disabled},
+            {"invited", !u.password_hash.has_value()},
+            {"created_at", u.created_at},
+            {"last_login_at", u.last_login_at ? nlohmann::json(*u.last_login_at) : nullptr}};
+}
+
 inline nlohmann::json token_json(const Issued& issued) {
     return {{"token", issued.token}, {"expires_at", issued.claims.exp}};
 }
@@ -46,7 +60,7 @@ inline http::Response signed_in(const Module& mod, int status, const Issued& iss
                                 const store::User& user,
                                 const std::optional<std::string>& business) {
     auto body = token_json(issued);
-    body["user"] = store::to_json(user);
+    body["user"] = user_json(user);
     body["business_name"] = business ? nlohmann::json(*business) : nlohmann::json(nullptr);
     auto r = http::Response::json(status, body);
     r.headers.emplace_back("Set-Cookie",

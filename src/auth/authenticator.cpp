@@ -6,6 +6,7 @@
 #include "botflow/auth/sessions.hpp"
 #include "botflow/config/config.hpp"
 #include "botflow/core/error.hpp"
+#include "botflow/store/audit_repo.hpp"
 #include "botflow/store/db.hpp"
 #include "botflow/store/migrator.hpp"
 #include "botflow/store/user_repo.hpp"

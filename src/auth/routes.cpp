@@ -163,7 +163,7 @@ asio::awaitable<Response> handle_me(Module& mod, Request& req) {
     if (!user) throw Error(Errc::unauthorized, "This account no longer exists.");
     auto business = co_await business_name(mod);
     co_return Response::json(
-        200, {{"user", store::to_json(*user)},
+        200, {{"user", user_json(*user)},
               {"role", user->role},
               {"business_name", business ? nlohmann::json(*business) : nlohmann::json(nullptr)}});
 }

@@ -36,7 +36,7 @@ asio::awaitable<Response> handle_list(Module& mod, Request&) {
     auto list = [](pqxx::dbtransaction& tx) { return store::list_users(tx); };
     auto users = co_await mod.db.run(std::move(list));
     nlohmann::json items = nlohmann::json::array();
-    for (const auto& u : users) items.push_back(store::to_json(u));
+    for (const auto& u : users) items.push_back(user_json(u));
     co_return Response::json(200, {{"items", items}});
 }
 
@@ -67,7 +67,7 @@ asio::awaitable<Response> handle_invite(Module& mod, Request& req) {
                        (std::chrono::system_clock::now() + kInviteLifetime).time_since_epoch())
                        .count();
     Response r = Response::json(
-        201, {{"user", store::to_json(user)},
+        201, {{"user", user_json(user)},
               {"invite_url", mod.config.public_url + "/accept-invite?token=" + token},
               {"invite_token", token},
               {"invite_expires_at", expires}});
@@ -111,7 +111,7 @@ asio::awaitable<Response> handle_update(Module& mod, Request& req) {
     };
     auto outcome = co_await mod.db.run(std::move(work));
     if (outcome->end_sessions) co_await mod.sessions.end_all(id);
-    co_return Response::json(200, {{"user", store::to_json(outcome->user)}});
+    co_return Response::json(200, {{"user", user_json(outcome->user)}});
 }
 
 asio::awaitable<Response> handle_delete(Module& mod, Request& req) {
@@ -142,9 +142,24 @@ asio::awaitable<Response> handle_audit(Module& mod, Request& req) {
     auto list = [limit, before](pqxx::dbtransaction& tx) {
         return store::list_audit(tx, limit, before);
     };
-    auto items = co_await mod.db.run(std::move(list));
+    auto entries = co_await mod.db.run(std::move(list));
+    auto optional = [](const std::optional<std::string>& v) {
+        return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
+    };
+    nlohmann::json items = nlohmann::json::array();
+    for (const auto& e : entries) {
+        items.push_back({{"id", e.id},
+                         {"at", e.at},
+                         {"user_id", optional(e.user_id)},
+                         {"user_email", optional(e.user_email)},
+                         {"action", e.action},
+                         {"target_type", optional(e.target_type)},
+                         {"target_id", optional(e.target_id)},
+                         {"ip", optional(e.ip)},
+                         {"details", e.details}});
+    }
     nlohmann::json body{{"items", items}, {"next_before", nullptr}};
-    if (static_cast<int>(items.size()) == limit) body["next_before"] = items.back()["id"];
+    if (static_cast<int>(entries.size()) == limit) body["next_before"] = entries.back().id;
     co_return Response::json(200, body);
 }
 

@@ -13,7 +13,6 @@
 #include "botflow/jobs/runner.hpp"
 #include "botflow/store/conversation_repo.hpp"
 #include "botflow/store/db.hpp"
-#include "botflow/store/user_repo.hpp"
 #include "botflow/util/crypto.hpp"
 #include "botflow/whatsapp/connection.hpp"
 #include "botflow/whatsapp/media_repo.hpp"

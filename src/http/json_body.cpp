@@ -2,7 +2,6 @@
 
 #include "botflow/core/encoding.hpp"
 #include "botflow/core/error.hpp"
-#include "botflow/store/user_repo.hpp"
 
 namespace botflow::http {
 namespace {

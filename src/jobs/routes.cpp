@@ -8,8 +8,8 @@
 #include "botflow/jobs/job_repo.hpp"
 #include "botflow/jobs/module.hpp"
 #include "botflow/jobs/runner.hpp"
+#include "botflow/store/audit_repo.hpp"
 #include "botflow/store/db.hpp"
-#include "botflow/store/user_repo.hpp"
 
 namespace botflow::jobs {
 namespace {

@@ -16,7 +16,6 @@
 #include "botflow/knowledge/module.hpp"
 #include "botflow/knowledge/search.hpp"
 #include "botflow/store/db.hpp"
-#include "botflow/store/user_repo.hpp"
 
 namespace botflow::knowledge {
 namespace {

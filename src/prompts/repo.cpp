@@ -5,7 +5,7 @@
 
 #include "botflow/core/error.hpp"
 #include "botflow/store/db.hpp"
-#include "botflow/store/user_repo.hpp"
+#include "botflow/store/setting_repo.hpp"
 
 namespace botflow::prompts {
 namespace {

@@ -11,7 +11,6 @@
 #include "botflow/prompts/module.hpp"
 #include "botflow/prompts/repo.hpp"
 #include "botflow/store/db.hpp"
-#include "botflow/store/user_repo.hpp"
 
 namespace botflow::prompts {
 namespace {

@@ -34,17 +34,6 @@ std::optional<User> one_user(const pqxx::result& r) {
 
 }  // namespace
 
-nlohmann::json to_json(const User& u) {
-    return {{"id", u.id},
-            {"email", u.email},
-            {"name", u.name},
-            {"role", u.role},
-            {"disabled", u.disabled},
-            {"invited", !u.password_hash.has_value()},
-            {"created_at", u.created_at},
-            {"last_login_at", u.last_login_at ? nlohmann::json(*u.last_login_at) : nullptr}};
-}
-
 std::optional<User> find_user(pqxx::dbtransaction& tx, const std::string& id) {
     return one_user(tx.exec_params(
         std::string("SELECT ") + kUserColumns + " FROM users WHERE id = $1::uuid", id));
@@ -163,80 +152,6 @@ void retire_auth_tokens(pqxx::dbtransaction& tx, const std::string& kind,
             "WHERE kind = $1 AND user_id IS NULL AND used_at IS NULL",
             kind);
     }
-}
-
-std::optional<nlohmann::json> get_setting(pqxx::dbtransaction& tx, const std::string& key) {
-    auto r = tx.exec_params("SELECT value::text FROM settings WHERE key = $1", key);
-    if (r.empty() || r[0][0].is_null()) return std::nullopt;
-    return nlohmann::json::parse(r[0][0].as<std::string>());
-}
-
-void put_setting(pqxx::dbtransaction& tx, const std::string& key, const nlohmann::json& value,
-                 const std::optional<std::string>& updated_by) {
-    tx.exec_params(
-        "INSERT INTO settings (key, value, updated_by) VALUES ($1, $2::jsonb, $3::uuid) "
-        "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, "
-        "updated_by = EXCLUDED.updated_by, updated_at = now()",
-        key, value.dump(), nullable(updated_by));
-}
-
-std::optional<std::string> get_sealed_setting(pqxx::dbtransaction& tx, const std::string& key,
-                                              const Secret& sealing_key) {
-    auto r = tx.exec_params(
-        "SELECT encrypted_value FROM settings WHERE key = $1 AND encrypted_value IS NOT NULL", key);
-    if (r.empty()) return std::nullopt;
-    pqxx::binarystring sealed(r[0][0]);
-    return util::unseal(sealing_key, sealed.str());
-}
-
-void put_sealed_setting(pqxx::dbtransaction& tx, const std::string& key, std::string_view plain,
-                        const Secret& sealing_key, const std::optional<std::string>& updated_by) {
-    auto sealed = util::seal(sealing_key, plain);
-    tx.exec_params(
-        "INSERT INTO settings (key, encrypted_value, updated_by) "
-        "VALUES ($1, $2, $3::uuid) ON CONFLICT (key) DO UPDATE SET "
-        " value = NULL, encrypted_value = EXCLUDED.encrypted_value, "
-        " updated_by = EXCLUDED.updated_by, updated_at = now()",
-        key, pqxx::binarystring(sealed), nullable(updated_by));
-}
-
-void delete_setting(pqxx::dbtransaction& tx, const std::string& key) {
-    tx.exec_params("DELETE FROM settings WHERE key = $1", key);
-}
-
-void insert_audit(pqxx::dbtransaction& tx, const AuditEntry& e) {
-    tx.exec_params(
-        "INSERT INTO audit_log (user_id, action, target_type, target_id, ip, details) "
-        "VALUES ($1::uuid, $2, NULLIF($3, ''), NULLIF($4, ''), NULLIF($5, ''), $6::jsonb)",
-        nullable(e.user_id), e.action, e.target_type, e.target_id, e.ip,
-        e.details.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
-}
-
-nlohmann::json list_audit(pqxx::dbtransaction& tx, int limit, std::optional<std::int64_t> before) {
-    std::string before_text = before ? std::to_string(*before) : std::string();
-    auto r = tx.exec_params(
-        "SELECT a.id, to_char(a.at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), "
-        "a.user_id::text, u.email, a.action, a.target_type, a.target_id, a.ip, a.details::text "
-        "FROM audit_log a LEFT JOIN users u ON u.id = a.user_id "
-        "WHERE ($1::bigint IS NULL OR a.id < $1::bigint) ORDER BY a.id DESC LIMIT $2",
-        before ? before_text.c_str() : nullptr, limit);
-    nlohmann::json items = nlohmann::json::array();
-    for (const auto& row : r) {
-        auto text = [&](int i) -> nlohmann::json {
-            return row[i].is_null() ? nlohmann::json(nullptr)
-                                    : nlohmann::json(row[i].as<std::string>());
-        };
-        items.push_back({{"id", row[0].as<std::int64_t>()},
-                         {"at", row[1].as<std::string>()},
-                         {"user_id", text(2)},
-                         {"user_email", text(3)},
-                         {"action", row[4].as<std::string>()},
-                         {"target_type", text(5)},
-                         {"target_id", text(6)},
-                         {"ip", text(7)},
-                         {"details", nlohmann::json::parse(row[8].as<std::string>())}});
-    }
-    return items;
 }
 
 }  // namespace botflow::store

@@ -6,7 +6,7 @@
 
 #include "botflow/core/error.hpp"
 #include "botflow/core/log.hpp"
-#include "botflow/store/user_repo.hpp"
+#include "botflow/store/setting_repo.hpp"
 #include "botflow/util/crypto.hpp"
 #include "botflow/whatsapp/graph.hpp"
 #include "whatsapp/connection_repo.hpp"
@@ -120,17 +120,6 @@ Credentials load_credentials(pqxx::dbtransaction& tx, const config::Config& conf
             c.unreadable.push_back(key.substr(std::string("whatsapp.").size()));
         }
     }
-    // Said once per saved version (credentials are read again every minute and on every
-    // save); Settings and the connection check keep showing it.
-    static std::atomic<std::int64_t> reported{-1};
-    if (!c.unreadable.empty() && reported.exchange(c.version) != c.version) {
-        for (const auto& field : c.unreadable) {
-            spdlog::error(
-                "whatsapp.credential_unreadable field={} hint=\"SECRET_KEY changed since it was "
-                "saved: save it again in Settings > WhatsApp\"",
-                field);
-        }
-    }
     return c;
 }
 
@@ -238,6 +227,17 @@ bool Connection::set(Credentials c) {
     if (next->version < current_->version) return false;
     bool changed = next->version != current_->version;
     current_ = std::move(next);
+    // Said once per saved version (credentials are read again every minute and on every
+    // save); Settings and the connection check keep showing it.
+    if (!current_->unreadable.empty() && reported_ != current_->version) {
+        reported_ = current_->version;
+        for (const auto& field : current_->unreadable) {
+            spdlog::error(
+                "whatsapp.credential_unreadable field={} hint=\"SECRET_KEY changed since it was "
+                "saved: save it again in Settings > WhatsApp\"",
+                field);
+        }
+    }
     return changed;
 }
 

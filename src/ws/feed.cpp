@@ -18,7 +18,6 @@
 #include "botflow/core/log.hpp"
 #include "botflow/events/bus.hpp"
 #include "botflow/http/router.hpp"
-#include "botflow/store/user_repo.hpp"
 #include "botflow/ws/hub.hpp"
 #include "botflow/ws/module.hpp"
 

@@ -1,4 +1,4 @@
-// Users, one-time auth tokens, settings and the audit log in PostgreSQL. Each function runs in
+// Users and one-time auth tokens in PostgreSQL. Each function runs in
 // the caller's transaction (from Db::run, or a direct connection in the CLI); none blocks on
 // anything but that transaction.
 #pragma once
@@ -28,8 +28,6 @@ struct User {
     std::string created_at;  // ISO 8601
     std::optional<std::string> last_login_at;
 };
-
-nlohmann::json to_json(const User& user);  // never includes the password hash
 
 /// `id` must be a well-formed UUID (see is_uuid); others throw from PostgreSQL.
 std::optional<User> find_user(pqxx::dbtransaction& tx, const std::string& id);
@@ -78,29 +76,5 @@ void retire_user_tokens(pqxx::dbtransaction& tx, const std::string& user_id);
 /// Retires the open tokens of a kind, for one user or (user_id empty) all setup tokens.
 void retire_auth_tokens(pqxx::dbtransaction& tx, const std::string& kind,
                         const std::optional<std::string>& user_id);
-
-std::optional<nlohmann::json> get_setting(pqxx::dbtransaction& tx, const std::string& key);
-void put_setting(pqxx::dbtransaction& tx, const std::string& key, const nlohmann::json& value,
-                 const std::optional<std::string>& updated_by);
-
-/// A secret saved under `key`, sealed (util::seal) with `sealing_key`; nullopt when none is
-/// saved. Throws std::runtime_error when it was sealed with another key.
-std::optional<std::string> get_sealed_setting(pqxx::dbtransaction& tx, const std::string& key,
-                                              const Secret& sealing_key);
-void put_sealed_setting(pqxx::dbtransaction& tx, const std::string& key, std::string_view plain,
-                        const Secret& sealing_key, const std::optional<std::string>& updated_by);
-void delete_setting(pqxx::dbtransaction& tx, const std::string& key);
-
-struct AuditEntry {
-    std::optional<std::string> user_id;
-    std::string action;  // e.g. user.login
-    std::string target_type;
-    std::string target_id;
-    std::string ip;
-    nlohmann::json details = nlohmann::json::object();
-};
-void insert_audit(pqxx::dbtransaction& tx, const AuditEntry& entry);
-/// Newest first; `before` is an id cursor (exclusive). Each item has the acting user's email.
-nlohmann::json list_audit(pqxx::dbtransaction& tx, int limit, std::optional<std::int64_t> before);
 
 }  // namespace botflow::store

@@ -69,13 +69,15 @@ class Connection {
 public:
     explicit Connection(const config::Config& config);
     std::shared_ptr<const Credentials> get() const;
-    /// Applies `c` unless what is in effect is newer (a slower read of an older save). Returns
-    /// whether the version changed.
+    /// Applies `c` unless what is in effect is newer (a slower read of an older save), and logs
+    /// the fields it could not read, once per saved version. Returns whether the version
+    /// changed.
     bool set(Credentials c);
 
 private:
     mutable std::mutex mutex_;
     std::shared_ptr<const Credentials> current_;
+    std::int64_t reported_ = -1;  // the version whose unreadable fields were logged
 };
 
 enum class Activity { verified, verify_refused, delivered, bad_signature, secret_missing };
