@@ -359,4 +359,85 @@ asio::awaitable<std::string> GraphClient::download(const std::string& url, std::
     co_return std::move(*bytes);
 }
 
+// The Cloud API payload (../reference: WhatsApp Cloud API, sending: payloads).
+namespace {
+
+using nlohmann::json;
+
+bool has_link(const std::string& text) {
+    return text.find("http://") != std::string::npos || text.find("https://") != std::string::npos;
+}
+
+json graph_interactive(const Outgoing& m) {
+    json j{{"type", m.kind == Kind::buttons ? "button" : "list"}, {"body", {{"text", m.text}}}};
+    if (!m.header.empty()) j["header"] = {{"type", "text"}, {"text", m.header}};
+    if (!m.footer.empty()) j["footer"] = {{"text", m.footer}};
+    if (m.kind == Kind::buttons) {
+        json buttons = json::array();
+        for (const auto& b : m.buttons) {
+            buttons.push_back({{"type", "reply"}, {"reply", {{"id", b.id}, {"title", b.title}}}});
+        }
+        j["action"] = {{"buttons", std::move(buttons)}};
+        return j;
+    }
+    j["action"] = {{"button", m.list_button}, {"sections", sections_json(m)}};
+    return j;
+}
+
+json graph_media(const Outgoing& m, const Resolved& r) {
+    json j = json::object();
+    if (r.media) {
+        j["id"] = *r.media;
+    } else if (m.link) {
+        j["link"] = *m.link;
+    }
+    if (m.kind != Kind::audio)
+        if (!m.caption.empty()) j["caption"] = m.caption;
+    if (m.kind == Kind::document)
+        if (!m.filename.empty()) j["filename"] = m.filename;
+    return j;
+}
+
+}  // namespace
+
+json graph_payload(const Outgoing& m, const Resolved& r) {
+    json p{{"messaging_product", "whatsapp"}, {"recipient_type", "individual"}};
+    if (!r.wa_id.empty()) {
+        p["to"] = "+" + r.wa_id;
+    } else {
+        p["recipient"] = r.bsuid;
+    }
+    if (r.context && m.kind != Kind::reaction) p["context"] = {{"message_id", *r.context}};
+    switch (m.kind) {
+        case Kind::text:
+            p["type"] = "text";
+            p["text"] = {{"preview_url", m.preview_url.value_or(has_link(m.text))},
+                         {"body", m.text}};
+            break;
+        case Kind::image:
+        case Kind::document:
+        case Kind::audio:
+        case Kind::video:
+            p["type"] = kind_name(m.kind);
+            p[std::string(kind_name(m.kind))] = graph_media(m, r);
+            break;
+        case Kind::buttons:
+        case Kind::list:
+            p["type"] = "interactive";
+            p["interactive"] = graph_interactive(m);
+            break;
+        case Kind::template_:
+            p["type"] = "template";
+            p["template"] = {{"name", m.template_name},
+                             {"language", {{"code", m.language}}},
+                             {"components", m.components}};
+            break;
+        case Kind::reaction:
+            p["type"] = "reaction";
+            p["reaction"] = {{"message_id", r.reaction.value_or("")}, {"emoji", m.emoji}};
+            break;
+    }
+    return p;
+}
+
 }  // namespace botflow::whatsapp

@@ -318,4 +318,108 @@ void validate(const Outgoing& message) {
     errors.throw_if_any("The message does not fit WhatsApp's limits.");
 }
 
+namespace {
+
+using nlohmann::json;
+
+void put_if(json& j, const char* key, const std::string& value) {
+    if (!value.empty()) j[key] = value;
+}
+
+json interactive_json(const Outgoing& m) {
+    json j{{"body", m.text}};
+    put_if(j, "header", m.header);
+    put_if(j, "footer", m.footer);
+    if (m.kind == Kind::buttons) {
+        json buttons = json::array();
+        for (const auto& b : m.buttons) buttons.push_back({{"id", b.id}, {"title", b.title}});
+        j["buttons"] = std::move(buttons);
+        return j;
+    }
+    j["button"] = m.list_button;
+    j["sections"] = sections_json(m);
+    return j;
+}
+
+}  // namespace
+
+json sections_json(const Outgoing& m) {
+    json sections = json::array();
+    for (const auto& s : m.sections) {
+        json rows = json::array();
+        for (const auto& r : s.rows) {
+            json row{{"id", r.id}, {"title", r.title}};
+            put_if(row, "description", r.description);
+            rows.push_back(std::move(row));
+        }
+        json section{{"rows", std::move(rows)}};
+        put_if(section, "title", s.title);
+        sections.push_back(std::move(section));
+    }
+    return sections;
+}
+
+json to_json(const Outgoing& m) {
+    json j{{"type", kind_name(m.kind)}};
+    if (m.reply_to) j["reply_to"] = *m.reply_to;
+    switch (m.kind) {
+        case Kind::text:
+            j["text"] = m.text;
+            if (m.preview_url) j["preview_url"] = *m.preview_url;
+            break;
+        case Kind::image:
+        case Kind::document:
+        case Kind::audio:
+        case Kind::video:
+            if (m.media_id) j["media_id"] = *m.media_id;
+            if (m.link) j["link"] = *m.link;
+            put_if(j, "caption", m.caption);
+            put_if(j, "filename", m.filename);
+            break;
+        case Kind::buttons:
+        case Kind::list:
+            j.update(interactive_json(m));
+            break;
+        case Kind::template_:
+            j["name"] = m.template_name;
+            j["language"] = m.language;
+            j["components"] = m.components;
+            break;
+        case Kind::reaction:
+            j["message_id"] = m.reaction_to;
+            j["emoji"] = m.emoji;
+            break;
+    }
+    return j;
+}
+
+std::string summary(const Outgoing& m) {
+    switch (m.kind) {
+        case Kind::text:
+            return m.text;
+        case Kind::image:
+        case Kind::document:
+        case Kind::audio:
+        case Kind::video: {
+            std::string what = "[" + std::string(kind_name(m.kind)) + "]";
+            if (!m.filename.empty()) what += " " + m.filename;
+            return m.caption.empty() ? what : what + " " + m.caption;
+        }
+        case Kind::buttons: {
+            std::string out = m.text + " [";
+            for (std::size_t i = 0; i < m.buttons.size(); ++i) {
+                out += (i ? " | " : "") + m.buttons[i].title;
+            }
+            return out + "]";
+        }
+        case Kind::list:
+            return m.text + " [" + m.list_button + "]";
+        case Kind::template_:
+            return "[template " + m.template_name + "]";
+        case Kind::reaction:
+            return m.emoji.empty() ? "[removed a reaction]" : "[reacted " + m.emoji + "]";
+    }
+    return m.text;
+}
+
 }  // namespace botflow::whatsapp

@@ -1,5 +1,6 @@
-// The WhatsApp Cloud API's sending side (Meta's Graph API): messages, read receipts and the
-// typing indicator, media lookup and download; what its errors mean and whether to retry.
+// The WhatsApp Cloud API's sending side (Meta's Graph API): the payload of a message and its
+// sending, read receipts and the typing indicator, media lookup and download; what its errors
+// mean and whether to retry.
 #pragma once
 #include <chrono>
 #include <cstdint>
@@ -12,6 +13,7 @@
 #include "botflow/core/asio.hpp"
 #include "botflow/core/secret.hpp"
 #include "botflow/whatsapp/connection.hpp"
+#include "botflow/whatsapp/outgoing.hpp"
 #include "botflow/whatsapp/text.hpp"
 
 namespace botflow::util {
@@ -19,6 +21,20 @@ class HttpClient;
 }
 
 namespace botflow::whatsapp {
+
+/// What only the sending knows: the recipient, the wamids behind our ids, and the media as
+/// WhatsApp has it.
+struct Resolved {
+    std::string wa_id;  // the customer's number; empty: only their business-scoped user id
+    std::string bsuid;
+    std::optional<std::string> context;   // the wamid of reply_to
+    std::optional<std::string> reaction;  // the wamid of reaction_to
+    std::optional<std::string> media;     // the uploaded file's WhatsApp media id
+};
+
+/// The Cloud API payload of POST /<phone-number-id>/messages for `message` (text: `text` is
+/// one piece, at most kMaxTextLength).
+nlohmann::json graph_payload(const Outgoing& message, const Resolved& resolved);
 
 /// What a Graph API error means for us.
 struct GraphError {

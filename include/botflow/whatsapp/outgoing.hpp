@@ -96,21 +96,10 @@ void validate(const Outgoing& message);
 /// it back.
 nlohmann::json to_json(const Outgoing& message);
 
+/// A list's sections as both the stored form and the Cloud API have them.
+nlohmann::json sections_json(const Outgoing& message);
+
 /// The one-line text of a message: the conversation's preview, search, the AI's history.
 std::string summary(const Outgoing& message);
-
-/// What only the sending knows: the recipient, the wamids behind our ids, and the media as
-/// WhatsApp has it.
-struct Resolved {
-    std::string wa_id;  // the customer's number; empty: only their business-scoped user id
-    std::string bsuid;
-    std::optional<std::string> context;   // the wamid of reply_to
-    std::optional<std::string> reaction;  // the wamid of reaction_to
-    std::optional<std::string> media;     // the uploaded file's WhatsApp media id
-};
-
-/// The Cloud API payload of POST /<phone-number-id>/messages for `message` (text: `text` is
-/// one piece, at most kMaxTextLength).
-nlohmann::json graph_payload(const Outgoing& message, const Resolved& resolved);
 
 }  // namespace botflow::whatsapp

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "botflow/core/error.hpp"
+#include "botflow/whatsapp/graph.hpp"
 
 namespace botflow::whatsapp {
 namespace {
