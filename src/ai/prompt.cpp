@@ -4,6 +4,7 @@
 #include <map>
 #include <pqxx/pqxx>
 
+#include "ai/turn_repo.hpp"
 #include "botflow/core/error.hpp"
 #include "botflow/core/log.hpp"
 #include "botflow/prompts/repo.hpp"
@@ -27,19 +28,15 @@ std::string trim(std::string_view s) {
 
 std::string history_text(pqxx::dbtransaction& tx, const std::string& conversation,
                          std::int64_t before_seq) {
-    auto r = tx.exec_params(
-        "SELECT sender, content FROM messages WHERE conversation_id = $1::uuid AND seq < $2 "
-        "ORDER BY seq DESC LIMIT $3",
-        conversation, before_seq, kHistoryMessages);
     std::vector<std::string> lines;
     std::size_t used = 0;
-    for (const auto& row : r) {
-        auto sender = row[0].as<std::string>();
+    for (const auto& [sender, content] :
+         history_before(tx, conversation, before_seq, kHistoryMessages)) {
         std::string who = sender == "customer" ? "Customer"
                           : sender == "ai"     ? "Assistant"
                           : sender == "agent"  ? "Team member"
                                                : "Automatic message";
-        auto line = who + ": " + row[1].as<std::string>();
+        auto line = who + ": " + content;
         if (used + line.size() > kHistoryChars) break;
         used += line.size();
         lines.push_back(std::move(line));
@@ -197,8 +194,6 @@ Prompt build_prompt(pqxx::dbtransaction& tx, const std::string& template_body,
     std::string tz = profile["hours"].is_object()
                          ? profile["hours"].value("time_zone", std::string("UTC"))
                          : std::string("UTC");
-    auto date =
-        tx.exec_params("SELECT to_char(now() AT TIME ZONE $1, 'FMDay, FMDD FMMonth YYYY')", tz);
     std::map<std::string, std::string> values = {
         {"business_name", p.business_name},
         {"customer_name", customer_name},
@@ -206,7 +201,7 @@ Prompt build_prompt(pqxx::dbtransaction& tx, const std::string& template_body,
         {"relevant_documents", knowledge::format_for_prompt(p.hits)},
         {"conversation_history", history},
         {"business_hours", prompts::format_hours(profile["hours"])},
-        {"current_date", date[0][0].as<std::string>()},
+        {"current_date", today_in(tx, tz)},
         {"language", profile["language"].is_string() ? profile["language"].get<std::string>()
                                                      : std::string("English")}};
     p.system =
@@ -241,11 +236,8 @@ Context gather(pqxx::dbtransaction& tx, const std::string& conversation, std::in
     // Sunday?").
     std::string query = message;
     if (message.size() < 40) {
-        auto prev = tx.exec_params(
-            "SELECT content FROM messages WHERE conversation_id = $1::uuid "
-            " AND sender = 'customer' AND seq < $2 ORDER BY seq DESC LIMIT 1",
-            conversation, first_seq);
-        if (!prev.empty()) query += "\n" + prev[0][0].as<std::string>();
+        auto prev = previous_customer_message(tx, conversation, first_seq);
+        if (prev) query += "\n" + *prev;
     }
     ctx.prompt =
         build_prompt(tx, body, message, query, customer, history_text(tx, conversation, first_seq),

@@ -1,6 +1,7 @@
 #include <pqxx/pqxx>
 
 #include "ai/registration.hpp"
+#include "ai/turn_repo.hpp"
 #include "botflow/ai/llm.hpp"
 #include "botflow/ai/module.hpp"
 #include "botflow/ai/settings.hpp"
@@ -10,6 +11,7 @@
 #include "botflow/http/json_body.hpp"
 #include "botflow/http/router.hpp"
 #include "botflow/prompts/repo.hpp"
+#include "botflow/store/audit_repo.hpp"
 #include "botflow/store/db.hpp"
 
 namespace botflow::ai {
@@ -67,10 +69,7 @@ asio::awaitable<Response> handle_put(Module& mod, Request& req) {
         for (const auto& [k, v] : body.items()) {
             audit[k] = k == "api_key" ? json(v.is_null() ? "removed" : "replaced") : v;
         }
-        tx.exec_params(
-            "INSERT INTO audit_log (user_id, action, target_type, details) "
-            "VALUES ($1::uuid, 'settings.ai', 'settings', $2::jsonb)",
-            by, audit.dump());
+        store::insert_audit(tx, {by, "settings.ai", "settings", "", "", audit});
         return settings_json(stored, config, load(tx, config).key_stored);
     };
     co_return Response::json(200, co_await mod.db.run(std::move(write)));
@@ -97,29 +96,21 @@ asio::awaitable<Response> handle_test(Module& mod, Request& req) {
 asio::awaitable<Response> handle_sources(Module& mod, Request& req) {
     auto id = http::id_param(req, "message");
     auto read = [id](pqxx::dbtransaction& tx) -> std::optional<json> {
-        auto m = tx.exec_params(
-            "SELECT ai_mode FROM messages WHERE id = $1::uuid AND direction = 'outbound'", id);
-        if (m.empty()) return std::nullopt;
-        auto r = tx.exec_params(
-            "SELECT rank, chunk_id, document_id::text, document_title, heading, content, score, "
-            " document_id IS NOT NULL AND EXISTS (SELECT 1 FROM document_chunks c "
-            "  WHERE c.id = mc.chunk_id) "
-            "FROM message_citations mc WHERE message_id = $1::uuid ORDER BY rank",
-            id);
+        auto sources = find_message_sources(tx, id);
+        if (!sources) return std::nullopt;
         json items = json::array();
-        for (const auto& row : r) {
-            items.push_back(
-                {{"rank", row[0].as<int>()},
-                 {"chunk_id", row[1].is_null() ? json(nullptr) : json(row[1].as<long long>())},
-                 {"document_id", row[2].is_null() ? json(nullptr) : json(row[2].as<std::string>())},
-                 {"document_title", row[3].as<std::string>()},
-                 {"heading", row[4].as<std::string>()},
-                 {"content", row[5].as<std::string>()},
-                 {"score", row[6].as<double>()},
-                 {"current", row[7].as<bool>()}});
+        for (const auto& c : sources->items) {
+            items.push_back({{"rank", c.rank},
+                             {"chunk_id", c.chunk_id ? json(*c.chunk_id) : json(nullptr)},
+                             {"document_id", c.document_id ? json(*c.document_id) : json(nullptr)},
+                             {"document_title", c.document_title},
+                             {"heading", c.heading},
+                             {"content", c.content},
+                             {"score", c.score},
+                             {"current", c.current}});
         }
         return json{{"message_id", id},
-                    {"mode", m[0][0].is_null() ? json(nullptr) : json(m[0][0].as<std::string>())},
+                    {"mode", sources->mode ? json(*sources->mode) : json(nullptr)},
                     {"items", items}};
     };
     auto out = co_await mod.db.run(std::move(read));

@@ -4,6 +4,7 @@
 #include <pqxx/pqxx>
 #include <utility>
 
+#include "ai/turn_repo.hpp"
 #include "botflow/core/log.hpp"
 #include "botflow/events/outbox_repo.hpp"
 #include "botflow/jobs/job_repo.hpp"
@@ -27,24 +28,6 @@ constexpr std::array<std::pair<Mode, std::string_view>, 5> kModes{{
     {Mode::away, "away"},
 }};
 
-// A person answered since the customer's first waiting message: the AI keeps out of it.
-bool agent_replied_since(pqxx::dbtransaction& tx, const std::string& conversation,
-                         std::int64_t first_seq) {
-    return tx
-        .exec_params(
-            "SELECT EXISTS (SELECT 1 FROM messages WHERE conversation_id = $1::uuid "
-            " AND direction = 'outbound' AND sender = 'agent' AND seq > $2)",
-            conversation, first_seq)[0][0]
-        .as<bool>();
-}
-
-void mark_answered(pqxx::dbtransaction& tx, const std::string& conversation, std::int64_t seq) {
-    tx.exec_params(
-        "UPDATE conversations SET ai_answered_seq = GREATEST(ai_answered_seq, $2) "
-        "WHERE id = $1::uuid",
-        conversation, seq);
-}
-
 // Sends the away message once per closed period (and flags the conversation for the
 // morning). Returns whether it was queued now.
 bool queue_away_if_closed(pqxx::dbtransaction& tx, const std::string& conversation,
@@ -52,94 +35,41 @@ bool queue_away_if_closed(pqxx::dbtransaction& tx, const std::string& conversati
     auto profile = prompts::business_profile(tx);
     const auto& hours = profile["hours"];
     if (!hours.is_object()) return false;
-    auto now = tx.exec_params(
-        "SELECT EXTRACT(isodow FROM now() AT TIME ZONE $1)::int, "
-        " (EXTRACT(hour FROM now() AT TIME ZONE $1) * 60 + "
-        "  EXTRACT(minute FROM now() AT TIME ZONE $1))::int",
-        hours.value("time_zone", std::string("UTC")));
-    auto closed = minutes_closed(hours, now[0][0].as<int>(), now[0][1].as<int>());
+    auto now = local_time(tx, hours.value("time_zone", std::string("UTC")));
+    auto closed = minutes_closed(hours, now.isodow, now.minute);
     if (!closed) return false;
     // Due unless it already went out after the business closed.
-    auto due = tx.exec_params(
-        "UPDATE conversations SET away_sent_at = now(), follow_up = true "
-        "WHERE id = $1::uuid AND (away_sent_at IS NULL OR "
-        " away_sent_at < now() - make_interval(mins => $2)) RETURNING id",
-        conversation, *closed);
-    if (due.empty()) return false;
+    if (!claim_away(tx, conversation, *closed)) return false;
     whatsapp::QueuedMessage reply{conversation, whatsapp::text_message(settings.away_message),
                                   "system"};
     auto ids = whatsapp::queue_message(tx, reply);
-    for (const auto& id : ids) {
-        tx.exec_params("UPDATE messages SET ai_mode = $2 WHERE id = $1::uuid", id,
-                       std::string(mode_name(Mode::away)));
-    }
+    for (const auto& id : ids) mark_ai_message(tx, id, Mode::away);
     for (auto& m : store::messages_by_id(tx, ids)) {
         events::stage(tx, events::message_created(conversation, std::move(m)));
     }
     return true;
 }
 
-// The customer messages the AI has not answered yet, oldest first: (seq, content, wamid).
-pqxx::result unanswered(pqxx::dbtransaction& tx, const std::string& conversation,
-                        std::int64_t answered_seq) {
-    return tx.exec_params(
-        "SELECT seq, content, COALESCE(whatsapp_message_id, '') FROM ("
-        " SELECT seq, content, whatsapp_message_id FROM messages "
-        " WHERE conversation_id = $1::uuid AND direction = 'inbound' AND sender = 'customer' "
-        // A reaction, a deleted message or a kind WhatsApp did not describe asks nothing.
-        "  AND type NOT IN ('reaction', 'revoke', 'unsupported', 'system') "
-        "  AND seq > $2 ORDER BY seq DESC LIMIT $3) p ORDER BY seq",
-        conversation, answered_seq, kMaxPending);
-}
-
 Situation read_situation(pqxx::dbtransaction& tx, const std::string& conversation,
                          const config::Config& config) {
     Situation s;
-    auto c = tx.exec_params(
-        "SELECT ai_enabled, status, simulated, customer_name, ai_answered_seq "
-        "FROM conversations WHERE id = $1::uuid",
-        conversation);
-    if (c.empty()) return s;
+    auto c = find_conversation_state(tx, conversation);
+    if (!c) return s;
     s.exists = true;
-    s.ai_enabled = c[0][0].as<bool>();
-    s.status = c[0][1].as<std::string>();
-    s.simulated = c[0][2].as<bool>();
-    s.customer_name = c[0][3].as<std::string>();
-    s.answered_seq = c[0][4].as<std::int64_t>();
+    s.ai_enabled = c->ai_enabled;
+    s.status = c->status;
+    s.simulated = c->simulated;
+    s.customer_name = c->customer_name;
+    s.answered_seq = c->answered_seq;
     s.settings = load_settings(tx, config);
-    auto pending = unanswered(tx, conversation, s.answered_seq);
+    auto pending = unanswered_messages(tx, conversation, s.answered_seq, kMaxPending);
     if (pending.empty()) return s;
-    for (const auto& row : pending) s.texts.push_back(row[1].as<std::string>());
-    s.first_seq = pending[0][0].as<std::int64_t>();
-    s.through_seq = pending[pending.size() - 1][0].as<std::int64_t>();
-    s.last_wamid = pending[pending.size() - 1][2].as<std::string>();
+    for (const auto& m : pending) s.texts.push_back(m.content);
+    s.first_seq = pending.front().seq;
+    s.through_seq = pending.back().seq;
+    s.last_wamid = pending.back().wamid;
     s.agent_replied = agent_replied_since(tx, conversation, s.first_seq);
     return s;
-}
-
-Turn read_turn(const pqxx::row& r) {
-    Turn t;
-    t.id = r[0].as<std::int64_t>();
-    t.state = r[1].as<std::string>();
-    if (!r[2].is_null()) t.mode = parse_mode(r[2].as<std::string>());
-    if (!r[3].is_null()) t.answer = r[3].as<std::string>();
-    if (!r[4].is_null()) t.handoff_reason = r[4].as<std::string>();
-    t.details = json::parse(r[5].as<std::string>());
-    t.citations = json::parse(r[6].as<std::string>());
-    return t;
-}
-
-// The turn for (conversation, through_seq): created if new. Its row is the idempotency key.
-Turn claim_turn(pqxx::dbtransaction& tx, const std::string& conversation, std::int64_t through) {
-    tx.exec_params(
-        "INSERT INTO ai_turns (conversation_id, through_seq) VALUES ($1::uuid, $2) "
-        "ON CONFLICT (conversation_id, through_seq) DO NOTHING",
-        conversation, through);
-    auto r = tx.exec_params(
-        "SELECT id, state, mode, answer, handoff_reason, details::text, citations::text "
-        "FROM ai_turns WHERE conversation_id = $1::uuid AND through_seq = $2",
-        conversation, through);
-    return read_turn(r[0]);
 }
 
 // The message a queued turn sends: its answer, or the handoff or fallback message.
@@ -163,29 +93,24 @@ whatsapp::QueuedMessage reply_for(const Turn& turn, Mode mode, const std::string
     return reply;
 }
 
-// The answer's mode on every piece of it, and the figures of the call (ai_turns.details).
+// The answer's mode on every piece of it, and the figures of the call (ai_turns.details) on
+// the first: a long answer's later pieces carry only their mode.
 void record_figures(pqxx::dbtransaction& tx, const std::vector<std::string>& ids, Mode mode,
                     const json& d) {
     auto num = [&d](const char* k) -> std::optional<long long> {
         if (d.contains(k) && d[k].is_number()) return d[k].get<long long>();
         return std::nullopt;
     };
-    std::optional<double> cost;
-    if (d.contains("cost_usd") && d["cost_usd"].is_number()) cost = d["cost_usd"].get<double>();
-    std::optional<std::string> model;
-    if (d.contains("model") && d["model"].is_string()) model = d["model"].get<std::string>();
+    AnswerFigures f;
+    if (d.contains("cost_usd") && d["cost_usd"].is_number())
+        f.cost_usd = d["cost_usd"].get<double>();
+    if (d.contains("model") && d["model"].is_string()) f.model = d["model"].get<std::string>();
+    f.prompt_tokens = num("prompt_tokens");
+    f.completion_tokens = num("completion_tokens");
+    f.total_ms = num("total_ms");
+    f.first_token_ms = num("first_token_ms");
     for (std::size_t i = 0; i < ids.size(); ++i) {
-        // The first piece carries the figures of the call; a long answer's later pieces only
-        // their mode.
-        bool first = i == 0;
-        tx.exec_params(
-            "UPDATE messages SET ai_mode = $2, ai_model = $3, prompt_tokens = $4, "
-            " completion_tokens = $5, cost_usd = $6, processing_ms = $7, first_token_ms = $8 "
-            "WHERE id = $1::uuid",
-            ids[i], std::string(mode_name(mode)), first ? model : std::nullopt,
-            first ? num("prompt_tokens") : std::nullopt,
-            first ? num("completion_tokens") : std::nullopt, first ? cost : std::nullopt,
-            first ? num("total_ms") : std::nullopt, first ? num("first_token_ms") : std::nullopt);
+        mark_ai_message(tx, ids[i], mode, i == 0 ? f : AnswerFigures{});
     }
 }
 
@@ -194,23 +119,16 @@ void record_citations(pqxx::dbtransaction& tx, const std::string& message_id,
                       const json& citations) {
     int rank = 0;
     for (const auto& cite : citations) {
-        tx.exec_params(
-            "INSERT INTO message_citations (message_id, rank, chunk_id, document_id, "
-            " document_title, heading, content, score) VALUES ($1::uuid, $2, $3, "
-            " (SELECT id FROM documents WHERE id = $4::uuid), $5, $6, $7, $8) "
-            "ON CONFLICT DO NOTHING",
-            message_id, ++rank, cite.value("chunk_id", 0LL), cite.value("document_id", ""),
-            cite.value("document_title", ""), cite.value("heading", ""), cite.value("content", ""),
-            cite.value("score", 0.0));
+        Citation c;
+        c.rank = ++rank;
+        c.chunk_id = cite.value("chunk_id", 0LL);
+        c.document_id = cite.value("document_id", "");
+        c.document_title = cite.value("document_title", "");
+        c.heading = cite.value("heading", "");
+        c.content = cite.value("content", "");
+        c.score = cite.value("score", 0.0);
+        insert_citation(tx, message_id, c);
     }
-}
-
-// PostgreSQL's array literal of `ids`: {a,b}.
-std::string uuid_array(const std::vector<std::string>& ids) {
-    std::string literal = "{";
-    for (const auto& id : ids) literal += (literal.size() > 1 ? "," : "") + id;
-    literal += "}";
-    return literal;
 }
 
 }  // namespace
@@ -256,11 +174,7 @@ Prepared prepare(pqxx::dbtransaction& tx, const std::string& conversation, const
     if (p.turn.state == "generated" && job.attempts >= kFailuresBeforeFallback &&
         p.turn.mode != Mode::fallback) {
         // Its answer could not be queued twice: the fallback message goes instead.
-        tx.exec_params(
-            "UPDATE ai_turns SET mode = $2, answer = NULL, citations = '[]', "
-            " handoff_reason = 'The AI answer could not be sent.', updated_at = now() "
-            "WHERE id = $1 AND state = 'generated'",
-            p.turn.id, std::string(mode_name(Mode::fallback)));
+        turn_to_fallback(tx, p.turn.id, "The AI answer could not be sent.");
     }
     if (p.turn.state != "generating") return p;  // generated: only the queuing is left
     p.generate = true;
@@ -279,35 +193,21 @@ Prepared prepare(pqxx::dbtransaction& tx, const std::string& conversation, const
 }
 
 void save_generated(pqxx::dbtransaction& tx, std::int64_t turn, const Generated& answer) {
-    tx.exec_params(
-        "UPDATE ai_turns SET state = 'generated', mode = $2, answer = $3, "
-        " handoff_reason = NULLIF($4, ''), details = $5::jsonb, citations = $6::jsonb, "
-        " updated_at = now() WHERE id = $1 AND state = 'generating'",
-        turn, std::string(mode_name(answer.mode)), answer.answer, answer.handoff_reason,
-        answer.details.dump(-1, ' ', false, json::error_handler_t::replace),
-        answer.citations.dump(-1, ' ', false, json::error_handler_t::replace));
+    save_turn_answer(tx, turn, answer);
 }
 
 Queued queue_turn(pqxx::dbtransaction& tx, const std::string& conversation, std::int64_t turn_id,
                   std::int64_t first_seq, std::int64_t through_seq, const AiSettings& settings) {
     Queued q;
-    auto r = tx.exec_params(
-        "SELECT id, state, mode, answer, handoff_reason, details::text, citations::text "
-        "FROM ai_turns WHERE id = $1 FOR UPDATE",
-        turn_id);
-    if (r.empty()) return q;
-    auto turn = read_turn(r[0]);
+    auto locked = lock_turn(tx, turn_id);
+    if (!locked) return q;
+    const auto& turn = *locked;
     if (turn.state != "generated") return q;  // queued or skipped by an earlier run
     // Still the AI's to answer: on, not handed off, no agent reply, and not answered by a
     // later turn (this run lost its lease and another took over): never a second answer.
-    auto c = tx.exec_params(
-        "SELECT ai_enabled AND status <> 'handed_off' AND ai_answered_seq < $2 "
-        "FROM conversations WHERE id = $1::uuid FOR UPDATE",
-        conversation, through_seq);
-    bool open = !c.empty() && c[0][0].as<bool>();
+    bool open = lock_open_for_ai(tx, conversation, through_seq);
     if (!open || agent_replied_since(tx, conversation, first_seq)) {
-        tx.exec_params("UPDATE ai_turns SET state = 'skipped', updated_at = now() WHERE id = $1",
-                       turn_id);
+        mark_turn_skipped(tx, turn_id);
         mark_answered(tx, conversation, through_seq);
         return q;
     }
@@ -317,18 +217,12 @@ Queued queue_turn(pqxx::dbtransaction& tx, const std::string& conversation, std:
     q.ids = whatsapp::queue_message(tx, reply_for(turn, mode, conversation, settings));
     record_figures(tx, q.ids, mode, turn.details);
     if (!q.ids.empty() && cites_passages(mode)) record_citations(tx, q.ids[0], turn.citations);
-    tx.exec_params(
-        "UPDATE ai_turns SET state = 'queued', message_ids = $2::uuid[], updated_at = now() "
-        "WHERE id = $1",
-        turn_id, uuid_array(q.ids));
+    mark_turn_queued(tx, turn_id, q.ids);
     mark_answered(tx, conversation, through_seq);
     if (q.handoff) {
         q.handoff_reason =
             turn.handoff_reason.empty() ? std::string("The AI handed over.") : turn.handoff_reason;
-        tx.exec_params(
-            "UPDATE conversations SET status = 'handed_off', ai_enabled = false, "
-            " handoff_reason = $2, updated_at = now() WHERE id = $1::uuid",
-            conversation, q.handoff_reason);
+        hand_off(tx, conversation, q.handoff_reason);
     }
     for (auto& m : store::messages_by_id(tx, q.ids)) {
         events::stage(tx, events::message_created(conversation, std::move(m)));
@@ -340,9 +234,8 @@ Queued queue_turn(pqxx::dbtransaction& tx, const std::string& conversation, std:
 
 bool queue_away(pqxx::dbtransaction& tx, const std::string& conversation,
                 const config::Config& config) {
-    auto c = tx.exec_params("SELECT ai_answered_seq FROM conversations WHERE id = $1::uuid",
-                            conversation);
-    if (c.empty() || unanswered(tx, conversation, c[0][0].as<std::int64_t>()).empty()) {
+    auto answered = find_answered_seq(tx, conversation);
+    if (!answered || unanswered_messages(tx, conversation, *answered, kMaxPending).empty()) {
         return false;
     }
     return queue_away_if_closed(tx, conversation, load_settings(tx, config));
