@@ -11,7 +11,7 @@
 #include "botflow/http/json_body.hpp"
 #include "botflow/http/router.hpp"
 #include "botflow/knowledge/search.hpp"
-#include "botflow/prompts/repo.hpp"
+#include "botflow/prompts/prompts.hpp"
 #include "botflow/store/db.hpp"
 
 namespace botflow::ai {

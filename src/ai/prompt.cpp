@@ -7,7 +7,7 @@
 #include "ai/turn_repo.hpp"
 #include "botflow/core/error.hpp"
 #include "botflow/core/log.hpp"
-#include "botflow/prompts/repo.hpp"
+#include "botflow/prompts/prompts.hpp"
 #include "botflow/prompts/templates.hpp"
 
 namespace botflow::ai {

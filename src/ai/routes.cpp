@@ -10,7 +10,7 @@
 #include "botflow/core/log.hpp"
 #include "botflow/http/json_body.hpp"
 #include "botflow/http/router.hpp"
-#include "botflow/prompts/repo.hpp"
+#include "botflow/prompts/prompts.hpp"
 #include "botflow/store/audit_repo.hpp"
 #include "botflow/store/db.hpp"
 

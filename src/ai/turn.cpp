@@ -8,7 +8,7 @@
 #include "botflow/core/log.hpp"
 #include "botflow/events/outbox_repo.hpp"
 #include "botflow/jobs/job_repo.hpp"
-#include "botflow/prompts/repo.hpp"
+#include "botflow/prompts/prompts.hpp"
 #include "botflow/store/conversation_repo.hpp"
 #include "botflow/whatsapp/queue.hpp"
 

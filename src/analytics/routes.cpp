@@ -7,14 +7,14 @@
 #include <cmath>
 #include <map>
 #include <mutex>
-#include <pqxx/pqxx>
 
+#include "analytics/report_repo.hpp"
 #include "botflow/ai/reply.hpp"
 #include "botflow/analytics/module.hpp"
 #include "botflow/analytics/report.hpp"
 #include "botflow/core/error.hpp"
 #include "botflow/http/router.hpp"
-#include "botflow/prompts/repo.hpp"
+#include "botflow/prompts/prompts.hpp"
 #include "botflow/store/conversation_repo.hpp"
 #include "botflow/store/db.hpp"
 
@@ -25,7 +25,6 @@ using http::Request;
 using http::Response;
 using nlohmann::json;
 
-constexpr int kBuckets = 80;
 constexpr long kMaxExportRows = 200000;
 // How long the live sums of today and of yesterday (which changes only with late arrivals)
 // are reused.
@@ -39,165 +38,6 @@ struct Period {
     std::string today;               // the business's date now
     std::vector<std::string> dates;  // oldest first
 };
-
-struct Gap {
-    long long asked = 0;
-    std::string last_asked_at;  // ISO 8601, UTC: compares as text
-    std::string conversation_id;
-    std::string reason;
-};
-
-struct Day {
-    std::string date;
-    long long inbound = 0, ai = 0, agent = 0, system = 0;
-    long long prompt_tokens = 0, completion_tokens = 0;
-    double cost_usd = 0;
-    long long conversations = 0, ai_resolved = 0, handed_off = 0;
-    std::vector<long long> frt = std::vector<long long>(kBuckets, 0);
-    std::vector<long long> hours = std::vector<long long>(24, 0);
-    std::map<std::string, std::pair<std::string, long long>> documents;  // id -> title, count
-    std::map<std::string, Gap> gaps;                                     // by question
-};
-
-// One day's sums, from the messages whose time falls in it in `tz`.
-constexpr const char* kDaySql = R"SQL(
-WITH bounds AS (
-  SELECT ($1::date)::timestamp AT TIME ZONE $2 AS s, ($1::date + 1)::timestamp AT TIME ZONE $2 AS e),
-m AS MATERIALIZED (
-  SELECT conversation_id, direction, sender, ai_mode, created_at, prompt_tokens,
-         completion_tokens, cost_usd
-  FROM messages, bounds WHERE created_at >= bounds.s AND created_at < bounds.e),
-conv AS (
-  SELECT conversation_id, min(created_at) FILTER (WHERE direction = 'inbound') AS first_in,
-         bool_or(sender = 'ai') AS ai, bool_or(sender = 'agent') AS agent,
-         bool_or(ai_mode IN ('handoff', 'fallback')) AS handoff
-  FROM m GROUP BY conversation_id),
-w AS (
-  SELECT conversation_id, direction, sender, created_at,
-         min(created_at) FILTER (WHERE direction = 'inbound')
-           OVER (PARTITION BY conversation_id) AS first_in
-  FROM m),
-frt AS (
-  SELECT extract(epoch FROM min(created_at) - first_in)::float8 * 1000 AS ms
-  FROM w WHERE first_in IS NOT NULL AND direction = 'outbound' AND sender IN ('ai', 'agent')
-   AND created_at >= first_in
-  GROUP BY conversation_id, first_in)
-SELECT count(*) FILTER (WHERE direction = 'inbound'), count(*) FILTER (WHERE sender = 'ai'),
-       count(*) FILTER (WHERE sender = 'agent'), count(*) FILTER (WHERE sender = 'system'),
-       coalesce(sum(prompt_tokens), 0), coalesce(sum(completion_tokens), 0),
-       coalesce(sum(cost_usd), 0)::float8,
-       (SELECT count(*) FROM conv WHERE first_in IS NOT NULL),
-       (SELECT count(*) FROM conv WHERE first_in IS NOT NULL AND ai AND NOT agent AND NOT handoff),
-       (SELECT count(*) FROM conv WHERE first_in IS NOT NULL AND (agent OR handoff)),
-       (SELECT to_json(array_agg(coalesce(n, 0) ORDER BY b)) FROM generate_series(0, 79) b
-          LEFT JOIN (SELECT least(79, floor(ln(greatest(ms, 100) / 100.0) / ln(1.25)))::int AS k,
-                            count(*) AS n FROM frt GROUP BY 1) h ON h.k = b)::text,
-       (SELECT to_json(array_agg(coalesce(n, 0) ORDER BY hr)) FROM generate_series(0, 23) hr
-          LEFT JOIN (SELECT extract(hour FROM created_at AT TIME ZONE $2)::int AS k,
-                            count(*) AS n FROM m WHERE direction = 'inbound' GROUP BY 1) h
-          ON h.k = hr)::text
-FROM m
-)SQL";
-
-// A nested loop on purpose (OFFSET 0 keeps the planner from flattening it into a hash join):
-// a day's AI answers, each looked up in the citations' primary key, rather than a scan of
-// every citation ever stored.
-constexpr const char* kDayDocumentsSql = R"SQL(
-SELECT c.document_id::text, max(c.document_title), count(*)
-FROM (SELECT id FROM messages
-      WHERE created_at >= ($1::date)::timestamp AT TIME ZONE $2
-        AND created_at < ($1::date + 1)::timestamp AT TIME ZONE $2 AND sender = 'ai') m
-CROSS JOIN LATERAL (SELECT document_id, document_title FROM message_citations mc
-                    WHERE mc.message_id = m.id OFFSET 0) c
-WHERE c.document_id IS NOT NULL
-GROUP BY 1
-)SQL";
-
-// A day's knowledge gaps: the customer message each handoff or fallback turn answered,
-// grouped by its words. The lookup of each message is a nested loop on purpose (OFFSET 0),
-// through the (conversation_id, seq) index, never a scan of every message.
-constexpr const char* kDayGapsSql = R"SQL(
-WITH g AS MATERIALIZED (
-  SELECT t.created_at, t.conversation_id, t.mode,
-         trim(regexp_replace(lower(m.content), '[^[:alnum:]]+', ' ', 'g')) AS q
-  FROM ai_turns t
-  CROSS JOIN LATERAL (SELECT content FROM messages m WHERE m.conversation_id = t.conversation_id
-                      AND m.seq = t.through_seq OFFSET 0) m
-  WHERE t.mode IN ('handoff', 'fallback')
-    AND t.created_at >= ($1::date)::timestamp AT TIME ZONE $2
-    AND t.created_at < ($1::date + 1)::timestamp AT TIME ZONE $2
-    AND (t.mode = 'fallback' OR t.handoff_reason IS DISTINCT FROM $3))
-SELECT q, count(*), to_json(max(created_at) AT TIME ZONE 'UTC')#>>'{}' || 'Z',
-       (array_agg(conversation_id::text ORDER BY created_at DESC))[1],
-       (array_agg(mode ORDER BY created_at DESC))[1]
-FROM g WHERE q <> '' GROUP BY q
-)SQL";
-
-std::vector<long long> numbers(const std::string& text, std::size_t size) {
-    std::vector<long long> out(size, 0);
-    auto j = json::parse(text, nullptr, false);
-    if (!j.is_array()) return out;
-    for (std::size_t i = 0; i < size && i < j.size(); ++i) out[i] = j[i].get<long long>();
-    return out;
-}
-
-// The day's sums from columns first..first+11, in the order kDaySql answers them and
-// analytics_days stores them.
-void read_sums(Day& d, const pqxx::row& r, int first) {
-    auto n = [&r, first](int i) { return r[first + i].as<long long>(); };
-    d.inbound = n(0);
-    d.ai = n(1);
-    d.agent = n(2);
-    d.system = n(3);
-    d.prompt_tokens = n(4);
-    d.completion_tokens = n(5);
-    d.cost_usd = r[first + 6].as<double>();
-    d.conversations = n(7);
-    d.ai_resolved = n(8);
-    d.handed_off = n(9);
-    d.frt = numbers(r[first + 10].as<std::string>(), kBuckets);
-    d.hours = numbers(r[first + 11].as<std::string>(), 24);
-}
-
-Day compute_day(pqxx::dbtransaction& tx, const std::string& date, const std::string& tz) {
-    Day d;
-    d.date = date;
-    read_sums(d, tx.exec_params(kDaySql, date, tz)[0], 0);
-    for (const auto& row : tx.exec_params(kDayDocumentsSql, date, tz)) {
-        d.documents[row[0].as<std::string>()] = {row[1].as<std::string>(), row[2].as<long long>()};
-    }
-    for (const auto& row : tx.exec_params(kDayGapsSql, date, tz, ai::kCustomerAskedReason)) {
-        d.gaps[row[0].as<std::string>()] = {
-            row[1].as<long long>(), row[2].as<std::string>(), row[3].as<std::string>(),
-            row[4].as<std::string>() == "handoff" ? "handoff" : "no_answer"};
-    }
-    return d;
-}
-
-void store_day(pqxx::dbtransaction& tx, const Day& d, const std::string& tz) {
-    tx.exec_params(
-        "INSERT INTO analytics_days (day, time_zone, inbound, ai, agent, system, prompt_tokens, "
-        " completion_tokens, cost_usd, conversations, ai_resolved, handed_off, frt_hist, hours) "
-        "VALUES ($1::date, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13::int[], "
-        " $14::int[]) ON CONFLICT DO NOTHING",
-        d.date, tz, d.inbound, d.ai, d.agent, d.system, d.prompt_tokens, d.completion_tokens,
-        d.cost_usd, d.conversations, d.ai_resolved, d.handed_off, store::int_array(d.frt),
-        store::int_array(d.hours));
-    for (const auto& [id, doc] : d.documents) {
-        tx.exec_params(
-            "INSERT INTO analytics_day_documents (day, time_zone, document_id, title, citations) "
-            "VALUES ($1::date, $2, $3::uuid, $4, $5) ON CONFLICT DO NOTHING",
-            d.date, tz, id, doc.first, doc.second);
-    }
-    for (const auto& [question, gap] : d.gaps) {
-        tx.exec_params(
-            "INSERT INTO analytics_day_gaps (day, time_zone, question, asked, last_asked_at, "
-            " conversation_id, reason) VALUES ($1::date, $2, $3, $4, $5::timestamptz, $6::uuid, "
-            "$7) "
-            "ON CONFLICT DO NOTHING",
-            d.date, tz, question, gap.asked, gap.last_asked_at, gap.conversation_id, gap.reason);
-    }
-}
 
 }  // namespace
 
@@ -216,7 +56,7 @@ struct LiveDays {
             auto it = days.find(key);
             if (it != days.end() && now - it->second.first < keep) return it->second.second;
         }
-        auto d = compute_day(tx, date, tz);
+        auto d = compute_day(tx, date, tz, ai::kCustomerAskedReason);
         std::lock_guard lock(mutex);
         if (days.size() > 64) days.clear();
         days[key] = {now, d};
@@ -247,11 +87,7 @@ Period period_of(pqxx::dbtransaction& tx, const Request& req) {
         profile["hours"].contains("time_zone") && profile["hours"]["time_zone"].is_string()) {
         p.time_zone = profile["hours"]["time_zone"].get<std::string>();
     }
-    auto rows = tx.exec_params(
-        "SELECT d::date::text FROM generate_series((now() AT TIME ZONE $1)::date - $2::int + 1, "
-        " (now() AT TIME ZONE $1)::date, interval '1 day') d ORDER BY d",
-        p.time_zone, p.days);
-    for (const auto& r : rows) p.dates.push_back(r[0].as<std::string>());
+    p.dates = last_dates(tx, p.time_zone, p.days);
     p.today = p.dates.back();
     return p;
 }
@@ -260,46 +96,7 @@ Period period_of(pqxx::dbtransaction& tx, const Request& req) {
 // last two days live. `details`: the stored days' cited documents and knowledge gaps too (only
 // the performance report shows them).
 std::vector<Day> load_days(pqxx::dbtransaction& tx, LiveDays& live, const Period& p, bool details) {
-    std::map<std::string, Day> stored;
-    auto rows = tx.exec_params(
-        "SELECT day::text, inbound, ai, agent, system, prompt_tokens, completion_tokens, "
-        " cost_usd::float8, conversations, ai_resolved, handed_off, to_json(frt_hist)::text, "
-        " to_json(hours)::text FROM analytics_days "
-        "WHERE time_zone = $1 AND day BETWEEN $2::date AND $3::date",
-        p.time_zone, p.dates.front(), p.dates.back());
-    for (const auto& r : rows) {
-        Day d;
-        d.date = r[0].as<std::string>();
-        read_sums(d, r, 1);
-        stored[d.date] = std::move(d);
-    }
-    for (const auto& r :
-         !details ? pqxx::result()
-                  : tx.exec_params("SELECT day::text, document_id::text, title, citations FROM "
-                                   "analytics_day_documents "
-                                   "WHERE time_zone = $1 AND day BETWEEN $2::date AND $3::date",
-                                   p.time_zone, p.dates.front(), p.dates.back())) {
-        auto it = stored.find(r[0].as<std::string>());
-        if (it != stored.end()) {
-            it->second.documents[r[1].as<std::string>()] = {r[2].as<std::string>(),
-                                                            r[3].as<long long>()};
-        }
-    }
-    for (const auto& r :
-         !details ? pqxx::result()
-                  : tx.exec_params("SELECT day::text, question, asked, "
-                                   " to_json(last_asked_at AT TIME ZONE 'UTC')#>>'{}' || 'Z', "
-                                   "conversation_id::text, "
-                                   " reason FROM analytics_day_gaps "
-                                   "WHERE time_zone = $1 AND day BETWEEN $2::date AND $3::date",
-                                   p.time_zone, p.dates.front(), p.dates.back())) {
-        auto it = stored.find(r[0].as<std::string>());
-        if (it != stored.end()) {
-            it->second.gaps[r[1].as<std::string>()] = {r[2].as<long long>(), r[3].as<std::string>(),
-                                                       r[4].as<std::string>(),
-                                                       r[5].as<std::string>()};
-        }
-    }
+    auto stored = stored_days(tx, p.time_zone, p.dates.front(), p.dates.back(), details);
     std::vector<Day> out;
     auto n = p.dates.size();
     for (std::size_t i = 0; i < n; ++i) {
@@ -312,7 +109,7 @@ std::vector<Day> load_days(pqxx::dbtransaction& tx, LiveDays& live, const Period
         } else if (auto it = stored.find(date); it != stored.end()) {
             out.push_back(std::move(it->second));
         } else {
-            auto d = compute_day(tx, date, p.time_zone);
+            auto d = compute_day(tx, date, p.time_zone, ai::kCustomerAskedReason);
             store_day(tx, d, p.time_zone);
             out.push_back(std::move(d));
         }
@@ -492,12 +289,7 @@ asio::awaitable<Response> handle_export(Module& mod, Request& req) {
         auto p = period_of(tx, req);
         auto from = p.dates.front();
         auto to = p.dates.back();
-        auto range =
-            " m.created_at >= ($1::date)::timestamp AT TIME ZONE $3 "
-            " AND m.created_at < ($2::date + 1)::timestamp AT TIME ZONE $3 ";
-        auto n = tx.exec_params(std::string("SELECT count(*) FROM messages m WHERE") + range, from,
-                                to, p.time_zone)[0][0]
-                     .as<long>();
+        auto n = count_messages(tx, from, to, p.time_zone);
         if (n > kMaxExportRows) {
             throw Error(Errc::unprocessable,
                         "This period holds " + std::to_string(n) +
@@ -508,20 +300,10 @@ asio::awaitable<Response> handle_export(Module& mod, Request& req) {
         std::string csv =
             "time,conversation_id,customer,phone,direction,sender,type,status,content,ai_mode,"
             "model,prompt_tokens,completion_tokens,cost_usd\r\n";
-        auto rows = tx.exec_params(
-            std::string(
-                "SELECT to_json(m.created_at)#>>'{}', m.conversation_id::text, c.customer_name, "
-                " coalesce(c.phone, ''), m.direction, m.sender, m.type, m.status, m.content, "
-                " coalesce(m.ai_mode, ''), coalesce(m.ai_model, ''), "
-                " coalesce(m.prompt_tokens::text, ''), coalesce(m.completion_tokens::text, ''), "
-                " coalesce(m.cost_usd::text, '') "
-                "FROM messages m JOIN conversations c ON c.id = m.conversation_id WHERE") +
-                range + "ORDER BY m.created_at, m.seq",
-            from, to, p.time_zone);
-        for (const auto& r : rows) {
-            for (int i = 0; i < 14; ++i) {
+        for (const auto& r : export_messages(tx, from, to, p.time_zone)) {
+            for (std::size_t i = 0; i < r.size(); ++i) {
                 if (i) csv += ',';
-                csv += store::csv_field(r[i].as<std::string>());
+                csv += store::csv_field(r[i]);
             }
             csv += "\r\n";
         }

@@ -6,7 +6,7 @@
 #include "botflow/app/app.hpp"
 #include "botflow/core/error.hpp"
 #include "botflow/knowledge/documents.hpp"
-#include "botflow/prompts/repo.hpp"
+#include "botflow/prompts/prompts.hpp"
 #include "botflow/store/user_repo.hpp"
 
 namespace botflow {

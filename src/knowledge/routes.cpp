@@ -16,6 +16,7 @@
 #include "botflow/knowledge/module.hpp"
 #include "botflow/knowledge/search.hpp"
 #include "botflow/store/db.hpp"
+#include "knowledge/document_repo.hpp"
 
 namespace botflow::knowledge {
 namespace {
@@ -176,36 +177,21 @@ asio::awaitable<Response> handle_download(Module& mod, Request& req) {
 int save_extraction(pqxx::dbtransaction& tx, const std::string& id, const std::string& sha,
                     const std::string& kind, const ExtractResult& result, const std::string& text,
                     const std::string& language) {
-    // Still the file this job read (not replaced, even by the same bytes as another type)?
-    auto still = tx.exec_params(
-        "SELECT title FROM documents WHERE id = $1::uuid AND sha256 = $2 AND kind = $3 "
-        " AND status = 'processing' FOR UPDATE",
-        id, sha, kind);
-    if (still.empty()) return 0;
-    auto title = still[0][0].as<std::string>();
+    auto title = lock_pending_title(tx, id, sha, kind);
+    if (!title) return 0;
     events::stage(tx, events::document_updated(id, result.ok ? "ready" : "error"));
     if (!result.ok) {
-        tx.exec_params(
-            "UPDATE documents SET status = 'error', error = $2, updated_at = now() "
-            "WHERE id = $1::uuid",
-            id, result.error);
+        mark_document_failed(tx, id, result.error);
         return -1;
     }
-    tx.exec_params(
-        "UPDATE documents SET status = 'ready', error = NULL, extracted_text = $2, "
-        " updated_at = now() WHERE id = $1::uuid",
-        id, text);
-    return store_chunks(tx, id, title, text, language);
+    mark_document_ready(tx, id, text);
+    return store_chunks(tx, id, *title, text, language);
 }
 
 // Marks the document failed for good, if it is still processing this file.
 void give_up_indexing(pqxx::dbtransaction& tx, const std::string& id, const std::string& sha) {
-    auto r = tx.exec_params(
-        "UPDATE documents SET status = 'error', error = 'The document could not be "
-        "indexed; try uploading it again.', updated_at = now() "
-        "WHERE id = $1::uuid AND sha256 = $2 AND status = 'processing'",
-        id, sha);
-    if (r.affected_rows() > 0) {
+    if (give_up_pending(tx, id, sha,
+                        "The document could not be indexed; try uploading it again.")) {
         events::stage(tx, events::document_updated(id, "error"));
     }
 }
@@ -213,18 +199,8 @@ void give_up_indexing(pqxx::dbtransaction& tx, const std::string& id, const std:
 asio::awaitable<void> extract_job(Module& mod, const jobs::Job& job) {
     auto id = job.payload.value("document_id", std::string());
     auto sha = job.payload.value("sha256", std::string());
-    struct Pending {
-        std::string kind, bytes, title;
-    };
-    auto load = [id, sha](pqxx::dbtransaction& tx) -> std::optional<Pending> {
-        auto r = tx.exec_params(
-            "SELECT kind, content, title FROM documents WHERE id = $1::uuid AND sha256 = $2 "
-            " AND status = 'processing' AND content IS NOT NULL",
-            id, sha);
-        if (r.empty()) return std::nullopt;  // replaced, deleted or done meanwhile
-        return Pending{r[0][0].as<std::string>(), pqxx::binarystring(r[0][1]).str(),
-                       r[0][2].as<std::string>()};
-    };
+    // None: replaced, deleted or done meanwhile.
+    auto load = [id, sha](pqxx::dbtransaction& tx) { return find_pending_file(tx, id, sha); };
     auto pending = co_await mod.jobs_db.run(std::move(load));
     if (!pending) co_return;
     auto started = std::chrono::steady_clock::now();

@@ -3,7 +3,8 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
-#include <pqxx/pqxx>
+
+#include "knowledge/search_repo.hpp"
 
 namespace botflow::knowledge {
 
@@ -65,62 +66,18 @@ std::vector<SearchHit> search_chunks(pqxx::dbtransaction& tx, const std::string&
                                      const std::string& language) {
     // A word the knowledge base does not have is most likely misspelt: the closest word it
     // does have joins the query ("refnd" finds "refund", "cheescake" finds "cheesecake").
-    auto fixes = tx.exec_params(
-        "SELECT COALESCE(string_agg(k.word, ' '), '') FROM ("
-        " SELECT DISTINCT lexeme FROM unnest(to_tsvector('simple', $1)) "
-        " WHERE length(lexeme) >= 4 AND lexeme !~ '^[0-9.,]+$') w "
-        "CROSS JOIN LATERAL (SELECT word FROM knowledge_words "
-        " WHERE word % w.lexeme AND word <> w.lexeme "
-        " ORDER BY similarity(word, w.lexeme) DESC, word LIMIT 1) k "
-        "WHERE NOT EXISTS (SELECT 1 FROM knowledge_words x WHERE x.word = w.lexeme)",
-        query);
     std::string expanded = query;
     if (language == "english") expanded += expand_synonyms(query);
-    auto extra = fixes[0][0].as<std::string>();
+    auto extra = spelling_fixes(tx, query);
     if (!extra.empty()) expanded += " " + extra;
-    // Rank by how often and how many of the question's words a passage has, a word in the
-    // title or heading (weight A) counting more than one in the body (B, 0.6); no length
-    // normalisation (passages are of similar size). Measured on bench/retrieval against
-    // ts_rank_cd and other weights: recall@1 0.62 -> 0.82 at the same recall@3.
-    auto rows = tx.exec_params(
-        // Each word of the question (stemmed, stop words dropped) as an alternative; no
-        // operators from the text, so "2 adults - 1 child" cannot mean "not 1".
-        "WITH q AS (SELECT string_agg(quote_literal(lexeme), ' | ')::tsquery AS tsq "
-        " FROM unnest(to_tsvector($3::regconfig, $1))) "
-        "SELECT c.id, d.id::text, d.title, c.heading, c.content, "
-        " ts_headline($3::regconfig, c.content, q.tsq, "
-        "  'StartSel=**, StopSel=**, MaxFragments=2, MaxWords=35, MinWords=12, "
-        "   FragmentDelimiter=\" ... \"'), "
-        " ts_rank('{0.1, 0.2, 0.6, 1.0}', c.tsv, q.tsq, 0) AS score "
-        "FROM document_chunks c JOIN documents d ON d.id = c.document_id, q "
-        "WHERE d.status = 'ready' AND c.tsv @@ q.tsq "
-        "ORDER BY score DESC, c.id LIMIT $2",
-        expanded, limit, language);
-    std::vector<SearchHit> hits;
-    for (const auto& r : rows) {
-        SearchHit h;
-        h.chunk_id = r[0].as<std::int64_t>();
-        h.document_id = r[1].as<std::string>();
-        h.document_title = r[2].as<std::string>();
-        h.heading = r[3].as<std::string>();
-        h.content = r[4].as<std::string>();
-        h.snippet = r[5].as<std::string>();
-        h.score = r[6].as<double>();
-        hits.push_back(std::move(h));
-    }
-    return hits;
+    return rank_passages(tx, expanded, limit, language);
 }
 
 double query_coverage(pqxx::dbtransaction& tx, const std::string& query, std::int64_t chunk_id,
                       const std::string& language) {
-    auto r = tx.exec_params(
-        "SELECT count(*) FILTER (WHERE c.tsv @@ to_tsquery('simple', quote_literal(q.lexeme))), "
-        " count(*) FROM unnest(to_tsvector($3::regconfig, $1)) q, document_chunks c "
-        "WHERE c.id = $2",
-        query, chunk_id, language);
-    auto total = r.empty() ? 0 : r[0][1].as<long>();
-    if (total == 0) return 0;
-    return static_cast<double>(r[0][0].as<long>()) / static_cast<double>(total);
+    auto words = words_in_passage(tx, query, chunk_id, language);
+    if (words.total == 0) return 0;
+    return static_cast<double>(words.found) / static_cast<double>(words.total);
 }
 
 nlohmann::json hits_json(const std::vector<SearchHit>& hits) {

@@ -9,7 +9,8 @@
 #include "botflow/http/router.hpp"
 #include "botflow/knowledge/search.hpp"
 #include "botflow/prompts/module.hpp"
-#include "botflow/prompts/repo.hpp"
+#include "botflow/prompts/prompts.hpp"
+#include "botflow/store/audit_repo.hpp"
 #include "botflow/store/db.hpp"
 
 namespace botflow::prompts {
@@ -108,10 +109,7 @@ asio::awaitable<Response> handle_put_business(Module& mod, Request& req) {
     auto by = req.principal->user_id;
     auto write = [body, by](pqxx::dbtransaction& tx) {
         auto stored = put_business_profile(tx, body, by);
-        tx.exec_params(
-            "INSERT INTO audit_log (user_id, action, target_type, details) "
-            "VALUES ($1::uuid, 'settings.business', 'settings', $2::jsonb)",
-            by, stored.dump());
+        store::insert_audit(tx, {by, "settings.business", "settings", "", "", stored});
         return stored;
     };
     co_return Response::json(200, co_await mod.db.run(std::move(write)));

@@ -4,7 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "botflow/core/error.hpp"
-#include "botflow/prompts/repo.hpp"
+#include "botflow/prompts/prompts.hpp"
 
 namespace botflow::prompts {
 namespace {

@@ -1,25 +1,16 @@
-#include "botflow/prompts/repo.hpp"
+#include "botflow/prompts/prompts.hpp"
 
 #include <pqxx/pqxx>
 #include <regex>
 
 #include "botflow/core/error.hpp"
-#include "botflow/store/db.hpp"
+#include "botflow/prompts/prompt_repo.hpp"
 #include "botflow/store/setting_repo.hpp"
 
 namespace botflow::prompts {
 namespace {
 
 using nlohmann::json;
-using store::nullable;
-
-constexpr const char* kTemplateJson = R"SQL(
-json_build_object(
-  'id', t.id, 'slug', t.slug, 'name', t.name, 'category', t.industry,
-  'description', t.description, 'body', t.body, 'variables', t.variables,
-  'builtin', t.is_builtin, 'active', t.is_active,
-  'created_at', t.created_at, 'updated_at', t.updated_at
-)::text)SQL";
 
 constexpr std::array<const char*, 7> kDays = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
 constexpr std::array<const char*, 7> kDayNames = {"Monday", "Tuesday",  "Wednesday", "Thursday",
@@ -27,12 +18,24 @@ constexpr std::array<const char*, 7> kDayNames = {"Monday", "Tuesday",  "Wednesd
 
 json variables_json(const std::string& body) { return json(used_variables(body)); }
 
-std::optional<json> one(pqxx::dbtransaction& tx, const std::string& where,
-                        const std::string& param) {
-    auto r = tx.exec_params(
-        std::string("SELECT ") + kTemplateJson + " FROM prompt_templates t WHERE " + where, param);
-    if (r.empty()) return std::nullopt;
-    return json::parse(r[0][0].as<std::string>());
+// A template as the API shows it.
+json template_json(const PromptTemplate& t) {
+    return {{"id", t.id},
+            {"slug", t.slug},
+            {"name", t.name},
+            {"category", t.category},
+            {"description", t.description},
+            {"body", t.body},
+            {"variables", t.variables},
+            {"builtin", t.builtin},
+            {"active", t.active},
+            {"created_at", t.created_at},
+            {"updated_at", t.updated_at}};
+}
+
+std::optional<json> template_json(const std::optional<PromptTemplate>& t) {
+    if (!t) return std::nullopt;
+    return template_json(*t);
 }
 
 [[noreturn]] void invalid(const std::string& field, const std::string& message) {
@@ -71,72 +74,49 @@ void check_body(const std::string& body) {
 
 SeedResult seed_builtin(pqxx::dbtransaction& tx, const std::vector<TemplateFile>& files) {
     SeedResult result;
-    // One seeding at a time (replicas starting together).
-    tx.exec("SELECT pg_advisory_xact_lock(hashtextextended('prompt_templates.seed', 7))");
+    lock_seeding(tx);
     for (const auto& f : files) {
-        auto r = tx.exec_params(
-            "INSERT INTO prompt_templates (slug, name, industry, description, body, variables, "
-            " is_builtin) VALUES ($1, $2, $3, $4, $5, $6::jsonb, true) "
-            "ON CONFLICT (slug) DO UPDATE SET name = EXCLUDED.name, industry = EXCLUDED.industry, "
-            " description = EXCLUDED.description, body = EXCLUDED.body, "
-            " variables = EXCLUDED.variables, updated_at = now() "
-            "WHERE prompt_templates.is_builtin AND (prompt_templates.name, "
-            " prompt_templates.industry, prompt_templates.description, prompt_templates.body) "
-            " IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.industry, EXCLUDED.description, "
-            " EXCLUDED.body) "
-            "RETURNING (xmax = 0)",
-            f.slug, f.name, f.category, f.description, f.body, variables_json(f.body).dump());
-        if (r.empty()) continue;
-        if (r[0][0].as<bool>()) {
+        auto inserted = upsert_builtin(
+            tx, f.slug, {f.name, f.category, f.description, f.body, variables_json(f.body)});
+        if (!inserted) continue;
+        if (*inserted) {
             ++result.inserted;
         } else {
             ++result.updated;
         }
     }
-    tx.exec(
-        "UPDATE prompt_templates SET is_active = true, updated_at = now() WHERE id = ("
-        " SELECT id FROM prompt_templates WHERE is_builtin "
-        " ORDER BY slug <> 'general', slug LIMIT 1) "
-        "AND NOT EXISTS (SELECT 1 FROM prompt_templates WHERE is_active)");
+    activate_default_if_none(tx);
     return result;
 }
 
 json list_templates(pqxx::dbtransaction& tx) {
-    auto r = tx.exec(std::string("SELECT ") + kTemplateJson +
-                     " FROM prompt_templates t ORDER BY t.is_active DESC, t.is_builtin, "
-                     "t.slug = 'general' DESC, t.name");
     json items = json::array();
-    for (const auto& row : r) items.push_back(json::parse(row[0].as<std::string>()));
+    for (const auto& t : list_templates_rows(tx)) items.push_back(template_json(t));
     return {{"items", items}};
 }
 
 std::optional<json> find_template(pqxx::dbtransaction& tx, const std::string& id) {
-    return one(tx, "t.id = $1::uuid", id);
+    return template_json(find_template_row(tx, id));
 }
 
 std::optional<json> active_template(pqxx::dbtransaction& tx) {
-    return one(tx, "t.is_active AND $1 = $1", "");
+    return template_json(find_active_template_row(tx));
 }
 
 json create_template(pqxx::dbtransaction& tx, const TemplateInput& in) {
     if (!in.name) invalid("name", "is required");
     if (!in.body) invalid("body", "is required");
     check_input(in);
-    auto r = tx.exec_params(
-        "INSERT INTO prompt_templates (slug, name, industry, description, body, variables) "
-        "VALUES ('custom-' || replace(gen_random_uuid()::text, '-', ''), $1, $2, $3, $4, "
-        " $5::jsonb) RETURNING id::text",
-        *in.name, in.category.value_or(""), in.description.value_or(""), *in.body,
-        variables_json(*in.body).dump());
-    return *find_template(tx, r[0][0].as<std::string>());
+    auto id = insert_template(tx, {*in.name, in.category.value_or(""), in.description.value_or(""),
+                                   *in.body, variables_json(*in.body)});
+    return *find_template(tx, id);
 }
 
 std::optional<json> update_template(pqxx::dbtransaction& tx, const std::string& id,
                                     const TemplateInput& in) {
-    auto current = tx.exec_params(
-        "SELECT is_builtin FROM prompt_templates WHERE id = $1::uuid FOR UPDATE", id);
-    if (current.empty()) return std::nullopt;
-    if (current[0][0].as<bool>()) {
+    auto current = lock_template(tx, id);
+    if (!current) return std::nullopt;
+    if (current->builtin) {
         throw Error(Errc::conflict,
                     "Built-in templates cannot be changed (they follow the server's version); "
                     "copy it with POST /api/prompts {\"copy_from\": id} and edit the copy.");
@@ -144,44 +124,26 @@ std::optional<json> update_template(pqxx::dbtransaction& tx, const std::string& 
     check_input(in);
     std::optional<std::string> vars;
     if (in.body) vars = variables_json(*in.body).dump();
-    tx.exec_params(
-        "UPDATE prompt_templates SET name = COALESCE($2, name), "
-        " industry = COALESCE($3, industry), description = COALESCE($4, description), "
-        " body = COALESCE($5, body), variables = COALESCE($6::jsonb, variables), "
-        " updated_at = now() WHERE id = $1::uuid",
-        id, nullable(in.name), nullable(in.category), nullable(in.description), nullable(in.body),
-        nullable(vars));
+    update_template_row(tx, id, {in.name, in.category, in.description, in.body, vars});
     return find_template(tx, id);
 }
 
 bool delete_template(pqxx::dbtransaction& tx, const std::string& id) {
-    auto current = tx.exec_params(
-        "SELECT is_builtin, is_active FROM prompt_templates WHERE id = $1::uuid FOR UPDATE", id);
-    if (current.empty()) return false;
-    if (current[0][0].as<bool>()) {
+    auto current = lock_template(tx, id);
+    if (!current) return false;
+    if (current->builtin) {
         throw Error(Errc::conflict, "Built-in templates cannot be deleted; they can be copied.");
     }
-    if (current[0][1].as<bool>()) {
+    if (current->active) {
         throw Error(Errc::conflict,
                     "This is the active template; activate another one before deleting it.");
     }
-    tx.exec_params("DELETE FROM prompt_templates WHERE id = $1::uuid", id);
+    delete_template_row(tx, id);
     return true;
 }
 
 std::optional<json> activate_template(pqxx::dbtransaction& tx, const std::string& id) {
-    // Serialised, so two activations at once cannot both clear and both set.
-    tx.exec("LOCK TABLE prompt_templates IN SHARE ROW EXCLUSIVE MODE");
-    auto exists = tx.exec_params("SELECT 1 FROM prompt_templates WHERE id = $1::uuid", id);
-    if (exists.empty()) return std::nullopt;
-    tx.exec_params(
-        "UPDATE prompt_templates SET is_active = false, updated_at = now() "
-        "WHERE is_active AND id <> $1::uuid",
-        id);
-    tx.exec_params(
-        "UPDATE prompt_templates SET is_active = true, updated_at = now() "
-        "WHERE id = $1::uuid AND NOT is_active",
-        id);
+    if (!set_active_template(tx, id)) return std::nullopt;
     return find_template(tx, id);
 }
 
@@ -255,7 +217,7 @@ json opening_hours(pqxx::dbtransaction& tx, const json& body, FieldErrors& error
         errors.add("hours.time_zone", "is required, e.g. Europe/Madrid");
     } else {
         tz = h["time_zone"].get<std::string>();
-        if (tx.exec_params("SELECT 1 FROM pg_timezone_names WHERE name = $1", tz).empty()) {
+        if (!time_zone_exists(tx, tz)) {
             errors.add("hours.time_zone",
                        "is not a time zone PostgreSQL knows (e.g. Europe/Madrid)");
         }

@@ -1,5 +1,5 @@
-// Prompt templates and the business profile in PostgreSQL. Functions run in the caller's
-// transaction and return JSON ready for the response.
+// Prompt templates and the business profile: their rules and the JSON the API shows (their rows
+// are in prompt_repo and store/setting_repo). Functions run in the caller's transaction.
 #pragma once
 #include <nlohmann/json.hpp>
 #include <optional>
