@@ -3,16 +3,12 @@
 #include <pqxx/pqxx>
 
 #include "botflow/store/db.hpp"
+#include "botflow/store/rows.hpp"
 
 namespace botflow::ai {
 namespace {
 
 using nlohmann::json;
-
-std::optional<std::string> text_or_none(const pqxx::field& f) {
-    if (f.is_null()) return std::nullopt;
-    return f.as<std::string>();
-}
 
 constexpr const char* kTurnColumns =
     "SELECT id, state, mode, answer, handoff_reason, details::text, citations::text "
@@ -236,12 +232,12 @@ std::optional<MessageSources> find_message_sources(pqxx::dbtransaction& tx,
         "  WHERE c.id = mc.chunk_id) "
         "FROM message_citations mc WHERE message_id = $1::uuid ORDER BY rank",
         message_id);
-    MessageSources out{text_or_none(m[0][0]), {}};
+    MessageSources out{store::text_or_null(m[0][0]), {}};
     for (const auto& row : r) {
         Citation c;
         c.rank = row[0].as<int>();
         if (!row[1].is_null()) c.chunk_id = row[1].as<long long>();
-        c.document_id = text_or_none(row[2]);
+        c.document_id = store::text_or_null(row[2]);
         c.document_title = row[3].as<std::string>();
         c.heading = row[4].as<std::string>();
         c.content = row[5].as<std::string>();

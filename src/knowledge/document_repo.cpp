@@ -4,6 +4,7 @@
 #include <pqxx/pqxx>
 
 #include "botflow/store/db.hpp"
+#include "botflow/store/rows.hpp"
 
 namespace botflow::knowledge {
 namespace {
@@ -16,22 +17,17 @@ constexpr const char* kColumns =
     "#>> '{}', "
     " to_json(d.updated_at) #>> '{}' ";
 
-std::optional<std::string> text_or_none(const pqxx::field& f) {
-    if (f.is_null()) return std::nullopt;
-    return f.as<std::string>();
-}
-
 Document read(const pqxx::row& r) {
     Document d;
     d.id = r[0].as<std::string>();
     d.title = r[1].as<std::string>();
-    d.filename = text_or_none(r[2]);
+    d.filename = store::text_or_null(r[2]);
     d.kind = r[3].as<std::string>();
     d.mime_type = r[4].as<std::string>();
     d.size = r[5].as<std::int64_t>();
     d.sha256 = r[6].as<std::string>();
     d.status = r[7].as<std::string>();
-    d.error = text_or_none(r[8]);
+    d.error = store::text_or_null(r[8]);
     d.chunk_count = r[9].as<int>();
     d.category = r[10].as<std::string>();
     d.tags = nlohmann::json::parse(r[11].as<std::string>()).get<std::vector<std::string>>();

@@ -5,7 +5,7 @@
 #include "botflow/core/encoding.hpp"
 #include "botflow/core/error.hpp"
 #include "botflow/store/db.hpp"
-#include "store/rows.hpp"
+#include "botflow/store/rows.hpp"
 
 namespace botflow::store {
 namespace {

@@ -7,7 +7,7 @@
 #include "botflow/core/error.hpp"
 #include "botflow/store/db.hpp"
 #include "botflow/store/prepared.hpp"
-#include "store/rows.hpp"
+#include "botflow/store/rows.hpp"
 
 namespace botflow::store {
 namespace {

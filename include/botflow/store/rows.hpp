@@ -1,4 +1,4 @@
-// Reading nullable columns of a libpqxx row. Private to store/.
+// Reading nullable columns of a libpqxx row, for the repositories.
 #pragma once
 #include <cstdint>
 #include <optional>
