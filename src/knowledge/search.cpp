@@ -98,10 +98,12 @@ std::string format_for_prompt(const std::vector<SearchHit>& hits) {
     std::string out;
     for (std::size_t i = 0; i < hits.size(); ++i) {
         const auto& h = hits[i];
-        if (i) out += "\n\n";
-        out += "[" + std::to_string(i + 1) + "] " + h.document_title;
-        if (!h.heading.empty()) out += " > " + h.heading;
-        out += "\n" + h.content;
+        // Appended piece by piece: GCC 12 warns (falsely, -Wstringop-overflow) on a chain of
+        // operator+ here.
+        if (i) out.append("\n\n");
+        out.append("[").append(std::to_string(i + 1)).append("] ").append(h.document_title);
+        if (!h.heading.empty()) out.append(" > ").append(h.heading);
+        out.append("\n").append(h.content);
     }
     return out;
 }
