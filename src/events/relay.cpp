@@ -3,6 +3,7 @@
 // order they were written in), and publishes each batch before marking it done.
 #include <future>
 #include <pqxx/pqxx>
+#include <thread>
 
 #include "botflow/core/log.hpp"
 #include "botflow/events/outbox_repo.hpp"
@@ -86,6 +87,8 @@ void Bus::State::relay_loop() {
                     woken = false;
                     while (!stopping && relay_batch(&conn) == options.batch) {
                     }
+                    // The NOTIFYs of this pause wait in the connection for the next look.
+                    std::this_thread::sleep_for(options.gather);
                 }
                 // Wakes on a NOTIFY or after the sweep; a standby tries the lock again then.
                 if (conn.await_notification(static_cast<long>(sweep_us.count() / 1000000),

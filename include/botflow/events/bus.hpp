@@ -39,6 +39,9 @@ struct BusOptions {
     Secret database_url;  // the relay's own connection (LISTEN and the relay lock)
     std::chrono::milliseconds sweep{1000};  // the relay looks without a NOTIFY this often
     int batch = 256;                        // events per relay transaction
+    // After relaying, the relay lets this pass before it looks again: under load, the commits
+    // of that time go out in one relay transaction instead of one each.
+    std::chrono::milliseconds gather{10};
 };
 
 class Bus {
