@@ -3,6 +3,7 @@
 #include <charconv>
 #include <thread>
 
+#include "botflow/core/encoding.hpp"
 #include "botflow/util/redis_client.hpp"
 
 extern char** environ;
@@ -88,15 +89,54 @@ void read_public_url(Reader& r, Config& c) {
             c.public_url[i] =
                 static_cast<char>(std::tolower(static_cast<unsigned char>(c.public_url[i])));
         }
+    } else if (auto domain = r.get("RAILWAY_PUBLIC_DOMAIN")) {
+        // Railway's own name for the service's public domain (set once a domain is generated).
+        c.public_url = "https://" + *domain;
     } else {
         c.public_url = "http://localhost:" + std::to_string(c.port);
     }
 }
 
+// A URL built from the parts a provider sets one by one (Railway's PGHOST, PGPORT, ...): none
+// unless the host is set; the user and password percent-encoded.
+std::optional<std::string> url_from_parts(const Reader& r, const std::string& scheme,
+                                          const char* host, const char* port, const char* user,
+                                          const char* password, const char* path,
+                                          const std::string& default_port) {
+    auto h = r.get(host);
+    if (!h) return std::nullopt;
+    std::string url = scheme + "://";
+    auto u = r.get(user);
+    auto pw = r.get(password);
+    if (u || pw) {
+        url += percent_encode(u.value_or(""));
+        if (pw) url += ":" + percent_encode(*pw);
+        url += "@";
+    }
+    url += *h + ":" + r.get(port).value_or(default_port);
+    if (path) {
+        if (auto p = r.get(path)) url += "/" + percent_encode(*p);
+    }
+    return url;
+}
+
+// Where to set a connection URL that is missing, on Railway and elsewhere.
+std::string missing_url_hint(const std::string& name, const std::string& service,
+                             const std::string& example) {
+    return "on Railway, add the variable " + name + " = ${{" + service + "." + name +
+           "}} to this service (its Variables tab, after adding a " + service +
+           " service to the project); elsewhere, the connection URL, e.g. " + example;
+}
+
 // The settings every subcommand needs, `migrate` included: the database and the log.
 void read_database_and_log(Reader& r, Config& c) {
-    std::string db = r.required(
-        "DATABASE_URL", "the PostgreSQL connection URL, e.g. postgresql://user:pass@host:5432/db");
+    auto parts = url_from_parts(r, "postgresql", "PGHOST", "PGPORT", "PGUSER", "PGPASSWORD",
+                                "PGDATABASE", "5432");
+    std::string db = r.get("DATABASE_URL") ? *r.get("DATABASE_URL")
+                     : parts               ? *parts
+                                           : r.required("DATABASE_URL",
+                                                        missing_url_hint("DATABASE_URL", "Postgres",
+                                                                         "postgresql://user:pass@host:5432/db"));
     if (!db.empty() && !starts_with_ci(db, "postgres://") && !starts_with_ci(db, "postgresql://")) {
         r.error("DATABASE_URL must start with postgresql:// or postgres://");
     }
@@ -110,8 +150,13 @@ void read_database_and_log(Reader& r, Config& c) {
 }
 
 void read_redis(Reader& r, Config& c) {
+    auto parts = url_from_parts(r, "redis", "REDISHOST", "REDISPORT", "REDISUSER", "REDISPASSWORD",
+                                nullptr, "6379");
     std::string redis =
-        r.required("REDIS_URL", "the Redis connection URL, e.g. redis://default:pass@host:6379");
+        r.get("REDIS_URL") ? *r.get("REDIS_URL")
+        : parts            ? *parts
+                           : r.required("REDIS_URL", missing_url_hint("REDIS_URL", "Redis",
+                                                                      "redis://default:pass@host:6379"));
     if (!redis.empty()) {
         try {
             util::parse_redis_url(redis);

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <regex>
 #include <thread>
 
 #include "support/http_client.hpp"
@@ -337,6 +338,47 @@ TEST_F(StaticFilesTest, TraversalTricksAre404) {
         EXPECT_EQ(r.body.find("root:"), std::string::npos) << target;
         EXPECT_EQ(r.body.find("SECRET=1"), std::string::npos) << target;
     }
+}
+
+// Railway's variables only: the public domain it generated, and the parts its PostgreSQL and
+// Redis services set (no PUBLIC_URL, DATABASE_URL or REDIS_URL).
+TEST_F(ServerTest, OnRailwayTheUrlDatabaseAndRedisComeFromRailwaysVariables) {
+    std::smatch pg, rd;
+    const std::string db_url = db_.url(), redis = redis_url();
+    ASSERT_TRUE(std::regex_match(db_url, pg,
+                                 std::regex(R"(postgres(?:ql)?://([^@:/]+)@([^:/]+):(\d+)/(.+))")))
+        << db_url;
+    ASSERT_TRUE(std::regex_match(redis, rd, std::regex(R"(redis://([^:/]+):(\d+)/?)"))) << redis;
+    start({{"DATABASE_URL", ""},
+           {"REDIS_URL", ""},
+           {"PUBLIC_URL", ""},
+           {"RAILWAY_PUBLIC_DOMAIN", "botflow-production.up.railway.app"},
+           {"PGUSER", pg[1]},
+           {"PGHOST", pg[2]},
+           {"PGPORT", pg[3]},
+           {"PGDATABASE", pg[4]},
+           {"REDISHOST", rd[1]},
+           {"REDISPORT", rd[2]}});
+    ASSERT_TRUE(wait_ready(std::chrono::seconds(10))) << server_.log();
+    const std::string url = "https://botflow-production.up.railway.app";
+    EXPECT_TRUE(server_.log_contains("url=" + url + " ")) << server_.log();
+    // No owner yet: the one-time setup link in the deploy log is on that URL.
+    EXPECT_TRUE(server_.log_contains("setup_url=" + url + "/setup?token=")) << server_.log();
+    // Secure cookies and HSTS follow the https URL.
+    EXPECT_NE(get("/api/health").header("strict-transport-security"), "");
+}
+
+TEST(ServerConfig, OnRailwayAMissingDatabaseSaysWhichVariableAndWhereToSetIt) {
+    auto r = run_botflow({"serve"}, {{"DATABASE_URL", ""},
+                                     {"PGHOST", ""},
+                                     {"REDIS_URL", ""},
+                                     {"REDISHOST", ""},
+                                     {"RAILWAY_PUBLIC_DOMAIN", "botflow-production.up.railway.app"},
+                                     {"JWT_SECRET", "test-secret-test-secret-test-secret-0123"}});
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_NE(r.output.find("DATABASE_URL = ${{Postgres.DATABASE_URL}}"), std::string::npos)
+        << r.output;
+    EXPECT_NE(r.output.find("REDIS_URL = ${{Redis.REDIS_URL}}"), std::string::npos) << r.output;
 }
 
 TEST(ServerConfig, InvalidEnvironmentExits2NamingEachVariable) {

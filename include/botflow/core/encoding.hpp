@@ -18,6 +18,10 @@ bool base64url_decode(std::string_view text, std::string& out);
 /// escape.
 std::optional<std::string> percent_decode(std::string_view in, bool plus_is_space = false);
 
+/// Escapes every byte but RFC 3986's unreserved ones (A-Z a-z 0-9 - . _ ~) as %XX: a value
+/// that can stand in any part of a URL.
+std::string percent_encode(std::string_view in);
+
 /// Whether `s` is a uuid in its canonical text form (8-4-4-4-12 hex digits).
 bool is_uuid(std::string_view s);
 

@@ -150,5 +150,44 @@ TEST(Config, KnowsPostgresTextSearchLanguages) {
     EXPECT_FALSE(is_text_search_language("klingon"));
 }
 
+// Railway sets RAILWAY_PUBLIC_DOMAIN, and its PostgreSQL and Redis services their parts.
+TEST(Config, OnRailwayTakesTheDomainAndTheDatabaseAndRedisParts) {
+    Env env{{"JWT_SECRET", "0123456789abcdef0123456789abcdef"},
+            {"RAILWAY_PUBLIC_DOMAIN", "botflow-production.up.railway.app"},
+            {"PGHOST", "postgres.railway.internal"},
+            {"PGPORT", "5432"},
+            {"PGUSER", "postgres"},
+            {"PGPASSWORD", "p@ss:w/rd"},
+            {"PGDATABASE", "railway"},
+            {"REDISHOST", "redis.railway.internal"},
+            {"REDISUSER", "default"},
+            {"REDISPASSWORD", "secret"}};
+    auto c = std::get<Config>(load(env, Purpose::serve));
+    EXPECT_EQ(c.public_url, "https://botflow-production.up.railway.app");
+    EXPECT_EQ(c.database_url.reveal(),
+              "postgresql://postgres:p%40ss%3Aw%2Frd@postgres.railway.internal:5432/railway");
+    EXPECT_EQ(c.redis_url.reveal(), "redis://default:secret@redis.railway.internal:6379");
+}
+
+TEST(Config, TheFullUrlsWinOverRailwaysParts) {
+    auto env = minimal();
+    env["PUBLIC_URL"] = "https://bot.example.com";
+    env["RAILWAY_PUBLIC_DOMAIN"] = "botflow-production.up.railway.app";
+    env["PGHOST"] = "elsewhere";
+    env["REDISHOST"] = "elsewhere";
+    auto c = std::get<Config>(load(env, Purpose::serve));
+    EXPECT_EQ(c.public_url, "https://bot.example.com");
+    EXPECT_EQ(c.database_url.reveal(), "postgresql://u:p@db:5432/botflow");
+    EXPECT_EQ(c.redis_url.reveal(), "redis://default:pw@cache:6379");
+}
+
+TEST(Config, AMissingDatabaseSaysWhereToSetItOnRailway) {
+    auto errors = errors_of({{"JWT_SECRET", "0123456789abcdef0123456789abcdef"}});
+    ASSERT_GE(errors.size(), 2u);
+    EXPECT_NE(errors[0].find("DATABASE_URL = ${{Postgres.DATABASE_URL}}"), std::string::npos)
+        << errors[0];
+    EXPECT_NE(errors[1].find("REDIS_URL = ${{Redis.REDIS_URL}}"), std::string::npos) << errors[1];
+}
+
 }  // namespace
 }  // namespace botflow::config

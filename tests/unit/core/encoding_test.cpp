@@ -12,6 +12,12 @@ TEST(PercentDecode, RejectsTruncatedEscapes) {
     EXPECT_EQ(percent_decode("a%20b"), "a b");
 }
 
+TEST(PercentEncode, KeepsOnlyUnreservedBytesAndRoundTrips) {
+    EXPECT_EQ(percent_encode("Az09-._~"), "Az09-._~");
+    EXPECT_EQ(percent_encode("p@ss:w/rd %\xc3\xa9"), "p%40ss%3Aw%2Frd%20%25%C3%A9");
+    EXPECT_EQ(percent_decode(percent_encode("a:b@c/d?e#f")), "a:b@c/d?e#f");
+}
+
 TEST(Base64Url, RoundTripsBinary) {
     std::string bytes("\x00\xff\xfe\x10 binary", 11);
     std::string out;
