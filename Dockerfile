@@ -14,7 +14,7 @@ RUN cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DBOTFLOW_TESTS=OFF 
     && ninja -C build -j"$(nproc)" \
     && strip build/botflow
 
-FROM node:20-bookworm-slim AS web
+FROM node:24-bookworm-slim AS web
 WORKDIR /web
 # The lockfile first: the npm ci layer is reused until it changes.
 COPY web/package.json web/package-lock.json ./
