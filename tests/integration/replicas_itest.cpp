@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <csignal>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -131,6 +132,30 @@ TEST_F(ReplicaTest, TwoHundredCustomersOnTwoReplicasAreEachAnsweredOnce) {
     EXPECT_EQ(chat_requests().size(), 200u);
     EXPECT_EQ(count("SELECT count(*) FROM messages WHERE sender = 'ai'"), 200);
     EXPECT_EQ(count("SELECT count(*) FROM conversations"), 200);
+}
+
+// A deploy on Railway: the new deployment starts beside the old one (overlapSeconds), then the
+// old gets SIGTERM (drainingSeconds) with a customer's turn in flight. The new one answers it,
+// once.
+TEST_F(ReplicaTest, ADeployHandsATurnInFlightToTheNewDeploymentWhichAnswersItOnce) {
+    extra_["SHUTDOWN_GRACE_SECONDS"] = "1";
+    extra_["JOB_LEASE_SECONDS"] = "300";
+    start();  // the old deployment
+    llm_.rules({{{"hang", true}}});
+    customer_writes("Are you open on Sunday?", "wamid.deploy1");
+    ASSERT_TRUE(eventually([&] { return chat_requests().size() == 1; })) << server_->log();
+    // The new deployment, serving beside it.
+    replica_ = std::make_unique<ServerProcess>();
+    ASSERT_TRUE(replica_->start(env())) << replica_->log();
+    llm_.rules({{{"reply", "Yes, from 10 to 14."}, {"times", -1}}});
+    server_->signal(SIGTERM);
+    ASSERT_TRUE(server_->wait(15s).has_value()) << server_->log();
+    ASSERT_TRUE(eventually([&] { return sent_texts().size() == 1; }, 20s)) << replica_->log();
+    EXPECT_EQ(sent_texts()[0], "Yes, from 10 to 14.");
+    std::this_thread::sleep_for(1s);  // long enough for a second answer to show up
+    EXPECT_EQ(sent_texts().size(), 1u);
+    EXPECT_EQ(
+        count("SELECT count(*) FROM jobs WHERE kind = 'conversation_turn' AND state = 'done'"), 1);
 }
 
 }  // namespace

@@ -46,7 +46,7 @@ function Register({ onDone }: { onDone: () => void }) {
           required
           value={token}
           onChange={(e) => setToken(e.target.value)}
-          hint="Printed in the server's log at its first start (auth.setup_required); the link there fills it in."
+          hint="Printed in the server's log at its first start (auth.setup_required; on Railway: the service's Deployments, View Logs); the link there fills it in."
           error={fields.setup_token}
         />
         <Field label="Business name" required maxLength={100} value={business} onChange={(e) => setBusiness(e.target.value)} error={fields.business_name} />
