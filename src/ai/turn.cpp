@@ -159,14 +159,14 @@ Prepared prepare(pqxx::dbtransaction& tx, const std::string& conversation, const
     if (!s.exists || s.texts.empty()) return p;
     // A person has it: the AI stays quiet (the away message still went out).
     if (!s.ai_enabled || s.status == "handed_off" || s.agent_replied) {
-        mark_answered(tx, conversation, s.through_seq);
+        store::mark_answered(tx, conversation, s.through_seq);
         spdlog::info("ai.skipped conversation={} reason={}", conversation,
                      s.agent_replied ? "agent_replied" : "ai_off");
         return p;
     }
     p.turn = claim_turn(tx, conversation, s.through_seq);
     if (p.turn.state == "queued" || p.turn.state == "skipped") {
-        mark_answered(tx, conversation, s.through_seq);
+        store::mark_answered(tx, conversation, s.through_seq);
         p.turn = Turn{};  // answered by an earlier run
         return p;
     }
@@ -208,7 +208,7 @@ Queued queue_turn(pqxx::dbtransaction& tx, const std::string& conversation, std:
     bool open = lock_open_for_ai(tx, conversation, through_seq);
     if (!open || agent_replied_since(tx, conversation, first_seq)) {
         mark_turn_skipped(tx, turn_id);
-        mark_answered(tx, conversation, through_seq);
+        store::mark_answered(tx, conversation, through_seq);
         return q;
     }
     // A generated turn always has its mode (save_generated and the fallback above set it).
@@ -218,11 +218,11 @@ Queued queue_turn(pqxx::dbtransaction& tx, const std::string& conversation, std:
     record_figures(tx, q.ids, mode, turn.details);
     if (!q.ids.empty() && cites_passages(mode)) record_citations(tx, q.ids[0], turn.citations);
     mark_turn_queued(tx, turn_id, q.ids);
-    mark_answered(tx, conversation, through_seq);
+    store::mark_answered(tx, conversation, through_seq);
     if (q.handoff) {
         q.handoff_reason =
             turn.handoff_reason.empty() ? std::string("The AI handed over.") : turn.handoff_reason;
-        hand_off(tx, conversation, q.handoff_reason);
+        store::hand_off(tx, conversation, q.handoff_reason);
     }
     for (auto& m : store::messages_by_id(tx, q.ids)) {
         events::stage(tx, events::message_created(conversation, std::move(m)));
@@ -234,7 +234,7 @@ Queued queue_turn(pqxx::dbtransaction& tx, const std::string& conversation, std:
 
 bool queue_away(pqxx::dbtransaction& tx, const std::string& conversation,
                 const config::Config& config) {
-    auto answered = find_answered_seq(tx, conversation);
+    auto answered = store::find_answered_seq(tx, conversation);
     if (!answered || unanswered_messages(tx, conversation, *answered, kMaxPending).empty()) {
         return false;
     }

@@ -49,21 +49,6 @@ std::optional<ConversationState> find_conversation_state(pqxx::dbtransaction& tx
                              c[0][3].as<std::string>(), c[0][4].as<std::int64_t>()};
 }
 
-std::optional<std::int64_t> find_answered_seq(pqxx::dbtransaction& tx,
-                                              const std::string& conversation) {
-    auto c = tx.exec_params("SELECT ai_answered_seq FROM conversations WHERE id = $1::uuid",
-                            conversation);
-    if (c.empty()) return std::nullopt;
-    return c[0][0].as<std::int64_t>();
-}
-
-void mark_answered(pqxx::dbtransaction& tx, const std::string& conversation, std::int64_t seq) {
-    tx.exec_params(
-        "UPDATE conversations SET ai_answered_seq = GREATEST(ai_answered_seq, $2) "
-        "WHERE id = $1::uuid",
-        conversation, seq);
-}
-
 bool lock_open_for_ai(pqxx::dbtransaction& tx, const std::string& conversation,
                       std::int64_t through) {
     auto c = tx.exec_params(
@@ -71,13 +56,6 @@ bool lock_open_for_ai(pqxx::dbtransaction& tx, const std::string& conversation,
         "FROM conversations WHERE id = $1::uuid FOR UPDATE",
         conversation, through);
     return !c.empty() && c[0][0].as<bool>();
-}
-
-void hand_off(pqxx::dbtransaction& tx, const std::string& conversation, const std::string& reason) {
-    tx.exec_params(
-        "UPDATE conversations SET status = 'handed_off', ai_enabled = false, "
-        " handoff_reason = $2, updated_at = now() WHERE id = $1::uuid",
-        conversation, reason);
 }
 
 bool claim_away(pqxx::dbtransaction& tx, const std::string& conversation, int closed_minutes) {

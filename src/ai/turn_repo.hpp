@@ -25,17 +25,10 @@ struct ConversationState {
 };
 std::optional<ConversationState> find_conversation_state(pqxx::dbtransaction& tx,
                                                          const std::string& conversation);
-/// The last customer message the AI has dealt with; none when there is no such conversation.
-std::optional<std::int64_t> find_answered_seq(pqxx::dbtransaction& tx,
-                                              const std::string& conversation);
-/// Moves the AI's mark forward to `seq` (never back).
-void mark_answered(pqxx::dbtransaction& tx, const std::string& conversation, std::int64_t seq);
 /// Locks the conversation and tells whether it is still the AI's to answer through `through`:
 /// AI on, not handed off, not answered that far.
 bool lock_open_for_ai(pqxx::dbtransaction& tx, const std::string& conversation,
                       std::int64_t through);
-/// Hands the conversation to a person: handed off, AI off, with the reason.
-void hand_off(pqxx::dbtransaction& tx, const std::string& conversation, const std::string& reason);
 /// Flags the conversation for the morning and notes the away message, unless it already went
 /// out in this closed period (`closed_minutes` long so far). Returns whether it is due now.
 bool claim_away(pqxx::dbtransaction& tx, const std::string& conversation, int closed_minutes);

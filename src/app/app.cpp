@@ -105,6 +105,7 @@ App::App(config::Config cfg)
       conversations_module{config,        io,    db,    jobs_db, jobs, router, whatsapp,
                            webhook_calls, graph, inbox, turns},
       ai_module{config, io, db, jobs_db, router, bus, llm, graph, turns},
+      flows_module{config, io, db, jobs_db, jobs, router, bus, http, turns},
       analytics_module{db, router, nullptr} {
     bus.add_sink([this](const events::Event& e) {
         hub.deliver(e);
@@ -130,6 +131,7 @@ App::App(config::Config cfg)
     whatsapp::register_module(whatsapp_module);
     conversations::register_module(conversations_module);
     ai::register_module(ai_module);
+    flows::register_module(flows_module);
     analytics::register_module(analytics_module);
 }
 

@@ -1,5 +1,7 @@
 #include "botflow/config/config.hpp"
 
+#include <arpa/inet.h>
+
 #include <charconv>
 #include <thread>
 
@@ -73,6 +75,40 @@ bool starts_with_ci(std::string_view s, std::string_view prefix) {
         if (std::tolower(static_cast<unsigned char>(s[i])) != prefix[i]) return false;
     }
     return true;
+}
+
+// "a, b ,c" as {"a", "b", "c"}; empty items dropped.
+std::vector<std::string> split_list(const std::string& list) {
+    std::vector<std::string> out;
+    std::string item;
+    for (char ch : list + ",") {
+        if (ch != ',') {
+            item += ch;
+            continue;
+        }
+        auto b = item.find_first_not_of(' ');
+        auto e = item.find_last_not_of(' ');
+        if (b != std::string::npos) out.push_back(item.substr(b, e - b + 1));
+        item.clear();
+    }
+    return out;
+}
+
+// "10.0.0.7", "10.0.0.0/8", "fd00::/8".
+bool valid_cidr(const std::string& entry) {
+    auto slash = entry.find('/');
+    auto ip = entry.substr(0, slash);
+    unsigned char buf[16];
+    bool v4 = inet_pton(AF_INET, ip.c_str(), buf) == 1;
+    bool v6 = !v4 && inet_pton(AF_INET6, ip.c_str(), buf) == 1;
+    if (!v4 && !v6) return false;
+    if (slash == std::string::npos) return true;
+    auto bits = entry.substr(slash + 1);
+    if (bits.empty() || bits.size() > 3 ||
+        bits.find_first_not_of("0123456789") != std::string::npos) {
+        return false;
+    }
+    return std::stoi(bits) <= (v4 ? 32 : 128);
 }
 
 void read_public_url(Reader& r, Config& c) {
@@ -306,18 +342,7 @@ void read_llm(Reader& r, Config& c) {
     }
     if (auto model = r.get("LLM_MODEL")) c.llm_model = *model;
     if (auto list = r.get("LLM_FALLBACK_MODELS")) {
-        std::string item;
-        for (char ch : *list + ",") {
-            if (ch == ',') {
-                auto b = item.find_first_not_of(' ');
-                auto e = item.find_last_not_of(' ');
-                if (b != std::string::npos)
-                    c.llm_fallback_models.push_back(item.substr(b, e - b + 1));
-                item.clear();
-            } else {
-                item += ch;
-            }
-        }
+        c.llm_fallback_models = split_list(*list);
         if (c.llm_fallback_models.size() > 3) r.error("LLM_FALLBACK_MODELS lists at most 3 models");
     }
     c.llm_first_token_timeout =
@@ -325,6 +350,22 @@ void read_llm(Reader& r, Config& c) {
     c.llm_timeout = std::chrono::milliseconds(r.integer("LLM_TIMEOUT_MS", 60000, 1000, 600000));
     c.ai_debounce_ms = r.integer("AI_DEBOUNCE_MS", 1000, 0, 60000);
     c.ai_concurrency = r.integer("AI_CONCURRENCY", 256, 1, 10000);
+}
+
+// FLOW_API_ALLOWLIST: addresses (or CIDR ranges) of private networks flows may call.
+void read_flows(Reader& r, Config& c) {
+    if (auto list = r.get("FLOW_API_ALLOWLIST")) {
+        for (auto& entry : split_list(*list)) {
+            if (!valid_cidr(entry)) {
+                r.error(
+                    "FLOW_API_ALLOWLIST must list IP addresses or ranges like 10.0.0.0/8 "
+                    "(got \"" +
+                    entry + "\")");
+            }
+            c.flow_api_allowlist.push_back(entry);
+        }
+    }
+    c.flow_max_steps = r.integer("FLOW_MAX_STEPS_PER_TURN", 50, 1, 1000);
 }
 
 // TRUST_PROXY: true/yes, false/no, or how many proxies to trust.
@@ -402,6 +443,7 @@ std::variant<Config, std::vector<std::string>> load(const Env& env, Purpose purp
     c.job_lease = std::chrono::seconds(r.integer("JOB_LEASE_SECONDS", 300, 2, 86400));
     read_secret_key(r, c);
     read_llm(r, c);
+    read_flows(r, c);
     c.ws_queue_limit = r.integer("WS_QUEUE_LIMIT", 512, 1, 100000);
     read_redis_prefix(r, c);
     read_trust_proxy(r, c);

@@ -238,4 +238,24 @@ std::optional<long> erase_conversation(pqxx::dbtransaction& tx, const std::strin
     return static_cast<long>(erased.affected_rows());
 }
 
+void hand_off(pqxx::dbtransaction& tx, const std::string& id, const std::string& reason) {
+    tx.exec_params(
+        "UPDATE conversations SET status = 'handed_off', ai_enabled = false, "
+        " handoff_reason = $2, updated_at = now() WHERE id = $1::uuid",
+        id, reason);
+}
+
+void mark_answered(pqxx::dbtransaction& tx, const std::string& id, std::int64_t seq) {
+    tx.exec_params(
+        "UPDATE conversations SET ai_answered_seq = GREATEST(ai_answered_seq, $2) "
+        "WHERE id = $1::uuid",
+        id, seq);
+}
+
+std::optional<std::int64_t> find_answered_seq(pqxx::dbtransaction& tx, const std::string& id) {
+    auto c = tx.exec_params("SELECT ai_answered_seq FROM conversations WHERE id = $1::uuid", id);
+    if (c.empty()) return std::nullopt;
+    return c[0][0].as<std::int64_t>();
+}
+
 }  // namespace botflow::store

@@ -42,6 +42,7 @@ struct Transfer {
     char error[CURL_ERROR_SIZE] = {};
     bool too_large = false;
     bool aborted = false;  // on_data said stop
+    bool refused = false;  // allow_address said no
 
     ~Transfer() {
         if (easy) curl_easy_cleanup(easy);
@@ -65,6 +66,13 @@ size_t on_body(char* data, size_t size, size_t count, void* user) {
     }
     t->response.body.append(data, n);
     return n;
+}
+
+int on_connected(void* user, char* ip, char*, int, int) {
+    auto* t = static_cast<Transfer*>(user);
+    if (t->request.allow_address(ip)) return CURL_PREREQFUNC_OK;
+    t->refused = true;
+    return CURL_PREREQFUNC_ABORT;
 }
 
 size_t on_header(char* data, size_t size, size_t count, void* user) {
@@ -263,6 +271,7 @@ void HttpClient::State::finish_done() {
                                   ? "response larger than " +
                                         std::to_string(t->request.max_response_bytes) + " bytes"
                               : t->aborted  ? "aborted by the receiver"
+                              : t->refused  ? "address not allowed"
                               : t->error[0] ? std::string(t->error)
                                             : std::string(curl_easy_strerror(code));
             error = std::make_exception_ptr(
@@ -311,6 +320,10 @@ void HttpClient::State::start(std::unique_ptr<Transfer> t) {
     curl_easy_setopt(e, CURLOPT_WRITEDATA, t.get());
     curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, &on_header);
     curl_easy_setopt(e, CURLOPT_HEADERDATA, t.get());
+    if (r.allow_address) {
+        curl_easy_setopt(e, CURLOPT_PREREQFUNCTION, &on_connected);
+        curl_easy_setopt(e, CURLOPT_PREREQDATA, t.get());
+    }
     if (r.max_redirects > 0) {
         curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
         curl_easy_setopt(e, CURLOPT_MAXREDIRS, static_cast<long>(r.max_redirects));

@@ -17,6 +17,7 @@
 #include "botflow/conversations/module.hpp"
 #include "botflow/core/asio.hpp"
 #include "botflow/events/bus.hpp"
+#include "botflow/flows/module.hpp"
 #include "botflow/http/metrics.hpp"
 #include "botflow/http/router.hpp"
 #include "botflow/jobs/module.hpp"
@@ -79,6 +80,7 @@ public:
     whatsapp::Module whatsapp_module;
     conversations::Module conversations_module;
     ai::Module ai_module;
+    flows::Module flows_module;
     analytics::Module analytics_module;
 
 private:

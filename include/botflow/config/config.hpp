@@ -60,6 +60,8 @@ struct Config {
     int ai_debounce_ms = 1000;                     // messages this close together get one answer
     int ai_concurrency = 256;  // AI answers in the making at once on this replica
     int ws_queue_limit = 512;  // events queued for one dashboard socket before it is closed
+    std::vector<std::string> flow_api_allowlist;  // private addresses flows' API calls may reach
+    int flow_max_steps = 50;  // steps a flow run takes in one turn before it is stopped
 };
 
 /// Which variables a subcommand needs: `migrate` needs only the database; the operator's

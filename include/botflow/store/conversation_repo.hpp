@@ -116,6 +116,17 @@ std::string csv_field(const std::string& value);
 
 bool mark_conversation_read(pqxx::dbtransaction& tx, const std::string& id);
 
+/// Hands the conversation to a person: handed off, automatic answers off, with the reason.
+void hand_off(pqxx::dbtransaction& tx, const std::string& id, const std::string& reason);
+
+/// The customer's messages through `seq` have been dealt with (by the AI or a flow): moves
+/// the conversation's mark forward (never back), so nothing answers them again.
+void mark_answered(pqxx::dbtransaction& tx, const std::string& id, std::int64_t seq);
+
+/// The conversation's mark of the customer's messages dealt with; nullopt when there is no
+/// such conversation.
+std::optional<std::int64_t> find_answered_seq(pqxx::dbtransaction& tx, const std::string& id);
+
 /// Deletes every message of the conversation and blanks what identifies the customer beyond
 /// their WhatsApp id (a data-deletion request). Returns the number of messages erased, or
 /// nullopt when the conversation does not exist.

@@ -30,6 +30,11 @@ struct HttpRequest {
     /// When set, the body is handed over in pieces as it arrives instead of being collected;
     /// returning false aborts the transfer. Called on the client's strand.
     std::function<bool(std::string_view)> on_data;
+    /// When set, called with the address the connection reached ("10.0.0.7", "::1") before
+    /// the request is sent; false refuses the exchange (Errc::upstream_failed, "address not
+    /// allowed"). Checked on the connected socket, so a name that resolves differently the
+    /// second time cannot slip past. Called on the client's strand.
+    std::function<bool(const std::string& ip)> allow_address;
 };
 
 struct HttpResponse {

@@ -1,0 +1,327 @@
+#include "flows/engine.hpp"
+
+#include <pqxx/pqxx>
+
+#include "botflow/ai/reply.hpp"
+#include "botflow/ai/settings.hpp"
+#include "botflow/core/error.hpp"
+#include "botflow/core/log.hpp"
+#include "botflow/events/catalog.hpp"
+#include "botflow/events/outbox_repo.hpp"
+#include "botflow/jobs/runner.hpp"
+#include "botflow/prompts/prompts.hpp"
+#include "botflow/store/conversation_repo.hpp"
+#include "botflow/store/setting_repo.hpp"
+#include "flows/addresses.hpp"
+#include "flows/answers.hpp"
+#include "flows/flow_repo.hpp"
+#include "flows/logic.hpp"
+#include "flows/text.hpp"
+
+namespace botflow::flows {
+namespace {
+
+using conversations::Outcome;
+using nlohmann::json;
+using Clock = std::chrono::steady_clock;
+
+// Where the turn's answer left the run.
+struct Handled {
+    bool taken = false;
+    std::optional<std::string> run_id;  // go on with this run's steps
+};
+
+std::vector<std::string> escape_words(pqxx::dbtransaction& tx) {
+    auto stored = store::get_setting(tx, "flows");
+    if (stored && stored->contains("escape_words") && (*stored)["escape_words"].is_array()) {
+        return (*stored)["escape_words"].get<std::vector<std::string>>();
+    }
+    return default_escape_words();
+}
+
+bool leaves(pqxx::dbtransaction& tx, const std::string& text) {
+    for (const auto& word : escape_words(tx)) {
+        if (same_words(text, word)) return true;
+    }
+    return ai::asks_for_person(text, ai::default_handoff_phrases());
+}
+
+LocalNow business_now(pqxx::dbtransaction& tx) {
+    auto profile = prompts::business_profile(tx);
+    const auto& hours = profile["hours"];
+    auto zone = hours.is_object() ? hours.value("time_zone", std::string("UTC")) : "UTC";
+    return local_now(tx, zone);
+}
+
+// A wrong answer: asked again (the prompt too when it has buttons to tap), or `invalid` once
+// the question's attempts are spent.
+bool wrong_answer(pqxx::dbtransaction& tx, Run& run, const Document& doc, const QuestionConfig& q,
+                  StepRecord step) {
+    if (++run.attempts >= q.max_attempts) {
+        return move_on(tx, run, doc, "invalid", std::move(step));
+    }
+    auto scope = scope_of(tx, run);
+    step.message_ids = send(tx, run, {{"type", "text"}, {"text", q.reask}}, scope);
+    if (!q.choices.empty()) {
+        auto again = send(tx, run, q.prompt, scope);
+        step.message_ids.insert(step.message_ids.end(), again.begin(), again.end());
+    }
+    step.outcome = "retry";
+    step.seq = ++run.step_seq;
+    insert_step(tx, step);
+    update_run(tx, run);
+    return false;
+}
+
+bool take_answer(pqxx::dbtransaction& tx, Run& run, const Document& doc, const Node& node,
+                 const CustomerMessage& last) {
+    Problems ignored;
+    auto q = read_question(node, ignored);
+    auto checked = check_answer(q, Reply{last.text, last.tapped_id}, business_now(tx));
+    StepRecord step;
+    step.run_id = run.id;
+    step.flow_id = run.flow_id;
+    step.version = run.version;
+    step.node_id = node.id;
+    step.node_type = "question";
+    step.input = {{"text", last.text}};
+    if (!last.tapped_id.empty()) step.input["tapped"] = last.tapped_id;
+    if (!checked.valid) return wrong_answer(tx, run, doc, q, std::move(step));
+    if (!q.store_as.empty()) {
+        set_path(run.vars, q.store_as, checked.value);
+        step.changed[q.store_as] = checked.value;
+    }
+    // A tap with no edge of its own takes the question's `valid` one.
+    auto outcome = checked.outcome;
+    if (outcome != "valid" && !doc.next(node.id, outcome)) outcome = "valid";
+    return move_on(tx, run, doc, outcome, std::move(step));
+}
+
+Handled handle_answer(pqxx::dbtransaction& tx, const std::string& conversation,
+                      DocumentCache& documents) {
+    auto run = lock_active_run(tx, conversation);
+    if (!run) return {};
+    auto pending = customer_messages_after(tx, conversation, run->consumed_seq);
+    // Nothing new: this turn was read before (a retry after a crash); the run carries on.
+    if (pending.empty())
+        return {true, run->status == "running" ? run->id : std::optional<std::string>()};
+    const auto& last = pending.back();
+    auto doc = documents.of(tx, *run);
+    if (leaves(tx, last.text)) {
+        run->consumed_seq = last.seq;
+        store::mark_answered(tx, conversation, last.seq);
+        StepRecord step;
+        step.input = {{"text", last.text}};
+        step.outcome = "escaped";
+        end_run(tx, *run, doc.get(), "handed_off", std::nullopt, false, std::move(step));
+        store::hand_off(tx, conversation, ai::kCustomerAskedReason);
+        events::stage(tx, events::conversation_handoff(conversation, ai::kCustomerAskedReason));
+        return {true, std::nullopt};
+    }
+    // During a delay the run is not listening: the rest (the AI) answers.
+    if (run->status == "waiting" && run->waiting_for == "delay") return {};
+    run->consumed_seq = last.seq;
+    store::mark_answered(tx, conversation, last.seq);
+    const Node* node = doc ? doc->node(run->node_id) : nullptr;
+    if (run->status == "running" || !node || node->type != NodeType::question) {
+        update_run(tx, *run);
+        return {true, run->id};
+    }
+    bool go_on = take_answer(tx, *run, *doc, *node, last);
+    return {true, go_on ? std::optional<std::string>(run->id) : std::nullopt};
+}
+
+struct Candidate {
+    int rank = 0;
+    std::size_t order = 0;
+    LiveFlow flow;
+    std::string node;
+};
+
+std::optional<std::string> handle_trigger(pqxx::dbtransaction& tx, const std::string& conversation,
+                                          DocumentCache& documents) {
+    auto c = store::find_conversation(tx, conversation);
+    if (!c || !c->ai_enabled || c->status == "handed_off") return std::nullopt;
+    if (lock_active_run(tx, conversation)) return std::nullopt;
+    auto answered = store::find_answered_seq(tx, conversation).value_or(0);
+    auto pending = customer_messages_after(tx, conversation, answered);
+    if (pending.empty()) return std::nullopt;
+    const auto& last = pending.back();
+    Incoming incoming{
+        last.text, last.tapped_id,
+        customer_message_count(tx, conversation, last.seq) == static_cast<long>(pending.size())};
+    std::optional<Candidate> best;
+    auto flows = live_flows(tx);
+    for (std::size_t i = 0; i < flows.size(); ++i) {
+        auto doc = documents.version(tx, flows[i].id, flows[i].version);
+        if (!doc) continue;
+        for (const auto& node : doc->nodes) {
+            if (node.type != NodeType::trigger) continue;
+            Problems ignored;
+            auto t = read_trigger(node, ignored);
+            if (!matches(t, incoming)) continue;
+            Candidate cand{trigger_rank(t.kind), i, flows[i], node.id};
+            if (!best || std::tie(cand.rank, cand.order) < std::tie(best->rank, best->order))
+                best = cand;
+        }
+    }
+    if (!best) return std::nullopt;
+    json vars{{"message", {{"text", last.text}}}};
+    auto run = insert_run(tx, conversation, best->flow.id, best->flow.version, nullptr, best->node,
+                          last.seq, vars);
+    if (!run) return std::nullopt;
+    store::mark_answered(tx, conversation, last.seq);
+    spdlog::info("flows.run_started run={} conversation={} flow={} version={}", run->id,
+                 conversation, best->flow.id, best->flow.version);
+    return run->id;
+}
+
+std::optional<std::string> handle_resume(pqxx::dbtransaction& tx, const json& payload,
+                                         DocumentCache& documents) {
+    auto run_id = payload.value("run_id", std::string());
+    auto node_id = payload.value("node_id", std::string());
+    auto run = run_id.empty() ? std::nullopt : lock_run(tx, run_id);
+    if (!run) return std::nullopt;
+    // Running: this job is a retry after a crash between steps, or a test's first steps.
+    if (run->status == "running") return run->id;
+    if (run->status != "waiting" || run->node_id != node_id) return std::nullopt;
+    if (!run->wait_due) {
+        throw jobs::RetryLater(std::chrono::seconds(1), "the wait is not over yet", false);
+    }
+    auto doc = documents.of(tx, *run);
+    const Node* node = doc ? doc->node(run->node_id) : nullptr;
+    if (!node) return std::nullopt;
+    StepRecord step;
+    step.run_id = run->id;
+    step.flow_id = run->flow_id;
+    step.version = run->version;
+    step.node_id = node->id;
+    step.node_type = std::string(type_name(node->type));
+    auto outcome = run->waiting_for == "delay" ? "default" : "timeout";
+    bool go_on = move_on(tx, *run, *doc, outcome, std::move(step));
+    return go_on ? std::optional<std::string>(run->id) : std::nullopt;
+}
+
+}  // namespace
+
+const std::vector<std::string>& default_escape_words() {
+    static const std::vector<std::string> words{
+        "agent",   "human",   "person",      "operator",  "stop",      "cancel", "agente",
+        "humano",  "persona", "parar",       "atendente", "pessoa",    "humain", "conseiller",
+        "arreter", "mensch",  "mitarbeiter", "stopp",     "abbrechen",
+    };
+    return words;
+}
+
+asio::awaitable<Outcome> Engine::answer(const conversations::Turn& turn) {
+    auto conversation = turn.conversation_id;
+    auto work = [conversation, this](pqxx::dbtransaction& tx) {
+        return handle_answer(tx, conversation, documents_);
+    };
+    auto handled = co_await mod_.jobs_db.run(std::move(work));
+    if (!handled.taken) co_return Outcome::passed;
+    if (handled.run_id) co_await advance(*handled.run_id);
+    co_return Outcome::taken;
+}
+
+asio::awaitable<Outcome> Engine::trigger(const conversations::Turn& turn) {
+    auto conversation = turn.conversation_id;
+    auto work = [conversation, this](pqxx::dbtransaction& tx) {
+        return handle_trigger(tx, conversation, documents_);
+    };
+    auto run_id = co_await mod_.jobs_db.run(std::move(work));
+    if (!run_id) co_return Outcome::passed;
+    co_await advance(*run_id);
+    co_return Outcome::taken;
+}
+
+asio::awaitable<void> Engine::resume(const jobs::Job& job) {
+    auto payload = job.payload;
+    auto work = [payload, this](pqxx::dbtransaction& tx) {
+        return handle_resume(tx, payload, documents_);
+    };
+    auto run_id = co_await mod_.jobs_db.run(std::move(work));
+    if (run_id) co_await advance(*run_id);
+}
+
+asio::awaitable<std::string> Engine::start_test(std::string flow_id, std::string conversation) {
+    auto work = [flow_id, conversation, this](pqxx::dbtransaction& tx) {
+        auto flow = find_flow(tx, flow_id);
+        if (!flow) throw Error(Errc::not_found, "There is no flow " + flow_id + ".");
+        auto c = store::find_conversation(tx, conversation);
+        if (!c || !c->simulated) {
+            throw Error(Errc::unprocessable, "A test runs in a simulator conversation.", {},
+                        {{"conversation_id", "must be a conversation of the simulator"}});
+        }
+        auto doc = parse_document(flow->draft);
+        const Node* start = nullptr;
+        for (const auto& n : doc.nodes) {
+            if (n.type == NodeType::trigger && !start) start = &n;
+        }
+        if (!start) {
+            throw Error(Errc::unprocessable, "The draft has no trigger step to start from.");
+        }
+        if (auto active = lock_active_run(tx, conversation)) {
+            end_run(tx, *active, documents_.of(tx, *active).get(), "stopped",
+                    "A test of the draft started.", false);
+        }
+        auto answered = store::find_answered_seq(tx, conversation).value_or(0);
+        auto run = insert_run(tx, conversation, flow_id, 0, to_json(doc), start->id, answered,
+                              json{{"message", {{"text", ""}}}});
+        if (!run) throw Error(Errc::conflict, "The conversation has a run already.");
+        // Its steps run as a job, so a crash in the middle of them does not leave it stuck.
+        schedule_resume(tx, *run, 0);
+        return run->id;
+    };
+    co_return co_await mod_.db.run(std::move(work));
+}
+
+asio::awaitable<void> Engine::advance(std::string run_id) {
+    for (int taken = 0;; ++taken) {
+        StepEnv env{mod_.config, documents_, taken >= mod_.config.flow_max_steps};
+        auto work = [run_id, env](pqxx::dbtransaction& tx) { return step(tx, run_id, env); };
+        auto done = co_await mod_.jobs_db.run(std::move(work));
+        if (done.call) {
+            auto pending = *done.call;
+            auto result = co_await call(pending);
+            auto apply = [pending, result, env](pqxx::dbtransaction& tx) {
+                return apply_call(tx, pending, result, env);
+            };
+            done = co_await mod_.jobs_db.run(std::move(apply));
+        }
+        if (!done.go_on || !done.run_id) co_return;
+        run_id = *done.run_id;
+    }
+}
+
+asio::awaitable<CallResult> Engine::call(const PendingCall& pending) {
+    util::HttpRequest r;
+    r.method = pending.method;
+    r.url = pending.url;
+    r.headers = pending.headers;
+    r.headers.push_back("User-Agent: BotFlow");
+    r.body = pending.body;
+    r.timeout = std::chrono::milliseconds(pending.timeout_ms);
+    r.connect_timeout = std::min(r.timeout, std::chrono::milliseconds(5000));
+    r.max_response_bytes = 1u << 20;
+    auto allowlist = mod_.config.flow_api_allowlist;
+    r.allow_address = [allowlist](const std::string& ip) { return address_allowed(ip, allowlist); };
+    CallResult result;
+    auto started = Clock::now();
+    try {
+        auto response = co_await mod_.http.request(std::move(r));
+        result.status = response.status;
+        result.body = std::move(response.body);
+    } catch (const Error& e) {
+        result.error =
+            e.cause().find("address not allowed") != std::string::npos
+                ? "The API's address is this server's own or a private network's: refused "
+                  "(FLOW_API_ALLOWLIST can allow it)."
+                : "The API could not be reached: " + mask_secrets(e.cause(), pending.secret_values);
+    }
+    result.duration_ms = static_cast<int>(
+        std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count());
+    co_return result;
+}
+
+}  // namespace botflow::flows

@@ -1,0 +1,271 @@
+// Flows through the real server: written as JSON, refused with every problem named, published,
+// and walked by a customer in the simulator (a tap, a wrong date asked again, then accepted).
+#include <gtest/gtest.h>
+
+#include <csignal>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "support/server_fixture.hpp"
+#include "support/wait.hpp"
+
+namespace botflow::test {
+namespace {
+
+using nlohmann::json;
+
+json node(const std::string& id, const std::string& type, json config = json::object()) {
+    return {{"id", id}, {"type", type}, {"config", std::move(config)}};
+}
+
+json edge(const std::string& source, const std::string& target,
+          const std::string& when = "default") {
+    return {{"id", source + "-" + target}, {"source", source}, {"target", target}, {"when", when}};
+}
+
+json booking() {
+    return {
+        {"name", "Booking"},
+        {"nodes",
+         {node("start", "trigger", {{"kind", "keyword"}, {"keywords", {"book"}}}),
+          node("service", "question",
+               {{"prompt",
+                 {{"type", "buttons"},
+                  {"body", "Which service?"},
+                  {"buttons",
+                   {{{"id", "cut"}, {"title", "Haircut"}},
+                    {{"id", "color"}, {"title", "Colour"}}}}}},
+                {"store_as", "service"}}),
+          node("when", "question",
+               {{"prompt", {{"text", "Which day?"}}},
+                {"answer", "date"},
+                {"store_as", "date"},
+                {"reask", "Please write a date, like tomorrow."}}),
+          node("confirm", "message", {{"message", {{"text", "{{service}} on {{date}}: booked!"}}}}),
+          node("done", "end")}},
+        {"edges",
+         {edge("start", "service"), edge("service", "when", "valid"),
+          edge("when", "confirm", "valid"), edge("confirm", "done")}}};
+}
+
+// "order" asks for a number; the answer fills the message, an hour's silence the timeout's.
+json order_flow(const std::string& done = "Order {{number}}: on its way") {
+    return {{"name", "Order"},
+            {"nodes",
+             {node("start", "trigger", {{"kind", "keyword"}, {"keywords", {"order"}}}),
+              node("ask", "question",
+                   {{"prompt", {{"text", "Your order number?"}}},
+                    {"store_as", "number"},
+                    {"timeout_minutes", 60}}),
+              node("found", "message", {{"message", {{"text", done}}}}),
+              node("late", "message", {{"message", {{"text", "Still there? Write order."}}}}),
+              node("done", "end")}},
+            {"edges",
+             {edge("start", "ask"), edge("ask", "found", "valid"), edge("ask", "late", "timeout"),
+              edge("found", "done"), edge("late", "done")}}};
+}
+
+json jump_flow(const std::string& keyword, const std::string& to) {
+    json jump = node("jump", "jump", {{"flow_id", to}});
+    if (to.empty()) jump = node("jump", "end");
+    return {
+        {"name", "Jump on " + keyword},
+        {"nodes", {node("start", "trigger", {{"kind", "keyword"}, {"keywords", {keyword}}}), jump}},
+        {"edges", {edge("start", "jump")}}};
+}
+
+class FlowsTest : public ServerTest {
+protected:
+    void SetUp() override { start(); }
+
+    std::string create(const json& body) {
+        auto r = call("POST", "/api/flows", body);
+        EXPECT_EQ(r.status, 201) << r.body;
+        return json::parse(r.body)["id"].get<std::string>();
+    }
+    // The simulator's customer writes; returns the conversation.
+    std::string writes(const std::string& text) {
+        auto r =
+            call("POST", "/api/simulator/messages", {{"phone", "+1 555 0100"}, {"text", text}});
+        EXPECT_EQ(r.status, 201) << r.body;
+        return json::parse(r.body)["conversation"]["id"].get<std::string>();
+    }
+    std::string published(const json& body) {
+        auto id = create(body);
+        auto r = call("POST", "/api/flows/" + id + "/publish");
+        EXPECT_EQ(r.status, 200) << r.body;
+        return id;
+    }
+    json run_of(const std::string& conversation) {
+        auto r = call("GET", "/api/conversations/" + conversation + "/flow-runs");
+        EXPECT_EQ(r.status, 200) << r.body;
+        return json::parse(r.body)["items"][0];
+    }
+    bool texts_are(const std::string& conversation, std::size_t n) {
+        return eventually([&] { return flow_texts(conversation).size() == n; });
+    }
+    std::vector<std::string> flow_texts(const std::string& conversation) {
+        auto rows = db_.scalar(
+            "SELECT COALESCE(json_agg(content ORDER BY seq), '[]') FROM messages "
+            "WHERE conversation_id = '" +
+            conversation + "' AND sender = 'flow'");
+        return json::parse(rows).get<std::vector<std::string>>();
+    }
+};
+
+TEST_F(FlowsTest, PublishingNamesEveryProblemWithItsNode) {
+    auto body = booking();
+    body["nodes"][3]["config"]["message"]["text"] = "{{servise}}";
+    body["edges"].erase(body["edges"].begin() + 1);
+    auto id = create(body);
+    auto r = call("POST", "/api/flows/" + id + "/publish");
+    ASSERT_EQ(r.status, 422) << r.body;
+    EXPECT_EQ(r.header("content-type"), "application/problem+json");
+    auto problems = json::parse(r.body)["problems"];
+    std::string all = problems.dump();
+    EXPECT_NE(all.find("\"node\":\"confirm\""), std::string::npos) << all;
+    EXPECT_NE(all.find("{{servise}}"), std::string::npos) << all;
+    EXPECT_NE(all.find("'valid' leads nowhere"), std::string::npos) << all;
+    EXPECT_EQ(count("SELECT count(*) FROM flow_versions"), 0);
+}
+
+TEST_F(FlowsTest, ACustomerWalksABookingWithATapAndAWrongDateAskedAgain) {
+    auto id = create(booking());
+    auto published = call("POST", "/api/flows/" + id + "/publish");
+    ASSERT_EQ(published.status, 200) << published.body;
+    EXPECT_EQ(json::parse(published.body)["published_version"], 1);
+
+    auto conversation = writes("I'd like to BOOK please");
+    ASSERT_TRUE(eventually([&] { return flow_texts(conversation).size() == 1; })) << server_->log();
+    EXPECT_EQ(flow_texts(conversation)[0], "Which service? [Haircut | Colour]");
+    auto question =
+        db_.scalar("SELECT id FROM messages WHERE sender = 'flow' AND conversation_id = '" +
+                   conversation + "'");
+    ASSERT_TRUE(eventually([&] {
+        return db_.scalar("SELECT status FROM messages WHERE id = '" + question + "'") ==
+               "delivered";
+    }));
+    auto tap = call("POST", "/api/simulator/messages",
+                    {{"reply", {{"message_id", question}, {"id", "color"}}}});
+    ASSERT_EQ(tap.status, 201) << tap.body;
+    ASSERT_TRUE(eventually([&] { return flow_texts(conversation).size() == 2; })) << server_->log();
+    EXPECT_EQ(flow_texts(conversation)[1], "Which day?");
+
+    writes("whenever suits");
+    ASSERT_TRUE(eventually([&] { return flow_texts(conversation).size() == 3; })) << server_->log();
+    EXPECT_EQ(flow_texts(conversation)[2], "Please write a date, like tomorrow.");
+
+    writes("24/12/2030");
+    ASSERT_TRUE(eventually([&] { return flow_texts(conversation).size() == 4; })) << server_->log();
+    EXPECT_EQ(flow_texts(conversation)[3], "Colour on 2030-12-24: booked!");
+
+    auto runs = call("GET", "/api/conversations/" + conversation + "/flow-runs");
+    ASSERT_EQ(runs.status, 200) << runs.body;
+    auto run = json::parse(runs.body)["items"][0];
+    EXPECT_EQ(run["status"], "completed");
+    EXPECT_EQ(run["variables"]["service"], "Colour");
+    std::string outcomes;
+    for (const auto& s : run["steps"])
+        outcomes += s["node_id"].get<std::string>() + ":" + s["outcome"].dump() + " ";
+    EXPECT_EQ(outcomes,
+              "start:\"default\" service:\"asked\" service:\"valid\" when:\"asked\" "
+              "when:\"retry\" when:\"valid\" confirm:\"default\" done:null ");
+    // The AI answered none of it.
+    EXPECT_EQ(count("SELECT count(*) FROM messages WHERE sender = 'ai'"), 0);
+}
+
+TEST_F(FlowsTest, AnEscapeWordLeavesTheFlowForAPerson) {
+    published(order_flow());
+    auto conversation = writes("order");
+    ASSERT_TRUE(texts_are(conversation, 1)) << server_->log();
+    writes("Human");
+    ASSERT_TRUE(eventually([&] {
+        return scalar("SELECT status FROM conversations WHERE id = '" + conversation + "'") ==
+               "handed_off";
+    })) << server_->log();
+    auto run = run_of(conversation);
+    EXPECT_EQ(run["status"], "handed_off");
+    EXPECT_EQ(run["steps"].back()["outcome"], "escaped");
+    EXPECT_EQ(flow_texts(conversation).size(), 1u);
+    EXPECT_EQ(count("SELECT count(*) FROM messages WHERE sender = 'ai'"), 0);
+}
+
+TEST_F(FlowsTest, TwoFlowsJumpingToEachOtherAreStoppedByTheStepLimit) {
+    auto b = published(jump_flow("never", ""));
+    published(jump_flow("loop", b));
+    auto a = scalar("SELECT id FROM flows WHERE name = 'Jump on loop'");
+    ASSERT_EQ(call("PUT", "/api/flows/" + b, jump_flow("never", a)).status, 200);
+    ASSERT_EQ(call("POST", "/api/flows/" + b + "/publish").status, 200);
+
+    auto conversation = writes("loop");
+    ASSERT_TRUE(eventually([&] {
+        return scalar("SELECT status FROM conversations WHERE id = '" + conversation + "'") ==
+               "handed_off";
+    })) << server_->log();
+    auto failed = scalar("SELECT error FROM flow_runs WHERE status = 'failed'");
+    EXPECT_NE(failed.find("50"), std::string::npos) << failed;
+    EXPECT_EQ(count("SELECT count(*) FROM flow_runs WHERE status IN ('running', 'waiting')"), 0);
+    // One turn's 50 steps, then no more: each jump is two of them (the jump, the new run's
+    // trigger).
+    EXPECT_EQ(count("SELECT count(*) FROM flow_steps"), 50);
+    EXPECT_EQ(count("SELECT count(*) FROM flow_steps WHERE outcome = 'jump'"), 25);
+    EXPECT_EQ(count("SELECT count(*) FROM messages WHERE direction = 'outbound' AND "
+                    "sender IN ('flow', 'ai')"),
+              0);
+}
+
+TEST_F(FlowsTest, ARunKeepsItsVersionWhenANewOneIsPublished) {
+    auto id = published(order_flow("v1: {{number}}"));
+    auto conversation = writes("order");
+    ASSERT_TRUE(texts_are(conversation, 1)) << server_->log();
+    ASSERT_EQ(call("PUT", "/api/flows/" + id, order_flow("v2: {{number}}")).status, 200);
+    auto r = call("POST", "/api/flows/" + id + "/publish");
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(json::parse(r.body)["published_version"], 2);
+
+    writes("A-17");
+    ASSERT_TRUE(texts_are(conversation, 2)) << server_->log();
+    EXPECT_EQ(flow_texts(conversation)[1], "v1: A-17");
+    EXPECT_EQ(run_of(conversation)["version"], 1);
+
+    writes("order");
+    ASSERT_TRUE(texts_are(conversation, 3)) << server_->log();
+    writes("B-9");
+    ASSERT_TRUE(texts_are(conversation, 4)) << server_->log();
+    EXPECT_EQ(flow_texts(conversation)[3], "v2: B-9");
+}
+
+TEST_F(FlowsTest, ARestartWhileWaitingForAnAnswerResumesWhereItWas) {
+    published(order_flow());
+    auto conversation = writes("order");
+    ASSERT_TRUE(texts_are(conversation, 1)) << server_->log();
+    server_->signal(SIGKILL);
+    server_->wait(std::chrono::seconds(10));
+    start();
+    writes("C-3");
+    ASSERT_TRUE(texts_are(conversation, 2)) << server_->log();
+    EXPECT_EQ(flow_texts(conversation)[1], "Order C-3: on its way");
+    EXPECT_EQ(run_of(conversation)["status"], "completed");
+    EXPECT_EQ(count("SELECT count(*) FROM messages WHERE sender = 'ai'"), 0);
+}
+
+TEST_F(FlowsTest, AnUnansweredQuestionTakesItsTimeout) {
+    published(order_flow());
+    auto conversation = writes("order");
+    ASSERT_TRUE(texts_are(conversation, 1)) << server_->log();
+    EXPECT_EQ(run_of(conversation)["status"], "waiting");
+    // An hour passes.
+    db_.exec("UPDATE flow_runs SET wait_until = now() - interval '1 second'");
+    db_.exec("UPDATE jobs SET run_at = now() WHERE kind = 'flow_resume' AND state = 'queued'");
+    db_.exec("SELECT pg_notify('botflow_jobs', 'flow_resume')");
+    ASSERT_TRUE(texts_are(conversation, 2)) << server_->log();
+    EXPECT_EQ(flow_texts(conversation)[1], "Still there? Write order.");
+    auto run = run_of(conversation);
+    EXPECT_EQ(run["status"], "completed");
+    std::string outcomes;
+    for (const auto& s : run["steps"]) outcomes += s["outcome"].dump() + " ";
+    EXPECT_NE(outcomes.find("\"timeout\""), std::string::npos) << outcomes;
+}
+
+}  // namespace
+}  // namespace botflow::test
