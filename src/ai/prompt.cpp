@@ -186,11 +186,12 @@ std::optional<int> minutes_closed(const json& hours, int iso_weekday, int minute
 Prompt build_prompt(pqxx::dbtransaction& tx, const std::string& template_body,
                     const std::string& message, const std::string& search_query,
                     const std::string& customer_name, const std::string& history,
-                    const std::string& language, bool strict_grounding) {
+                    const std::string& language, bool strict_grounding,
+                    const std::string& document_tag) {
     Prompt p;
     auto profile = prompts::business_profile(tx);
     p.business_name = profile["name"].is_string() ? profile["name"].get<std::string>() : "";
-    p.hits = knowledge::search_chunks(tx, search_query, kPassages, language);
+    p.hits = knowledge::search_chunks(tx, search_query, kPassages, language, document_tag);
     std::string tz = profile["hours"].is_object()
                          ? profile["hours"].value("time_zone", std::string("UTC"))
                          : std::string("UTC");
@@ -225,7 +226,7 @@ json citations_json(const std::vector<knowledge::SearchHit>& hits) {
 
 Context gather(pqxx::dbtransaction& tx, const std::string& conversation, std::int64_t first_seq,
                const std::string& message, const std::string& customer, bool strict,
-               const config::Config& config) {
+               const config::Config& config, const std::string& document_tag) {
     Context ctx;
     auto t = prompts::active_template(tx);
     std::string body = t ? (*t)["body"].get<std::string>()
@@ -241,7 +242,7 @@ Context gather(pqxx::dbtransaction& tx, const std::string& conversation, std::in
     }
     ctx.prompt =
         build_prompt(tx, body, message, query, customer, history_text(tx, conversation, first_seq),
-                     config.kb_language, strict);
+                     config.kb_language, strict, document_tag);
     if (!ctx.prompt.hits.empty()) {
         ctx.best_coverage = knowledge::query_coverage(tx, message, ctx.prompt.hits.front().chunk_id,
                                                       config.kb_language);

@@ -25,11 +25,12 @@ struct Context {
 };
 
 // The prompt for the waiting customer messages (`message`, one per line) of a turn whose
-// first message is `first_seq`: the active template, the passages, the history before it,
-// and the key in effect. Runs in the caller's transaction.
+// first message is `first_seq`: the active template, the passages (of documents tagged
+// `document_tag` when it is set), the history before it, and the key in effect. Runs in the
+// caller's transaction.
 Context gather(pqxx::dbtransaction& tx, const std::string& conversation, std::int64_t first_seq,
                const std::string& message, const std::string& customer, bool strict,
-               const config::Config& config);
+               const config::Config& config, const std::string& document_tag = "");
 
 // The passages as stored with an answer (ai_turns.citations, then message_citations).
 nlohmann::json citations_json(const std::vector<knowledge::SearchHit>& hits);

@@ -72,9 +72,10 @@ Situation read_situation(pqxx::dbtransaction& tx, const std::string& conversatio
     return s;
 }
 
-// The message a queued turn sends: its answer, or the handoff or fallback message.
-whatsapp::QueuedMessage reply_for(const Turn& turn, Mode mode, const std::string& conversation,
-                                  const AiSettings& settings) {
+}  // namespace
+
+whatsapp::QueuedMessage reply_for(const std::string& answer, Mode mode,
+                                  const std::string& conversation, const AiSettings& settings) {
     whatsapp::QueuedMessage reply{conversation, {}, "system"};
     switch (mode) {
         case Mode::handoff:
@@ -86,29 +87,20 @@ whatsapp::QueuedMessage reply_for(const Turn& turn, Mode mode, const std::string
         case Mode::llm:
         case Mode::extractive:
         case Mode::away:
-            reply.message = whatsapp::text_message(turn.answer);
+            reply.message = whatsapp::text_message(answer);
             reply.sender = "ai";
             break;
     }
     return reply;
 }
 
+namespace {
+
 // The answer's mode on every piece of it, and the figures of the call (ai_turns.details) on
 // the first: a long answer's later pieces carry only their mode.
 void record_figures(pqxx::dbtransaction& tx, const std::vector<std::string>& ids, Mode mode,
                     const json& d) {
-    auto num = [&d](const char* k) -> std::optional<long long> {
-        if (d.contains(k) && d[k].is_number()) return d[k].get<long long>();
-        return std::nullopt;
-    };
-    AnswerFigures f;
-    if (d.contains("cost_usd") && d["cost_usd"].is_number())
-        f.cost_usd = d["cost_usd"].get<double>();
-    if (d.contains("model") && d["model"].is_string()) f.model = d["model"].get<std::string>();
-    f.prompt_tokens = num("prompt_tokens");
-    f.completion_tokens = num("completion_tokens");
-    f.total_ms = num("total_ms");
-    f.first_token_ms = num("first_token_ms");
+    auto f = figures_of(d);
     for (std::size_t i = 0; i < ids.size(); ++i) {
         mark_ai_message(tx, ids[i], mode, i == 0 ? f : AnswerFigures{});
     }
@@ -132,6 +124,28 @@ void record_citations(pqxx::dbtransaction& tx, const std::string& message_id,
 }
 
 }  // namespace
+
+AnswerFigures figures_of(const json& d) {
+    auto num = [&d](const char* k) -> std::optional<long long> {
+        if (d.contains(k) && d[k].is_number()) return d[k].get<long long>();
+        return std::nullopt;
+    };
+    AnswerFigures f;
+    if (d.contains("cost_usd") && d["cost_usd"].is_number())
+        f.cost_usd = d["cost_usd"].get<double>();
+    if (d.contains("model") && d["model"].is_string()) f.model = d["model"].get<std::string>();
+    f.prompt_tokens = num("prompt_tokens");
+    f.completion_tokens = num("completion_tokens");
+    f.total_ms = num("total_ms");
+    f.first_token_ms = num("first_token_ms");
+    return f;
+}
+
+void record_answer(pqxx::dbtransaction& tx, const std::vector<std::string>& ids, Mode mode,
+                   const json& details, const json& citations) {
+    record_figures(tx, ids, mode, details);
+    if (!ids.empty() && cites_passages(mode)) record_citations(tx, ids[0], citations);
+}
 
 std::string_view mode_name(Mode mode) noexcept {
     for (const auto& [m, name] : kModes) {
@@ -214,9 +228,8 @@ Queued queue_turn(pqxx::dbtransaction& tx, const std::string& conversation, std:
     // A generated turn always has its mode (save_generated and the fallback above set it).
     const Mode mode = turn.mode.value();
     q.handoff = hands_over(mode);
-    q.ids = whatsapp::queue_message(tx, reply_for(turn, mode, conversation, settings));
-    record_figures(tx, q.ids, mode, turn.details);
-    if (!q.ids.empty() && cites_passages(mode)) record_citations(tx, q.ids[0], turn.citations);
+    q.ids = whatsapp::queue_message(tx, reply_for(turn.answer, mode, conversation, settings));
+    record_answer(tx, q.ids, mode, turn.details, turn.citations);
     mark_turn_queued(tx, turn_id, q.ids);
     store::mark_answered(tx, conversation, through_seq);
     if (q.handoff) {

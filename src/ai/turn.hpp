@@ -12,6 +12,7 @@
 #include "ai/prompt.hpp"
 #include "botflow/ai/settings.hpp"
 #include "botflow/config/config.hpp"
+#include "botflow/whatsapp/queue.hpp"
 
 namespace pqxx {
 class dbtransaction;
@@ -102,6 +103,25 @@ void save_generated(pqxx::dbtransaction& tx, std::int64_t turn, const Generated&
 // marks the turn queued: exactly once, whatever ran before.
 Queued queue_turn(pqxx::dbtransaction& tx, const std::string& conversation, std::int64_t turn_id,
                   std::int64_t first_seq, std::int64_t through_seq, const AiSettings& settings);
+
+// The figures of the model's call, kept on the first message of its answer.
+struct AnswerFigures {
+    std::optional<std::string> model;
+    std::optional<long long> prompt_tokens, completion_tokens, total_ms, first_token_ms;
+    std::optional<double> cost_usd;
+};
+
+// A call's figures as ai_turns.details holds them (model, tokens, cost_usd, timings).
+AnswerFigures figures_of(const nlohmann::json& details);
+
+// The message(s) `ids` of an answer made in `mode`: the mode on each, the figures of the call
+// (`details`) on the first, and, for an answer from the knowledge, its passages as sources.
+void record_answer(pqxx::dbtransaction& tx, const std::vector<std::string>& ids, Mode mode,
+                   const nlohmann::json& details, const nlohmann::json& citations);
+
+// The message a queued answer sends: its text, or the handoff or fallback message.
+whatsapp::QueuedMessage reply_for(const std::string& answer, Mode mode,
+                                  const std::string& conversation, const AiSettings& settings);
 
 // Outside opening hours, with a customer message waiting: queues the away message, once per
 // closed period (and flags the conversation for the morning). Returns whether it was queued.

@@ -189,6 +189,17 @@ void mark_ai_message(pqxx::dbtransaction& tx, const std::string& message_id, Mod
         f.cost_usd, f.total_ms, f.first_token_ms);
 }
 
+void add_call_figures(pqxx::dbtransaction& tx, const std::string& conversation, std::int64_t seq,
+                      const AnswerFigures& f) {
+    tx.exec_params(
+        "UPDATE messages SET ai_model = coalesce($3, ai_model), "
+        " prompt_tokens = coalesce(prompt_tokens, 0) + coalesce($4::integer, 0), "
+        " completion_tokens = coalesce(completion_tokens, 0) + coalesce($5::integer, 0), "
+        " cost_usd = coalesce(cost_usd, 0) + coalesce($6::numeric, 0) "
+        "WHERE conversation_id = $1::uuid AND seq = $2 AND direction = 'inbound'",
+        conversation, seq, f.model, f.prompt_tokens, f.completion_tokens, f.cost_usd);
+}
+
 void insert_citation(pqxx::dbtransaction& tx, const std::string& message_id, const Citation& cite) {
     tx.exec_params(
         "INSERT INTO message_citations (message_id, rank, chunk_id, document_id, "

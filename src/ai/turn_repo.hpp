@@ -82,15 +82,13 @@ void mark_turn_skipped(pqxx::dbtransaction& tx, std::int64_t id);
 void mark_turn_queued(pqxx::dbtransaction& tx, std::int64_t id,
                       const std::vector<std::string>& message_ids);
 
-/// The figures of the model's call, kept on the first message of its answer.
-struct AnswerFigures {
-    std::optional<std::string> model;
-    std::optional<long long> prompt_tokens, completion_tokens, total_ms, first_token_ms;
-    std::optional<double> cost_usd;
-};
 /// Marks an outbound message as written by the AI in `mode`, with the call's figures.
 void mark_ai_message(pqxx::dbtransaction& tx, const std::string& message_id, Mode mode,
                      const AnswerFigures& figures = {});
+/// Adds the figures of a call made about the customer message `seq` (a classification) to
+/// that message, where the reports count them.
+void add_call_figures(pqxx::dbtransaction& tx, const std::string& conversation, std::int64_t seq,
+                      const AnswerFigures& figures);
 /// A passage an answer was given, as it was then.
 struct Citation {
     int rank = 0;

@@ -105,7 +105,7 @@ App::App(config::Config cfg)
       conversations_module{config,        io,    db,    jobs_db, jobs, router, whatsapp,
                            webhook_calls, graph, inbox, turns},
       ai_module{config, io, db, jobs_db, router, bus, llm, graph, turns},
-      flows_module{config, io, db, jobs_db, jobs, router, bus, http, turns},
+      flows_module{config, io, db, jobs_db, jobs, router, bus, http, llm, metrics, turns},
       analytics_module{db, router, nullptr} {
     bus.add_sink([this](const events::Event& e) {
         hub.deliver(e);

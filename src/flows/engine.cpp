@@ -16,7 +16,9 @@
 #include "flows/answers.hpp"
 #include "flows/flow_repo.hpp"
 #include "flows/logic.hpp"
+#include "flows/metrics.hpp"
 #include "flows/text.hpp"
+#include "flows/triggers.hpp"
 
 namespace botflow::flows {
 namespace {
@@ -68,7 +70,7 @@ bool wrong_answer(pqxx::dbtransaction& tx, Run& run, const Document& doc, const 
     }
     step.outcome = "retry";
     step.seq = ++run.step_seq;
-    insert_step(tx, step);
+    log_step(tx, step);
     update_run(tx, run);
     return false;
 }
@@ -121,6 +123,7 @@ Handled handle_answer(pqxx::dbtransaction& tx, const std::string& conversation,
     // During a delay the run is not listening: the rest (the AI) answers.
     if (run->status == "waiting" && run->waiting_for == "delay") return {};
     run->consumed_seq = last.seq;
+    run->vars["message"] = {{"text", last.text}};
     store::mark_answered(tx, conversation, last.seq);
     const Node* node = doc ? doc->node(run->node_id) : nullptr;
     if (run->status == "running" || !node || node->type != NodeType::question) {
@@ -129,51 +132,6 @@ Handled handle_answer(pqxx::dbtransaction& tx, const std::string& conversation,
     }
     bool go_on = take_answer(tx, *run, *doc, *node, last);
     return {true, go_on ? std::optional<std::string>(run->id) : std::nullopt};
-}
-
-struct Candidate {
-    int rank = 0;
-    std::size_t order = 0;
-    LiveFlow flow;
-    std::string node;
-};
-
-std::optional<std::string> handle_trigger(pqxx::dbtransaction& tx, const std::string& conversation,
-                                          DocumentCache& documents) {
-    auto c = store::find_conversation(tx, conversation);
-    if (!c || !c->ai_enabled || c->status == "handed_off") return std::nullopt;
-    if (lock_active_run(tx, conversation)) return std::nullopt;
-    auto answered = store::find_answered_seq(tx, conversation).value_or(0);
-    auto pending = customer_messages_after(tx, conversation, answered);
-    if (pending.empty()) return std::nullopt;
-    const auto& last = pending.back();
-    Incoming incoming{
-        last.text, last.tapped_id,
-        customer_message_count(tx, conversation, last.seq) == static_cast<long>(pending.size())};
-    std::optional<Candidate> best;
-    auto flows = live_flows(tx);
-    for (std::size_t i = 0; i < flows.size(); ++i) {
-        auto doc = documents.version(tx, flows[i].id, flows[i].version);
-        if (!doc) continue;
-        for (const auto& node : doc->nodes) {
-            if (node.type != NodeType::trigger) continue;
-            Problems ignored;
-            auto t = read_trigger(node, ignored);
-            if (!matches(t, incoming)) continue;
-            Candidate cand{trigger_rank(t.kind), i, flows[i], node.id};
-            if (!best || std::tie(cand.rank, cand.order) < std::tie(best->rank, best->order))
-                best = cand;
-        }
-    }
-    if (!best) return std::nullopt;
-    json vars{{"message", {{"text", last.text}}}};
-    auto run = insert_run(tx, conversation, best->flow.id, best->flow.version, nullptr, best->node,
-                          last.seq, vars);
-    if (!run) return std::nullopt;
-    store::mark_answered(tx, conversation, last.seq);
-    spdlog::info("flows.run_started run={} conversation={} flow={} version={}", run->id,
-                 conversation, best->flow.id, best->flow.version);
-    return run->id;
 }
 
 std::optional<std::string> handle_resume(pqxx::dbtransaction& tx, const json& payload,
@@ -227,11 +185,20 @@ asio::awaitable<Outcome> Engine::answer(const conversations::Turn& turn) {
 asio::awaitable<Outcome> Engine::trigger(const conversations::Turn& turn) {
     auto conversation = turn.conversation_id;
     auto work = [conversation, this](pqxx::dbtransaction& tx) {
-        return handle_trigger(tx, conversation, documents_);
+        return pick_trigger(tx, conversation, documents_, mod_.config);
     };
-    auto run_id = co_await mod_.jobs_db.run(std::move(work));
-    if (!run_id) co_return Outcome::passed;
-    co_await advance(*run_id);
+    auto pick = co_await mod_.jobs_db.run(std::move(work));
+    if (pick.stage) {
+        // Only intent triggers are left: the model sorts the message, then a run may start.
+        auto stage = std::move(*pick.stage);
+        auto answer = co_await ai::classify_intent(mod_.llm, mod_.config, stage.ask);
+        auto chosen = [conversation, stage, answer](pqxx::dbtransaction& tx) {
+            return start_by_intent(tx, conversation, stage, answer);
+        };
+        pick.run_id = co_await mod_.jobs_db.run(std::move(chosen));
+    }
+    if (!pick.run_id) co_return Outcome::passed;
+    co_await advance(*pick.run_id);
     co_return Outcome::taken;
 }
 
@@ -269,6 +236,7 @@ asio::awaitable<std::string> Engine::start_test(std::string flow_id, std::string
         auto run = insert_run(tx, conversation, flow_id, 0, to_json(doc), start->id, answered,
                               json{{"message", {{"text", ""}}}});
         if (!run) throw Error(Errc::conflict, "The conversation has a run already.");
+        flow_metrics().run_started();
         // Its steps run as a job, so a crash in the middle of them does not leave it stuck.
         schedule_resume(tx, *run, 0);
         return run->id;
@@ -286,6 +254,13 @@ asio::awaitable<void> Engine::advance(std::string run_id) {
             auto result = co_await call(pending);
             auto apply = [pending, result, env](pqxx::dbtransaction& tx) {
                 return apply_call(tx, pending, result, env);
+            };
+            done = co_await mod_.jobs_db.run(std::move(apply));
+        } else if (done.answer) {
+            auto pending = *done.answer;
+            auto answer = co_await ai::make_answer(mod_.llm, mod_.bus, mod_.config, pending.prompt);
+            auto apply = [pending, answer, env](pqxx::dbtransaction& tx) {
+                return apply_answer(tx, pending, answer, env);
             };
             done = co_await mod_.jobs_db.run(std::move(apply));
         }

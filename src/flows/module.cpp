@@ -1,6 +1,7 @@
 #include "botflow/flows/module.hpp"
 
 #include "flows/engine.hpp"
+#include "flows/metrics.hpp"
 #include "flows/registration.hpp"
 
 namespace botflow::flows {
@@ -18,6 +19,7 @@ void register_module(Module& mod) {
     jobs::KindOptions options{.lane = conversations::kTurnLane};
     mod.jobs.add(
         kResumeKind, [engine](const jobs::Job& job) { return engine->resume(job); }, options);
+    mod.metrics.add_source([] { return flow_metrics().render(); });
     register_flow_routes(mod, engine);
     register_run_routes(mod, engine);
 }

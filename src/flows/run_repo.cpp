@@ -158,7 +158,9 @@ std::vector<CustomerMessage> customer_messages_after(pqxx::dbtransaction& tx,
                                                      const std::string& conversation,
                                                      std::int64_t after_seq) {
     auto rows = tx.exec_params(
-        "SELECT seq, content, COALESCE(payload #>> '{reply,id}', '') FROM ("
+        // A tap reads as the title tapped ("Kettle", not "[pressed] Kettle").
+        "SELECT seq, COALESCE(NULLIF(payload #>> '{reply,title}', ''), content), "
+        " COALESCE(payload #>> '{reply,id}', '') FROM ("
         " SELECT seq, content, payload FROM messages WHERE conversation_id = $1::uuid "
         " AND direction = 'inbound' AND sender = 'customer' AND seq > $2 "
         " ORDER BY seq DESC LIMIT 20) m ORDER BY seq",

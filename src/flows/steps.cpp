@@ -13,6 +13,7 @@
 #include "botflow/whatsapp/queue.hpp"
 #include "flows/flow_repo.hpp"
 #include "flows/logic.hpp"
+#include "flows/metrics.hpp"
 #include "flows/variables.hpp"
 
 namespace botflow::flows {
@@ -120,6 +121,7 @@ StepDone run_jump(pqxx::dbtransaction& tx, Run& run, const Document& doc, const 
     auto next = insert_run(tx, run.conversation_id, live->id, live->version, nullptr, start->id,
                            run.consumed_seq, vars);
     if (!next) return {};
+    flow_metrics().run_started();
     return {true, std::nullopt, next->id};
 }
 
@@ -131,7 +133,7 @@ void ask(pqxx::dbtransaction& tx, Run& run, const Node& node, const json& scope)
     step.message_ids = send(tx, run, q.prompt, scope);
     step.outcome = "asked";
     step.seq = ++run.step_seq;
-    insert_step(tx, step);
+    log_step(tx, step);
     run.status = "waiting";
     run.waiting_for = "answer";
     run.attempts = 0;
@@ -146,7 +148,7 @@ void start_wait(pqxx::dbtransaction& tx, Run& run, const Node& node) {
     step.outcome = "waiting";
     step.input = {{"seconds", seconds}};
     step.seq = ++run.step_seq;
-    insert_step(tx, step);
+    log_step(tx, step);
     run.status = "waiting";
     run.waiting_for = "delay";
     update_run(tx, run, seconds);
@@ -211,8 +213,9 @@ StepDone take(pqxx::dbtransaction& tx, Run& run, const Document& doc, const Node
         case NodeType::api_call:
             return {false, prepare_call(tx, run, node, scope, env)};
         case NodeType::ai_response: {
-            end_run(tx, run, &doc, "handed_off", "The AI step is not available.", true);
-            return {};
+            StepDone done;
+            done.answer = prepare_answer(tx, run, node, scope, env);
+            return done;
         }
     }
     return {move_on(tx, run, doc, "default", std::move(step))};
@@ -275,6 +278,11 @@ std::vector<std::string> send(pqxx::dbtransaction& tx, const Run& run, const jso
     return ids;
 }
 
+void log_step(pqxx::dbtransaction& tx, const StepRecord& step) {
+    insert_step(tx, step);
+    flow_metrics().step(step.node_type, step.outcome.value_or("none"));
+}
+
 void schedule_resume(pqxx::dbtransaction& tx, const Run& run, int seconds) {
     jobs::EnqueueOptions options;
     options.delay = std::chrono::seconds(seconds);
@@ -297,7 +305,7 @@ void end_run(pqxx::dbtransaction& tx, Run& run, const Document* doc, const std::
     if (!step.error) step.error = error;
     if (!step.outcome && status != "completed") step.outcome = status;
     step.seq = ++run.step_seq;
-    insert_step(tx, step);
+    log_step(tx, step);
     run.status = status;
     run.waiting_for.reset();
     run.error = error;
@@ -307,6 +315,7 @@ void end_run(pqxx::dbtransaction& tx, Run& run, const Document* doc, const std::
                   "The flow " + run.flow_name + " stopped: " + error.value_or(status) +
                       " A person takes over.");
     }
+    flow_metrics().run_ended(status);
     spdlog::info("flows.run_ended run={} conversation={} status={} steps={}", run.id,
                  run.conversation_id, status, run.step_seq);
 }
@@ -327,7 +336,7 @@ bool move_on(pqxx::dbtransaction& tx, Run& run, const Document& doc, const std::
         return false;
     }
     step.seq = ++run.step_seq;
-    insert_step(tx, step);
+    log_step(tx, step);
     run.node_id = *next;
     run.status = "running";
     run.waiting_for.reset();

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "botflow/ai/answer.hpp"
 #include "botflow/config/config.hpp"
 #include "flows/document.hpp"
 #include "flows/nodes.hpp"
@@ -55,11 +56,20 @@ struct CallResult {
     int duration_ms = 0;
 };
 
+/// An ai_response step's question to the AI, gathered in the step's transaction.
+struct PendingAnswer {
+    std::string run_id;
+    int step_seq = 0;
+    std::string question;
+    ai::QuestionPrompt prompt;
+};
+
 /// What step() did.
 struct StepDone {
-    bool go_on = false;                 // the run is still running: take the next step
-    std::optional<PendingCall> call;    // make this call, then apply_call()
-    std::optional<std::string> run_id;  // the run to go on with (a jump starts another)
+    bool go_on = false;                   // the run is still running: take the next step
+    std::optional<PendingCall> call;      // make this call, then apply_call()
+    std::optional<std::string> run_id;    // the run to go on with (a jump starts another)
+    std::optional<PendingAnswer> answer;  // ask the AI, then apply_answer()
 };
 
 struct StepEnv {
@@ -79,6 +89,16 @@ PendingCall prepare_call(pqxx::dbtransaction& tx, const Run& run, const Node& no
 /// Applies an api_call's result to the run, unless the run moved on meanwhile.
 StepDone apply_call(pqxx::dbtransaction& tx, const PendingCall& call, const CallResult& result,
                     const StepEnv& env);
+
+/// The question an ai_response step at which `run` stands asks: the customer's last message,
+/// the run's variables as facts, the step's instructions filled in and its document tag.
+PendingAnswer prepare_answer(pqxx::dbtransaction& tx, const Run& run, const Node& node,
+                             const nlohmann::json& scope, const StepEnv& env);
+
+/// Sends the AI's answer and moves the run on (`default`), or ends it handed off when the AI
+/// handed over; nothing when the run moved on meanwhile.
+StepDone apply_answer(pqxx::dbtransaction& tx, const PendingAnswer& pending,
+                      const ai::Answer& answer, const StepEnv& env);
 
 /// Ends the run: `status` (completed, handed_off, failed, expired, stopped), with the error,
 /// handing the conversation to a person when `hand_off`. Logs `step` (at the current node
@@ -104,6 +124,9 @@ std::vector<std::string> send(pqxx::dbtransaction& tx, const Run& run,
 
 /// `text` with each of `secrets` replaced by "[secret]", for what the log keeps.
 std::string mask_secrets(std::string text, const std::vector<std::string>& secrets);
+
+/// Writes the step's log line and counts it.
+void log_step(pqxx::dbtransaction& tx, const StepRecord& step);
 
 /// The job kind that wakes a run: a delay ended, or a question timed out.
 inline constexpr const char* kResumeKind = "flow_resume";

@@ -64,7 +64,13 @@ std::string Metrics::render() const {
         out += fmt::format("botflow_http_request_duration_seconds_count{{route=\"{}\"}} {}\n",
                            label, h.count);
     }
+    for (const auto& source : sources_) out += source();
     return out;
+}
+
+void Metrics::add_source(std::function<std::string()> render) {
+    std::lock_guard lock(mutex_);
+    sources_.push_back(std::move(render));
 }
 
 }  // namespace botflow::http

@@ -63,14 +63,14 @@ std::string expand_synonyms(const std::string& query) {
 }
 
 std::vector<SearchHit> search_chunks(pqxx::dbtransaction& tx, const std::string& query, int limit,
-                                     const std::string& language) {
+                                     const std::string& language, const std::string& tag) {
     // A word the knowledge base does not have is most likely misspelt: the closest word it
     // does have joins the query ("refnd" finds "refund", "cheescake" finds "cheesecake").
     std::string expanded = query;
     if (language == "english") expanded += expand_synonyms(query);
     auto extra = spelling_fixes(tx, query);
     if (!extra.empty()) expanded += " " + extra;
-    return rank_passages(tx, expanded, limit, language);
+    return rank_passages(tx, expanded, limit, language, tag);
 }
 
 double query_coverage(pqxx::dbtransaction& tx, const std::string& query, std::int64_t chunk_id,

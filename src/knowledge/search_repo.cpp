@@ -18,7 +18,7 @@ std::string spelling_fixes(pqxx::dbtransaction& tx, const std::string& query) {
 }
 
 std::vector<SearchHit> rank_passages(pqxx::dbtransaction& tx, const std::string& query, int limit,
-                                     const std::string& language) {
+                                     const std::string& language, const std::string& tag) {
     // Rank by how often and how many of the question's words a passage has, a word in the
     // title or heading (weight A) counting more than one in the body (B, 0.6); no length
     // normalisation (passages are of similar size). Measured on bench/retrieval against
@@ -34,9 +34,9 @@ std::vector<SearchHit> rank_passages(pqxx::dbtransaction& tx, const std::string&
         "   FragmentDelimiter=\" ... \"'), "
         " ts_rank('{0.1, 0.2, 0.6, 1.0}', c.tsv, q.tsq, 0) AS score "
         "FROM document_chunks c JOIN documents d ON d.id = c.document_id, q "
-        "WHERE d.status = 'ready' AND c.tsv @@ q.tsq "
+        "WHERE d.status = 'ready' AND c.tsv @@ q.tsq AND ($4 = '' OR $4 = ANY (d.tags)) "
         "ORDER BY score DESC, c.id LIMIT $2",
-        query, limit, language);
+        query, limit, language, tag);
     std::vector<SearchHit> hits;
     for (const auto& r : rows) {
         SearchHit h;

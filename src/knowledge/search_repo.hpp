@@ -18,9 +18,9 @@ namespace botflow::knowledge {
 /// space-separated ("refnd" -> "refund"); empty when there is none.
 std::string spelling_fixes(pqxx::dbtransaction& tx, const std::string& query);
 /// The best `limit` passages of ready documents holding any word of `query`, stemmed in
-/// `language`, best first.
+/// `language`, best first; only of documents tagged `tag` unless it is empty.
 std::vector<SearchHit> rank_passages(pqxx::dbtransaction& tx, const std::string& query, int limit,
-                                     const std::string& language);
+                                     const std::string& language, const std::string& tag = "");
 /// How many of the query's words (stemmed in `language`) the passage holds, of how many.
 struct WordsFound {
     long found = 0;

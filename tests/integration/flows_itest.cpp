@@ -6,112 +6,10 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "support/server_fixture.hpp"
-#include "support/wait.hpp"
+#include "integration/flows_fixture.hpp"
 
 namespace botflow::test {
 namespace {
-
-using nlohmann::json;
-
-json node(const std::string& id, const std::string& type, json config = json::object()) {
-    return {{"id", id}, {"type", type}, {"config", std::move(config)}};
-}
-
-json edge(const std::string& source, const std::string& target,
-          const std::string& when = "default") {
-    return {{"id", source + "-" + target}, {"source", source}, {"target", target}, {"when", when}};
-}
-
-json booking() {
-    return {
-        {"name", "Booking"},
-        {"nodes",
-         {node("start", "trigger", {{"kind", "keyword"}, {"keywords", {"book"}}}),
-          node("service", "question",
-               {{"prompt",
-                 {{"type", "buttons"},
-                  {"body", "Which service?"},
-                  {"buttons",
-                   {{{"id", "cut"}, {"title", "Haircut"}},
-                    {{"id", "color"}, {"title", "Colour"}}}}}},
-                {"store_as", "service"}}),
-          node("when", "question",
-               {{"prompt", {{"text", "Which day?"}}},
-                {"answer", "date"},
-                {"store_as", "date"},
-                {"reask", "Please write a date, like tomorrow."}}),
-          node("confirm", "message", {{"message", {{"text", "{{service}} on {{date}}: booked!"}}}}),
-          node("done", "end")}},
-        {"edges",
-         {edge("start", "service"), edge("service", "when", "valid"),
-          edge("when", "confirm", "valid"), edge("confirm", "done")}}};
-}
-
-// "order" asks for a number; the answer fills the message, an hour's silence the timeout's.
-json order_flow(const std::string& done = "Order {{number}}: on its way") {
-    return {{"name", "Order"},
-            {"nodes",
-             {node("start", "trigger", {{"kind", "keyword"}, {"keywords", {"order"}}}),
-              node("ask", "question",
-                   {{"prompt", {{"text", "Your order number?"}}},
-                    {"store_as", "number"},
-                    {"timeout_minutes", 60}}),
-              node("found", "message", {{"message", {{"text", done}}}}),
-              node("late", "message", {{"message", {{"text", "Still there? Write order."}}}}),
-              node("done", "end")}},
-            {"edges",
-             {edge("start", "ask"), edge("ask", "found", "valid"), edge("ask", "late", "timeout"),
-              edge("found", "done"), edge("late", "done")}}};
-}
-
-json jump_flow(const std::string& keyword, const std::string& to) {
-    json jump = node("jump", "jump", {{"flow_id", to}});
-    if (to.empty()) jump = node("jump", "end");
-    return {
-        {"name", "Jump on " + keyword},
-        {"nodes", {node("start", "trigger", {{"kind", "keyword"}, {"keywords", {keyword}}}), jump}},
-        {"edges", {edge("start", "jump")}}};
-}
-
-class FlowsTest : public ServerTest {
-protected:
-    void SetUp() override { start(); }
-
-    std::string create(const json& body) {
-        auto r = call("POST", "/api/flows", body);
-        EXPECT_EQ(r.status, 201) << r.body;
-        return json::parse(r.body)["id"].get<std::string>();
-    }
-    // The simulator's customer writes; returns the conversation.
-    std::string writes(const std::string& text) {
-        auto r =
-            call("POST", "/api/simulator/messages", {{"phone", "+1 555 0100"}, {"text", text}});
-        EXPECT_EQ(r.status, 201) << r.body;
-        return json::parse(r.body)["conversation"]["id"].get<std::string>();
-    }
-    std::string published(const json& body) {
-        auto id = create(body);
-        auto r = call("POST", "/api/flows/" + id + "/publish");
-        EXPECT_EQ(r.status, 200) << r.body;
-        return id;
-    }
-    json run_of(const std::string& conversation) {
-        auto r = call("GET", "/api/conversations/" + conversation + "/flow-runs");
-        EXPECT_EQ(r.status, 200) << r.body;
-        return json::parse(r.body)["items"][0];
-    }
-    bool texts_are(const std::string& conversation, std::size_t n) {
-        return eventually([&] { return flow_texts(conversation).size() == n; });
-    }
-    std::vector<std::string> flow_texts(const std::string& conversation) {
-        auto rows = db_.scalar(
-            "SELECT COALESCE(json_agg(content ORDER BY seq), '[]') FROM messages "
-            "WHERE conversation_id = '" +
-            conversation + "' AND sender = 'flow'");
-        return json::parse(rows).get<std::vector<std::string>>();
-    }
-};
 
 TEST_F(FlowsTest, PublishingNamesEveryProblemWithItsNode) {
     auto body = booking();
@@ -205,9 +103,9 @@ TEST_F(FlowsTest, TwoFlowsJumpingToEachOtherAreStoppedByTheStepLimit) {
     auto failed = scalar("SELECT error FROM flow_runs WHERE status = 'failed'");
     EXPECT_NE(failed.find("50"), std::string::npos) << failed;
     EXPECT_EQ(count("SELECT count(*) FROM flow_runs WHERE status IN ('running', 'waiting')"), 0);
-    // One turn's 50 steps, then no more: each jump is two of them (the jump, the new run's
-    // trigger).
-    EXPECT_EQ(count("SELECT count(*) FROM flow_steps"), 50);
+    // One turn's 50 steps and the line that stopped the run: each jump is two of them (the
+    // jump, the new run's trigger).
+    EXPECT_EQ(count("SELECT count(*) FROM flow_steps"), 51);
     EXPECT_EQ(count("SELECT count(*) FROM flow_steps WHERE outcome = 'jump'"), 25);
     EXPECT_EQ(count("SELECT count(*) FROM messages WHERE direction = 'outbound' AND "
                     "sender IN ('flow', 'ai')"),

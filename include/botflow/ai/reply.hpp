@@ -53,10 +53,12 @@ struct Prompt {
 };
 
 /// Renders `template_body` for `message` with the business profile, the passages found for
-/// `search_query` and `history`. Runs in the caller's transaction.
+/// `search_query` (of documents tagged `document_tag` when it is set) and `history`. Runs in
+/// the caller's transaction.
 Prompt build_prompt(pqxx::dbtransaction& tx, const std::string& template_body,
                     const std::string& message, const std::string& search_query,
                     const std::string& customer_name, const std::string& history,
-                    const std::string& language, bool strict_grounding);
+                    const std::string& language, bool strict_grounding,
+                    const std::string& document_tag = "");
 
 }  // namespace botflow::ai

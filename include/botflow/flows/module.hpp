@@ -2,10 +2,12 @@
 // calls send, the engine that runs them (the dispatcher's flow_run and flow_trigger slots and
 // the flow_resume job), and the runs' logs.
 #pragma once
+#include "botflow/ai/llm.hpp"
 #include "botflow/config/config.hpp"
 #include "botflow/conversations/dispatcher.hpp"
 #include "botflow/core/asio.hpp"
 #include "botflow/events/bus.hpp"
+#include "botflow/http/metrics.hpp"
 #include "botflow/http/router.hpp"
 #include "botflow/jobs/runner.hpp"
 #include "botflow/store/db.hpp"
@@ -23,6 +25,8 @@ struct Module {
     http::Router& router;
     events::Bus& bus;
     util::HttpClient& http;  // the businesses' APIs that api_call steps call
+    ai::LlmClient& llm;      // ai_response steps and intent triggers
+    http::Metrics& metrics;  // where the runs' and steps' counters are scraped
     conversations::Dispatcher& turns;
 };
 

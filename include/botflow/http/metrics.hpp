@@ -1,11 +1,13 @@
 // Request counters and latency histograms, rendered in the Prometheus text format.
 #pragma once
 #include <array>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <string>
 #include <string_view>
 #include <tuple>
+#include <vector>
 
 namespace botflow::http {
 
@@ -15,8 +17,13 @@ public:
     /// "unmatched" for 404s), so label cardinality stays bounded.
     void observe(std::string_view method, std::string_view route, int status, double seconds);
 
-    /// botflow_http_requests_total and botflow_http_request_duration_seconds, in text format.
+    /// botflow_http_requests_total and botflow_http_request_duration_seconds, then what each
+    /// source renders, in text format.
     std::string render() const;
+
+    /// Adds a module's own metrics, rendered (in text format) at every scrape. Before the
+    /// server starts only.
+    void add_source(std::function<std::string()> render);
 
     static constexpr std::array<double, 12> kBuckets = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
                                                         0.1,   0.25,   0.5,   1,    2.5,   10};
@@ -30,6 +37,7 @@ private:
     mutable std::mutex mutex_;
     std::map<std::tuple<std::string, std::string, int>, unsigned long long> requests_;
     std::map<std::string, Histogram> latency_;
+    std::vector<std::function<std::string()>> sources_;
 };
 
 /// Escapes a Prometheus label value (backslash, quote, newline).

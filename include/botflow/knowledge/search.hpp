@@ -23,9 +23,10 @@ struct SearchHit {
     double score = 0;
 };
 
-/// The best `limit` passages of ready documents for `query`, best first.
+/// The best `limit` passages of ready documents for `query`, best first; only of documents
+/// tagged `tag` unless it is empty.
 std::vector<SearchHit> search_chunks(pqxx::dbtransaction& tx, const std::string& query, int limit,
-                                     const std::string& language);
+                                     const std::string& language, const std::string& tag = "");
 
 /// The other words of the support-vocabulary synonym groups the query touches (" refund
 /// send back ..."), to be searched as alternatives. English. Pure.

@@ -39,6 +39,7 @@ const TONE: Record<Message["sender"], string> = {
   ai: "bg-brand-50 dark:bg-brand-700/25",
   system: "bg-zinc-100 dark:bg-zinc-800/60 italic",
   agent: "bg-sky-50 dark:bg-sky-900/30",
+  flow: "bg-violet-50 dark:bg-violet-900/30",
 };
 
 export function Bubble({ m, ctx }: { m: Message; ctx: MessageContext }) {

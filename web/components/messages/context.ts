@@ -14,5 +14,5 @@ export interface MessageContext {
 
 export function senderName(m: Message, viewer: MessageContext["viewer"]): string {
   if (viewer === "customer") return m.direction === "inbound" ? "You" : "Business";
-  return { customer: "Customer", ai: "AI", agent: "Agent", system: "System" }[m.sender];
+  return { customer: "Customer", ai: "AI", agent: "Agent", system: "System", flow: "Flow" }[m.sender];
 }

@@ -9,7 +9,7 @@ export interface Message {
   id: string;
   conversation_id: string;
   direction: "inbound" | "outbound";
-  sender: "customer" | "ai" | "agent" | "system";
+  sender: "customer" | "ai" | "agent" | "system" | "flow";
   sender_user_id?: string | null;
   type: string;
   /** A one-line text version, for previews and search. */
