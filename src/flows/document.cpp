@@ -138,6 +138,13 @@ std::optional<std::string> Document::next(std::string_view node, std::string_vie
     return std::nullopt;
 }
 
+bool Document::has_edge(std::string_view node, std::string_view outcome) const {
+    for (const auto& e : edges) {
+        if (e.source == node && e.when == outcome) return true;
+    }
+    return false;
+}
+
 Document parse_document(const json& body) {
     FieldErrors errors;
     Document doc;

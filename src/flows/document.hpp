@@ -50,6 +50,8 @@ struct Document {
     /// The node an outcome leads to: the edge for exactly `outcome`, else the node's `default`
     /// edge; nullopt when neither exists.
     std::optional<std::string> next(std::string_view node, std::string_view outcome) const;
+    /// Whether an edge is for exactly `outcome` of `node`.
+    bool has_edge(std::string_view node, std::string_view outcome) const;
 };
 
 /// How many nodes and edges a flow may have.

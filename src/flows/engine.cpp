@@ -41,11 +41,22 @@ std::vector<std::string> escape_words(pqxx::dbtransaction& tx) {
     return default_escape_words();
 }
 
-bool leaves(pqxx::dbtransaction& tx, const std::string& text) {
+// An escape word, or one of the phrases with which a customer asks for a person (the
+// owner's, Settings > AI).
+bool leaves(pqxx::dbtransaction& tx, const std::string& text, const config::Config& config) {
     for (const auto& word : escape_words(tx)) {
         if (same_words(text, word)) return true;
     }
-    return ai::asks_for_person(text, ai::default_handoff_phrases());
+    return ai::asks_for_person(text, ai::load_settings(tx, config).handoff_phrases);
+}
+
+// A person took the conversation (handed off, or the automatic answers switched off): the
+// run stops rather than answer for them.
+bool taken_over(pqxx::dbtransaction& tx, Run& run, const Document* doc) {
+    auto c = store::find_conversation(tx, run.conversation_id);
+    if (c && c->ai_enabled && c->status != "handed_off") return false;
+    end_run(tx, run, doc, "stopped", "A person took over the conversation.", false);
+    return true;
 }
 
 LocalNow business_now(pqxx::dbtransaction& tx) {
@@ -93,23 +104,24 @@ bool take_answer(pqxx::dbtransaction& tx, Run& run, const Document& doc, const N
         set_path(run.vars, q.store_as, checked.value);
         step.changed[q.store_as] = checked.value;
     }
-    // A tap with no edge of its own takes the question's `valid` one.
+    // A tap with no edge of its own takes the question's `valid` one (or its `default`).
     auto outcome = checked.outcome;
-    if (outcome != "valid" && !doc.next(node.id, outcome)) outcome = "valid";
+    if (outcome != "valid" && !doc.has_edge(node.id, outcome)) outcome = "valid";
     return move_on(tx, run, doc, outcome, std::move(step));
 }
 
 Handled handle_answer(pqxx::dbtransaction& tx, const std::string& conversation,
-                      DocumentCache& documents) {
+                      DocumentCache& documents, const config::Config& config) {
     auto run = lock_active_run(tx, conversation);
     if (!run) return {};
+    if (taken_over(tx, *run, documents.of(tx, *run).get())) return {};
     auto pending = customer_messages_after(tx, conversation, run->consumed_seq);
     // Nothing new: this turn was read before (a retry after a crash); the run carries on.
     if (pending.empty())
         return {true, run->status == "running" ? run->id : std::optional<std::string>()};
     const auto& last = pending.back();
     auto doc = documents.of(tx, *run);
-    if (leaves(tx, last.text)) {
+    if (leaves(tx, last.text, config)) {
         run->consumed_seq = last.seq;
         store::mark_answered(tx, conversation, last.seq);
         StepRecord step;
@@ -140,6 +152,8 @@ std::optional<std::string> handle_resume(pqxx::dbtransaction& tx, const json& pa
     auto node_id = payload.value("node_id", std::string());
     auto run = run_id.empty() ? std::nullopt : lock_run(tx, run_id);
     if (!run) return std::nullopt;
+    // Woken for a step the run has left (it was answered, or came back to the same node).
+    if (payload.contains("step_seq") && payload["step_seq"] != run->step_seq) return std::nullopt;
     // Running: this job is a retry after a crash between steps, or a test's first steps.
     if (run->status == "running") return run->id;
     if (run->status != "waiting" || run->node_id != node_id) return std::nullopt;
@@ -147,6 +161,7 @@ std::optional<std::string> handle_resume(pqxx::dbtransaction& tx, const json& pa
         throw jobs::RetryLater(std::chrono::seconds(1), "the wait is not over yet", false);
     }
     auto doc = documents.of(tx, *run);
+    if (taken_over(tx, *run, doc.get())) return std::nullopt;
     const Node* node = doc ? doc->node(run->node_id) : nullptr;
     if (!node) return std::nullopt;
     StepRecord step;
@@ -174,7 +189,7 @@ const std::vector<std::string>& default_escape_words() {
 asio::awaitable<Outcome> Engine::answer(const conversations::Turn& turn) {
     auto conversation = turn.conversation_id;
     auto work = [conversation, this](pqxx::dbtransaction& tx) {
-        return handle_answer(tx, conversation, documents_);
+        return handle_answer(tx, conversation, documents_, mod_.config);
     };
     auto handled = co_await mod_.jobs_db.run(std::move(work));
     if (!handled.taken) co_return Outcome::passed;
@@ -232,8 +247,10 @@ asio::awaitable<std::string> Engine::start_test(std::string flow_id, std::string
             end_run(tx, *active, documents_.of(tx, *active).get(), "stopped",
                     "A test of the draft started.", false);
         }
-        auto answered = store::find_answered_seq(tx, conversation).value_or(0);
-        auto run = insert_run(tx, conversation, flow_id, 0, to_json(doc), start->id, answered,
+        // What the customer wrote before the test is not an answer to its first question.
+        auto pending = customer_messages_after(tx, conversation, 0);
+        auto latest = pending.empty() ? 0 : pending.back().seq;
+        auto run = insert_run(tx, conversation, flow_id, 0, to_json(doc), start->id, latest,
                               json{{"message", {{"text", ""}}}});
         if (!run) throw Error(Errc::conflict, "The conversation has a run already.");
         flow_metrics().run_started();

@@ -86,6 +86,10 @@ std::optional<FlowRow> update_flow(pqxx::dbtransaction& tx, const std::string& i
     return find_flow(tx, id);
 }
 
+bool user_exists(pqxx::dbtransaction& tx, const std::string& id) {
+    return !tx.exec_params("SELECT 1 FROM users WHERE id = $1::uuid", id).empty();
+}
+
 bool delete_flow(pqxx::dbtransaction& tx, const std::string& id) {
     return !tx.exec_params("DELETE FROM flows WHERE id = $1::uuid RETURNING id", id).empty();
 }

@@ -64,6 +64,9 @@ std::vector<VersionRow> list_versions(pqxx::dbtransaction& tx, const std::string
 std::optional<VersionRow> find_version(pqxx::dbtransaction& tx, const std::string& flow_id,
                                        int version);
 
+/// Whether `id` is a user of the team (an assignee of a handoff step).
+bool user_exists(pqxx::dbtransaction& tx, const std::string& id);
+
 /// A flow that runs now: its id, name, trigger order and published version.
 struct LiveFlow {
     std::string id;

@@ -151,7 +151,7 @@ AiConfig read_ai(const Node& node, Problems& problems) {
     Reader in(node, problems);
     AiConfig a;
     a.instructions = in.text("instructions", false, 4000);
-    a.document_tag = in.text("document_tag", false, 50);
+    a.document_tag = in.text("document_tag", false, 40);  // a document's tags are as long
     return a;
 }
 

@@ -1,5 +1,6 @@
 // /api/flows: flows, their drafts, publishing (with every problem named), versions, export and
 // import, the drop-off counts, and tests of the draft in the simulator.
+#include <map>
 #include <pqxx/pqxx>
 
 #include "botflow/core/encoding.hpp"
@@ -84,6 +85,23 @@ FlowRow get_flow(pqxx::dbtransaction& tx, const std::string& id) {
     return *f;
 }
 
+// A 422 naming every problem of the flow's draft, each with its node and field.
+void require_valid(pqxx::dbtransaction& tx, const FlowRow& f, const std::string& doing) {
+    auto problems = validate(parse_document(f.draft), context_for(tx, f.id));
+    if (problems.empty()) return;
+    std::vector<FieldError> fields;
+    for (const auto& p : problems) {
+        fields.push_back(
+            {p.node.empty() ? p.field : "nodes." + p.node + (p.field.empty() ? "" : "." + p.field),
+             p.message});
+    }
+    throw Error(Errc::unprocessable,
+                "The flow has " + std::to_string(problems.size()) + " problem(s) to fix before " +
+                    doing + ".",
+                {}, std::move(fields))
+        .with_extension("problems", problems_json(problems));
+}
+
 asio::awaitable<Response> handle_list(Module& mod, Request&) {
     auto list = [](pqxx::dbtransaction& tx) {
         json items = json::array();
@@ -121,9 +139,11 @@ asio::awaitable<Response> handle_create(Module& mod, Request& req) {
 asio::awaitable<Response> handle_update(Module& mod, Request& req) {
     auto id = http::id_param(req, "flow");
     auto change = read_change(http::json_object_body(req), false);
-    auto update = [id, change](pqxx::dbtransaction& tx) {
+    auto by = req.principal->user_id;
+    auto update = [id, change, by](pqxx::dbtransaction& tx) {
         auto f = update_flow(tx, id, change);
         if (!f) http::not_found("flow", id);
+        store::insert_audit(tx, {by, "flow.updated", "flow", id, "", {{"name", f->name}}});
         return flow_json(*f, true);
     };
     co_return Response::json(200, co_await mod.db.run(std::move(update)));
@@ -156,21 +176,7 @@ asio::awaitable<Response> handle_publish(Module& mod, Request& req) {
     auto by = req.principal->user_id;
     auto publish = [id, by](pqxx::dbtransaction& tx) {
         auto f = get_flow(tx, id);
-        auto problems = validate(parse_document(f.draft), context_for(tx, id));
-        if (!problems.empty()) {
-            std::vector<FieldError> fields;
-            for (const auto& p : problems) {
-                fields.push_back({p.node.empty()
-                                      ? p.field
-                                      : "nodes." + p.node + (p.field.empty() ? "" : "." + p.field),
-                                  p.message});
-            }
-            throw Error(Errc::unprocessable,
-                        "The flow has " + std::to_string(problems.size()) +
-                            " problem(s) to fix before it can be published.",
-                        {}, std::move(fields))
-                .with_extension("problems", problems_json(problems));
-        }
+        require_valid(tx, f, "it can be published");
         auto version = insert_version(tx, id, f.draft, by);
         store::insert_audit(tx, {by, "flow.published", "flow", id, "", {{"version", version}}});
         return flow_json(get_flow(tx, id), false);
@@ -229,13 +235,16 @@ asio::awaitable<Response> handle_version(Module& mod, Request& req) {
 asio::awaitable<Response> handle_restore(Module& mod, Request& req) {
     auto id = http::id_param(req, "flow");
     auto number = version_param(req);
-    auto restore = [id, number](pqxx::dbtransaction& tx) {
+    auto by = req.principal->user_id;
+    auto restore = [id, number, by](pqxx::dbtransaction& tx) {
         auto v = find_version(tx, id, number);
         if (!v)
             throw Error(Errc::not_found, "No version " + std::to_string(number) + " of this flow.");
         FlowChange change;
         change.draft = v->document;
-        return flow_json(*update_flow(tx, id, change), true);
+        auto f = update_flow(tx, id, change);
+        store::insert_audit(tx, {by, "flow.restored", "flow", id, "", {{"version", number}}});
+        return flow_json(*f, true);
     };
     co_return Response::json(200, co_await mod.db.run(std::move(restore)));
 }
@@ -260,13 +269,21 @@ asio::awaitable<Response> handle_stats(Module& mod, Request& req) {
     auto read = [id, days](pqxx::dbtransaction& tx) {
         auto f = get_flow(tx, id);
         json nodes = json::object();
+        // A question is entered when it asks and a wait when it starts waiting; they leave by
+        // a later line. Every other step's line is both.
+        std::map<std::string, std::pair<long, long>> entries;  // node: (asked/waiting, others)
         for (const auto& c : node_counts(tx, id, f.published_version, days)) {
             auto& n = nodes[c.node_id];
             if (!n.contains("outcomes")) n = {{"entered", 0}, {"outcomes", json::object()}};
             n["outcomes"][c.outcome.empty() ? "completed" : c.outcome] = c.count;
-            if (c.outcome != "retry" && c.outcome != "waiting")
-                n["entered"] = n["entered"].get<long>() + c.count;
+            auto& e = entries[c.node_id];
+            if (c.outcome == "asked" || c.outcome == "waiting") {
+                e.first += c.count;
+            } else if (c.outcome != "retry") {
+                e.second += c.count;
+            }
         }
+        for (const auto& [node, e] : entries) nodes[node]["entered"] = e.first ? e.first : e.second;
         auto runs = run_counts(tx, id, days);
         return json{{"days", days},
                     {"version", f.published_version ? json(*f.published_version) : json(nullptr)},
@@ -288,8 +305,13 @@ asio::awaitable<Response> handle_test(Module& mod, Engine& engine, Request& req)
         throw Error(Errc::unprocessable, "conversation_id must be a conversation's id.", {},
                     {{"conversation_id", "must be a conversation's id"}});
     }
+    // A test runs what would be published: the same problems stop it.
+    auto check = [id](pqxx::dbtransaction& tx) {
+        require_valid(tx, get_flow(tx, id), "it can be tested");
+        return true;
+    };
+    co_await mod.db.run(std::move(check));
     auto run_id = co_await engine.start_test(id, conversation);
-    (void)mod;
     co_return Response::json(202, {{"run_id", run_id}});
 }
 

@@ -73,20 +73,15 @@ void run_handoff(pqxx::dbtransaction& tx, Run& run, const Document& doc, const N
         if (std::find(tags.begin(), tags.end(), h.tag) == tags.end()) tags.push_back(h.tag);
         change.tags = tags;
     }
-    if (!h.assign_to.empty()) {
+    // An assignee who left the team: the handoff still happens, to nobody in particular.
+    if (!h.assign_to.empty() && user_exists(tx, h.assign_to)) {
         change.set_assigned = true;
         change.assigned_to = h.assign_to;
     }
     auto header = "[" + run.flow_name + "] " + (note.empty() ? "handed over" : note);
     auto notes = conversation ? conversation->notes : std::string();
     change.notes = (notes.empty() ? "" : notes + "\n\n") + header + answers_note(run.vars);
-    try {
-        store::update_conversation(tx, run.conversation_id, change);
-    } catch (const Error& e) {
-        // An assignee who left the team: the handoff still happens, to nobody in particular.
-        change.set_assigned = false;
-        store::update_conversation(tx, run.conversation_id, change);
-    }
+    store::update_conversation(tx, run.conversation_id, change);
     auto reason = "The flow " + run.flow_name + " handed over" + (note.empty() ? "." : ": " + note);
     StepRecord line;
     line.input = {{"note", note}};
@@ -125,20 +120,40 @@ StepDone run_jump(pqxx::dbtransaction& tx, Run& run, const Document& doc, const 
     return {true, std::nullopt, next->id};
 }
 
-// question: asks, and the run waits for the answer (or the timeout).
+// Seconds left of WhatsApp's 24-hour window, less a margin for what the step then sends;
+// nullopt when there is no window to mind (the simulator, or the customer never wrote).
+std::optional<int> window_left(pqxx::dbtransaction& tx, const Run& run) {
+    constexpr long kWindow = 24 * 3600;
+    constexpr long kMargin = 300;
+    auto w = store::find_reply_window(tx, run.conversation_id);
+    if (!w || w->simulated || !w->seconds_since_customer) return std::nullopt;
+    return static_cast<int>(std::max(60L, kWindow - *w->seconds_since_customer - kMargin));
+}
+
+// question: asks, and the run waits for the answer (or the timeout). A timeout past the
+// 24-hour window would take `timeout` when nothing can be sent any more: it is brought
+// forward to just before the window closes, and the log says so.
 void ask(pqxx::dbtransaction& tx, Run& run, const Node& node, const json& scope) {
     Problems ignored;
     auto q = read_question(node, ignored);
     auto step = record_for(run, node);
     step.message_ids = send(tx, run, q.prompt, scope);
+    int timeout = q.timeout_minutes * 60;
+    if (auto left = window_left(tx, run); left && *left < timeout) {
+        timeout = *left;
+        step.input = {{"timeout_seconds", timeout},
+                      {"note",
+                       "The timeout was brought forward: WhatsApp's 24-hour window closes "
+                       "before it."}};
+    }
     step.outcome = "asked";
     step.seq = ++run.step_seq;
     log_step(tx, step);
     run.status = "waiting";
     run.waiting_for = "answer";
     run.attempts = 0;
-    update_run(tx, run, q.timeout_minutes * 60);
-    schedule_resume(tx, run, q.timeout_minutes * 60);
+    update_run(tx, run, timeout);
+    schedule_resume(tx, run, timeout);
 }
 
 void start_wait(pqxx::dbtransaction& tx, Run& run, const Node& node) {
@@ -147,6 +162,11 @@ void start_wait(pqxx::dbtransaction& tx, Run& run, const Node& node) {
     auto step = record_for(run, node);
     step.outcome = "waiting";
     step.input = {{"seconds", seconds}};
+    if (auto left = window_left(tx, run); left && *left < seconds) {
+        step.input["note"] =
+            "WhatsApp's 24-hour window closes before this wait ends: a message after it can only "
+            "reach the customer if they write again first.";
+    }
     step.seq = ++run.step_seq;
     log_step(tx, step);
     run.status = "waiting";
@@ -288,7 +308,9 @@ void schedule_resume(pqxx::dbtransaction& tx, const Run& run, int seconds) {
     options.delay = std::chrono::seconds(seconds);
     options.idempotency_key = "flow_resume:" + run.id + ":" + std::to_string(run.step_seq);
     options.conversation_id = run.conversation_id;
-    jobs::enqueue(tx, kResumeKind, {{"run_id", run.id}, {"node_id", run.node_id}}, options);
+    jobs::enqueue(tx, kResumeKind,
+                  {{"run_id", run.id}, {"node_id", run.node_id}, {"step_seq", run.step_seq}},
+                  options);
 }
 
 void end_run(pqxx::dbtransaction& tx, Run& run, const Document* doc, const std::string& status,

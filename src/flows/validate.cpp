@@ -81,9 +81,24 @@ Defined read_configs(const Document& doc, const ValidationContext& ctx, Problems
     return d;
 }
 
+// A condition compares variables by name: each must be one the flow can have.
+void check_rules(const Node& node, const Defined& defined, Problems& problems) {
+    Problems ignored;
+    auto c = read_condition(node, ignored);
+    for (std::size_t i = 0; i < c.rules.size(); ++i) {
+        const auto& name = c.rules[i].variable;
+        if (name.empty() || defined.knows(name)) continue;
+        problems.push_back({node.id, "config.rules[" + std::to_string(i) + "].variable",
+                            "'" + name +
+                                "' is not a variable of this flow: no step stores it and "
+                                "BotFlow has no such value"});
+    }
+}
+
 void check_variables(const Document& doc, const ValidationContext& ctx, const Defined& defined,
                      Problems& problems) {
     for (const auto& node : doc.nodes) {
+        if (node.type == NodeType::condition) check_rules(node, defined, problems);
         for (const auto& [key, value] : node.config.items()) {
             std::string error;
             auto refs = references_in(value, error);
@@ -100,7 +115,8 @@ void check_variables(const Document& doc, const ValidationContext& ctx, const De
                     } else if (!ctx.secrets.count(secret)) {
                         problems.push_back({node.id, field,
                                             "{{" + r.name + "}}: no secret named '" + secret +
-                                                "' is stored (Settings > Flows > Secrets)"});
+                                                "' is stored (PUT /api/flow-secrets/" + secret +
+                                                ")"});
                     }
                 } else if (!defined.knows(r.name)) {
                     problems.push_back({node.id, field,
@@ -256,9 +272,19 @@ private:
 
 const std::set<std::string>& builtin_variables() {
     static const std::set<std::string> names{
-        "customer.name",       "customer.phone",    "customer.wa_id",     "conversation.id",
-        "conversation.status", "conversation.tags", "conversation.notes", "business.name",
-        "business.language",   "business.hours",    "message.text",       "flow.name",
+        "customer.name",
+        "customer.phone",
+        "customer.wa_id",
+        "conversation.id",
+        "conversation.status",
+        "conversation.tags",
+        "conversation.notes",
+        "business.name",
+        "business.language",
+        "business.hours",
+        "message.text",
+        "flow.name",
+        "message.intent_confidence",
     };
     return names;
 }

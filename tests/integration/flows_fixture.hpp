@@ -101,6 +101,11 @@ protected:
         EXPECT_EQ(r.status, 200) << r.body;
         return json::parse(r.body)["items"][0];
     }
+    // Whether the conversation's latest run comes to `status` (a last step may still run
+    // after the message a test waited for).
+    bool run_is(const std::string& conversation, const std::string& status) {
+        return eventually([&] { return run_of(conversation)["status"] == status; });
+    }
     bool texts_are(const std::string& conversation, std::size_t n) {
         return eventually([&] { return flow_texts(conversation).size() == n; });
     }

@@ -156,6 +156,18 @@ TEST(FlowValidation, NamesUnknownVariablesAndSecrets) {
     EXPECT_TRUE(has(problems, "person", "secrets are only for an api_call")) << dump(problems);
 }
 
+TEST(FlowValidation, NamesAConditionOnAVariableNoStepStores) {
+    auto body = booking();
+    body["nodes"][3]["config"] = {
+        {"rules",
+         {{{"variable", "service"}, {"op", "equals"}, {"value", "Haircut"}},
+          {{"variable", "sevrice"}, {"op", "is_set"}}}}};
+    auto problems = check(body);
+    EXPECT_TRUE(has(problems, "hours", "config.rules[1].variable 'sevrice' is not a variable"))
+        << dump(problems);
+    EXPECT_FALSE(has(problems, "hours", "rules[0]")) << dump(problems);
+}
+
 TEST(FlowValidation, RefusesALoopThatNeverWaitsButNotOneThroughAQuestion) {
     auto body = booking();
     body["nodes"].push_back(
