@@ -286,72 +286,18 @@ echo "flow runs completed: $completed of $CUSTOMERS"
 if kill "$bf_pid" 2>/dev/null; then wait "$bf_pid" 2>/dev/null || true; fi
 bench_serve WHATSAPP_APP_SECRET="$SECRET" JOB_WORKERS=0 LOG_LEVEL="${BENCH_LOG_LEVEL:-warn}"
 
-# One line per delivery: "<X-Hub-Signature-256>\t<body>", every wamid unique.
-sign() {  # sign PREFIX FILE
-    python3 - "$1" "$2" "$DELIVERIES" "$SECRET" <<'PY'
-import hashlib, hmac, json, sys, time
-prefix, path, n, secret = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4].encode()
-# As Meta sends them: the time of sending, so each customer's messages are a second apart
-# and every message moves its conversation's last_message_at.
-base = int(time.time())
-with open(path, "w") as out:
-    for i in range(n):
-        customer = "3460%07d" % (i % 5000)
-        body = json.dumps({"object": "whatsapp_business_account", "entry": [{"id": "1", "changes": [
-            {"field": "messages", "value": {"messaging_product": "whatsapp",
-             "metadata": {"display_phone_number": "15550783881", "phone_number_id": "106540352242922"},
-             "contacts": [{"profile": {"name": "Customer %d" % (i % 5000)}, "wa_id": customer}],
-             "messages": [{"from": customer, "id": "wamid.%s.%d" % (prefix, i),
-                           "timestamp": str(base + i // 5000), "type": "text",
-                           "text": {"body": "Hello, are you open on Sunday? (%d)" % i}}]}}]}]},
-            separators=(",", ":"))
-        sig = hmac.new(secret, body.encode(), hashlib.sha256).hexdigest()
-        out.write("sha256=%s\t%s\n" % (sig, body))
-PY
-}
-
-cat > "$tmp/deliveries.lua" <<'LUA'
-local counter = 0
-local threads = {}
-function setup(thread)
-    thread:set("tid", counter)
-    counter = counter + 1
-    table.insert(threads, thread)
-end
-function init(args)
-    lines = {}
-    for line in io.lines(args[1]) do lines[#lines + 1] = line end
-    step = tonumber(args[2])
-    idx = tid
-end
-function request()
-    local line = lines[(idx % #lines) + 1]
-    idx = idx + step
-    local tab = line:find("\t", 1, true)
-    return wrk.format("POST", "/api/webhook/whatsapp",
-        {["Content-Type"] = "application/json", ["X-Hub-Signature-256"] = line:sub(1, tab - 1)},
-        line:sub(tab + 1))
-end
-LUA
-
-stored() { "${PSQL[@]}" -c "SELECT count(*) FROM messages"; }
+bench_deliveries_lua
 # wrk's latency ("850.00us", "4.32ms", "1.02s") in ms.
 ms() { awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v !~ /ms$/ && v ~ /s$/) n *= 1000; printf "%.2f", n }'; }
 
 ingest() {  # ingest LABEL: sets P99_16 (ms) and RATE_16
-    local label="$1" before after out p50 p99 non2xx
-    sign "flows${label// /-}" "$tmp/deliveries.txt"
-    before="$(stored)"
-    out="$(wrk -t2 -c16 -d"${DURATION}s" --latency -s "$tmp/deliveries.lua" \
-        "http://127.0.0.1:$bf_port" -- "$tmp/deliveries.txt" 2)"
-    after="$(stored)"
-    p50="$(awk '$1 == "50%" {print $2}' <<<"$out")"
-    p99="$(awk '$1 == "99%" {print $2}' <<<"$out")"
-    non2xx="$(awk '/Non-2xx/ {print $5}' <<<"$out")"
-    RATE_16="$(awk -v a="$before" -v b="$after" -v d="$DURATION" 'BEGIN { printf "%.0f", (b - a) / d }')"
-    P99_16="$(ms "$p99")"
+    local label="$1"
+    bench_sign_deliveries "flows${label// /-}" "$tmp/deliveries.txt"
+    bench_ingest 16 "$tmp/deliveries.txt"
+    RATE_16="$INGEST_RATE"
+    P99_16="$(ms "$INGEST_P99")"
     printf 'webhook ingest (as bench/webhook.sh), 16 connections%s: %s stored msg/s, p50 %s ms, p99 %s ms%s\n' \
-        "${label:+, $label}" "$RATE_16" "$(ms "$p50")" "$P99_16" "${non2xx:+ (non-2xx: $non2xx)}"
+        "${label:+, $label}" "$RATE_16" "$(ms "$INGEST_P50")" "$P99_16" "${INGEST_NON2XX:+ (non-2xx: $INGEST_NON2XX)}"
 }
 
 ingest "first contacts"

@@ -40,71 +40,16 @@ PSQL=(psql -h 127.0.0.1 -p "$pg_port" -U botflow -d postgres -qtAX)
 
 bench_serve WHATSAPP_APP_SECRET="$SECRET" JOB_WORKERS="${JOB_WORKERS:-0}"
 
-# One line per delivery: "<X-Hub-Signature-256>\t<body>", every wamid unique.
-sign() {  # sign PREFIX FILE
-    python3 - "$1" "$2" "$DELIVERIES" "$SECRET" <<'PY'
-import hashlib, hmac, json, sys, time
-prefix, path, n, secret = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4].encode()
-# As Meta sends them: the time of sending, so each customer's messages are a second apart
-# and every message moves its conversation's last_message_at.
-base = int(time.time())
-with open(path, "w") as out:
-    for i in range(n):
-        customer = "3460%07d" % (i % 5000)
-        body = json.dumps({"object": "whatsapp_business_account", "entry": [{"id": "1", "changes": [
-            {"field": "messages", "value": {"messaging_product": "whatsapp",
-             "metadata": {"display_phone_number": "15550783881", "phone_number_id": "106540352242922"},
-             "contacts": [{"profile": {"name": "Customer %d" % (i % 5000)}, "wa_id": customer}],
-             "messages": [{"from": customer, "id": "wamid.%s.%d" % (prefix, i),
-                           "timestamp": str(base + i // 5000), "type": "text",
-                           "text": {"body": "Hello, are you open on Sunday? (%d)" % i}}]}}]}]},
-            separators=(",", ":"))
-        sig = hmac.new(secret, body.encode(), hashlib.sha256).hexdigest()
-        out.write("sha256=%s\t%s\n" % (sig, body))
-PY
-}
-
-cat > "$tmp/deliveries.lua" <<'LUA'
-local counter = 0
-local threads = {}
-function setup(thread)
-    thread:set("tid", counter)
-    counter = counter + 1
-    table.insert(threads, thread)
-end
-function init(args)
-    lines = {}
-    for line in io.lines(args[1]) do lines[#lines + 1] = line end
-    step = tonumber(args[2])
-    idx = tid
-end
-function request()
-    local line = lines[(idx % #lines) + 1]
-    idx = idx + step
-    local tab = line:find("\t", 1, true)
-    return wrk.format("POST", "/api/webhook/whatsapp",
-        {["Content-Type"] = "application/json", ["X-Hub-Signature-256"] = line:sub(1, tab - 1)},
-        line:sub(tab + 1))
-end
-LUA
-
-stored() { "${PSQL[@]}" -c "SELECT count(*) FROM messages"; }
+bench_deliveries_lua
 
 run() {  # run CONNECTIONS [LABEL]
-    local conns="$1" label="${2:-}" before after out p50 p99 rate non2xx
-    sign "c$conns$label" "$tmp/deliveries-$conns.txt"
-    before="$(stored)"
-    out="$(wrk -t2 -c"$conns" -d"${DURATION}s" --latency -s "$tmp/deliveries.lua" \
-        "http://127.0.0.1:$bf_port" -- "$tmp/deliveries-$conns.txt" 2)"
-    after="$(stored)"
-    p50="$(awk '$1 == "50%" {print $2}' <<<"$out")"
-    p99="$(awk '$1 == "99%" {print $2}' <<<"$out")"
-    non2xx="$(awk '/Non-2xx/ {print $5}' <<<"$out")"
-    rate="$(awk -v a="$before" -v b="$after" -v d="$DURATION" 'BEGIN { printf "%.0f", (b - a) / d }')"
-    printf '%-34s %14s %10s %10s %s\n' "botflow webhook, $conns conn.${label:+, $label}" "$rate" \
-        "$p50" "$p99" "${non2xx:+(non-2xx: $non2xx)}"
-    [ -n "$label" ] || eval "RATE_$conns=$rate"
-    LAST_RATE="$rate"
+    local conns="$1" label="${2:-}"
+    bench_sign_deliveries "c$conns$label" "$tmp/deliveries-$conns.txt"
+    bench_ingest "$conns" "$tmp/deliveries-$conns.txt"
+    printf '%-34s %14s %10s %10s %s\n' "botflow webhook, $conns conn.${label:+, $label}" \
+        "$INGEST_RATE" "$INGEST_P50" "$INGEST_P99" "${INGEST_NON2XX:+(non-2xx: $INGEST_NON2XX)}"
+    [ -n "$label" ] || eval "RATE_$conns=$INGEST_RATE"
+    LAST_RATE="$INGEST_RATE"
 }
 
 bench_machine

@@ -2,6 +2,7 @@
 
 #include <pqxx/pqxx>
 
+#include "botflow/store/conversation_repo.hpp"
 #include "botflow/store/db.hpp"
 #include "botflow/store/rows.hpp"
 
@@ -70,18 +71,9 @@ bool claim_away(pqxx::dbtransaction& tx, const std::string& conversation, int cl
 std::vector<PendingMessage> unanswered_messages(pqxx::dbtransaction& tx,
                                                 const std::string& conversation,
                                                 std::int64_t after_seq, int limit) {
-    auto r = tx.exec_params(
-        "SELECT seq, content, COALESCE(whatsapp_message_id, '') FROM ("
-        " SELECT seq, content, whatsapp_message_id FROM messages "
-        " WHERE conversation_id = $1::uuid AND direction = 'inbound' AND sender = 'customer' "
-        // A reaction, a deleted message or a kind WhatsApp did not describe asks nothing.
-        "  AND type NOT IN ('reaction', 'revoke', 'unsupported', 'system') "
-        "  AND seq > $2 ORDER BY seq DESC LIMIT $3) p ORDER BY seq",
-        conversation, after_seq, limit);
     std::vector<PendingMessage> out;
-    for (const auto& row : r) {
-        out.push_back(
-            {row[0].as<std::int64_t>(), row[1].as<std::string>(), row[2].as<std::string>()});
+    for (auto& m : store::waiting_messages(tx, conversation, after_seq, limit)) {
+        out.push_back({m.seq, std::move(m.content), std::move(m.wamid)});
     }
     return out;
 }

@@ -39,7 +39,7 @@ int days_in_month(int y, int m) {
 }
 
 std::string iso(int y, int m, int d) {
-    char buf[16];
+    char buf[32];
     std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", y, m, d);
     return buf;
 }

@@ -1,7 +1,10 @@
 #include "flows/run_repo.hpp"
 
+#include <mutex>
 #include <pqxx/pqxx>
+#include <set>
 
+#include "botflow/store/conversation_repo.hpp"
 #include "botflow/store/db.hpp"
 #include "botflow/store/rows.hpp"
 
@@ -157,17 +160,11 @@ std::vector<StepRecord> steps_of_run(pqxx::dbtransaction& tx, const std::string&
 std::vector<CustomerMessage> customer_messages_after(pqxx::dbtransaction& tx,
                                                      const std::string& conversation,
                                                      std::int64_t after_seq) {
-    auto rows = tx.exec_params(
-        // A tap reads as the title tapped ("Kettle", not "[pressed] Kettle").
-        "SELECT seq, COALESCE(NULLIF(payload #>> '{reply,title}', ''), content), "
-        " COALESCE(payload #>> '{reply,id}', '') FROM ("
-        " SELECT seq, content, payload FROM messages WHERE conversation_id = $1::uuid "
-        " AND direction = 'inbound' AND sender = 'customer' AND seq > $2 "
-        " ORDER BY seq DESC LIMIT 20) m ORDER BY seq",
-        conversation, after_seq);
     std::vector<CustomerMessage> out;
-    for (const auto& r : rows) {
-        out.push_back({r[0].as<std::int64_t>(), r[1].as<std::string>(), r[2].as<std::string>()});
+    for (auto& m : store::waiting_messages(tx, conversation, after_seq, 20)) {
+        // A tap reads as the title tapped ("Kettle", not "[pressed] Kettle").
+        out.push_back({m.seq, m.tapped.empty() ? std::move(m.content) : std::move(m.tapped),
+                       std::move(m.tapped_id)});
     }
     return out;
 }
@@ -182,9 +179,29 @@ long customer_message_count(pqxx::dbtransaction& tx, const std::string& conversa
         .as<long>();
 }
 
+namespace {
+
+// Whether PostgreSQL knows the zone. Asked once per zone and process: pg_timezone_names reads
+// the whole time zone database (50 ms on a small machine), far too slow for every step.
+bool zone_known(pqxx::dbtransaction& tx, const std::string& time_zone) {
+    static std::mutex mutex;
+    static std::set<std::string> known;
+    {
+        std::lock_guard lock(mutex);
+        if (known.count(time_zone)) return true;
+    }
+    if (tx.exec_params("SELECT 1 FROM pg_timezone_names WHERE name = $1", time_zone).empty()) {
+        return false;
+    }
+    std::lock_guard lock(mutex);
+    known.insert(time_zone);
+    return true;
+}
+
+}  // namespace
+
 LocalNow local_now(pqxx::dbtransaction& tx, const std::string& time_zone) {
-    auto known = tx.exec_params("SELECT 1 FROM pg_timezone_names WHERE name = $1", time_zone);
-    auto zone = known.empty() ? std::string("UTC") : time_zone;
+    auto zone = zone_known(tx, time_zone) ? time_zone : std::string("UTC");
     auto r = tx.exec_params1(
         "SELECT extract(year FROM t)::int, extract(month FROM t)::int, extract(day FROM t)::int, "
         " extract(hour FROM t)::int, extract(minute FROM t)::int, extract(isodow FROM t)::int "

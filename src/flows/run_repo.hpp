@@ -87,7 +87,7 @@ struct CustomerMessage {
     std::string text;
     std::string tapped_id;  // a button's or row's id, or a template button's payload
 };
-/// The customer's messages after `after_seq`, oldest first (the last 20).
+/// The customer's messages after `after_seq` that ask something, oldest first (the last 20).
 std::vector<CustomerMessage> customer_messages_after(pqxx::dbtransaction& tx,
                                                      const std::string& conversation,
                                                      std::int64_t after_seq);

@@ -189,6 +189,24 @@ void update_last_message(pqxx::dbtransaction& tx, const std::string& id,
         id, preview);
 }
 
+std::vector<WaitingMessage> waiting_messages(pqxx::dbtransaction& tx, const std::string& id,
+                                             std::int64_t after_seq, int limit) {
+    auto rows = tx.exec_params(
+        "SELECT seq, content, COALESCE(whatsapp_message_id, ''), "
+        " COALESCE(payload #>> '{reply,id}', ''), COALESCE(payload #>> '{reply,title}', '') "
+        "FROM (SELECT seq, content, whatsapp_message_id, payload FROM messages "
+        " WHERE conversation_id = $1::uuid AND direction = 'inbound' AND sender = 'customer' "
+        "  AND type NOT IN ('reaction', 'revoke', 'unsupported', 'system') "
+        "  AND seq > $2 ORDER BY seq DESC LIMIT $3) p ORDER BY seq",
+        id, after_seq, limit);
+    std::vector<WaitingMessage> out;
+    for (const auto& r : rows) {
+        out.push_back({r[0].as<std::int64_t>(), r[1].as<std::string>(), r[2].as<std::string>(),
+                       r[3].as<std::string>(), r[4].as<std::string>()});
+    }
+    return out;
+}
+
 std::optional<ReplyWindow> find_reply_window(pqxx::dbtransaction& tx, const std::string& id) {
     auto r = tx.exec_params(
         "SELECT simulated, last_customer_message_at IS NOT NULL, "

@@ -184,6 +184,34 @@ class Handler(BaseHTTPRequestHandler):
             return False
         return True
 
+    def hang(self):
+        # Never answers; reads and throws away whatever comes until the client leaves.
+        self.close_connection = True
+        while True:
+            if readable(self.connection, 1.0):
+                try:
+                    if self.connection.recv(65536) == b"":
+                        return
+                except OSError:
+                    return
+
+    def apply_connection_rule(self, rec, rule):
+        """delay_ms, drop and hang; True when the request is over."""
+        if rule is None:
+            return False
+        if not self.delay(rule):
+            update(rec, outcome="client_gone")
+            return True
+        if rule.get("drop"):
+            update(rec, outcome="dropped")
+            self.drop()
+            return True
+        if rule.get("hang"):
+            update(rec, outcome="hung")
+            self.hang()
+            return True
+        return False
+
     def token_ok(self):
         return TOKEN is None or self.headers.get("Authorization") == "Bearer " + TOKEN
 

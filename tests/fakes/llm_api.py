@@ -170,18 +170,6 @@ def usage_for(messages, reply, with_cost):
 
 
 class Handler(fake_base.Handler):
-    # ---- plumbing --------------------------------------------------------------------------
-    def hang(self):
-        # Never answers; reads and throws away whatever comes until the client leaves.
-        self.close_connection = True
-        while True:
-            if fake_base.readable(self.connection, 1.0):
-                try:
-                    if self.connection.recv(65536) == b"":
-                        return
-                except OSError:
-                    return
-
     # ---- records ---------------------------------------------------------------------------
     def begin(self, body):
         headers = {}
@@ -208,23 +196,6 @@ class Handler(fake_base.Handler):
     def finish_error(self, rec, status, body, headers=None):
         ok = self.reply(status, body, headers=headers)
         fake_base.update(rec, outcome="error" if ok else "client_gone", completed=ok)
-
-    def apply_connection_rule(self, rec, rule):
-        """delay_ms, drop and hang; True when the request is over."""
-        if rule is None:
-            return False
-        if not self.delay(rule):
-            fake_base.update(rec, outcome="client_gone")
-            return True
-        if rule.get("drop"):
-            fake_base.update(rec, outcome="dropped")
-            self.drop()
-            return True
-        if rule.get("hang"):
-            fake_base.update(rec, outcome="hung")
-            self.hang()
-            return True
-        return False
 
     def error_from_rule(self, rule):
         body = rule.get("body")

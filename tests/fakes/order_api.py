@@ -62,18 +62,6 @@ def order(number):
 
 
 class Handler(fake_base.Handler):
-    # ---- plumbing --------------------------------------------------------------------------
-    def hang(self):
-        # Never answers; reads and throws away whatever comes until the client leaves.
-        self.close_connection = True
-        while True:
-            if fake_base.readable(self.connection, 1.0):
-                try:
-                    if self.connection.recv(65536) == b"":
-                        return
-                except OSError:
-                    return
-
     def answer(self, rec, status, payload, headers=None):
         content_type = "application/json"
         if isinstance(payload, str):
@@ -103,16 +91,7 @@ class Handler(fake_base.Handler):
             fake_base.take_rule("other")
         if rule is None:
             return False
-        if not self.delay(rule):
-            fake_base.update(rec, outcome="client_gone")
-            return True
-        if rule.get("drop"):
-            fake_base.update(rec, outcome="dropped")
-            self.drop()
-            return True
-        if rule.get("hang"):
-            fake_base.update(rec, outcome="hung")
-            self.hang()
+        if self.apply_connection_rule(rec, rule):
             return True
         if "status" not in rule and "body" not in rule:
             return False  # only slowed down: answer normally

@@ -68,6 +68,13 @@ TEST_F(FlowsTest, ACustomerWalksABookingWithATapAndAWrongDateAskedAgain) {
               "when:\"retry\" when:\"valid\" confirm:\"default\" done:null ");
     // The AI answered none of it.
     EXPECT_EQ(count("SELECT count(*) FROM messages WHERE sender = 'ai'"), 0);
+    // Prometheus counts the run and its steps.
+    auto metrics = call("GET", "/metrics").body;
+    EXPECT_NE(metrics.find("botflow_flow_runs_started_total 1\n"), std::string::npos) << metrics;
+    EXPECT_NE(metrics.find("botflow_flow_runs_ended_total{status=\"completed\"} 1\n"),
+              std::string::npos);
+    EXPECT_NE(metrics.find("botflow_flow_steps_total{type=\"question\",outcome=\"retry\"} 1\n"),
+              std::string::npos);
 }
 
 TEST_F(FlowsTest, AnEscapeWordLeavesTheFlowForAPerson) {

@@ -9,7 +9,7 @@ import { llmRules, ownerPage } from "./helpers";
 test.describe.configure({ mode: "serial" });
 
 const node = (id: string, type: string, config: Record<string, unknown> = {}) => ({ id, type, config });
-const edge = (source: string, target: string, when = "default") => ({ id: `${source}-${when}-${target}`, source, target, when });
+const edge = (source: string, target: string, when = "default") => ({ id: `${source}-${when.replace(":", "_")}-${target}`, source, target, when });
 
 // "book": which service (a button each), which day (any text), then the summary.
 const BOOKING = {

@@ -101,6 +101,19 @@ void update_for_agent_reply(pqxx::dbtransaction& tx, const std::string& id,
 void update_last_message(pqxx::dbtransaction& tx, const std::string& id,
                          const std::string& preview);
 
+/// A message of the customer's waiting for an answer.
+struct WaitingMessage {
+    std::int64_t seq = 0;
+    std::string content;    // as stored ("[pressed] Kettle" for a tap)
+    std::string wamid;      // empty when none
+    std::string tapped_id;  // a button's or row's id, or a template button's payload
+    std::string tapped;     // the title tapped; empty when it is not a tap
+};
+/// The customer's messages after `after_seq` that ask something (not a reaction, a deletion or
+/// a kind WhatsApp did not describe), oldest first, the last `limit`.
+std::vector<WaitingMessage> waiting_messages(pqxx::dbtransaction& tx, const std::string& id,
+                                             std::int64_t after_seq, int limit);
+
 /// What decides whether free text may be sent: the 24-hour window since the customer last wrote.
 struct ReplyWindow {
     bool simulated = false;
