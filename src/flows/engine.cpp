@@ -188,42 +188,56 @@ const std::vector<std::string>& default_escape_words() {
 
 asio::awaitable<Outcome> Engine::answer(const conversations::Turn& turn) {
     auto conversation = turn.conversation_id;
+    // The answer and the steps after it in one transaction.
     auto work = [conversation, this](pqxx::dbtransaction& tx) {
-        return handle_answer(tx, conversation, documents_, mod_.config);
+        auto handled = handle_answer(tx, conversation, documents_, mod_.config);
+        std::optional<Batch> batch;
+        if (handled.run_id) batch = take_steps(tx, *handled.run_id, mod_.config, documents_, 0);
+        return std::make_pair(handled.taken, batch);
     };
-    auto handled = co_await mod_.jobs_db.run(std::move(work));
-    if (!handled.taken) co_return Outcome::passed;
-    if (handled.run_id) co_await advance(*handled.run_id);
+    auto answered = co_await mod_.jobs_db.run(std::move(work));
+    if (!answered.first) co_return Outcome::passed;
+    if (answered.second) co_await go_on(*answered.second);
     co_return Outcome::taken;
 }
 
 asio::awaitable<Outcome> Engine::trigger(const conversations::Turn& turn) {
     auto conversation = turn.conversation_id;
     auto work = [conversation, this](pqxx::dbtransaction& tx) {
-        return pick_trigger(tx, conversation, documents_, mod_.config);
+        auto pick = pick_trigger(tx, conversation, documents_, mod_.config);
+        std::optional<Batch> batch;
+        if (pick.run_id) batch = take_steps(tx, *pick.run_id, mod_.config, documents_, 0);
+        return std::make_pair(std::move(pick.stage), batch);
     };
-    auto pick = co_await mod_.jobs_db.run(std::move(work));
-    if (pick.stage) {
+    auto picked = co_await mod_.jobs_db.run(std::move(work));
+    auto batch = std::move(picked.second);
+    if (picked.first) {
         // Only intent triggers are left: the model sorts the message, then a run may start.
-        auto stage = std::move(*pick.stage);
+        auto stage = std::move(*picked.first);
         auto answer = co_await ai::classify_intent(mod_.llm, mod_.config, stage.ask);
-        auto chosen = [conversation, stage, answer](pqxx::dbtransaction& tx) {
-            return start_by_intent(tx, conversation, stage, answer);
+        auto chosen = [conversation, stage, answer, this](pqxx::dbtransaction& tx) {
+            auto run_id = start_by_intent(tx, conversation, stage, answer);
+            std::optional<Batch> b;
+            if (run_id) b = take_steps(tx, *run_id, mod_.config, documents_, 0);
+            return b;
         };
-        pick.run_id = co_await mod_.jobs_db.run(std::move(chosen));
+        batch = co_await mod_.jobs_db.run(std::move(chosen));
     }
-    if (!pick.run_id) co_return Outcome::passed;
-    co_await advance(*pick.run_id);
+    if (!batch) co_return Outcome::passed;
+    co_await go_on(*batch);
     co_return Outcome::taken;
 }
 
 asio::awaitable<void> Engine::resume(const jobs::Job& job) {
     auto payload = job.payload;
     auto work = [payload, this](pqxx::dbtransaction& tx) {
-        return handle_resume(tx, payload, documents_);
+        auto run_id = handle_resume(tx, payload, documents_);
+        std::optional<Batch> batch;
+        if (run_id) batch = take_steps(tx, *run_id, mod_.config, documents_, 0);
+        return batch;
     };
-    auto run_id = co_await mod_.jobs_db.run(std::move(work));
-    if (run_id) co_await advance(*run_id);
+    auto batch = co_await mod_.jobs_db.run(std::move(work));
+    if (batch) co_await go_on(*batch);
 }
 
 asio::awaitable<std::string> Engine::start_test(std::string flow_id, std::string conversation) {
@@ -261,29 +275,36 @@ asio::awaitable<std::string> Engine::start_test(std::string flow_id, std::string
     co_return co_await mod_.db.run(std::move(work));
 }
 
-asio::awaitable<void> Engine::advance(std::string run_id) {
-    for (int taken = 0;; ++taken) {
-        StepEnv env{mod_.config, documents_, taken >= mod_.config.flow_max_steps};
-        auto work = [run_id, env](pqxx::dbtransaction& tx) { return step(tx, run_id, env); };
-        auto done = co_await mod_.jobs_db.run(std::move(work));
-        if (done.call) {
-            auto pending = *done.call;
-            auto result = co_await call(pending);
-            auto apply = [pending, result, env](pqxx::dbtransaction& tx) {
-                return apply_call(tx, pending, result, env);
-            };
-            done = co_await mod_.jobs_db.run(std::move(apply));
-        } else if (done.answer) {
-            auto pending = *done.answer;
-            auto answer = co_await ai::make_answer(mod_.llm, mod_.bus, mod_.config, pending.prompt);
-            auto apply = [pending, answer, env](pqxx::dbtransaction& tx) {
-                return apply_answer(tx, pending, answer, env);
-            };
-            done = co_await mod_.jobs_db.run(std::move(apply));
-        }
+asio::awaitable<void> Engine::go_on(Batch batch) {
+    for (;;) {
+        auto done = co_await complete(batch.done, batch.taken);
         if (!done.go_on || !done.run_id) co_return;
-        run_id = *done.run_id;
+        auto work = [run_id = *done.run_id, taken = batch.taken, this](pqxx::dbtransaction& tx) {
+            return take_steps(tx, run_id, mod_.config, documents_, taken);
+        };
+        batch = co_await mod_.jobs_db.run(std::move(work));
     }
+}
+
+asio::awaitable<StepDone> Engine::complete(StepDone done, int taken) {
+    StepEnv env{mod_.config, documents_, taken >= mod_.config.flow_max_steps};
+    if (done.call) {
+        auto pending = *done.call;
+        auto result = co_await call(pending);
+        auto apply = [pending, result, env](pqxx::dbtransaction& tx) {
+            return apply_call(tx, pending, result, env);
+        };
+        co_return co_await mod_.jobs_db.run(std::move(apply));
+    }
+    if (done.answer) {
+        auto pending = *done.answer;
+        auto answer = co_await ai::make_answer(mod_.llm, mod_.bus, mod_.config, pending.prompt);
+        auto apply = [pending, answer, env](pqxx::dbtransaction& tx) {
+            return apply_answer(tx, pending, answer, env);
+        };
+        co_return co_await mod_.jobs_db.run(std::move(apply));
+    }
+    co_return done;
 }
 
 asio::awaitable<CallResult> Engine::call(const PendingCall& pending) {

@@ -28,12 +28,14 @@ public:
     /// the run it has); returns the run's id. Errc::unprocessable when the draft has no trigger
     /// or is not a document, Errc::not_found when there is no such flow.
     asio::awaitable<std::string> start_test(std::string flow_id, std::string conversation);
-    /// Takes the run's steps until it waits or ends, at most the configured number.
-    asio::awaitable<void> advance(std::string run_id);
-
     DocumentCache& documents() { return documents_; }
 
 private:
+    /// Goes on from a batch: its call or AI answer made and applied, then the next batches
+    /// until the run waits or ends, at most the configured number of steps in all.
+    asio::awaitable<void> go_on(Batch batch);
+    /// The call or the AI's answer a batch stopped for, applied: what the step did.
+    asio::awaitable<StepDone> complete(StepDone done, int taken);
     asio::awaitable<CallResult> call(const PendingCall& call);
 
     Module& mod_;

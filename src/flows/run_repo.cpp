@@ -52,12 +52,6 @@ std::optional<Run> one(const pqxx::result& rows) {
     return run_of(rows[0]);
 }
 
-std::string array_literal(const std::vector<std::string>& ids) {
-    std::string out = "{";
-    for (const auto& id : ids) out += (out.size() > 1 ? "," : "") + id;
-    return out + "}";
-}
-
 }  // namespace
 
 std::optional<Run> lock_active_run(pqxx::dbtransaction& tx, const std::string& conversation) {
@@ -116,7 +110,7 @@ void insert_step(pqxx::dbtransaction& tx, const StepRecord& s) {
         " $5, $6, $7::jsonb, $8, $9::jsonb, $10::uuid[], $11, $12) ON CONFLICT DO NOTHING",
         s.run_id, s.seq, s.flow_id, s.version, s.node_id, s.node_type,
         s.input.is_null() ? std::optional<std::string>() : s.input.dump(), nullable(s.outcome),
-        s.changed.dump(), array_literal(s.message_ids), s.duration_ms, nullable(s.error));
+        s.changed.dump(), store::text_array(s.message_ids), s.duration_ms, nullable(s.error));
 }
 
 std::vector<Run> runs_of_conversation(pqxx::dbtransaction& tx, const std::string& conversation,

@@ -367,6 +367,20 @@ bool move_on(pqxx::dbtransaction& tx, Run& run, const Document& doc, const std::
     return true;
 }
 
+Batch take_steps(pqxx::dbtransaction& tx, std::string run_id, const config::Config& config,
+                 DocumentCache& documents, int taken) {
+    Batch b;
+    b.taken = taken;
+    for (int here = 0;; ++here) {
+        StepEnv env{config, documents, b.taken >= config.flow_max_steps};
+        b.done = step(tx, run_id, env);
+        ++b.taken;
+        bool quick = b.done.go_on && b.done.run_id && !b.done.call && !b.done.answer;
+        if (!quick || here + 1 >= kStepsPerBatch) return b;
+        run_id = *b.done.run_id;
+    }
+}
+
 StepDone step(pqxx::dbtransaction& tx, const std::string& run_id, const StepEnv& env) {
     auto run = lock_run(tx, run_id);
     if (!run || run->status != "running") return {};

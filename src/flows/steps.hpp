@@ -81,6 +81,18 @@ struct StepEnv {
 /// Takes the current step of run `run_id` if it is running. Throws what the store throws.
 StepDone step(pqxx::dbtransaction& tx, const std::string& run_id, const StepEnv& env);
 
+/// Steps taken in one transaction, and where they stopped.
+struct Batch {
+    StepDone done;
+    int taken = 0;  // steps of this turn so far, these included
+};
+/// Takes run `run_id`'s steps in one transaction (fewer commits, the same once-only: they all
+/// happen or none) until it waits, ends or must call out, or kStepsPerBatch were taken;
+/// `taken` steps of this turn came before.
+inline constexpr int kStepsPerBatch = 10;
+Batch take_steps(pqxx::dbtransaction& tx, std::string run_id, const config::Config& config,
+                 DocumentCache& documents, int taken);
+
 /// The request of the api_call step `node` at which `run` stands, with the variables of
 /// `scope` filled in (percent-encoded in the URL) and the secrets it names unsealed into it.
 PendingCall prepare_call(pqxx::dbtransaction& tx, const Run& run, const Node& node,

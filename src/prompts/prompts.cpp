@@ -148,12 +148,15 @@ std::optional<json> activate_template(pqxx::dbtransaction& tx, const std::string
 }
 
 json business_profile(pqxx::dbtransaction& tx) {
-    auto name = store::get_setting(tx, "business_name");
-    auto language = store::get_setting(tx, "business_language");
-    auto hours = store::get_setting(tx, "business_hours");
-    return {{"name", name && name->is_string() ? *name : json("")},
-            {"language", language && language->is_string() ? *language : json("en")},
-            {"hours", hours ? *hours : json(nullptr)}};
+    auto s = store::get_settings(tx, {"business_name", "business_language", "business_hours"});
+    auto text = [&s](const char* key, const char* fallback) {
+        auto it = s.find(key);
+        return it != s.end() && it->second.is_string() ? it->second : json(fallback);
+    };
+    auto hours = s.find("business_hours");
+    return {{"name", text("business_name", "")},
+            {"language", text("business_language", "en")},
+            {"hours", hours != s.end() ? hours->second : json(nullptr)}};
 }
 
 namespace {

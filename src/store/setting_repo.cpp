@@ -13,6 +13,18 @@ std::optional<nlohmann::json> get_setting(pqxx::dbtransaction& tx, const std::st
     return nlohmann::json::parse(r[0][0].as<std::string>());
 }
 
+std::map<std::string, nlohmann::json> get_settings(pqxx::dbtransaction& tx,
+                                                   const std::vector<std::string>& keys) {
+    auto rows = tx.exec_params(
+        "SELECT key, value::text FROM settings WHERE key = ANY($1::text[]) AND value IS NOT NULL",
+        text_array(keys));
+    std::map<std::string, nlohmann::json> out;
+    for (const auto& r : rows) {
+        out[r[0].as<std::string>()] = nlohmann::json::parse(r[1].as<std::string>());
+    }
+    return out;
+}
+
 void put_setting(pqxx::dbtransaction& tx, const std::string& key, const nlohmann::json& value,
                  const std::optional<std::string>& updated_by) {
     tx.exec_params(

@@ -1,10 +1,12 @@
 // The settings table: the owner's choices by key, plain JSON or sealed secrets. Each function
 // runs in the caller's transaction.
 #pragma once
+#include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "botflow/core/secret.hpp"
 
@@ -15,6 +17,9 @@ class dbtransaction;
 namespace botflow::store {
 
 std::optional<nlohmann::json> get_setting(pqxx::dbtransaction& tx, const std::string& key);
+/// Several settings in one round trip: those that are set, by key.
+std::map<std::string, nlohmann::json> get_settings(pqxx::dbtransaction& tx,
+                                                   const std::vector<std::string>& keys);
 void put_setting(pqxx::dbtransaction& tx, const std::string& key, const nlohmann::json& value,
                  const std::optional<std::string>& updated_by);
 
