@@ -68,7 +68,11 @@ TEST_F(DbTest, ADeadlockIsRunAgainAndBothTransactionsCommit) {
             ADD_FAILURE() << x.what();
         }
     }
-    EXPECT_EQ(runs.load(), 3);
+    // At least one run again; a second deadlock is possible when the run again takes its first
+    // row before the survivor, still waiting for it, does (the survivor then loses and runs
+    // again in turn). Whatever the order, both commit once.
+    EXPECT_GE(runs.load(), 3);
+    EXPECT_LE(runs.load(), 5);
     EXPECT_EQ(db_.scalar("SELECT string_agg(n::text, ',' ORDER BY id) FROM counters"), "2,2");
 }
 
