@@ -53,9 +53,20 @@ bool is_internal_address(const std::string& ip) {
     bool zero_prefix =
         std::all_of(b.begin(), b.begin() + 15, [](unsigned char c) { return c == 0; });
     if (zero_prefix && (b[15] == 0 || b[15] == 1)) return true;  // :: and ::1
-    if ((b[0] & 0xfe) == 0xfc) return true;                      // fc00::/7
-    if (b[0] == 0xfe && (b[1] & 0xc0) == 0x80) return true;      // fe80::/10
-    return b[0] == 0xff;                                         // multicast
+    // IPv4 inside IPv6: ::a.b.c.d (compatible), 64:ff9b::/96 and 64:ff9b:1::/48 (NAT64, which
+    // reaches the IPv4 address it wraps), 2002::/16 (6to4).
+    bool compatible =
+        std::all_of(b.begin(), b.begin() + 12, [](unsigned char c) { return c == 0; });
+    if (compatible && internal_v4(b.data() + 12)) return true;
+    static constexpr unsigned char kNat64[12] = {0, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0};
+    if (std::memcmp(b.data(), kNat64, 12) == 0 && internal_v4(b.data() + 12)) return true;
+    if (b[0] == 0 && b[1] == 0x64 && b[2] == 0xff && b[3] == 0x9b && b[4] == 0 && b[5] == 1) {
+        return true;  // local-use NAT64: the network's own translation
+    }
+    if (b[0] == 0x20 && b[1] == 0x02 && internal_v4(b.data() + 2)) return true;
+    if ((b[0] & 0xfe) == 0xfc) return true;                  // fc00::/7
+    if (b[0] == 0xfe && (b[1] & 0xc0) == 0x80) return true;  // fe80::/10
+    return b[0] == 0xff;                                     // multicast
 }
 
 bool in_ranges(const std::string& ip, const std::vector<std::string>& ranges) {

@@ -8,7 +8,8 @@
 namespace botflow::flows {
 
 /// Loopback, private (RFC 1918, unique local), link-local, carrier-grade NAT, unspecified,
-/// multicast or broadcast, IPv4-mapped IPv6 included. A string that is not an address counts.
+/// multicast or broadcast, and those IPv4 addresses inside IPv6 (mapped, compatible, NAT64,
+/// 6to4). A string that is not an address counts.
 bool is_internal_address(const std::string& ip);
 
 /// Whether `ip` is within one of `ranges` ("127.0.0.1", "10.0.0.0/8", "fd00::/8").

@@ -60,6 +60,7 @@ StepDone apply_answer(pqxx::dbtransaction& tx, const PendingAnswer& pending,
     auto doc = env.documents.of(tx, *run);
     const Node* node = doc ? doc->node(run->node_id) : nullptr;
     if (!node || node->type != NodeType::ai_response) return {};
+    if (stop_if_taken_over(tx, *run, doc.get())) return {};
     StepRecord step;
     step.run_id = run->id;
     step.flow_id = run->flow_id;

@@ -6,7 +6,9 @@
 
 #include "botflow/config/config.hpp"
 #include "botflow/core/encoding.hpp"
+#include "botflow/core/error.hpp"
 #include "botflow/core/log.hpp"
+#include "botflow/knowledge/chunker.hpp"
 #include "botflow/util/crypto.hpp"
 #include "flows/flow_repo.hpp"
 #include "flows/steps.hpp"
@@ -51,8 +53,18 @@ json secrets_of(pqxx::dbtransaction& tx, const ApiCallConfig& call, const config
     }
     json out = json::object();
     for (const auto& [name, sealed] : sealed_secrets(tx, names)) {
-        auto plain = util::unseal(config::sealing_key(config), sealed);
+        std::string plain;
+        try {
+            plain = util::unseal(config::sealing_key(config), sealed);
+        } catch (const std::exception&) {
+            // SECRET_KEY (or JWT_SECRET) changed since it was saved: the run fails, in words.
+            throw Error(Errc::unprocessable, "The secret '" + name +
+                                                 "' cannot be read with this server's "
+                                                 "SECRET_KEY: save it again.");
+        }
         values.push_back(plain);
+        // In a URL it travels percent-encoded: masked in that form too.
+        values.push_back(percent_encode(plain));
         out[name] = std::move(plain);
     }
     return out;
@@ -61,13 +73,44 @@ json secrets_of(pqxx::dbtransaction& tx, const ApiCallConfig& call, const config
 }  // namespace
 
 std::string mask_secrets(std::string text, const std::vector<std::string>& secrets) {
+    static const std::string kMask = "[secret]";
     for (const auto& secret : secrets) {
         if (secret.empty()) continue;
-        for (auto at = text.find(secret); at != std::string::npos; at = text.find(secret, at)) {
-            text.replace(at, secret.size(), "[secret]");
+        for (auto at = text.find(secret); at != std::string::npos;
+             at = text.find(secret, at + kMask.size())) {
+            text.replace(at, secret.size(), kMask);
         }
     }
     return text;
+}
+
+std::optional<std::string> unusable_answer(const std::string& body) {
+    if (!knowledge::valid_utf8(body) || body.find('\0') != std::string::npos) {
+        return "The API's answer is not UTF-8 text.";
+    }
+    // Deeper than any answer a step maps fields from, and too deep to copy safely.
+    int depth = 0;
+    bool in_string = false;
+    for (std::size_t i = 0; i < body.size(); ++i) {
+        char c = body[i];
+        if (in_string) {
+            if (c == '\\') {
+                ++i;
+            } else if (c == '"') {
+                in_string = false;
+            }
+        } else if (c == '"') {
+            in_string = true;
+        } else if (c == '[' || c == '{') {
+            if (++depth > kMaxAnswerDepth) return "The API's answer is nested too deeply.";
+        } else if (c == ']' || c == '}') {
+            --depth;
+        }
+    }
+    if (body.find("\\u0000") != std::string::npos) {
+        return "The API's answer holds a NUL character, which cannot be kept.";
+    }
+    return std::nullopt;
 }
 
 PendingCall prepare_call(pqxx::dbtransaction& tx, const Run& run, const Node& node,
@@ -106,9 +149,11 @@ StepDone apply_call(pqxx::dbtransaction& tx, const PendingCall& call, const Call
     auto doc = env.documents.of(tx, *run);
     const Node* node = doc ? doc->node(run->node_id) : nullptr;
     if (!node || node->type != NodeType::api_call) return {};
+    if (stop_if_taken_over(tx, *run, doc.get())) return {};
     Problems ignored;
     auto config = read_api_call(*node, ignored);
     bool ok = result.error.empty() && result.status >= 200 && result.status < 300;
+    auto unusable = ok ? unusable_answer(result.body) : std::nullopt;
     StepRecord step;
     step.node_id = node->id;
     step.node_type = "api_call";
@@ -121,6 +166,10 @@ StepDone apply_call(pqxx::dbtransaction& tx, const PendingCall& call, const Call
     if (!result.error.empty()) step.error = result.error;
     if (result.error.empty() && !ok)
         step.error = "The API answered " + std::to_string(result.status) + ".";
+    if (unusable) {
+        step.error = *unusable;
+        ok = false;
+    }
     if (ok) {
         auto answer = json::parse(result.body, nullptr, false);
         if (answer.is_discarded()) answer = result.body;

@@ -50,15 +50,6 @@ bool leaves(pqxx::dbtransaction& tx, const std::string& text, const config::Conf
     return ai::asks_for_person(text, ai::load_settings(tx, config).handoff_phrases);
 }
 
-// A person took the conversation (handed off, or the automatic answers switched off): the
-// run stops rather than answer for them.
-bool taken_over(pqxx::dbtransaction& tx, Run& run, const Document* doc) {
-    auto c = store::find_conversation(tx, run.conversation_id);
-    if (c && c->ai_enabled && c->status != "handed_off") return false;
-    end_run(tx, run, doc, "stopped", "A person took over the conversation.", false);
-    return true;
-}
-
 LocalNow business_now(pqxx::dbtransaction& tx) {
     auto profile = prompts::business_profile(tx);
     const auto& hours = profile["hours"];
@@ -83,6 +74,8 @@ bool wrong_answer(pqxx::dbtransaction& tx, Run& run, const Document& doc, const 
     step.seq = ++run.step_seq;
     log_step(tx, step);
     update_run(tx, run);
+    // The question's timeout stands: its wake-up, due when it was, for this step.
+    schedule_resume(tx, run, wait_left(tx, run.id));
     return false;
 }
 
@@ -114,8 +107,11 @@ Handled handle_answer(pqxx::dbtransaction& tx, const std::string& conversation,
                       DocumentCache& documents, const config::Config& config) {
     auto run = lock_active_run(tx, conversation);
     if (!run) return {};
-    if (taken_over(tx, *run, documents.of(tx, *run).get())) return {};
-    auto pending = customer_messages_after(tx, conversation, run->consumed_seq);
+    if (stop_if_taken_over(tx, *run, documents.of(tx, *run).get())) return {};
+    // What the AI already answered (during a delay) is no answer for the run.
+    auto after =
+        std::max(run->consumed_seq, store::find_answered_seq(tx, conversation).value_or(0));
+    auto pending = customer_messages_after(tx, conversation, after);
     // Nothing new: this turn was read before (a retry after a crash); the run carries on.
     if (pending.empty())
         return {true, run->status == "running" ? run->id : std::optional<std::string>()};
@@ -134,6 +130,10 @@ Handled handle_answer(pqxx::dbtransaction& tx, const std::string& conversation,
     }
     // During a delay the run is not listening: the rest (the AI) answers.
     if (run->status == "waiting" && run->waiting_for == "delay") return {};
+    // Between two steps: the message is the run's (read by its next question if it comes
+    // after it), and this turn goes on with the run in case its driver crashed; a step taken
+    // twice at once is applied once (the run's lock and step number).
+    if (run->status == "running") return {true, run->id};
     run->consumed_seq = last.seq;
     run->vars["message"] = {{"text", last.text}};
     store::mark_answered(tx, conversation, last.seq);
@@ -161,7 +161,7 @@ std::optional<std::string> handle_resume(pqxx::dbtransaction& tx, const json& pa
         throw jobs::RetryLater(std::chrono::seconds(1), "the wait is not over yet", false);
     }
     auto doc = documents.of(tx, *run);
-    if (taken_over(tx, *run, doc.get())) return std::nullopt;
+    if (stop_if_taken_over(tx, *run, doc.get())) return std::nullopt;
     const Node* node = doc ? doc->node(run->node_id) : nullptr;
     if (!node) return std::nullopt;
     StepRecord step;
@@ -173,6 +173,16 @@ std::optional<std::string> handle_resume(pqxx::dbtransaction& tx, const json& pa
     auto outcome = run->waiting_for == "delay" ? "default" : "timeout";
     bool go_on = move_on(tx, *run, *doc, outcome, std::move(step));
     return go_on ? std::optional<std::string>(run->id) : std::nullopt;
+}
+
+// A transport failure in words, without the secrets: the URL it names (cut at 200 bytes,
+// which may cut a secret) is replaced by the URL with its secrets masked.
+std::string transport_error(std::string cause, const PendingCall& call) {
+    auto cut = call.url.substr(0, 200);
+    if (auto at = cause.find(cut); at != std::string::npos) {
+        cause.replace(at, cut.size(), mask_secrets(call.url, call.secret_values));
+    }
+    return mask_secrets(cause, call.secret_values);
 }
 
 }  // namespace
@@ -330,7 +340,7 @@ asio::awaitable<CallResult> Engine::call(const PendingCall& pending) {
             e.cause().find("address not allowed") != std::string::npos
                 ? "The API's address is this server's own or a private network's: refused "
                   "(FLOW_API_ALLOWLIST can allow it)."
-                : "The API could not be reached: " + mask_secrets(e.cause(), pending.secret_values);
+                : "The API could not be reached: " + transport_error(e.cause(), pending);
     }
     result.duration_ms = static_cast<int>(
         std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count());

@@ -55,6 +55,10 @@ FlowChange read_change(const json& body, bool create) {
     FlowChange c;
     c.name = create ? std::optional(http::required_string(body, "name", 100))
                     : http::optional_string(body, "name", 100);
+    if (c.name && c.name->find_first_not_of(" \t\r\n") == std::string::npos) {
+        throw Error(Errc::unprocessable, "name must not be empty.", {},
+                    {{"name", "must not be empty"}});
+    }
     c.description = http::optional_string(body, "description", 1000);
     if (body.contains("priority") && !body["priority"].is_null()) {
         if (!body["priority"].is_number_integer() || body["priority"].get<long long>() < 0 ||

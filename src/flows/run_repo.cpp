@@ -103,6 +103,15 @@ void update_run(pqxx::dbtransaction& tx, const Run& run, std::optional<int> wait
         run.vars.dump(), run.step_seq, run.consumed_seq, nullable(run.error), nullable(stopped_by));
 }
 
+int wait_left(pqxx::dbtransaction& tx, const std::string& run_id) {
+    return tx
+        .exec_params1(
+            "SELECT COALESCE(GREATEST(0, ceil(extract(epoch FROM wait_until - now()))), 0)::int "
+            "FROM flow_runs WHERE id = $1::uuid",
+            run_id)[0]
+        .as<int>();
+}
+
 void insert_step(pqxx::dbtransaction& tx, const StepRecord& s) {
     tx.exec_params(
         "INSERT INTO flow_steps (run_id, seq, flow_id, version, node_id, node_type, input, "

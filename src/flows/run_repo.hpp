@@ -76,6 +76,9 @@ struct StepRecord {
 };
 void insert_step(pqxx::dbtransaction& tx, const StepRecord& step);
 
+/// Whole seconds until the run's wait ends (0 when it is over or it does not wait).
+int wait_left(pqxx::dbtransaction& tx, const std::string& run_id);
+
 /// The conversation's runs, newest first.
 std::vector<Run> runs_of_conversation(pqxx::dbtransaction& tx, const std::string& conversation,
                                       int limit);

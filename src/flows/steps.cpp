@@ -105,7 +105,6 @@ StepDone run_jump(pqxx::dbtransaction& tx, Run& run, const Document& doc, const 
     }
     if (!start) {
         end_run(tx, run, &doc, "failed", "The flow to jump to is not published any more.", true);
-        hand_over(tx, run, "The flow " + run.flow_name + " could not go on and handed over.");
         return {};
     }
     auto vars = run.vars;
@@ -298,6 +297,13 @@ std::vector<std::string> send(pqxx::dbtransaction& tx, const Run& run, const jso
     return ids;
 }
 
+bool stop_if_taken_over(pqxx::dbtransaction& tx, Run& run, const Document* doc) {
+    auto c = store::find_conversation(tx, run.conversation_id);
+    if (c && c->ai_enabled && c->status != "handed_off") return false;
+    end_run(tx, run, doc, "stopped", "A person took over the conversation.", false);
+    return true;
+}
+
 void log_step(pqxx::dbtransaction& tx, const StepRecord& step) {
     insert_step(tx, step);
     flow_metrics().step(step.node_type, step.outcome.value_or("none"));
@@ -372,7 +378,7 @@ Batch take_steps(pqxx::dbtransaction& tx, std::string run_id, const config::Conf
     Batch b;
     b.taken = taken;
     for (int here = 0;; ++here) {
-        StepEnv env{config, documents, b.taken >= config.flow_max_steps};
+        StepEnv env{config, documents, b.taken >= config.flow_max_steps, here == 0};
         b.done = step(tx, run_id, env);
         ++b.taken;
         bool quick = b.done.go_on && b.done.run_id && !b.done.call && !b.done.answer;
@@ -388,6 +394,15 @@ StepDone step(pqxx::dbtransaction& tx, const std::string& run_id, const StepEnv&
     const Node* node = doc ? doc->node(run->node_id) : nullptr;
     if (!node) {
         end_run(tx, *run, doc.get(), "failed", "The flow has no step " + run->node_id + ".", true);
+        return {};
+    }
+    if (env.first_of_batch && stop_if_taken_over(tx, *run, doc.get())) return {};
+    if (run->step_seq >= kMaxStepsPerRun || run->vars.dump().size() > kMaxVariablesBytes) {
+        // A loop through a wait, or variables that grow each time round: no run lasts forever.
+        end_run(tx, *run, doc.get(), "failed",
+                "The run reached its limits (" + std::to_string(kMaxStepsPerRun) +
+                    " steps, or variables over 256 KiB) and was stopped.",
+                true);
         return {};
     }
     if (env.over_limit && !is_terminal_type(node->type)) {

@@ -75,8 +75,17 @@ struct StepDone {
 struct StepEnv {
     const config::Config& config;
     DocumentCache& documents;
-    bool over_limit = false;  // this turn has taken its steps: stop the run
+    bool over_limit = false;      // this turn has taken its steps: stop the run
+    bool first_of_batch = false;  // a person may have taken over since the last batch
 };
+
+/// A run's limits over its whole life (a loop through a wait is allowed, but not forever).
+inline constexpr int kMaxStepsPerRun = 5000;
+inline constexpr std::size_t kMaxVariablesBytes = 256 * 1024;
+
+/// Ends `run` as stopped when a person has the conversation (handed off, or its AI switched
+/// off); returns whether it did.
+bool stop_if_taken_over(pqxx::dbtransaction& tx, Run& run, const Document* doc);
 
 /// Takes the current step of run `run_id` if it is running. Throws what the store throws.
 StepDone step(pqxx::dbtransaction& tx, const std::string& run_id, const StepEnv& env);
@@ -136,6 +145,12 @@ std::vector<std::string> send(pqxx::dbtransaction& tx, const Run& run,
 
 /// `text` with each of `secrets` replaced by "[secret]", for what the log keeps.
 std::string mask_secrets(std::string text, const std::vector<std::string>& secrets);
+
+/// How deep an API's JSON answer may nest.
+inline constexpr int kMaxAnswerDepth = 64;
+/// Why an API's 2xx answer cannot be kept in a run (not UTF-8, a NUL, nested deeper than
+/// kMaxAnswerDepth), or nullopt. Pure.
+std::optional<std::string> unusable_answer(const std::string& body);
 
 /// Writes the step's log line and counts it.
 void log_step(pqxx::dbtransaction& tx, const StepRecord& step);

@@ -321,6 +321,9 @@ void HttpClient::State::start(std::unique_ptr<Transfer> t) {
     curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, &on_header);
     curl_easy_setopt(e, CURLOPT_HEADERDATA, t.get());
     if (r.allow_address) {
+        // Straight to the address checked: a proxy from the environment (http_proxy, ...)
+        // would be the address checked and could reach what the check refuses.
+        curl_easy_setopt(e, CURLOPT_PROXY, "");
         curl_easy_setopt(e, CURLOPT_PREREQFUNCTION, &on_connected);
         curl_easy_setopt(e, CURLOPT_PREREQDATA, t.get());
     }

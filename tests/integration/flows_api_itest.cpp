@@ -121,6 +121,39 @@ TEST_F(FlowsApiTest, AnApiCallsAnswerFillsTheNextMessage) {
     EXPECT_NE(errors.find("404"), std::string::npos) << errors;
 }
 
+TEST_F(FlowsApiTest, AnAnswerTooDeepOrWithANulTakesError) {
+    ASSERT_EQ(call("PUT", "/api/flow-secrets/orders", {{"value", kOrdersToken}}).status, 204);
+    published(tracking_flow(base()));
+    std::string deep(5000, '[');
+    deep += std::string(5000, ']');
+    json rules = {{{"match", "order"}, {"status", 200}, {"body", deep}},
+                  {{"match", "order"},
+                   {"status", 200},
+                   {"body", {{"order", {{"status", std::string("ship\0ped", 8)}}}}}}};
+    ASSERT_EQ(request(orders_port_, "POST", "/_fake/rules", {{"Content-Type", "application/json"}},
+                      json{{"rules", rules}}.dump())
+                  .status,
+              200);
+    auto conversation = writes("track");
+    for (const auto& number : {"D-1", "D-2"}) {
+        auto before = flow_texts(conversation).size();
+        writes(number);
+        ASSERT_TRUE(texts_are(conversation, before + 1)) << server_->log();
+        EXPECT_EQ(flow_texts(conversation).back(),
+                  std::string("I could not find order ") + number + ".");
+        ASSERT_TRUE(run_is(conversation, "completed"));
+        writes("track");
+        ASSERT_TRUE(texts_are(conversation, before + 2)) << server_->log();
+    }
+    std::string errors;
+    auto runs = json::parse(call("GET", "/api/conversations/" + conversation + "/flow-runs").body);
+    for (const auto& run : runs["items"]) {
+        for (const auto& s : run["steps"]) errors += s["error"].dump() + " ";
+    }
+    EXPECT_NE(errors.find("nested too deeply"), std::string::npos) << errors;
+    EXPECT_NE(errors.find("NUL"), std::string::npos) << errors;
+}
+
 TEST_F(FlowsApiTest, AnAddressTheEnvironmentDoesNotAllowIsRefused) {
     extra_.erase("FLOW_API_ALLOWLIST");
     start();

@@ -184,6 +184,23 @@ TEST_F(FlowsTest, ARestartWhileWaitingForAnAnswerResumesWhereItWas) {
     EXPECT_EQ(count("SELECT count(*) FROM messages WHERE sender = 'ai'"), 0);
 }
 
+TEST_F(FlowsTest, AWrongAnswerKeepsTheQuestionsTimeout) {
+    auto flow = order_flow();
+    flow["nodes"][1]["config"]["answer"] = "number";
+    published(flow);
+    auto conversation = writes("order");
+    ASSERT_TRUE(texts_are(conversation, 1)) << server_->log();
+    writes("no idea");
+    ASSERT_TRUE(texts_are(conversation, 2)) << server_->log();  // asked again
+    // The hour passes after the wrong answer: the timeout still comes.
+    db_.exec("UPDATE flow_runs SET wait_until = now() - interval '1 second'");
+    db_.exec("UPDATE jobs SET run_at = now() WHERE kind = 'flow_resume' AND state = 'queued'");
+    db_.exec("SELECT pg_notify('botflow_jobs', 'flow_resume')");
+    ASSERT_TRUE(texts_are(conversation, 3)) << server_->log();
+    EXPECT_EQ(flow_texts(conversation)[2], "Still there? Write order.");
+    EXPECT_TRUE(run_is(conversation, "completed"));
+}
+
 TEST_F(FlowsTest, AnUnansweredQuestionTakesItsTimeout) {
     published(order_flow());
     auto conversation = writes("order");
