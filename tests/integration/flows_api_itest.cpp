@@ -135,6 +135,7 @@ TEST_F(FlowsApiTest, AnAnswerTooDeepOrWithANulTakesError) {
                   .status,
               200);
     auto conversation = writes("track");
+    ASSERT_TRUE(texts_are(conversation, 1)) << server_->log();
     for (const auto& number : {"D-1", "D-2"}) {
         auto before = flow_texts(conversation).size();
         writes(number);
