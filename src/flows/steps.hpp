@@ -84,7 +84,7 @@ inline constexpr int kMaxStepsPerRun = 5000;
 inline constexpr std::size_t kMaxVariablesBytes = 256 * 1024;
 
 /// Ends `run` as stopped when a person has the conversation (handed off, or its AI switched
-/// off); returns whether it did.
+/// off); returns whether it did. Never a test of a draft (the owner started it).
 bool stop_if_taken_over(pqxx::dbtransaction& tx, Run& run, const Document* doc);
 
 /// Takes the current step of run `run_id` if it is running. Throws what the store throws.
