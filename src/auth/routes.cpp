@@ -21,9 +21,47 @@ constexpr long kAttemptLimit = 10;
 constexpr std::chrono::seconds kAttemptWindow{15 * 60};
 
 asio::awaitable<void> limit_by_ip(Module& mod, const Request& req, const std::string& what) {
-    co_await count_attempt(mod.redis,
-                           mod.config.redis_prefix + "rl:" + what + ":ip:" + client_ip(mod, req),
-                           kAttemptLimit, kAttemptWindow, what);
+    co_await count_attempt(
+        mod.redis,
+        mod.config.redis_prefix + "rl:" + what + ":ip:" + limit_address(client_ip(mod, req)),
+        kAttemptLimit, kAttemptWindow, what);
+}
+
+// Sign-in counts failures only, so that a stranger's wrong passwords cannot keep the owner
+// out: per address and account (tight, reset by a success), per address (any account), and
+// per account (loose; past kDelayAfter, each failure makes the next attempt wait longer).
+constexpr long kPairLimit = 10;
+constexpr long kAddressLimit = 30;
+constexpr long kAccountLimit = 50;
+constexpr long kDelayAfter = 20;
+
+struct LoginKeys {
+    std::string pair, address, account, hold;
+};
+
+LoginKeys login_keys(Module& mod, const Request& req, const std::string& email) {
+    auto base = mod.config.redis_prefix + "rl:login:";
+    auto address = limit_address(client_ip(mod, req));
+    auto account = util::sha256_hex(email);
+    return {base + "pair:" + util::sha256_hex(address + " " + email), base + "ip:" + address,
+            base + "email:" + account, base + "hold:" + account};
+}
+
+asio::awaitable<void> check_login(Module& mod, const LoginKeys& k, bool account) {
+    co_await check_failures(mod.redis, k.pair, kPairLimit, "", "sign-in");
+    co_await check_failures(mod.redis, k.address, kAddressLimit, "", "sign-in");
+    if (account) co_await check_failures(mod.redis, k.account, kAccountLimit, k.hold, "sign-in");
+}
+
+asio::awaitable<void> count_login_failure(Module& mod, const LoginKeys& k, bool account) {
+    co_await count_failure(mod.redis, k.pair, kAttemptWindow);
+    co_await count_failure(mod.redis, k.address, kAttemptWindow);
+    if (!account) co_return;
+    auto n = co_await count_failure(mod.redis, k.account, kAttemptWindow);
+    if (n > kDelayAfter) {
+        auto wait = std::min<long>(1L << std::min<long>(n - kDelayAfter, 10), 900);
+        co_await hold_off(mod.redis, k.hold, std::chrono::seconds(wait));
+    }
 }
 
 asio::awaitable<void> limit_by_email(Module& mod, const std::string& email,
@@ -100,12 +138,12 @@ asio::awaitable<Response> handle_login(Module& mod, Request& req) {
     auto body = http::json_object_body(req);
     auto raw_email = http::required_string(body, "email", 254);
     auto password = http::required_string(body, "password", kMaxPasswordBytes);
-    co_await limit_by_ip(mod, req, "login");
-    // Only a well-formed address is looked up or counted: any other string would be a fresh
-    // per-email counter while naming the same account.
+    // Only a well-formed address is looked up or counted per account: any other string would
+    // be a fresh per-email counter while naming the same account.
     auto normalized = config::normalize_email(raw_email);
     std::string email = normalized.value_or("");
-    if (normalized) co_await limit_by_email(mod, email, "login");
+    auto keys = login_keys(mod, req, email);
+    co_await check_login(mod, keys, normalized.has_value());
 
     auto find = [email](pqxx::dbtransaction& tx) -> std::optional<store::User> {
         if (email.empty()) return std::nullopt;
@@ -130,6 +168,7 @@ asio::awaitable<Response> handle_login(Module& mod, Request& req) {
                                  ip,
                                  nlohmann::json{{"email", normalized ? email : "(malformed)"}}};
         co_await audit(mod, std::move(failed));
+        co_await count_login_failure(mod, keys, normalized.has_value());
         throw Error(Errc::unauthorized, "The email or password is wrong.");
     }
     if (user->disabled) {
@@ -139,6 +178,8 @@ asio::awaitable<Response> handle_login(Module& mod, Request& req) {
         co_await audit(mod, std::move(refused));
         throw Error(Errc::forbidden, "This account is disabled; ask the owner to enable it.");
     }
+    std::vector<std::string> reset{keys.pair, keys.hold};
+    co_await clear_failures(mod.redis, std::move(reset));
     auto issued = co_await mod.sessions.create(user->id, user->role);
     auto record = [id = user->id, ip](pqxx::dbtransaction& tx) {
         store::touch_login(tx, id);

@@ -328,6 +328,33 @@ TEST_F(AuthTest, TooManyLoginAttemptsAre429WithRetryAfter) {
     EXPECT_LE(retry, 900);
 }
 
+TEST_F(AuthTest, AStrangersWrongPasswordsDoNotKeepTheOwnerOut) {
+    start({{"ADMIN_EMAIL", kOwnerEmail}, {"ADMIN_PASSWORD", kOwnerPassword}, {"TRUST_PROXY", "1"}});
+    auto from = [&](const std::string& ip, const std::string& password) {
+        return call("POST", "/api/auth/login", {}, {{"email", kOwnerEmail}, {"password", password}},
+                    {{"X-Forwarded-For", ip}});
+    };
+    // The stranger's address is refused after 10 failures, and its whole /64 with it.
+    for (int i = 0; i < 10; ++i) EXPECT_EQ(from("2001:db8:1:2::7", "guess").status, 401) << i;
+    expect_problem(from("2001:db8:1:2::7", "guess"), 429);
+    expect_problem(from("2001:db8:1:2:ffff::1", "guess"), 429);
+    // The owner, from elsewhere, signs in.
+    EXPECT_EQ(from("203.0.113.9", kOwnerPassword).status, 200);
+}
+
+TEST_F(AuthTest, ASuccessfulSignInForgetsTheFailuresBeforeIt) {
+    start({{"ADMIN_EMAIL", kOwnerEmail}, {"ADMIN_PASSWORD", kOwnerPassword}, {"TRUST_PROXY", "1"}});
+    auto from_home = [&](const std::string& password) {
+        return call("POST", "/api/auth/login", {}, {{"email", kOwnerEmail}, {"password", password}},
+                    {{"X-Forwarded-For", "198.51.100.4"}});
+    };
+    // Without the reset, the 11th failure below would be refused.
+    for (int round = 0; round < 2; ++round) {
+        for (int i = 0; i < 9; ++i) EXPECT_EQ(from_home("typo").status, 401) << round << " " << i;
+        EXPECT_EQ(from_home(kOwnerPassword).status, 200) << round;
+    }
+}
+
 TEST_F(AuthTest, AuditRecordsSignInsAndFailures) {
     start_with_owner();
     login_response(kOwnerEmail, "wrong password!");
