@@ -107,7 +107,8 @@ Handled handle_answer(pqxx::dbtransaction& tx, const std::string& conversation,
                       DocumentCache& documents, const config::Config& config) {
     auto run = lock_active_run(tx, conversation);
     if (!run) return {};
-    if (stop_if_taken_over(tx, *run, documents.of(tx, *run).get())) return {};
+    auto doc = documents.of(tx, *run);
+    if (stop_if_taken_over(tx, *run, doc.get())) return {};
     // What the AI already answered (during a delay) is no answer for the run.
     auto after =
         std::max(run->consumed_seq, store::find_answered_seq(tx, conversation).value_or(0));
@@ -116,7 +117,6 @@ Handled handle_answer(pqxx::dbtransaction& tx, const std::string& conversation,
     if (pending.empty())
         return {true, run->status == "running" ? run->id : std::optional<std::string>()};
     const auto& last = pending.back();
-    auto doc = documents.of(tx, *run);
     if (leaves(tx, last.text, config)) {
         run->consumed_seq = last.seq;
         store::mark_answered(tx, conversation, last.seq);
@@ -138,7 +138,7 @@ Handled handle_answer(pqxx::dbtransaction& tx, const std::string& conversation,
     run->vars["message"] = {{"text", last.text}};
     store::mark_answered(tx, conversation, last.seq);
     const Node* node = doc ? doc->node(run->node_id) : nullptr;
-    if (run->status == "running" || !node || node->type != NodeType::question) {
+    if (!node || node->type != NodeType::question) {
         update_run(tx, *run);
         return {true, run->id};
     }
@@ -202,7 +202,8 @@ asio::awaitable<Outcome> Engine::answer(const conversations::Turn& turn) {
     auto work = [conversation, this](pqxx::dbtransaction& tx) {
         auto handled = handle_answer(tx, conversation, documents_, mod_.config);
         std::optional<Batch> batch;
-        if (handled.run_id) batch = take_steps(tx, *handled.run_id, mod_.config, documents_, 0);
+        if (handled.run_id)
+            batch = take_steps(tx, *handled.run_id, mod_.config, documents_, 0, true);
         return std::make_pair(handled.taken, batch);
     };
     auto answered = co_await mod_.jobs_db.run(std::move(work));
@@ -216,7 +217,7 @@ asio::awaitable<Outcome> Engine::trigger(const conversations::Turn& turn) {
     auto work = [conversation, this](pqxx::dbtransaction& tx) {
         auto pick = pick_trigger(tx, conversation, documents_, mod_.config);
         std::optional<Batch> batch;
-        if (pick.run_id) batch = take_steps(tx, *pick.run_id, mod_.config, documents_, 0);
+        if (pick.run_id) batch = take_steps(tx, *pick.run_id, mod_.config, documents_, 0, true);
         return std::make_pair(std::move(pick.stage), batch);
     };
     auto picked = co_await mod_.jobs_db.run(std::move(work));
@@ -228,7 +229,7 @@ asio::awaitable<Outcome> Engine::trigger(const conversations::Turn& turn) {
         auto chosen = [conversation, stage, answer, this](pqxx::dbtransaction& tx) {
             auto run_id = start_by_intent(tx, conversation, stage, answer);
             std::optional<Batch> b;
-            if (run_id) b = take_steps(tx, *run_id, mod_.config, documents_, 0);
+            if (run_id) b = take_steps(tx, *run_id, mod_.config, documents_, 0, true);
             return b;
         };
         batch = co_await mod_.jobs_db.run(std::move(chosen));
@@ -243,7 +244,7 @@ asio::awaitable<void> Engine::resume(const jobs::Job& job) {
     auto work = [payload, this](pqxx::dbtransaction& tx) {
         auto run_id = handle_resume(tx, payload, documents_);
         std::optional<Batch> batch;
-        if (run_id) batch = take_steps(tx, *run_id, mod_.config, documents_, 0);
+        if (run_id) batch = take_steps(tx, *run_id, mod_.config, documents_, 0, false);
         return batch;
     };
     auto batch = co_await mod_.jobs_db.run(std::move(work));
@@ -287,10 +288,13 @@ asio::awaitable<std::string> Engine::start_test(std::string flow_id, std::string
 
 asio::awaitable<void> Engine::go_on(Batch batch) {
     for (;;) {
+        // apply_call and apply_answer have checked who has the conversation.
+        bool checked = batch.done.call || batch.done.answer;
         auto done = co_await complete(batch.done, batch.taken);
         if (!done.go_on || !done.run_id) co_return;
-        auto work = [run_id = *done.run_id, taken = batch.taken, this](pqxx::dbtransaction& tx) {
-            return take_steps(tx, run_id, mod_.config, documents_, taken);
+        auto work = [run_id = *done.run_id, taken = batch.taken, checked,
+                     this](pqxx::dbtransaction& tx) {
+            return take_steps(tx, run_id, mod_.config, documents_, taken, checked);
         };
         batch = co_await mod_.jobs_db.run(std::move(work));
     }

@@ -376,11 +376,11 @@ bool move_on(pqxx::dbtransaction& tx, Run& run, const Document& doc, const std::
 }
 
 Batch take_steps(pqxx::dbtransaction& tx, std::string run_id, const config::Config& config,
-                 DocumentCache& documents, int taken) {
+                 DocumentCache& documents, int taken, bool checked) {
     Batch b;
     b.taken = taken;
     for (int here = 0;; ++here) {
-        StepEnv env{config, documents, b.taken >= config.flow_max_steps, here == 0};
+        StepEnv env{config, documents, b.taken >= config.flow_max_steps, here == 0 && !checked};
         b.done = step(tx, run_id, env);
         ++b.taken;
         bool quick = b.done.go_on && b.done.run_id && !b.done.call && !b.done.answer;

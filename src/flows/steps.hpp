@@ -76,7 +76,7 @@ struct StepEnv {
     const config::Config& config;
     DocumentCache& documents;
     bool over_limit = false;      // this turn has taken its steps: stop the run
-    bool first_of_batch = false;  // a person may have taken over since the last batch
+    bool first_of_batch = false;  // a person may have taken over since the caller looked
 };
 
 /// A run's limits over its whole life (a loop through a wait is allowed, but not forever).
@@ -97,10 +97,11 @@ struct Batch {
 };
 /// Takes run `run_id`'s steps in one transaction (fewer commits, the same once-only: they all
 /// happen or none) until it waits, ends or must call out, or kStepsPerBatch were taken;
-/// `taken` steps of this turn came before.
+/// `taken` steps of this turn came before. Unless `checked` (the caller just has), the first
+/// step stops the run when a person has the conversation.
 inline constexpr int kStepsPerBatch = 10;
 Batch take_steps(pqxx::dbtransaction& tx, std::string run_id, const config::Config& config,
-                 DocumentCache& documents, int taken);
+                 DocumentCache& documents, int taken, bool checked);
 
 /// The request of the api_call step `node` at which `run` stands, with the variables of
 /// `scope` filled in (percent-encoded in the URL) and the secrets it names unsealed into it.

@@ -186,17 +186,18 @@ void check_outcomes(const Document& doc, Problems& problems) {
 
 void check_reachable(const Document& doc, Problems& problems) {
     std::set<std::string> reached;
-    std::vector<std::string> todo;
+    std::vector<std::string> frontier;
     for (const auto& n : doc.nodes) {
-        if (n.type == NodeType::trigger) todo.push_back(n.id);
+        if (n.type == NodeType::trigger) frontier.push_back(n.id);
     }
-    if (todo.empty()) problems.push_back({"", "nodes", "a flow needs a trigger step to start it"});
-    while (!todo.empty()) {
-        auto id = todo.back();
-        todo.pop_back();
+    if (frontier.empty())
+        problems.push_back({"", "nodes", "a flow needs a trigger step to start it"});
+    while (!frontier.empty()) {
+        auto id = frontier.back();
+        frontier.pop_back();
         if (!reached.insert(id).second) continue;
         for (const auto& e : doc.edges) {
-            if (e.source == id) todo.push_back(e.target);
+            if (e.source == id) frontier.push_back(e.target);
         }
     }
     for (const auto& n : doc.nodes) {
