@@ -13,6 +13,7 @@
 #include "botflow/store/db.hpp"
 #include "botflow/whatsapp/connection.hpp"
 #include "botflow/whatsapp/webhook.hpp"
+#include "conversations/inbox_rows.hpp"
 #include "conversations/registration.hpp"
 
 namespace botflow::conversations {
@@ -43,15 +44,20 @@ struct Said {
     json message;
 };
 
-Said text_said(const json& body) {
+std::string customer_wa_id(const json& body) {
     auto phone = http::required_string(body, "phone", 32);
     auto wa_id = phone_digits(phone);
     if (!wa_id) {
         throw Error(Errc::unprocessable, "phone must be a phone number with country code.", {},
                     {{"phone", "must be 6 to 15 digits, e.g. +15551234567"}});
     }
+    return *wa_id;
+}
+
+Said text_said(const json& body) {
+    auto wa_id = customer_wa_id(body);
     auto text = http::required_string(body, "text", 4096);
-    return {*wa_id, {{"type", "text"}, {"text", {{"body", text}}}}};
+    return {wa_id, {{"type", "text"}, {"text", {{"body", text}}}}};
 }
 
 // A tap on a button or a row of `message_id`, an outbound buttons or list message of a
@@ -173,11 +179,27 @@ asio::awaitable<Response> handle_simulate(Module& mod, Request& req) {
     co_return Response::json(201, *out);
 }
 
+// A simulated customer's conversation before they write: where a test of a flow's draft runs
+// from its first step. The same customer's conversation when there is one.
+asio::awaitable<Response> handle_open(Module& mod, Request& req) {
+    auto body = http::json_object_body(req);
+    whatsapp::InboundMessage customer;
+    customer.customer_wa_id = customer_wa_id(body);
+    customer.customer_name = http::optional_string(body, "name", 100).value_or("Test customer");
+    auto open = [customer](pqxx::dbtransaction& tx) {
+        auto id = conversation_for(tx, customer, true);
+        return json{{"conversation", events::to_json(*store::find_conversation(tx, id))}};
+    };
+    co_return Response::json(201, co_await mod.db.run(std::move(open)));
+}
+
 }  // namespace
 
 void register_simulator_routes(Module& mod) {
     mod.router.add(http::Method::post, "/api/simulator/messages",
                    [&mod](Request& req) { return handle_simulate(mod, req); });
+    mod.router.add(http::Method::post, "/api/simulator/conversations",
+                   [&mod](Request& req) { return handle_open(mod, req); });
 }
 
 }  // namespace botflow::conversations

@@ -29,39 +29,6 @@ void refuse_real_customer(const std::vector<CustomerConversation>& found) {
     }
 }
 
-// The conversation of a customer, created on first contact. Either identity may be missing;
-// one that was missing before is filled in now. When a message names both a number and a
-// business-scoped user id that were so far two conversations, they become one (the older),
-// since they are the same person.
-std::string conversation_for(pqxx::dbtransaction& tx, const InboundMessage& m, bool simulated) {
-    CustomerIds customer;
-    if (!m.customer_wa_id.empty()) customer.wa_id = m.customer_wa_id;
-    if (!m.customer_bsuid.empty()) customer.bsuid = m.customer_bsuid;
-    if (!m.customer_wa_id.empty()) customer.phone = "+" + m.customer_wa_id;
-    customer.name = m.customer_name;
-    customer.simulated = simulated;
-    for (int attempt = 0; attempt < 2; ++attempt) {
-        auto found = lock_customer_conversations(tx, customer);
-        if (!found.empty()) {
-            if (simulated) {
-                // Checked under the customer's advisory lock: the simulator never writes into
-                // a real customer's conversation, however the two race.
-                refuse_real_customer(found);
-            }
-            const auto& id = found[0].id;
-            for (std::size_t i = 1; i < found.size(); ++i) fold_conversation(tx, id, found[i].id);
-            if (found.size() == 1 && !found[0].changes) return id;
-            update_customer(tx, id, customer);
-            return id;
-        }
-        // No arbiter index named: a concurrent first message from the same customer makes
-        // this a no-op, and the SELECT above finds that row on the second pass.
-        if (auto inserted = insert_customer_conversation(tx, customer)) return *inserted;
-    }
-    throw Error(Errc::conflict, "Could not file the message under a conversation.",
-                "conversation upsert raced twice");
-}
-
 // The delivery's messages that store_known_customers did not take (`done`, sorted), in the
 // order their conversations are locked.
 std::vector<const InboundMessage*> in_lock_order(const WebhookBatch& batch,
@@ -103,6 +70,39 @@ long record_new(pqxx::dbtransaction& tx, const std::string& conversation, const 
 }
 
 }  // namespace
+
+// The conversation of a customer, created on first contact. Either identity may be missing;
+// one that was missing before is filled in now. When a message names both a number and a
+// business-scoped user id that were so far two conversations, they become one (the older),
+// since they are the same person.
+std::string conversation_for(pqxx::dbtransaction& tx, const InboundMessage& m, bool simulated) {
+    CustomerIds customer;
+    if (!m.customer_wa_id.empty()) customer.wa_id = m.customer_wa_id;
+    if (!m.customer_bsuid.empty()) customer.bsuid = m.customer_bsuid;
+    if (!m.customer_wa_id.empty()) customer.phone = "+" + m.customer_wa_id;
+    customer.name = m.customer_name;
+    customer.simulated = simulated;
+    for (int attempt = 0; attempt < 2; ++attempt) {
+        auto found = lock_customer_conversations(tx, customer);
+        if (!found.empty()) {
+            if (simulated) {
+                // Checked under the customer's advisory lock: the simulator never writes into
+                // a real customer's conversation, however the two race.
+                refuse_real_customer(found);
+            }
+            const auto& id = found[0].id;
+            for (std::size_t i = 1; i < found.size(); ++i) fold_conversation(tx, id, found[i].id);
+            if (found.size() == 1 && !found[0].changes) return id;
+            update_customer(tx, id, customer);
+            return id;
+        }
+        // No arbiter index named: a concurrent first message from the same customer makes
+        // this a no-op, and the SELECT above finds that row on the second pass.
+        if (auto inserted = insert_customer_conversation(tx, customer)) return *inserted;
+    }
+    throw Error(Errc::conflict, "Could not file the message under a conversation.",
+                "conversation upsert raced twice");
+}
 
 std::string timestamp_text(std::int64_t unix_seconds) {
     // Meta's time when given; else the moment we heard of it.

@@ -106,6 +106,17 @@ void require_valid(pqxx::dbtransaction& tx, const FlowRow& f, const std::string&
         .with_extension("problems", problems_json(problems));
 }
 
+// What starts the flow, for the list: the config of each trigger step of the draft.
+json trigger_configs(const json& draft) {
+    json out = json::array();
+    if (!draft.contains("nodes") || !draft["nodes"].is_array()) return out;
+    for (const auto& n : draft["nodes"]) {
+        if (n.value("type", "") != "trigger") continue;
+        out.push_back(n.contains("config") ? n["config"] : json::object());
+    }
+    return out;
+}
+
 asio::awaitable<Response> handle_list(Module& mod, Request&) {
     auto list = [](pqxx::dbtransaction& tx) {
         json items = json::array();
@@ -115,6 +126,7 @@ asio::awaitable<Response> handle_list(Module& mod, Request&) {
             item["runs_this_week"] = counts.started;
             item["completion_rate"] =
                 counts.started ? static_cast<double>(counts.completed) / counts.started : 0.0;
+            item["triggers"] = trigger_configs(f.draft);
             items.push_back(std::move(item));
         }
         return json{{"items", items}};

@@ -224,4 +224,43 @@ TEST_F(FlowsTest, AnUnansweredQuestionTakesItsTimeout) {
 }
 
 }  // namespace
+TEST_F(FlowsTest, ATestStartsInASimulatorConversationOpenedBeforeTheCustomerWrites) {
+    auto id = create(booking());
+    auto opened = call("POST", "/api/simulator/conversations",
+                       {{"phone", "+1 555 0142"}, {"name", "Tess Test"}});
+    ASSERT_EQ(opened.status, 201) << opened.body;
+    auto conversation = json::parse(opened.body)["conversation"];
+    EXPECT_EQ(conversation["customer"]["name"], "Tess Test") << opened.body;
+    auto again = call("POST", "/api/simulator/conversations", {{"phone", "+15550142"}});
+    ASSERT_EQ(again.status, 201) << again.body;
+    EXPECT_EQ(json::parse(again.body)["conversation"]["id"], conversation["id"]);
+
+    auto r = call("POST", "/api/flows/" + id + "/test", {{"conversation_id", conversation["id"]}});
+    ASSERT_EQ(r.status, 202) << r.body;
+    ASSERT_TRUE(texts_are(conversation["id"], 1)) << server_->log();
+    EXPECT_EQ(run_of(conversation["id"])["node_id"], "service");
+
+    // Not a phone number; a real customer's number.
+    auto bad = call("POST", "/api/simulator/conversations", {{"phone", "call me"}});
+    EXPECT_EQ(bad.status, 422) << bad.body;
+    EXPECT_NE(bad.body.find("\"phone\""), std::string::npos) << bad.body;
+    db_.exec(
+        "INSERT INTO conversations (wa_id, phone, customer_name, simulated) "
+        "VALUES ('15550177', '+15550177', 'Real Person', false)");
+    auto real = call("POST", "/api/simulator/conversations", {{"phone", "+15550177"}});
+    EXPECT_EQ(real.status, 409) << real.body;
+    EXPECT_EQ(count("SELECT count(*) FROM conversations WHERE simulated"), 1);
+}
+
+TEST_F(FlowsTest, TheListSaysWhatStartsEachFlow) {
+    create(booking());
+    auto r = call("GET", "/api/flows");
+    ASSERT_EQ(r.status, 200) << r.body;
+    auto item = json::parse(r.body)["items"][0];
+    ASSERT_EQ(item["triggers"].size(), 1u) << r.body;
+    EXPECT_EQ(item["triggers"][0]["kind"], "keyword");
+    EXPECT_EQ(item["triggers"][0]["keywords"][0], "book");
+    EXPECT_FALSE(item.contains("document"));
+}
+
 }  // namespace botflow::test

@@ -7,6 +7,7 @@ import { useTheme, type ThemeChoice } from "@/lib/theme";
 
 const NAV = [
   { href: "/conversations/", label: "Conversations" },
+  { href: "/flows/", label: "Flows" },
   { href: "/analytics/", label: "Analytics" },
   { href: "/knowledge/", label: "Knowledge" },
   { href: "/prompts/", label: "Prompts" },

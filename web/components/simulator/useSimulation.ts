@@ -74,6 +74,16 @@ export function useSimulation(customer: { phone: string; name: string }) {
   const write = (text: string) => deliver(() => simulateText(customer, text));
   const tap = (m: Message, c: Choice) => void deliver(() => simulateTap(m.id, c.id));
 
+  /** Shows a conversation the simulator did not start itself (a test of a flow's draft). */
+  async function adopt(id: string) {
+    current.current = id;
+    setMessages([]);
+    setStreaming(null);
+    setError(null);
+    setConversationId(id);
+    await load(id);
+  }
+
   function restart() {
     current.current = null;
     setConversationId(null);
@@ -81,5 +91,5 @@ export function useSimulation(customer: { phone: string; name: string }) {
     setStreaming(null);
   }
 
-  return { conversationId, messages, streaming, error, sending, write, tap, restart };
+  return { conversationId, messages, streaming, error, sending, write, tap, restart, adopt };
 }

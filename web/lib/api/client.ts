@@ -18,6 +18,8 @@ export class ApiError extends Error {
     readonly detail: string,
     /** Per-field messages of a 422 (`errors[]`), by field name such as `buttons[2].title`. */
     readonly fields: Record<string, string> = {},
+    /** A flow's publishing check: every problem with its node and field (docs/flows.md). */
+    readonly problems: { node: string; field: string; message: string }[] = [],
   ) {
     super(detail || title || `HTTP ${status}`);
   }
@@ -27,6 +29,7 @@ interface Problem {
   title?: string;
   detail?: string;
   errors?: { field: string; message: string }[];
+  problems?: { node: string; field: string; message: string }[];
 }
 
 function parse(text: string): unknown {
@@ -41,7 +44,8 @@ function problem(status: number, statusText: string, body: unknown, fallbackDeta
   const p = (body ?? {}) as Problem;
   const fields: Record<string, string> = {};
   for (const f of p.errors ?? []) fields[f.field] = f.message;
-  return new ApiError(status, p.title ?? statusText, p.detail || fallbackDetail, fields);
+  const problems = Array.isArray(p.problems) ? p.problems : [];
+  return new ApiError(status, p.title ?? statusText, p.detail || fallbackDetail, fields, problems);
 }
 
 function unreachable(e: unknown): never {

@@ -18,3 +18,9 @@ export function simulateText(customer: { phone: string; name: string }, text: st
 export function simulateTap(messageId: string, choiceId: string): Promise<Simulated> {
   return request<Simulated>("/api/simulator/messages", { body: { reply: { message_id: messageId, id: choiceId } } });
 }
+
+/** The simulated customer's conversation before they write (a test of a flow starts there);
+ * theirs when they have one already. */
+export async function openSimulatorConversation(customer: { phone: string; name: string }): Promise<Conversation> {
+  return (await request<{ conversation: Conversation }>("/api/simulator/conversations", { body: customer })).conversation;
+}

@@ -1,0 +1,131 @@
+"use client";
+// The flow being built: its draft with undo and redo, saved by itself a moment after each
+// change (and at once before publishing or testing), and the publishing check's problems,
+// checked again after each save once they are on show so that fixing one clears its outline.
+import { useCallback, useEffect, useRef, useState } from "react";
+import { errorText } from "@/lib/api/client";
+import { getFlow, publishFlow, updateFlow, validateFlow, type Flow, type FlowDocument, type Problem } from "@/lib/api/flowDocs";
+import { normalize } from "@/lib/flowdoc/edit";
+import { commit, redo, start, undo, type History } from "@/lib/flowdoc/history";
+
+const SAVE_AFTER_MS = 700;
+
+export type SaveState = "saved" | "unsaved" | "saving" | "error";
+
+export function useDraft(id: string) {
+  const [flow, setFlow] = useState<Flow | null>(null);
+  const [loadError, setLoadError] = useState<string | null>(null);
+  const [history, setHistory] = useState<History>(() => start(normalize(null)));
+  const [save, setSave] = useState<SaveState>("saved");
+  const [saveError, setSaveError] = useState<string | null>(null);
+  const [problems, setProblems] = useState<Problem[] | null>(null);
+  // The document the server has, to know whether there is anything to save.
+  const saved = useRef<FlowDocument | null>(null);
+  const doc = history.present;
+  const current = useRef(doc);
+  current.current = doc;
+
+  const load = useCallback(async () => {
+    try {
+      const f = await getFlow(id);
+      const d = normalize(f.document);
+      saved.current = d;
+      setFlow(f);
+      setHistory(start(d));
+      setSave("saved");
+      setLoadError(null);
+    } catch (e) {
+      setLoadError(errorText(e));
+    }
+  }, [id]);
+
+  useEffect(() => void load(), [load]);
+
+  const check = useCallback(async () => {
+    const r = await validateFlow(id);
+    setProblems(r.problems);
+    return r;
+  }, [id]);
+
+  /** Saves the draft when it differs from the server's; answers whether it is saved. */
+  const flush = useCallback(async (): Promise<boolean> => {
+    const d = current.current;
+    if (d === saved.current) return true;
+    setSave("saving");
+    try {
+      const f = await updateFlow(id, { document: d });
+      saved.current = d;
+      setFlow((old) => ({ ...f, runs_this_week: old?.runs_this_week, completion_rate: old?.completion_rate }));
+      setSaveError(null);
+      setSave(current.current === d ? "saved" : "unsaved");
+      return true;
+    } catch (e) {
+      setSave("error");
+      setSaveError(errorText(e));
+      return false;
+    }
+  }, [id]);
+
+  useEffect(() => {
+    if (!flow || doc === saved.current) return;
+    setSave("unsaved");
+    const timer = setTimeout(() => {
+      void flush().then((ok) => {
+        if (ok && problems !== null) void check();
+      });
+    }, SAVE_AFTER_MS);
+    return () => clearTimeout(timer);
+    // `problems` is read, not watched: a new check is not a change to save.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [doc, flow, flush, check]);
+
+  // Leaving with a change not saved yet: the browser asks first.
+  useEffect(() => {
+    const warn = (e: BeforeUnloadEvent) => {
+      if (current.current !== saved.current) e.preventDefault();
+    };
+    window.addEventListener("beforeunload", warn);
+    return () => window.removeEventListener("beforeunload", warn);
+  }, []);
+
+  const change = useCallback((next: FlowDocument, merge?: string) => setHistory((h) => commit(h, next, merge)), []);
+
+  /** Saves, checks, and publishes when the check finds nothing; answers the problems. */
+  const publish = useCallback(async (): Promise<Problem[]> => {
+    if (!(await flush())) return [];
+    const r = await check();
+    if (!r.valid) return r.problems;
+    const f = await publishFlow(id);
+    setFlow((old) => ({ ...f, runs_this_week: old?.runs_this_week, completion_rate: old?.completion_rate }));
+    return [];
+  }, [flush, check, id]);
+
+  /** The draft became something the server made (a restored version). */
+  const replaced = useCallback((f: Flow) => {
+    const d = normalize(f.document);
+    saved.current = d;
+    setFlow(f);
+    setHistory((h) => commit(h, d));
+    setSave("saved");
+  }, []);
+
+  return {
+    flow,
+    setFlow,
+    loadError,
+    doc,
+    change,
+    canUndo: history.past.length > 0,
+    canRedo: history.future.length > 0,
+    undo: () => setHistory(undo),
+    redo: () => setHistory(redo),
+    save,
+    saveError,
+    flush,
+    problems,
+    setProblems,
+    check,
+    publish,
+    replaced,
+  };
+}
