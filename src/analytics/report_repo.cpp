@@ -78,12 +78,25 @@ WITH g AS MATERIALIZED (
   WHERE t.mode IN ('handoff', 'fallback')
     AND t.created_at >= ($1::date)::timestamp AT TIME ZONE $2
     AND t.created_at < ($1::date + 1)::timestamp AT TIME ZONE $2
-    AND (t.mode = 'fallback' OR t.handoff_reason IS DISTINCT FROM $3))
+    AND (t.mode = 'fallback' OR t.handoff_reason IS DISTINCT FROM $3)
+  UNION ALL
+  SELECT f.created_at, f.conversation_id, 'not_helpful',
+         trim(regexp_replace(lower(f.question), '[^[:alnum:]]+', ' ', 'g'))
+  FROM flow_gaps f
+  WHERE f.created_at >= ($1::date)::timestamp AT TIME ZONE $2
+    AND f.created_at < ($1::date + 1)::timestamp AT TIME ZONE $2)
 SELECT q, count(*), to_json(max(created_at) AT TIME ZONE 'UTC')#>>'{}' || 'Z',
        (array_agg(conversation_id::text ORDER BY created_at DESC))[1],
        (array_agg(mode ORDER BY created_at DESC))[1]
 FROM g WHERE q <> '' GROUP BY q
 )SQL";
+
+// Why a question is in the report: the AI handed over, found no answer, or a flow's customer
+// said the answer did not help.
+std::string gap_reason(const std::string& mode) {
+    if (mode == "handoff" || mode == "not_helpful") return mode;
+    return "no_answer";
+}
 
 std::vector<long long> numbers(const std::string& text, std::size_t size) {
     std::vector<long long> out(size, 0);
@@ -122,9 +135,9 @@ Day compute_day(pqxx::dbtransaction& tx, const std::string& date, const std::str
         d.documents[row[0].as<std::string>()] = {row[1].as<std::string>(), row[2].as<long long>()};
     }
     for (const auto& row : tx.exec_params(kDayGapsSql, date, tz, asked_reason)) {
-        d.gaps[row[0].as<std::string>()] = {
-            row[1].as<long long>(), row[2].as<std::string>(), row[3].as<std::string>(),
-            row[4].as<std::string>() == "handoff" ? "handoff" : "no_answer"};
+        d.gaps[row[0].as<std::string>()] = {row[1].as<long long>(), row[2].as<std::string>(),
+                                            row[3].as<std::string>(),
+                                            gap_reason(row[4].as<std::string>())};
     }
     return d;
 }

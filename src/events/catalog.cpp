@@ -38,6 +38,10 @@ constexpr std::array<Entry, kTypes.size()> kCatalog{{
      "while the model streams; only to sockets subscribed to the conversation"},
     {Type::agent_typing, "agent.typing", false, "{conversation_id, user_id}",
      "a colleague is typing; not echoed to their own socket"},
+    {Type::flow_completed, "flow.completed", true,
+     "{conversation_id, run_id, flow_id, flow_name, version, status, fields}",
+     "a flow's run ended completed or handed to a person, with the fields its save steps "
+     "kept"},
 }};
 
 const Entry& entry(Type type) noexcept {
@@ -135,6 +139,11 @@ Event agent_typing(const std::string& conversation_id, const std::string& user_i
                   conversation_id);
     e.from_connection = from_connection;
     return e;
+}
+
+Event flow_completed(const std::string& conversation_id, json run) {
+    run["conversation_id"] = conversation_id;
+    return make(Type::flow_completed, std::move(run), conversation_id);
 }
 
 std::string to_wire(const Event& event, const std::string& origin) {

@@ -65,6 +65,7 @@ json to_json(const store::Conversation& c) {
     out["assigned_user_id"] = or_null(c.assigned_user_id);
     out["tags"] = c.tags;
     out["notes"] = c.notes;
+    out["fields"] = c.fields;
     out["unread_count"] = c.unread_count;
     out["last_message_at"] = or_null(c.last_message_at);
     out["last_customer_message_at"] = or_null(c.last_customer_message_at);

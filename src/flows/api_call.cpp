@@ -170,6 +170,11 @@ StepDone apply_call(pqxx::dbtransaction& tx, const PendingCall& call, const Call
         step.error = *unusable;
         ok = false;
     }
+    if (!config.status_variable.empty()) {
+        auto status = result.error.empty() ? result.status : 0;
+        set_path(run->vars, config.status_variable, status);
+        step.changed[config.status_variable] = status;
+    }
     if (ok) {
         auto answer = json::parse(result.body, nullptr, false);
         if (answer.is_discarded()) answer = result.body;

@@ -11,7 +11,7 @@ namespace {
 
 using nlohmann::json;
 
-constexpr std::array<std::pair<NodeType, std::string_view>, 11> kTypes{{
+constexpr std::array<std::pair<NodeType, std::string_view>, 12> kTypes{{
     {NodeType::trigger, "trigger"},
     {NodeType::message, "message"},
     {NodeType::question, "question"},
@@ -23,6 +23,7 @@ constexpr std::array<std::pair<NodeType, std::string_view>, 11> kTypes{{
     {NodeType::ai_response, "ai_response"},
     {NodeType::api_call, "api_call"},
     {NodeType::handoff, "handoff"},
+    {NodeType::save, "save"},
 }};
 
 bool valid_id(const json& v) {

@@ -22,6 +22,7 @@ enum class NodeType {
     ai_response,
     api_call,
     handoff,
+    save,
 };
 
 /// The document's name ("set_variable").

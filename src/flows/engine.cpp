@@ -15,10 +15,12 @@
 #include "flows/addresses.hpp"
 #include "flows/answers.hpp"
 #include "flows/flow_repo.hpp"
+#include "flows/hours.hpp"
 #include "flows/logic.hpp"
 #include "flows/metrics.hpp"
 #include "flows/text.hpp"
 #include "flows/triggers.hpp"
+#include "flows/variables.hpp"
 
 namespace botflow::flows {
 namespace {
@@ -50,8 +52,7 @@ bool leaves(pqxx::dbtransaction& tx, const std::string& text, const config::Conf
     return ai::asks_for_person(text, ai::load_settings(tx, config).handoff_phrases);
 }
 
-LocalNow business_now(pqxx::dbtransaction& tx) {
-    auto profile = prompts::business_profile(tx);
+LocalNow business_now(pqxx::dbtransaction& tx, const json& profile) {
     const auto& hours = profile["hours"];
     auto zone = hours.is_object() ? hours.value("time_zone", std::string("UTC")) : "UTC";
     return local_now(tx, zone);
@@ -66,8 +67,9 @@ bool wrong_answer(pqxx::dbtransaction& tx, Run& run, const Document& doc, const 
     }
     auto scope = scope_of(tx, run);
     step.message_ids = send(tx, run, {{"type", "text"}, {"text", q.reask}}, scope);
-    if (!q.choices.empty()) {
-        auto again = send(tx, run, q.prompt, scope);
+    auto prompt = question_prompt(tx, run, q, scope);
+    if (!q.choices.empty() || (prompt.slots && !prompt.slots->empty())) {
+        auto again = send(tx, run, prompt.message, scope);
         step.message_ids.insert(step.message_ids.end(), again.begin(), again.end());
     }
     step.outcome = "retry";
@@ -79,11 +81,44 @@ bool wrong_answer(pqxx::dbtransaction& tx, Run& run, const Document& doc, const 
     return false;
 }
 
+// What the opening hours make of a valid answer: a day the business is closed (open_days), or
+// a time it is not open on the day the question's slots read, is a wrong answer after all.
+bool fits_hours(const Run& run, const QuestionConfig& q, const json& value, const json& hours) {
+    if (!value.is_string() || !has_hours(hours)) return true;
+    const auto& text = value.get_ref<const std::string&>();
+    if (q.open_days && !open_on(hours, text.substr(0, 10))) return false;
+    if (!q.slots_date.empty()) {
+        const json* day = find_path(run.vars, q.slots_date);
+        if (!day || !day->is_string()) return true;
+        return open_at(hours, day->get<std::string>().substr(0, 10), text);
+    }
+    return true;
+}
+
+// A choice's points, added to the question's score (0 until the first).
+void add_points(Run& run, const QuestionConfig& q, const std::string& outcome, StepRecord& step) {
+    if (q.score_as.empty()) return;
+    auto id = outcome.substr(outcome.find(':') + 1);
+    auto it = q.points.find(id);
+    if (outcome == "valid" || it == q.points.end()) return;
+    const json* had = find_path(run.vars, q.score_as);
+    double total = (had && had->is_number() ? had->get<double>() : 0.0) + it->second;
+    json value = total == static_cast<double>(static_cast<long long>(total))
+                     ? json(static_cast<long long>(total))
+                     : json(total);
+    set_path(run.vars, q.score_as, value);
+    step.changed[q.score_as] = value;
+}
+
 bool take_answer(pqxx::dbtransaction& tx, Run& run, const Document& doc, const Node& node,
                  const CustomerMessage& last) {
     Problems ignored;
     auto q = read_question(node, ignored);
-    auto checked = check_answer(q, Reply{last.text, last.tapped_id}, business_now(tx));
+    auto profile = prompts::business_profile(tx);
+    auto checked = check_answer(q, Reply{last.text, last.tapped_id}, business_now(tx, profile));
+    if (checked.valid && !fits_hours(run, q, checked.value, profile["hours"])) {
+        checked.valid = false;
+    }
     StepRecord step;
     step.run_id = run.id;
     step.flow_id = run.flow_id;
@@ -97,6 +132,7 @@ bool take_answer(pqxx::dbtransaction& tx, Run& run, const Document& doc, const N
         set_path(run.vars, q.store_as, checked.value);
         step.changed[q.store_as] = checked.value;
     }
+    add_points(run, q, checked.outcome, step);
     // A tap with no edge of its own takes the question's `valid` one (or its `default`).
     auto outcome = checked.outcome;
     if (outcome != "valid" && !doc.has_edge(node.id, outcome)) outcome = "valid";

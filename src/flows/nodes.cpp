@@ -113,6 +113,53 @@ void read_answer_rule(Reader& in, QuestionConfig& q) {
     if (a.type == AnswerType::regex) a.pattern = in.pattern("pattern", false);
 }
 
+// open_days and slots: what the business's opening hours make of a date or a time.
+void read_hours_options(Reader& in, QuestionConfig& q) {
+    q.open_days = in.flag("open_days");
+    auto type = q.answer.type;
+    if (q.open_days && type != AnswerType::date && type != AnswerType::datetime) {
+        in.problem("open_days", "is for date and datetime answers");
+    }
+    if (!in.has("slots")) return;
+    const auto& s = in.raw("slots");
+    if (type != AnswerType::time) in.problem("slots", "is for time answers");
+    if (!s.is_object() || !s.contains("date") || !s["date"].is_string() ||
+        !valid_name(s["date"].get<std::string>())) {
+        in.problem("slots.date", "must name the variable that holds the day (booking.date)");
+        return;
+    }
+    q.slots_date = s["date"].get<std::string>();
+    if (s.contains("minutes")) {
+        const auto& m = s["minutes"];
+        if (!m.is_number_integer() || m.get<int>() < 15 || m.get<int>() > 240) {
+            in.problem("slots.minutes", "must be a whole number of minutes from 15 to 240");
+        } else {
+            q.slot_minutes = m.get<int>();
+        }
+    }
+}
+
+// points and score_as: each choice's points, added up in one variable.
+void read_points(Reader& in, QuestionConfig& q) {
+    if (!in.has("points")) {
+        if (in.has("score_as")) in.problem("score_as", "needs points for the choices");
+        return;
+    }
+    const auto& p = in.raw("points");
+    if (!p.is_object()) {
+        in.problem("points", "must map button or row ids to numbers");
+        return;
+    }
+    for (const auto& [id, value] : p.items()) {
+        bool known = false;
+        for (const auto& c : q.choices) known = known || c.id == id;
+        if (!known) in.problem("points." + id, "is not the id of a button or row of the prompt");
+        if (!value.is_number()) in.problem("points." + id, "must be a number");
+        if (known && value.is_number()) q.points[id] = value.get<double>();
+    }
+    q.score_as = in.variable("score_as", true);
+}
+
 }  // namespace
 
 TriggerConfig read_trigger(const Node& node, Problems& problems) {
@@ -159,6 +206,8 @@ QuestionConfig read_question(const Node& node, Problems& problems) {
     }
     q.choices = choices_of(q.prompt);
     read_answer_rule(in, q);
+    read_hours_options(in, q);
+    read_points(in, q);
     q.store_as = in.variable("store_as", false);
     if (in.has("reask")) q.reask = in.text("reask", true);
     q.max_attempts = in.whole("max_attempts", 3, 1, 10);

@@ -56,6 +56,11 @@ struct QuestionConfig {
     int max_attempts = 3;         // answers taken before `invalid`
     int timeout_minutes = 1440;   // then `timeout`
     std::vector<Choice> choices;  // the prompt's buttons or rows
+    bool open_days = false;       // date: a day the business is closed is a wrong answer
+    std::string slots_date;       // time: asks with the open times of this variable's date
+    int slot_minutes = 60;
+    std::map<std::string, double> points;  // a choice's id: what it adds to score_as
+    std::string score_as;
 };
 
 enum class CompareOp {
@@ -100,6 +105,7 @@ struct ApiCallConfig {
     nlohmann::json body;  // null: no body
     int timeout_ms = 10000;
     std::string response_variable;  // keeps the whole JSON answer, when set
+    std::string status_variable;    // keeps the HTTP status (0: no answer), when set
     std::vector<FieldMapping> fields;
 };
 
@@ -107,6 +113,14 @@ struct HandoffConfig {
     std::string note;  // for the agent; may hold variables
     std::string tag;
     std::string assign_to;  // a user id, or empty
+};
+
+/// save: what the flow collected, kept on the conversation.
+struct SaveConfig {
+    std::vector<std::pair<std::string, std::string>> fields;  // name, value (may hold variables)
+    std::vector<std::string> tags;
+    std::string note;           // added to the conversation's notes; may hold variables
+    std::string knowledge_gap;  // a question for the knowledge-gap report; may hold variables
 };
 
 struct AiConfig {
@@ -124,6 +138,7 @@ int read_wait(const Node& node, Problems& problems);
 std::string read_jump(const Node& node, Problems& problems);
 ApiCallConfig read_api_call(const Node& node, Problems& problems);
 HandoffConfig read_handoff(const Node& node, Problems& problems);
+SaveConfig read_save(const Node& node, Problems& problems);
 AiConfig read_ai(const Node& node, Problems& problems);
 /// message: the message it sends, as docs/messages.md has it.
 nlohmann::json read_message(const Node& node, Problems& problems);

@@ -131,6 +131,7 @@ ApiCallConfig read_api_call(const Node& node, Problems& problems) {
     }
     call.timeout_ms = in.whole("timeout_ms", 10000, 100, 30000);
     call.response_variable = in.variable("response_variable", false);
+    call.status_variable = in.variable("status_variable", false);
     read_mappings(in, call);
     return call;
 }
@@ -145,6 +146,70 @@ HandoffConfig read_handoff(const Node& node, Problems& problems) {
         in.problem("assign_to", "must be the id of a user");
     }
     return h;
+}
+
+namespace {
+
+constexpr std::size_t kMaxFields = 50;
+constexpr std::size_t kMaxTags = 20;
+
+void read_fields(Reader& in, SaveConfig& s) {
+    const auto& list = in.raw("fields");
+    if (!list.is_array() || list.size() > kMaxFields) {
+        in.problem("fields", "must be a list of at most 50 {name, value}");
+        return;
+    }
+    std::set<std::string> names;
+    for (std::size_t i = 0; i < list.size(); ++i) {
+        auto at = "fields[" + std::to_string(i) + "]";
+        const auto& f = list[i];
+        if (!f.is_object() || !f.contains("name") || !f["name"].is_string() ||
+            !f.contains("value") || !f["value"].is_string()) {
+            in.problem(at, "must be {name, value}, both text");
+            continue;
+        }
+        auto name = f["name"].get<std::string>();
+        auto value = f["value"].get<std::string>();
+        if (name.find_first_not_of(" \t") == std::string::npos || name.size() > 100) {
+            in.problem(at + ".name", "must be 1 to 100 bytes, not only spaces");
+        } else if (!names.insert(name).second) {
+            in.problem(at + ".name", "is saved by another field of this step");
+        }
+        if (value.size() > 1000) in.problem(at + ".value", "must be at most 1000 bytes");
+        s.fields.emplace_back(std::move(name), std::move(value));
+    }
+}
+
+void read_tags(Reader& in, SaveConfig& s) {
+    const auto& list = in.raw("tags");
+    if (!list.is_array() || list.size() > kMaxTags) {
+        in.problem("tags", "must be a list of at most 20 tags");
+        return;
+    }
+    for (std::size_t i = 0; i < list.size(); ++i) {
+        auto at = "tags[" + std::to_string(i) + "]";
+        if (!list[i].is_string() || list[i].get<std::string>().empty() ||
+            list[i].get<std::string>().size() > 50) {
+            in.problem(at, "must be a tag of 1 to 50 bytes");
+            continue;
+        }
+        s.tags.push_back(list[i].get<std::string>());
+    }
+}
+
+}  // namespace
+
+SaveConfig read_save(const Node& node, Problems& problems) {
+    Reader in(node, problems);
+    SaveConfig s;
+    if (in.has("fields")) read_fields(in, s);
+    if (in.has("tags")) read_tags(in, s);
+    s.note = in.text("note", false, 4000);
+    s.knowledge_gap = in.text("knowledge_gap", false, 1000);
+    if (s.fields.empty() && s.tags.empty() && s.note.empty() && s.knowledge_gap.empty()) {
+        in.problem("", "saves nothing: give it fields, tags, a note or a knowledge gap");
+    }
+    return s;
 }
 
 AiConfig read_ai(const Node& node, Problems& problems) {
@@ -166,6 +231,7 @@ Outcomes outcomes_of(const Node& node) {
         case NodeType::set_variable:
         case NodeType::wait:
         case NodeType::ai_response:
+        case NodeType::save:
             o.all = {"default"};
             break;
         case NodeType::question: {

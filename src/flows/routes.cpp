@@ -2,6 +2,7 @@
 // import, the drop-off counts, and tests of the draft in the simulator.
 #include <map>
 #include <pqxx/pqxx>
+#include <set>
 
 #include "botflow/core/encoding.hpp"
 #include "botflow/core/error.hpp"
@@ -11,6 +12,8 @@
 #include "flows/engine.hpp"
 #include "flows/flow_repo.hpp"
 #include "flows/registration.hpp"
+#include "flows/templates.hpp"
+#include "flows/text.hpp"
 #include "flows/validate.hpp"
 
 namespace botflow::flows {
@@ -331,6 +334,51 @@ asio::awaitable<Response> handle_test(Module& mod, Engine& engine, Request& req)
     co_return Response::json(202, {{"run_id", run_id}});
 }
 
+asio::awaitable<Response> handle_templates(Module&, Request&) {
+    json items = json::array();
+    for (const auto& t : flow_templates()) {
+        items.push_back({{"key", t.key},
+                         {"name", t.file.value("name", t.key)},
+                         {"description", t.file.value("description", "")},
+                         {"document", {{"nodes", t.file["nodes"]}, {"edges", t.file["edges"]}}}});
+    }
+    co_return Response::json(200, {{"items", items}});
+}
+
+// The template's name, or "Name 2", "Name 3"... when a flow has it (names ignore case).
+std::string free_name(pqxx::dbtransaction& tx, const std::string& wanted) {
+    std::set<std::string> taken;
+    for (const auto& f : list_flows(tx)) taken.insert(fold(f.name));
+    if (!taken.count(fold(wanted))) return wanted;
+    for (int n = 2;; ++n) {
+        auto name = wanted + " " + std::to_string(n);
+        if (!taken.count(fold(name))) return name;
+    }
+}
+
+// A pre-built bot becomes a flow of the owner's: a draft, published only when they say so.
+asio::awaitable<Response> handle_copy_template(Module& mod, Request& req) {
+    auto key = std::string(req.param("key"));
+    const FlowTemplate* found = nullptr;
+    for (const auto& t : flow_templates()) {
+        if (t.key == key) found = &t;
+    }
+    if (!found) http::not_found("pre-built bot", key);
+    auto body = req.body.empty() ? json::object() : http::json_object_body(req);
+    auto file = found->file;
+    if (auto name = http::optional_string(body, "name", 100)) file["name"] = *name;
+    auto change = read_change(file, true);
+    auto by = req.principal->user_id;
+    auto create = [change, by, key](pqxx::dbtransaction& tx) {
+        auto f = insert_flow(tx, free_name(tx, *change.name), change.description.value_or(""),
+                             *change.draft, change.priority.value_or(100), by);
+        store::insert_audit(
+            tx, {by, "flow.created", "flow", f.id, "", {{"name", f.name}, {"template", key}}});
+        return flow_json(f, true);
+    };
+    co_return Response::json(201, co_await mod.db.run(std::move(create)));
+}
+
 }  // namespace
 
 void register_flow_routes(Module& mod, std::shared_ptr<Engine> engine) {
@@ -359,6 +407,8 @@ void register_flow_routes(Module& mod, std::shared_ptr<Engine> engine) {
     add(Method::post, "/api/flows/:id/versions/:version/restore", handle_restore, true);
     add(Method::get, "/api/flows/:id/export", handle_export, false);
     add(Method::get, "/api/flows/:id/stats", handle_stats, false);
+    add(Method::get, "/api/flow-templates", handle_templates, false);
+    add(Method::post, "/api/flow-templates/:key/copy", handle_copy_template, true);
     r.add(
         Method::post, "/api/flows/:id/test",
         [&mod, engine](Request& req) { return handle_test(mod, *engine, req); }, owner);

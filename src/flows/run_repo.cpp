@@ -240,4 +240,20 @@ RunCounts run_counts(pqxx::dbtransaction& tx, const std::string& flow_id, int da
     return {r[0].as<long>(), r[1].as<long>(), r[2].as<long>(), r[3].as<long>()};
 }
 
+void report_gap(pqxx::dbtransaction& tx, const std::string& conversation,
+                const std::string& question) {
+    tx.exec_params("INSERT INTO flow_gaps (conversation_id, question) VALUES ($1::uuid, $2)",
+                   conversation, question);
+}
+
+nlohmann::json saved_fields(pqxx::dbtransaction& tx, const std::string& run_id) {
+    auto r = tx.exec_params(
+        "SELECT COALESCE(jsonb_object_agg(f.key, f.value ORDER BY s.seq), '{}')::text "
+        "FROM flow_steps s CROSS JOIN LATERAL jsonb_each(s.input->'fields') f "
+        "WHERE s.run_id = $1::uuid AND s.node_type = 'save' "
+        "AND jsonb_typeof(s.input->'fields') = 'object'",
+        run_id);
+    return nlohmann::json::parse(r[0][0].as<std::string>());
+}
+
 }  // namespace botflow::flows

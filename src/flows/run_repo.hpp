@@ -76,6 +76,13 @@ struct StepRecord {
 };
 void insert_step(pqxx::dbtransaction& tx, const StepRecord& step);
 
+/// The fields the run's save steps kept, later ones over earlier ones of the same name.
+nlohmann::json saved_fields(pqxx::dbtransaction& tx, const std::string& run_id);
+
+/// A question the knowledge did not answer, for the knowledge-gap report.
+void report_gap(pqxx::dbtransaction& tx, const std::string& conversation,
+                const std::string& question);
+
 /// Whole seconds until the run's wait ends (0 when it is over or it does not wait).
 int wait_left(pqxx::dbtransaction& tx, const std::string& run_id);
 

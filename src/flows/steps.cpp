@@ -12,6 +12,7 @@
 #include "botflow/store/conversation_repo.hpp"
 #include "botflow/whatsapp/queue.hpp"
 #include "flows/flow_repo.hpp"
+#include "flows/hours.hpp"
 #include "flows/logic.hpp"
 #include "flows/metrics.hpp"
 #include "flows/variables.hpp"
@@ -89,6 +90,44 @@ void run_handoff(pqxx::dbtransaction& tx, Run& run, const Document& doc, const N
     hand_over(tx, run, reason);
 }
 
+// save: the fields (their variables filled in), tags and note go onto the conversation, and
+// the team's view of it is told.
+StepRecord run_save(pqxx::dbtransaction& tx, const Run& run, const Node& node, StepRecord step,
+                    const json& scope) {
+    Problems ignored;
+    auto s = read_save(node, ignored);
+    json fields = json::object();
+    for (const auto& [name, value] : s.fields) fields[name] = render(value, lookup_in(scope));
+    if (!fields.empty()) store::merge_conversation_fields(tx, run.conversation_id, fields);
+    auto conversation = store::find_conversation(tx, run.conversation_id);
+    if (!conversation) return step;
+    store::ConversationChange change;
+    if (!s.tags.empty()) {
+        auto tags = conversation->tags;
+        for (const auto& t : s.tags) {
+            if (std::find(tags.begin(), tags.end(), t) == tags.end()) tags.push_back(t);
+        }
+        change.tags = tags;
+    }
+    auto note = render(s.note, lookup_in(scope));
+    if (!note.empty()) {
+        const auto& notes = conversation->notes;
+        change.notes = (notes.empty() ? "" : notes + "\n\n") + "[" + run.flow_name + "] " + note;
+    }
+    store::update_conversation(tx, run.conversation_id, change);
+    if (auto updated = store::find_conversation(tx, run.conversation_id)) {
+        events::stage(tx, events::conversation_updated(events::to_json(*updated)));
+    }
+    step.input = {{"fields", fields}, {"tags", s.tags}};
+    if (!note.empty()) step.input["note"] = note;
+    auto gap = render(s.knowledge_gap, lookup_in(scope));
+    if (gap.find_first_not_of(" \t\r\n") != std::string::npos) {
+        report_gap(tx, run.conversation_id, gap);
+        step.input["knowledge_gap"] = gap;
+    }
+    return step;
+}
+
 // jump: this run ends and a run of the other flow's published version starts.
 StepDone run_jump(pqxx::dbtransaction& tx, Run& run, const Document& doc, const Node& node,
                   const StepEnv& env) {
@@ -132,11 +171,18 @@ std::optional<int> window_left(pqxx::dbtransaction& tx, const Run& run) {
 // question: asks, and the run waits for the answer (or the timeout). A timeout past the
 // 24-hour window would take `timeout` when nothing can be sent any more: it is brought
 // forward to just before the window closes, and the log says so.
-void ask(pqxx::dbtransaction& tx, Run& run, const Node& node, const json& scope) {
+// With `slots` and no time left on that day, nothing is asked: it takes `invalid` at once.
+bool ask(pqxx::dbtransaction& tx, Run& run, const Document& doc, const Node& node,
+         const json& scope) {
     Problems ignored;
     auto q = read_question(node, ignored);
     auto step = record_for(run, node);
-    step.message_ids = send(tx, run, q.prompt, scope);
+    auto prompt = question_prompt(tx, run, q, scope);
+    if (prompt.slots && prompt.slots->empty()) {
+        step.input = {{"slots", json::array()}};
+        return move_on(tx, run, doc, "invalid", std::move(step));
+    }
+    step.message_ids = send(tx, run, prompt.message, scope);
     int timeout = q.timeout_minutes * 60;
     if (auto left = window_left(tx, run); left && *left < timeout) {
         timeout = *left;
@@ -153,6 +199,7 @@ void ask(pqxx::dbtransaction& tx, Run& run, const Node& node, const json& scope)
     run.attempts = 0;
     update_run(tx, run, timeout);
     schedule_resume(tx, run, timeout);
+    return false;
 }
 
 void start_wait(pqxx::dbtransaction& tx, Run& run, const Node& node) {
@@ -209,8 +256,7 @@ StepDone take(pqxx::dbtransaction& tx, Run& run, const Document& doc, const Node
             break;
         }
         case NodeType::question:
-            ask(tx, run, node, scope);
-            return {};
+            return {ask(tx, run, doc, node, scope)};
         case NodeType::wait:
             start_wait(tx, run, node);
             return {};
@@ -220,6 +266,9 @@ StepDone take(pqxx::dbtransaction& tx, Run& run, const Document& doc, const Node
         }
         case NodeType::set_variable:
             step.changed = assign(run, node, scope);
+            break;
+        case NodeType::save:
+            step = run_save(tx, run, node, std::move(step), scope);
             break;
         case NodeType::end:
             end_run(tx, run, &doc, "completed", std::nullopt, false);
@@ -241,6 +290,24 @@ StepDone take(pqxx::dbtransaction& tx, Run& run, const Document& doc, const Node
 }
 
 }  // namespace
+
+QuestionPrompt question_prompt(pqxx::dbtransaction& tx, const Run& run, const QuestionConfig& q,
+                               const json& scope) {
+    const auto& hours = scope["business"]["profile_hours"];
+    if (q.slots_date.empty() || !has_hours(hours)) return {q.prompt, std::nullopt};
+    const json* day = find_path(run.vars, q.slots_date);
+    auto date = day && day->is_string() ? day->get<std::string>().substr(0, 10) : std::string();
+    auto now = local_now(tx, hours.value("time_zone", std::string("UTC")));
+    auto slots = open_slots(hours, date, q.slot_minutes, now);
+    json rows = json::array();
+    for (const auto& s : slots) rows.push_back({{"id", s}, {"title", s}});
+    auto text = q.prompt.value("text", q.prompt.value("body", std::string()));
+    json list{{"type", "list"},
+              {"body", text.empty() ? "Which time suits you?" : text},
+              {"button", "Pick a time"},
+              {"sections", json::array({{{"rows", rows}}})}};
+    return {list, slots};
+}
 
 std::shared_ptr<const Document> DocumentCache::of(pqxx::dbtransaction& tx, const Run& run) {
     if (run.version == 0) {
@@ -346,6 +413,13 @@ void end_run(pqxx::dbtransaction& tx, Run& run, const Document* doc, const std::
                       " A person takes over.");
     }
     flow_metrics().run_ended(status);
+    // What other systems hear of a run that did its job; a test of a draft is the owner's.
+    if ((status == "completed" || status == "handed_off") && run.version != 0) {
+        json done{{"run_id", run.id},           {"flow_id", run.flow_id},
+                  {"flow_name", run.flow_name}, {"version", run.version},
+                  {"status", status},           {"fields", saved_fields(tx, run.id)}};
+        events::stage(tx, events::flow_completed(run.conversation_id, std::move(done)));
+    }
     spdlog::info("flows.run_ended run={} conversation={} status={} steps={}", run.id,
                  run.conversation_id, status, run.step_seq);
 }

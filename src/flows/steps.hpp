@@ -144,6 +144,15 @@ nlohmann::json scope_of(pqxx::dbtransaction& tx, const Run& run);
 std::vector<std::string> send(pqxx::dbtransaction& tx, const Run& run,
                               const nlohmann::json& message, const nlohmann::json& scope);
 
+/// What a question sends: its prompt, or, for a question with `slots`, a list of the times
+/// the business is open on the day it reads (`slots` says which; empty when none is left).
+struct QuestionPrompt {
+    nlohmann::json message;
+    std::optional<std::vector<std::string>> slots;  // set when the times came from the hours
+};
+QuestionPrompt question_prompt(pqxx::dbtransaction& tx, const Run& run, const QuestionConfig& q,
+                               const nlohmann::json& scope);
+
 /// `text` with each of `secrets` replaced by "[secret]", for what the log keeps.
 std::string mask_secrets(std::string text, const std::vector<std::string>& secrets);
 

@@ -41,6 +41,7 @@ Defined read_configs(const Document& doc, const ValidationContext& ctx, Problems
             case NodeType::question: {
                 auto q = read_question(node, problems);
                 if (!q.store_as.empty()) d.exact.insert(q.store_as);
+                if (!q.score_as.empty()) d.exact.insert(q.score_as);
                 break;
             }
             case NodeType::condition:
@@ -65,6 +66,7 @@ Defined read_configs(const Document& doc, const ValidationContext& ctx, Problems
             case NodeType::api_call: {
                 auto call = read_api_call(node, problems);
                 if (!call.response_variable.empty()) d.prefixes.insert(call.response_variable);
+                if (!call.status_variable.empty()) d.exact.insert(call.status_variable);
                 for (const auto& f : call.fields) d.exact.insert(f.variable);
                 break;
             }
@@ -73,6 +75,9 @@ Defined read_configs(const Document& doc, const ValidationContext& ctx, Problems
                 break;
             case NodeType::ai_response:
                 read_ai(node, problems);
+                break;
+            case NodeType::save:
+                read_save(node, problems);
                 break;
             case NodeType::end:
                 break;
@@ -95,10 +100,22 @@ void check_rules(const Node& node, const Defined& defined, Problems& problems) {
     }
 }
 
+// A question's slots read the day from a variable: one the flow can have.
+void check_slots_date(const Node& node, const Defined& defined, Problems& problems) {
+    Problems ignored;
+    auto q = read_question(node, ignored);
+    if (q.slots_date.empty() || defined.knows(q.slots_date)) return;
+    problems.push_back({node.id, "config.slots.date",
+                        "'" + q.slots_date +
+                            "' is not a variable of this flow: store the day first (a date "
+                            "question)"});
+}
+
 void check_variables(const Document& doc, const ValidationContext& ctx, const Defined& defined,
                      Problems& problems) {
     for (const auto& node : doc.nodes) {
         if (node.type == NodeType::condition) check_rules(node, defined, problems);
+        if (node.type == NodeType::question) check_slots_date(node, defined, problems);
         for (const auto& [key, value] : node.config.items()) {
             std::string error;
             auto refs = references_in(value, error);

@@ -19,8 +19,8 @@ c.unread_count, to_json(c.last_message_at) #>> '{}',
 to_json(c.last_customer_message_at) #>> '{}', c.last_message_preview, c.handoff_reason,
 c.last_customer_message_at > now() - interval '24 hours',
 to_json(c.last_customer_message_at + interval '24 hours') #>> '{}',
-to_json(c.created_at) #>> '{}')SQL";
-constexpr int kConversationColumnCount = 20;
+to_json(c.created_at) #>> '{}', c.fields::text)SQL";
+constexpr int kConversationColumnCount = 21;
 
 Conversation read_conversation(const pqxx::row& r) {
     Conversation c;
@@ -41,6 +41,7 @@ Conversation read_conversation(const pqxx::row& r) {
     if (!r[17].is_null()) c.window_open = r[17].as<bool>();
     c.window_expires_at = text_or_null(r[18]);
     c.created_at = r[19].as<std::string>();
+    c.fields = nlohmann::json::parse(r[20].as<std::string>());
     return c;
 }
 
@@ -172,6 +173,14 @@ bool update_conversation(pqxx::dbtransaction& tx, const std::string& id,
     return r.affected_rows() > 0;
 }
 
+void merge_conversation_fields(pqxx::dbtransaction& tx, const std::string& id,
+                               const nlohmann::json& fields) {
+    tx.exec_params(
+        "UPDATE conversations SET fields = fields || $2::jsonb, updated_at = now() "
+        "WHERE id = $1::uuid",
+        id, fields.dump());
+}
+
 void update_for_agent_reply(pqxx::dbtransaction& tx, const std::string& id,
                             const std::string& user_id) {
     tx.exec_params(
@@ -243,8 +252,9 @@ bool mark_conversation_read(pqxx::dbtransaction& tx, const std::string& id) {
 std::optional<long> erase_conversation(pqxx::dbtransaction& tx, const std::string& id) {
     if (!lock_conversation(tx, id)) return std::nullopt;
     auto erased = tx.exec_params("DELETE FROM messages WHERE conversation_id = $1::uuid", id);
+    tx.exec_params("DELETE FROM flow_gaps WHERE conversation_id = $1::uuid", id);
     tx.exec_params(
-        "UPDATE conversations SET customer_name = '', notes = '', tags = '{}', "
+        "UPDATE conversations SET customer_name = '', notes = '', tags = '{}', fields = '{}', "
         " last_message_preview = '', unread_count = 0, status = 'archived', updated_at = now() "
         "WHERE id = $1::uuid",
         id);

@@ -23,19 +23,24 @@ inline json edge(const std::string& source, const std::string& target,
     return {{"id", source + "-" + target}, {"source", source}, {"target", target}, {"when", when}};
 }
 
+// "Which service?" with a button each for Haircut (cut) and Colour (color), kept as service.
+inline json service_question() {
+    return node(
+        "service", "question",
+        {{"prompt",
+          {{"type", "buttons"},
+           {"body", "Which service?"},
+           {"buttons",
+            {{{"id", "cut"}, {"title", "Haircut"}}, {{"id", "color"}, {"title", "Colour"}}}}}},
+         {"store_as", "service"}});
+}
+
 inline json booking() {
     return {
         {"name", "Booking"},
         {"nodes",
          {node("start", "trigger", {{"kind", "keyword"}, {"keywords", {"book"}}}),
-          node("service", "question",
-               {{"prompt",
-                 {{"type", "buttons"},
-                  {"body", "Which service?"},
-                  {"buttons",
-                   {{{"id", "cut"}, {"title", "Haircut"}},
-                    {{"id", "color"}, {"title", "Colour"}}}}}},
-                {"store_as", "service"}}),
+          service_question(),
           node("when", "question",
                {{"prompt", {{"text", "Which day?"}}},
                 {"answer", "date"},

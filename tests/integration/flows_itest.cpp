@@ -7,9 +7,12 @@
 #include <string>
 
 #include "integration/flows_fixture.hpp"
+#include "support/ws_client.hpp"
 
 namespace botflow::test {
 namespace {
+
+using namespace std::chrono_literals;
 
 TEST_F(FlowsTest, PublishingNamesEveryProblemWithItsNode) {
     auto body = booking();
@@ -261,6 +264,59 @@ TEST_F(FlowsTest, TheListSaysWhatStartsEachFlow) {
     EXPECT_EQ(item["triggers"][0]["kind"], "keyword");
     EXPECT_EQ(item["triggers"][0]["keywords"][0], "book");
     EXPECT_FALSE(item.contains("document"));
+}
+
+// "book": the service (a button each), then what the flow collected goes onto the conversation.
+json saving_booking(json save) {
+    return {{"name", "Saving booking"},
+            {"nodes",
+             {node("start", "trigger", {{"kind", "keyword"}, {"keywords", {"book"}}}),
+              service_question(), node("keep", "save", std::move(save)), node("done", "end")}},
+            {"edges",
+             {edge("start", "service"), edge("service", "keep", "valid"), edge("keep", "done")}}};
+}
+
+TEST_F(FlowsTest, ASaveStepKeepsWhatTheFlowCollectedOnTheConversation) {
+    // Publishing names each problem of a save step.
+    auto bad = create(saving_booking(
+        {{"fields",
+          {{{"name", "Service"}, {"value", "{{servise}}"}}, {{"name", "Service"}, {"value", "x"}}}},
+         {"tags", {""}}}));
+    auto refused = call("POST", "/api/flows/" + bad + "/publish");
+    ASSERT_EQ(refused.status, 422) << refused.body;
+    EXPECT_NE(refused.body.find("config.fields[1].name"), std::string::npos) << refused.body;
+    EXPECT_NE(refused.body.find("config.tags[0]"), std::string::npos) << refused.body;
+    EXPECT_NE(refused.body.find("servise"), std::string::npos) << refused.body;
+    ASSERT_EQ(call("DELETE", "/api/flows/" + bad).status, 204);
+
+    published(
+        saving_booking({{"fields",
+                         {{{"name", "Service"}, {"value", "{{service}}"}},
+                          {{"name", "Booked by"}, {"value", "{{customer.name | \"someone\"}}"}}}},
+                        {"tags", {"booking", "new"}},
+                        {"note", "Wants a {{service}}."}}));
+    auto feed = connected();
+    auto conversation = writes("book");
+    ASSERT_TRUE(texts_are(conversation, 1)) << server_->log();
+    taps(conversation, 0, "color");
+    ASSERT_TRUE(run_is(conversation, "completed")) << server_->log();
+    auto r = call("GET", "/api/conversations/" + conversation);
+    ASSERT_EQ(r.status, 200) << r.body;
+    auto c = json::parse(r.body);
+    EXPECT_EQ(c["fields"], json({{"Service", "Colour"}, {"Booked by", "Test customer"}})) << r.body;
+    EXPECT_EQ(c["tags"], json({"booking", "new"}));
+    EXPECT_NE(c["notes"].get<std::string>().find("[Saving booking] Wants a Colour."),
+              std::string::npos)
+        << r.body;
+    auto run = run_of(conversation);
+    EXPECT_EQ(run["steps"][3]["node_type"], "save");
+    EXPECT_EQ(run["steps"][3]["input"]["fields"]["Service"], "Colour");
+    // Other systems hear of it, with what was kept.
+    auto done = feed->find("flow.completed", 20s, data_is("conversation_id", conversation));
+    ASSERT_TRUE(done) << tail(feed->all());
+    EXPECT_EQ((*done)["data"]["status"], "completed");
+    EXPECT_EQ((*done)["data"]["flow_name"], "Saving booking");
+    EXPECT_EQ((*done)["data"]["fields"]["Service"], "Colour");
 }
 
 }  // namespace botflow::test

@@ -17,6 +17,8 @@ std::span<const EmbeddedFile> embedded_migrations();
 std::span<const EmbeddedFile> embedded_openapi();
 /// templates/*.md (without README.md) in file-name order.
 std::span<const EmbeddedFile> embedded_templates();
+/// templates/flows/*.json, the pre-built bots, in file-name order.
+std::span<const EmbeddedFile> embedded_flow_templates();
 
 /// Build version and commit, e.g. "0.1.0" and "a1b2c3d4e5f6".
 const char* build_version() noexcept;

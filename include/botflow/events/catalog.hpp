@@ -23,6 +23,7 @@ enum class Type {
     ai_typing,
     ai_delta,
     agent_typing,
+    flow_completed,
 };
 
 /// Every type, in the catalog's order (docs/events.md lists them the same way).
@@ -30,7 +31,7 @@ inline constexpr std::array kTypes{
     Type::message_created,      Type::message_updated,  Type::conversation_updated,
     Type::conversation_handoff, Type::document_updated, Type::settings_updated,
     Type::job_failed,           Type::ai_typing,        Type::ai_delta,
-    Type::agent_typing};
+    Type::agent_typing,         Type::flow_completed};
 
 /// The wire name ("message.created"). Pure.
 std::string_view name(Type type) noexcept;
@@ -72,6 +73,8 @@ Event ai_typing(const std::string& conversation_id, bool typing);
 Event ai_delta(const std::string& conversation_id, const std::string& text, bool done);
 Event agent_typing(const std::string& conversation_id, const std::string& user_id,
                    std::uint64_t from_connection);
+/// `run` is {run_id, flow_id, flow_name, version, status, fields}.
+Event flow_completed(const std::string& conversation_id, nlohmann::json run);
 
 /// The event as it travels between replicas on Redis: {id, type, ts, data, conversation_id?,
 /// conversation_only?, live_only?, origin}. Pure.

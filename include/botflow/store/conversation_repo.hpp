@@ -35,6 +35,8 @@ struct Conversation {
     std::optional<std::string> assigned_user_id;
     std::vector<std::string> tags;
     std::string notes;
+    /// What flows collected: {"Service": "Haircut", ...} (text values, by field name).
+    nlohmann::json fields = nlohmann::json::object();
     std::int64_t unread_count = 0;
     std::optional<std::string> last_message_at;
     std::optional<std::string> last_customer_message_at;
@@ -94,6 +96,10 @@ bool update_conversation(pqxx::dbtransaction& tx, const std::string& id,
 
 /// An agent replied: the AI stays quiet, the unread count is cleared, and the conversation is
 /// the agent's unless someone has it already.
+/// Sets the named fields (what a flow collected), replacing those of the same name.
+void merge_conversation_fields(pqxx::dbtransaction& tx, const std::string& id,
+                               const nlohmann::json& fields);
+
 void update_for_agent_reply(pqxx::dbtransaction& tx, const std::string& id,
                             const std::string& user_id);
 

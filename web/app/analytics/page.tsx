@@ -18,6 +18,7 @@ import {
   type PerformanceReport,
 } from "@/lib/api/analytics";
 import { SignedIn } from "@/lib/session";
+import { save } from "@/lib/download";
 import { DEFAULT_PERIOD, isPeriod, periodRange, PERIODS } from "@/lib/analytics";
 import { Shell } from "@/components/Shell";
 import { HeatMap } from "@/components/analytics/Charts";
@@ -77,18 +78,6 @@ function PeriodPicker({ current }: { current: PeriodName | null }) {
       </ul>
     </nav>
   );
-}
-
-/** Hands a file the page fetched to the browser as a download. */
-function save(blob: Blob, name: string) {
-  const url = URL.createObjectURL(blob);
-  const a = document.createElement("a");
-  a.href = url;
-  a.download = name;
-  document.body.appendChild(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 60_000);
 }
 
 function exportFailure(e: unknown): string {

@@ -58,6 +58,11 @@ const REASON: Record<KnowledgeGap["reason"], { text: string; hint: string; tone:
     hint: "The AI could not answer and sent the fallback message.",
     tone: "bg-red-50 text-red-800 dark:bg-red-950 dark:text-red-300",
   },
+  not_helpful: {
+    text: "Did not help",
+    hint: "A flow asked whether the AI's answer helped, and the customer said no.",
+    tone: "bg-violet-50 text-violet-800 dark:bg-violet-950 dark:text-violet-300",
+  },
 };
 
 function titleFor(question: string) {

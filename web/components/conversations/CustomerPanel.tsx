@@ -12,6 +12,27 @@ import { useMe } from "@/lib/session";
 import { dateTime } from "@/lib/format";
 import { Field, FormError, Select, TextArea } from "@/components/Form";
 
+/** What bot flows collected from the customer (a booking's service and day, a lead's budget). */
+function CollectedFields({ fields }: { fields?: Record<string, string> }) {
+  const entries = Object.entries(fields ?? {});
+  if (entries.length === 0) return null;
+  return (
+    <section aria-labelledby="collected-title" className="space-y-1 rounded-lg bg-zinc-100 p-2 dark:bg-zinc-800/60" data-testid="collected-fields">
+      <h3 id="collected-title" className="text-xs font-medium">
+        Collected by flows
+      </h3>
+      <dl className="space-y-1">
+        {entries.map(([name, value]) => (
+          <div key={name} data-testid="collected-field" data-name={name}>
+            <dt className="text-xs text-zinc-500 dark:text-zinc-400">{name}</dt>
+            <dd className="whitespace-pre-wrap break-words">{value}</dd>
+          </div>
+        ))}
+      </dl>
+    </section>
+  );
+}
+
 export function CustomerPanel({ conversation, onConversation }: { conversation: Conversation; onConversation: (c: Conversation) => void }) {
   const me = useMe();
   const [name, setName] = useState(conversation.customer.name);
@@ -91,6 +112,7 @@ export function CustomerPanel({ conversation, onConversation }: { conversation: 
           </div>
         )}
       </dl>
+      <CollectedFields fields={conversation.fields} />
       <form onSubmit={save} className="space-y-3">
         <FormError message={error} />
         <Field compact label="Name" maxLength={100} value={name} onChange={(e) => setName(e.target.value)} />

@@ -101,15 +101,11 @@ function useDark(): boolean {
   return dark;
 }
 
-export function Canvas(props: CanvasProps) {
-  const { doc, change, readOnly, onSelect, adder, sizes, fit } = props;
-  const [nodes, setNodes] = useStepNodes(props);
-  const [selectedEdges, setSelectedEdges] = useState<Set<string>>(new Set());
-  const flow = useReactFlow();
-  const dark = useDark();
+/** The document as the handlers see it. Several changes can come before the next render: each
+ * builds on the one before. */
+function useLatestDoc(doc: FlowDocument, change: CanvasProps["change"]) {
   const docRef = useRef(doc);
   docRef.current = doc;
-  // Several changes can come before the next render: each builds on the one before.
   const apply = useCallback(
     (next: FlowDocument) => {
       docRef.current = next;
@@ -117,9 +113,12 @@ export function Canvas(props: CanvasProps) {
     },
     [change],
   );
-  // Fitted to the steps it opens with; an empty flow keeps its view as steps are added.
-  const [fitted] = useState(() => doc.nodes.length > 0);
+  return { docRef, apply };
+}
 
+/** The document's edges as React Flow edges, with the selection React Flow reports. */
+function useEdges(doc: FlowDocument, current: string | null) {
+  const [selectedEdges, setSelectedEdges] = useState<Set<string>>(new Set());
   const edges: Edge[] = useMemo(
     () =>
       doc.edges.map((e) => ({
@@ -128,15 +127,35 @@ export function Canvas(props: CanvasProps) {
         target: e.target,
         sourceHandle: e.when,
         selected: selectedEdges.has(e.id),
-        animated: props.current === e.source,
+        animated: current === e.source,
         ariaLabel: `From ${e.source} (${e.when}) to ${e.target}`,
       })),
-    [doc.edges, selectedEdges, props.current],
+    [doc.edges, selectedEdges, current],
   );
+  const onEdgesChange = useCallback((changes: EdgeChange[]) => {
+    setSelectedEdges((old) => {
+      const next = new Set(old);
+      for (const c of changes) {
+        if (c.type === "select") c.selected ? next.add(c.id) : next.delete(c.id);
+        if (c.type === "remove") next.delete(c.id);
+      }
+      return next;
+    });
+  }, []);
+  return { edges, onEdgesChange };
+}
 
+/** What React Flow reports of the steps: a drag that ended moves them in the document, and the
+ * selection chooses the step the panel edits. */
+function useNodeChanges(
+  [nodes, setNodes]: ReturnType<typeof useStepNodes>,
+  { docRef, apply }: ReturnType<typeof useLatestDoc>,
+  readOnly: boolean,
+  onSelect: CanvasProps["onSelect"],
+) {
   const nodesRef = useRef(nodes);
   nodesRef.current = nodes;
-  const onNodesChange = useCallback(
+  return useCallback(
     (changes: NodeChange<StepNodeType>[]) => {
       const next = applyNodeChanges(changes, nodesRef.current);
       nodesRef.current = next;
@@ -154,42 +173,39 @@ export function Canvas(props: CanvasProps) {
       const changed = moveNodes(docRef.current, moved);
       if (changed !== docRef.current) apply(changed);
     },
-    [setNodes, apply, readOnly, onSelect],
+    [setNodes, apply, readOnly, onSelect, docRef],
   );
+}
 
-  const onEdgesChange = useCallback(
-    (changes: EdgeChange[]) => {
-      setSelectedEdges((old) => {
-        const next = new Set(old);
-        for (const c of changes) {
-          if (c.type === "select") c.selected ? next.add(c.id) : next.delete(c.id);
-          if (c.type === "remove") next.delete(c.id);
-        }
-        return next;
-      });
-    },
-    [],
-  );
-
+/** Arrows drawn and what the keyboard deleted, as changes to the document. */
+function useWiring({ docRef, apply }: ReturnType<typeof useLatestDoc>, readOnly: boolean) {
   // What the keyboard deleted, steps and arrows together: one change, undone in one go.
   const onDelete = useCallback(
     ({ nodes: gone, edges: cut }: { nodes: StepNodeType[]; edges: Edge[] }) => {
       if (readOnly) return;
       apply(removeElements(docRef.current, gone.map((n) => n.id), cut.map((e) => e.id)));
     },
-    [apply, readOnly],
+    [apply, readOnly, docRef],
   );
-
   const onConnect = useCallback(
     (c: Connection) => {
       if (readOnly || !c.sourceHandle) return;
       apply(connect(docRef.current, c.source, c.sourceHandle, c.target));
     },
-    [apply, readOnly],
+    [apply, readOnly, docRef],
   );
+  const isValidConnection = useCallback((c: Connection | Edge) => canConnect(docRef.current, c.source, c.target), [docRef]);
+  return { onDelete, onConnect, isValidConnection };
+}
 
-  const isValidConnection = useCallback((c: Connection | Edge) => canConnect(docRef.current, c.source, c.target), []);
-
+/** Adding steps: dropped from the palette where the pointer is, or by its buttons at the centre
+ * of the view; and what the builder asks of the canvas (the steps' sizes, a fit to the view). */
+function usePlacing(
+  [nodes, setNodes]: ReturnType<typeof useStepNodes>,
+  { docRef, apply }: ReturnType<typeof useLatestDoc>,
+  { readOnly, onSelect, adder, sizes, fit }: Pick<CanvasProps, "readOnly" | "onSelect" | "adder" | "sizes" | "fit">,
+) {
+  const flow = useReactFlow();
   const place = useCallback(
     (type: NodeType, at: { x: number; y: number }) => {
       const r = addNode(docRef.current, type, { x: Math.round(at.x / GRID) * GRID, y: Math.round(at.y / GRID) * GRID });
@@ -197,7 +213,7 @@ export function Canvas(props: CanvasProps) {
       apply(r.doc);
       onSelect(r.id);
     },
-    [apply, onSelect, setNodes],
+    [apply, onSelect, setNodes, docRef],
   );
 
   const wrapper = useRef<HTMLDivElement>(null);
@@ -214,7 +230,7 @@ export function Canvas(props: CanvasProps) {
       new Map(nodes.map((n) => [n.id, { width: n.measured?.width ?? 240, height: n.measured?.height ?? 120 }]));
     // After the steps have moved to where the layout put them.
     fit.current = () => setTimeout(() => void flow.fitView({ maxZoom: 1, padding: 0.2, duration: 200 }), 50);
-  }, [adder, sizes, fit, flow, place, nodes]);
+  }, [adder, sizes, fit, flow, place, nodes, docRef]);
 
   const onDrop = useCallback(
     (e: React.DragEvent) => {
@@ -225,6 +241,21 @@ export function Canvas(props: CanvasProps) {
     },
     [flow, place, readOnly],
   );
+  return { wrapper, onDrop };
+}
+
+export function Canvas(props: CanvasProps) {
+  const { doc, change, readOnly, onSelect } = props;
+  const stepNodes = useStepNodes(props);
+  const [nodes] = stepNodes;
+  const latest = useLatestDoc(doc, change);
+  const { edges, onEdgesChange } = useEdges(doc, props.current);
+  const onNodesChange = useNodeChanges(stepNodes, latest, readOnly, onSelect);
+  const wiring = useWiring(latest, readOnly);
+  const { wrapper, onDrop } = usePlacing(stepNodes, latest, props);
+  const dark = useDark();
+  // Fitted to the steps it opens with; an empty flow keeps its view as steps are added.
+  const [fitted] = useState(() => doc.nodes.length > 0);
 
   return (
     <div ref={wrapper} className="h-full w-full" data-testid="canvas">
@@ -234,9 +265,9 @@ export function Canvas(props: CanvasProps) {
         nodeTypes={NODE_TYPES}
         onNodesChange={onNodesChange}
         onEdgesChange={onEdgesChange}
-        onConnect={onConnect}
-        onDelete={onDelete}
-        isValidConnection={isValidConnection}
+        onConnect={wiring.onConnect}
+        onDelete={wiring.onDelete}
+        isValidConnection={wiring.isValidConnection}
         onDrop={onDrop}
         onDragOver={(e) => {
           if (readOnly) return;
@@ -252,7 +283,7 @@ export function Canvas(props: CanvasProps) {
         snapGrid={[GRID, GRID]}
         colorMode={dark ? "dark" : "light"}
         fitView={fitted}
-        fitViewOptions={{ maxZoom: 1, padding: 0.2 }}
+        fitViewOptions={{ maxZoom: 1, minZoom: 0.55, padding: 0.1 }}
         minZoom={0.2}
         maxZoom={2}
         defaultEdgeOptions={{ type: "smoothstep" }}

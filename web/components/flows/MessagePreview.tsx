@@ -5,31 +5,28 @@
 import { useMemo } from "react";
 import type { Message } from "@/lib/api/messages";
 import { MessageContent, type MessageContext } from "@/components/messages/MessageContent";
+import { obj, str, type Fields } from "@/lib/flowdoc/json";
 import { limitLine, messageLimits, type LimitProblem } from "@/lib/flowdoc/limits";
 import { viewOf } from "@/lib/messages";
 
 // A preview has no thread to quote from, and its buttons are only shown: nobody taps them here.
 const CONTEXT: MessageContext = { find: () => undefined, viewer: "customer" };
 
-type Fields = Record<string, unknown>;
-const isObject = (v: unknown): v is Fields => !!v && typeof v === "object" && !Array.isArray(v);
-const text = (v: unknown): string => (typeof v === "string" ? v : "");
-
 /** What shows while the message is not yet the shape its type promises (a button without a
  * title): its text, as the inbox shows a message it has no view for. */
 function fallback(config: Fields): string {
-  return text(config.text) || text(config.body) || text(config.caption) || text(config.name);
+  return str(config.text) || str(config.body) || str(config.caption) || str(config.name);
 }
 
 /** The config as a message the business sent, so that it renders as any sent message does. */
 export function previewMessage(config: unknown): Message {
-  const payload = isObject(config) ? config : {};
+  const payload = obj(config);
   return {
     id: "preview",
     conversation_id: "preview",
     direction: "outbound",
     sender: "flow",
-    type: text(payload.type) || "text",
+    type: str(payload.type) || "text",
     content: fallback(payload),
     payload,
     media: null,

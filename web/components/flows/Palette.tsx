@@ -4,6 +4,7 @@
 import type { NodeType } from "@/lib/api/flowDocs";
 import { STEP_KINDS } from "@/lib/flowdoc/catalog";
 import { STEP_MIME } from "./Canvas";
+import { KindIcon } from "./KindIcon";
 
 export function Palette({ onAdd, disabled }: { onAdd: (type: NodeType) => void; disabled: boolean }) {
   return (
@@ -25,9 +26,7 @@ export function Palette({ onAdd, disabled }: { onAdd: (type: NodeType) => void; 
           data-step-type={k.type}
           className="flex shrink-0 cursor-grab items-center gap-2 rounded-lg border border-zinc-200 bg-white px-2 py-1.5 text-left text-xs hover:border-brand-500 disabled:cursor-not-allowed disabled:opacity-50 lg:w-full dark:border-zinc-700 dark:bg-zinc-900"
         >
-          <span aria-hidden className={`grid h-6 w-6 shrink-0 place-items-center rounded-md ${k.tone}`}>
-            {k.icon}
-          </span>
+          <KindIcon kind={k} size="h-6 w-6 shrink-0" />
           <span className="min-w-0">
             <span className="block font-medium">{k.label}</span>
             <span className="hidden text-[11px] text-zinc-500 lg:block dark:text-zinc-400">{k.hint}</span>

@@ -4,14 +4,16 @@
 // arrows) go in a box at the top. Keys the editor does not know are kept as they are.
 import { useMemo } from "react";
 import type { Config, Flow, FlowDocument, FlowNode, Problem } from "@/lib/api/flowDocs";
+import { obj } from "@/lib/flowdoc/json";
 import { ApiCallEditor, apiCallFields } from "./editors/ApiCallEditor";
 import { AiEditor, HandoffEditor, aiFields, handoffFields } from "./editors/AssistEditors";
 import { ConditionEditor, conditionFields } from "./editors/ConditionEditor";
 import { EndEditor, JumpEditor, WaitEditor, jumpFields, waitFields } from "./editors/FlowControlEditors";
 import { MessageEditor, messageFields } from "./editors/MessageEditor";
 import { QuestionEditor, questionFields } from "./editors/QuestionEditor";
+import { SaveEditor, saveFields } from "./editors/SaveEditor";
 import { SetVariableEditor, setVariableFields } from "./editors/SetVariableEditor";
-import { EditorContext, obj, placeProblems, put, type EditorEnv, type FieldPatterns } from "./editors/shared";
+import { EditorContext, placeProblems, put, type EditorEnv, type FieldPatterns } from "./editors/shared";
 import { TriggerEditor, triggerFields } from "./editors/TriggerEditor";
 
 export interface StepEditorProps {
@@ -52,6 +54,8 @@ function fieldsOf(node: FlowNode): FieldPatterns {
       return apiCallFields();
     case "handoff":
       return handoffFields();
+    case "save":
+      return saveFields();
     case "end":
       return [];
   }
@@ -111,6 +115,8 @@ function Editor({ node, flows, flowId, onChange }: StepEditorProps) {
       return <ApiCallEditor {...props} />;
     case "handoff":
       return <HandoffEditor {...props} />;
+    case "save":
+      return <SaveEditor {...props} />;
     case "end":
       return <EndEditor />;
   }

@@ -7,6 +7,7 @@ import { memo } from "react";
 import { Handle, Position, type Node, type NodeProps } from "@xyflow/react";
 import type { FlowNode, NodeStats, Problem } from "@/lib/api/flowDocs";
 import { stepKind, takesEdges, type Outcome } from "@/lib/flowdoc/catalog";
+import { KindIcon } from "./KindIcon";
 
 export interface StepData extends Record<string, unknown> {
   step: FlowNode;
@@ -83,9 +84,7 @@ function StepNodeView({ data, selected }: NodeProps<StepNodeType>) {
         <Handle type="target" position={Position.Left} aria-label={`Into ${step.id}`} className="!h-3 !w-3 !border-2 !border-white !bg-zinc-500 dark:!border-zinc-900" />
       )}
       <div className="flex items-center gap-2 px-2.5 pt-2">
-        <span aria-hidden className={`grid h-6 w-6 shrink-0 place-items-center rounded-md text-xs ${kind.tone}`}>
-          {kind.icon}
-        </span>
+        <KindIcon kind={kind} size="h-6 w-6 shrink-0 text-xs" />
         <div className="min-w-0 flex-1">
           <p className="truncate text-xs font-semibold">{kind.label}</p>
           <p className="truncate font-mono text-[10px] text-zinc-500 dark:text-zinc-400">{step.id}</p>

@@ -6,6 +6,7 @@ import { useEffect, useState } from "react";
 import type { Config, Flow, FlowDocument, FlowNode, Problem } from "@/lib/api/flowDocs";
 import { outcomesOf, stepKind, takesEdges } from "@/lib/flowdoc/catalog";
 import { connect, disconnect, duplicateNodes, removeElements, renameNode, setConfig } from "@/lib/flowdoc/edit";
+import { KindIcon } from "./KindIcon";
 import { StepEditor } from "./StepEditor";
 
 interface Props {
@@ -106,9 +107,7 @@ export function StepPanel(props: Props) {
   return (
     <section aria-label={`Step ${node.id}`} className="flex h-full flex-col gap-3 overflow-y-auto p-3" data-testid="step-panel">
       <div className="flex items-center gap-2">
-        <span aria-hidden className={`grid h-7 w-7 place-items-center rounded-md text-sm ${kind.tone}`}>
-          {kind.icon}
-        </span>
+        <KindIcon kind={kind} size="h-7 w-7 text-sm" />
         <div className="min-w-0 flex-1">
           <h2 className="text-sm font-semibold">{kind.label}</h2>
           <p className="text-xs text-zinc-500 dark:text-zinc-400">{kind.hint}</p>

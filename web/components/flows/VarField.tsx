@@ -8,6 +8,7 @@ import { useEffect, useId, useLayoutEffect, useMemo, useRef, useState } from "re
 import type { FlowDocument } from "@/lib/api/flowDocs";
 import { whatsappLength } from "@/lib/flowdoc/limits";
 import { insertReference, variablesOf, type VariableInfo } from "@/lib/flowdoc/variables";
+import { FieldError, Hint } from "./editors/shared";
 
 export interface VarFieldProps {
   label: string;
@@ -72,6 +73,33 @@ function Option({ v, id, active, onPick, onHover }: { v: VariableInfo; id: strin
   );
 }
 
+const optionIdOf = (listId: string, i: number) => `${listId}-option-${i}`;
+
+/** The variables that match the search, and what it says when none does. */
+function OptionList({ id, shown, current, onPick, onHover }: {
+  id: string;
+  shown: VariableInfo[];
+  current: number;
+  onPick: (name: string) => void;
+  onHover: (i: number) => void;
+}) {
+  return (
+    <>
+      <ul id={id} role="listbox" aria-label="Variables" className="max-h-56 overflow-y-auto">
+        {shown.map((v, i) => (
+          <Option key={v.name} v={v} id={optionIdOf(id, i)} active={i === current} onPick={() => onPick(v.name)} onHover={() => onHover(i)} />
+        ))}
+      </ul>
+      {shown.length === 0 && (
+        <p className="px-1 text-xs text-zinc-500 dark:text-zinc-400">
+          No variable matches. A step must store a value (a question&apos;s answer, a set variable, an API call&apos;s field)
+          before others can name it.
+        </p>
+      )}
+    </>
+  );
+}
+
 /** The list behind the "{ }" button: a search over a listbox, driven from the search. */
 function Picker({
   variables,
@@ -93,7 +121,7 @@ function Picker({
   const listId = useId();
   const shown = useMemo(() => matching(variables, query), [variables, query]);
   const current = Math.min(active, Math.max(0, shown.length - 1));
-  const optionId = (i: number) => `${listId}-option-${i}`;
+  const optionId = (i: number) => optionIdOf(listId, i);
 
   useEffect(() => {
     document.getElementById(optionId(current))?.scrollIntoView?.({ block: "nearest" });
@@ -141,17 +169,7 @@ function Picker({
         }}
         onKeyDown={onKeyDown}
       />
-      <ul id={listId} role="listbox" aria-label="Variables" className="max-h-56 overflow-y-auto">
-        {shown.map((v, i) => (
-          <Option key={v.name} v={v} id={optionId(i)} active={i === current} onPick={() => onPick(v.name)} onHover={() => setActive(i)} />
-        ))}
-      </ul>
-      {shown.length === 0 && (
-        <p className="px-1 text-xs text-zinc-500 dark:text-zinc-400">
-          No variable matches. A step must store a value (a question&apos;s answer, a set variable, an API call&apos;s field)
-          before others can name it.
-        </p>
-      )}
+      <OptionList id={listId} shown={shown} current={current} onPick={onPick} onHover={setActive} />
     </div>
   );
 }
@@ -167,6 +185,58 @@ function useCaret(control: React.RefObject<Control | null>, value: string) {
     caret.current = null;
   }, [control, value]);
   return caret;
+}
+
+/** The input or text area itself; `control` is kept pointing at it, for the cursor. */
+function TextControl({ multiline, control, onChange, invalid, describedBy, className, ...own }: {
+  id: string;
+  value: string;
+  placeholder?: string;
+  readOnly?: boolean;
+  invalid: boolean;
+  describedBy: string;
+  className?: string;
+  multiline?: boolean;
+  control: React.RefObject<Control | null>;
+  onChange: (value: string) => void;
+}) {
+  const shared = {
+    ...own,
+    "aria-invalid": invalid ? true : undefined,
+    "aria-describedby": describedBy || undefined,
+    className: `input pr-11 ${className ?? ""}`,
+  } as const;
+  const ref = (el: Control | null) => {
+    control.current = el;
+  };
+  return multiline ? (
+    <textarea ref={ref} rows={3} {...shared} className={`${shared.className} min-h-20`} onChange={(e) => onChange(e.target.value)} />
+  ) : (
+    <input ref={ref} {...shared} onChange={(e) => onChange(e.target.value)} />
+  );
+}
+
+function PickerToggle({ toggle, open, disabled, onClick }: {
+  toggle: React.RefObject<HTMLButtonElement | null>;
+  open: boolean;
+  disabled?: boolean;
+  onClick: () => void;
+}) {
+  return (
+    <button
+      ref={toggle}
+      type="button"
+      aria-label="Insert a variable"
+      aria-haspopup="listbox"
+      aria-expanded={open}
+      disabled={disabled}
+      title="Insert a variable"
+      onClick={onClick}
+      className="absolute top-1.5 right-1.5 rounded-md border border-zinc-200 bg-zinc-50 px-1.5 py-0.5 font-mono text-xs text-zinc-600 hover:border-brand-500 hover:text-brand-700 disabled:opacity-40 dark:border-zinc-700 dark:bg-zinc-800 dark:text-zinc-300 dark:hover:text-brand-100"
+    >
+      {"{ }"}
+    </button>
+  );
 }
 
 export function VarField({ label, value, onChange, doc, multiline, limit, error, hint, placeholder, readOnly, id, className }: VarFieldProps) {
@@ -200,16 +270,6 @@ export function VarField({ label, value, onChange, doc, multiline, limit, error,
     control.current?.focus();
   }
 
-  const shared = {
-    id: fieldId,
-    value,
-    placeholder,
-    readOnly,
-    "aria-invalid": error || over ? true : undefined,
-    "aria-describedby": describedBy || undefined,
-    className: `input pr-11 ${className ?? ""}`,
-  } as const;
-
   return (
     <div className="space-y-1" data-testid="var-field">
       <div className="flex items-end justify-between gap-2">
@@ -219,50 +279,23 @@ export function VarField({ label, value, onChange, doc, multiline, limit, error,
         {limit !== undefined && <Counter id={`${fieldId}-count`} count={count} limit={limit} />}
       </div>
       <div className="relative">
-        {multiline ? (
-          <textarea
-            ref={(el) => {
-              control.current = el;
-            }}
-            rows={3}
-            {...shared}
-            className={`${shared.className} min-h-20`}
-            onChange={(e) => onChange(e.target.value)}
-          />
-        ) : (
-          <input
-            ref={(el) => {
-              control.current = el;
-            }}
-            {...shared}
-            onChange={(e) => onChange(e.target.value)}
-          />
-        )}
-        <button
-          ref={toggle}
-          type="button"
-          aria-label="Insert a variable"
-          aria-haspopup="listbox"
-          aria-expanded={open}
-          disabled={readOnly}
-          title="Insert a variable"
-          onClick={() => setOpen(!open)}
-          className="absolute top-1.5 right-1.5 rounded-md border border-zinc-200 bg-zinc-50 px-1.5 py-0.5 font-mono text-xs text-zinc-600 hover:border-brand-500 hover:text-brand-700 disabled:opacity-40 dark:border-zinc-700 dark:bg-zinc-800 dark:text-zinc-300 dark:hover:text-brand-100"
-        >
-          {"{ }"}
-        </button>
+        <TextControl
+          id={fieldId}
+          value={value}
+          placeholder={placeholder}
+          readOnly={readOnly}
+          invalid={!!error || over}
+          describedBy={describedBy}
+          className={className}
+          multiline={multiline}
+          control={control}
+          onChange={onChange}
+        />
+        <PickerToggle toggle={toggle} open={open} disabled={readOnly} onClick={() => setOpen(!open)} />
         {open && <Picker variables={variables} onPick={pick} onClose={close} onLeave={() => setOpen(false)} toggle={toggle} />}
       </div>
-      {hint && (
-        <p id={`${fieldId}-hint`} className="text-xs text-zinc-500 dark:text-zinc-400">
-          {hint}
-        </p>
-      )}
-      {error && (
-        <p id={`${fieldId}-error`} className="text-xs text-red-700 dark:text-red-400" data-testid="field-error">
-          {error}
-        </p>
-      )}
+      {hint && <Hint id={`${fieldId}-hint`}>{hint}</Hint>}
+      <FieldError id={`${fieldId}-error`} message={error} />
     </div>
   );
 }

@@ -65,7 +65,7 @@ export interface KnowledgeGap {
   count: number;
   last_asked_at: string;
   conversation_id: string | null;
-  reason: "handoff" | "no_answer";
+  reason: "handoff" | "no_answer" | "not_helpful";
 }
 
 export interface PerformanceReport {

@@ -16,6 +16,8 @@ export interface Conversation {
   assigned_user_id: string | null;
   tags: string[];
   notes: string;
+  /** What bot flows collected (their save steps), by field name. */
+  fields?: Record<string, string>;
   unread_count: number;
   last_message_at: string | null;
   last_customer_message_at: string | null;

@@ -1,6 +1,6 @@
 // The flows themselves (/api/flows, docs/flows.md): the list with its counters, one flow with
 // its draft, saving, the publishing check, versions, import and export, the drop-off counts,
-// and a test of the draft in a simulator conversation.
+// a test of the draft in a simulator conversation, and the pre-built bots an owner starts from.
 import { download, request, withQuery, type Download } from "./client";
 
 export type NodeType =
@@ -14,7 +14,8 @@ export type NodeType =
   | "end"
   | "ai_response"
   | "api_call"
-  | "handoff";
+  | "handoff"
+  | "save";
 
 export type Config = Record<string, unknown>;
 
@@ -94,6 +95,14 @@ export interface FlowFile extends FlowDocument {
   priority?: number;
 }
 
+/** A pre-built bot: a flow the server ships, which an owner copies into a draft of their own. */
+export interface FlowTemplate {
+  key: string;
+  name: string;
+  description: string;
+  document: FlowDocument;
+}
+
 export async function listFlows(): Promise<Flow[]> {
   return (await request<{ items: Flow[] }>("/api/flows")).items;
 }
@@ -152,4 +161,13 @@ export function flowStats(id: string, days: number): Promise<FlowStats> {
 /** Starts a run of the draft in the simulator conversation; answers the run's id. */
 export async function testFlow(id: string, conversationId: string): Promise<string> {
   return (await request<{ run_id: string }>(`/api/flows/${id}/test`, { body: { conversation_id: conversationId } })).run_id;
+}
+
+export async function listFlowTemplates(): Promise<FlowTemplate[]> {
+  return (await request<{ items: FlowTemplate[] }>("/api/flow-templates")).items;
+}
+
+/** Copies a pre-built bot into a new draft flow; a name already taken gets " 2", " 3"… */
+export function copyFlowTemplate(key: string, name?: string): Promise<Flow> {
+  return request<Flow>(`/api/flow-templates/${encodeURIComponent(key)}/copy`, { method: "POST", body: name ? { name } : {} });
 }

@@ -3,6 +3,7 @@
 // of which is a handle an edge leaves from. Pure, so that the builder and its tests agree with
 // the engine on one table.
 import type { Config, FlowEdge, FlowNode, NodeType } from "@/lib/api/flowDocs";
+import { arr, obj, str, type Fields } from "./json";
 
 export interface StepKind {
   type: NodeType;
@@ -68,6 +69,14 @@ export const STEP_KINDS: StepKind[] = [
     initial: () => ({ assignments: [{ name: "", value: "" }] }),
   },
   {
+    type: "save",
+    label: "Save to the conversation",
+    hint: "Keeps answers as fields, tags or a note",
+    icon: "⤓",
+    tone: tones.logic,
+    initial: () => ({ fields: [{ name: "", value: "" }] }),
+  },
+  {
     type: "wait",
     label: "Wait",
     hint: "Pauses before the next step",
@@ -131,28 +140,27 @@ export interface Outcome {
   stale?: boolean;
 }
 
-type Fields = Record<string, unknown>;
-const obj = (v: unknown): Fields => (v && typeof v === "object" && !Array.isArray(v) ? (v as Fields) : {});
-const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
-const str = (v: unknown): string => (typeof v === "string" ? v : "");
+/** One button or list row a question's prompt offers: its id, and the title the customer reads. */
+export interface Choice {
+  kind: "button" | "row";
+  id: string;
+  title: string;
+}
+
+/** The buttons or list rows of a question's prompt, in order; those without an id are left out. */
+export function choicesOf(prompt: Fields): Choice[] {
+  const choice = (kind: Choice["kind"], item: unknown): Choice[] => {
+    const id = str(obj(item).id);
+    return id ? [{ kind, id, title: str(obj(item).title) }] : [];
+  };
+  if (str(prompt.type) === "buttons") return arr(prompt.buttons).flatMap((b) => choice("button", b));
+  if (str(prompt.type) === "list") return arr(prompt.sections).flatMap((s) => arr(obj(s).rows).flatMap((r) => choice("row", r)));
+  return [];
+}
 
 /** The buttons or list rows of a question's prompt: their outcomes, titled. */
 function choiceOutcomes(prompt: Fields): Outcome[] {
-  if (str(prompt.type) === "buttons") {
-    return arr(prompt.buttons).flatMap((b) => {
-      const id = str(obj(b).id);
-      return id ? [{ when: `button:${id}`, label: str(obj(b).title) || id }] : [];
-    });
-  }
-  if (str(prompt.type) === "list") {
-    return arr(prompt.sections).flatMap((s) =>
-      arr(obj(s).rows).flatMap((r) => {
-        const id = str(obj(r).id);
-        return id ? [{ when: `row:${id}`, label: str(obj(r).title) || id }] : [];
-      }),
-    );
-  }
-  return [];
+  return choicesOf(prompt).map((c) => ({ when: `${c.kind}:${c.id}`, label: c.title || c.id }));
 }
 
 /** The outcomes the engine gives a step of this type and config, in the order shown. */
@@ -163,6 +171,7 @@ export function ownOutcomes(type: NodeType, config: Config): Outcome[] {
     case "set_variable":
     case "wait":
     case "ai_response":
+    case "save":
       return [{ when: "default", label: "next" }];
     case "question":
       return [

@@ -1,10 +1,6 @@
 // What a step says or does, in one short line for its box on the canvas.
 import type { FlowNode } from "@/lib/api/flowDocs";
-
-type Fields = Record<string, unknown>;
-const obj = (v: unknown): Fields => (v && typeof v === "object" && !Array.isArray(v) ? (v as Fields) : {});
-const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
-const str = (v: unknown): string => (typeof v === "string" ? v : "");
+import { arr, obj, str, type Fields } from "./json";
 
 /** The words of a message as the customer reads them first. */
 function messageWords(m: Fields): string {
@@ -32,6 +28,18 @@ function triggerLine(c: Fields): string {
     default:
       return "Choose what starts the flow";
   }
+}
+
+/** What a save step keeps: its fields' names, else its tags, else that it keeps a note or a
+ * question for the knowledge-gap report. */
+function saveLine(c: Fields): string {
+  const names = arr(c.fields).map((f) => str(obj(f).name).trim()).filter(Boolean);
+  if (names.length) return names.join(", ");
+  const tags = arr(c.tags).map(str).filter(Boolean);
+  if (tags.length) return `Tags: ${tags.join(", ")}`;
+  if (str(c.note)) return "A note for the team";
+  if (str(c.knowledge_gap)) return "A question for the knowledge-gap report";
+  return "Nothing saved yet";
 }
 
 export function stepSummary(node: FlowNode): string {
@@ -66,6 +74,8 @@ export function stepSummary(node: FlowNode): string {
       return str(c.note) || "To the team";
     case "jump":
       return str(c.flow_id) ? "To another flow" : "Choose a flow";
+    case "save":
+      return saveLine(c);
     default:
       return "";
   }

@@ -3,7 +3,7 @@
 // leaves the one it was given alone, so that undo can keep every earlier one.
 import dagre from "@dagrejs/dagre";
 import type { Config, FlowDocument, FlowEdge, FlowNode, NodeType } from "@/lib/api/flowDocs";
-import { freshNodeId, stepKind, takesEdges } from "./catalog";
+import { NODE_ID, freshNodeId, stepKind, takesEdges } from "./catalog";
 
 export const EMPTY_DOCUMENT: FlowDocument = { nodes: [], edges: [] };
 
@@ -80,7 +80,7 @@ export function moveNodes(doc: FlowDocument, moved: Map<string, { x: number; y: 
 /** Gives a step a new id, and its edges with it. Answers why not when the id cannot be used. */
 export function renameNode(doc: FlowDocument, from: string, to: string): FlowDocument | string {
   if (from === to) return doc;
-  if (!/^[A-Za-z0-9_-]{1,64}$/.test(to)) return "An id is 1 to 64 letters, digits, - or _.";
+  if (!NODE_ID.test(to)) return "An id is 1 to 64 letters, digits, - or _.";
   if (doc.nodes.some((n) => n.id === to)) return `Another step is called ${to}.`;
   return {
     nodes: doc.nodes.map((n) => (n.id === from ? { ...n, id: to } : n)),
@@ -121,8 +121,9 @@ export function tidy(doc: FlowDocument, sizes: Map<string, { width: number; heig
   const g = new dagre.graphlib.Graph();
   g.setGraph({ rankdir: "LR", nodesep: 40, ranksep: 90, marginx: 20, marginy: 20 });
   g.setDefaultEdgeLabel(() => ({}));
+  const sizeOf = (id: string) => sizes.get(id) ?? { width: 240, height: 120 };
   for (const n of doc.nodes) {
-    const s = sizes.get(n.id) ?? { width: 240, height: 120 };
+    const s = sizeOf(n.id);
     g.setNode(n.id, { width: s.width, height: s.height });
   }
   for (const e of doc.edges) if (g.hasNode(e.source) && g.hasNode(e.target)) g.setEdge(e.source, e.target);
@@ -130,7 +131,7 @@ export function tidy(doc: FlowDocument, sizes: Map<string, { width: number; heig
   const moved = new Map<string, { x: number; y: number }>();
   for (const n of doc.nodes) {
     const p = g.node(n.id);
-    const s = sizes.get(n.id) ?? { width: 240, height: 120 };
+    const s = sizeOf(n.id);
     // dagre answers centres; React Flow places a node by its top-left corner. Snapped to the grid.
     if (p) moved.set(n.id, { x: snap(p.x - s.width / 2), y: snap(p.y - s.height / 2) });
   }

@@ -3,6 +3,7 @@
 // wording of the server's own (src/whatsapp/outgoing.cpp), so that what the builder says fits
 // is what publishing accepts. Variables are counted as written: the server checks them so too,
 // and again once they are filled in. Pure.
+import { isObject, type Fields } from "./json";
 
 /** One limit a message breaks: `buttons[2].title`, `23 characters, WhatsApp allows 20`. */
 export interface LimitProblem {
@@ -56,8 +57,6 @@ export function utf8Bytes(text: string): number {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-type Fields = Record<string, unknown>;
-const isObject = (v: unknown): v is Fields => !!v && typeof v === "object" && !Array.isArray(v);
 const indexed = (name: string, i: number) => `${name}[${i}]`;
 
 /** Reads the fields of one object as the server does, noting a wrong type under its path. */

@@ -2,8 +2,8 @@
 // between draft and published versions, and how often its runs complete. Pure, so that the
 // list and its tests read a flow the same way.
 import type { Config, Flow } from "@/lib/api/flowDocs";
+import { obj, str } from "./json";
 
-const str = (v: unknown): string => (typeof v === "string" ? v : "");
 const strings = (v: unknown): string[] =>
   Array.isArray(v) ? v.filter((x): x is string => typeof x === "string" && x.trim() !== "").map((x) => x.trim()) : [];
 
@@ -62,7 +62,7 @@ function oneTrigger(config: Config): string {
 export function triggerSummary(configs: Config[]): string {
   const parts: string[] = [];
   for (const c of configs) {
-    const part = oneTrigger(c && typeof c === "object" && !Array.isArray(c) ? c : {});
+    const part = oneTrigger(obj(c));
     if (!parts.includes(part)) parts.push(part);
   }
   return parts.length ? parts.join(" · ") : "No trigger yet";

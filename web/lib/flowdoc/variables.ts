@@ -1,6 +1,7 @@
 // The variables a step may name in {{…}} (docs/flows.md, Variables): BotFlow's own, and those
 // the flow's steps store; and inserting a reference at the cursor of a text field.
 import type { FlowDocument } from "@/lib/api/flowDocs";
+import { arr, obj, str } from "./json";
 
 export interface VariableInfo {
   name: string;
@@ -23,11 +24,6 @@ export const BUILTIN_VARIABLES: VariableInfo[] = [
   { name: "flow.name", about: "This flow's name" },
 ];
 
-type Fields = Record<string, unknown>;
-const obj = (v: unknown): Fields => (v && typeof v === "object" && !Array.isArray(v) ? (v as Fields) : {});
-const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
-const str = (v: unknown): string => (typeof v === "string" ? v : "");
-
 /** The variables the flow's steps store, each once, with the step that stores it. */
 export function storedVariables(doc: FlowDocument): VariableInfo[] {
   const out = new Map<string, VariableInfo>();
@@ -36,10 +32,14 @@ export function storedVariables(doc: FlowDocument): VariableInfo[] {
   };
   for (const n of doc.nodes) {
     const c = n.config;
-    if (n.type === "question") add(str(c.store_as), `The answer to ${n.id}`);
+    if (n.type === "question") {
+      add(str(c.store_as), `The answer to ${n.id}`);
+      add(str(c.score_as), `The score ${n.id} adds points to`);
+    }
     if (n.type === "set_variable") for (const a of arr(c.assignments)) add(str(obj(a).name), `Set by ${n.id}`);
     if (n.type === "api_call") {
       add(str(c.response_variable), `The answer of ${n.id}`);
+      add(str(c.status_variable), `The HTTP status of ${n.id}'s answer`);
       for (const f of arr(c.fields)) add(str(obj(f).variable), `From the answer of ${n.id}`);
     }
   }

@@ -1,19 +1,17 @@
 "use client";
 // A call to the business's own API: the request (method, address, headers, a JSON body) and
 // what to keep of its answer (all of it under one name, or single values by their path).
-import { useState } from "react";
 import { Field, Select } from "@/components/Form";
+import { arr, obj, str, type Fields } from "@/lib/flowdoc/json";
 import { VarField } from "../VarField";
-import { AddButton, Group, ItemCard, JsonField, NumberField } from "./controls";
-import { Controls, arr, num, obj, put, putOptional, removed, replaced, str, useEditor, without, type Config, type FieldPatterns } from "./shared";
-
-type Fields = Record<string, unknown>;
+import { AddButton, Group, ItemCard, JsonField, NumberField, useTyped, type Parsed } from "./controls";
+import { Controls, joined, put, putOptional, removed, replaced, useEditor, useKeys, without, type EditorProps, type FieldPatterns } from "./shared";
 
 const METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"];
 const WITHOUT_BODY = new Set(["GET", "DELETE"]);
 
 export function apiCallFields(): FieldPatterns {
-  const own = ["method", "url", "headers", "headers.*", "body", "timeout_ms", "response_variable", "fields", "fields[]", "fields[].variable", "fields[].path"];
+  const own = ["method", "url", "headers", "headers.*", "body", "timeout_ms", "response_variable", "status_variable", "fields", "fields[]", "fields[].variable", "fields[].path"];
   return own.map((k) => `config.${k}`);
 }
 
@@ -31,32 +29,13 @@ function headerObject(rows: Header[]): Fields | undefined {
   return Object.keys(out).length ? out : undefined;
 }
 
-const keyOf = (v: unknown) => JSON.stringify(v) ?? "undefined";
+// An object cannot hold a header without a name yet, or the same name twice: the rows are kept
+// as typed, and the config gets the named ones.
+const readHeaders = (rows: Header[]): Parsed<unknown> => ({ ok: true, value: headerObject(rows) });
 
-/**
- * The headers as rows. An object cannot hold a header without a name yet, or the same name
- * twice, so the rows are kept here and the config gets the named ones; a change made elsewhere
- * (an undo) replaces the rows.
- */
-function useHeaderRows(config: Config, onChange: (c: Config) => void) {
-  const [rows, setRows] = useState(() => headerRows(config.headers));
-  const [seen, setSeen] = useState(() => keyOf(config.headers));
-  if (keyOf(config.headers) !== seen) {
-    setSeen(keyOf(config.headers));
-    setRows(headerRows(config.headers));
-  }
-  function edit(next: Header[]) {
-    const headers = headerObject(next);
-    setRows(next);
-    setSeen(keyOf(headers));
-    onChange(putOptional(config, "headers", headers));
-  }
-  return { rows, edit };
-}
-
-function Headers({ config, onChange }: { config: Config; onChange: (c: Config) => void }) {
+function Headers({ config, onChange }: EditorProps) {
   const { doc, problemAt } = useEditor();
-  const { rows, edit } = useHeaderRows(config, onChange);
+  const { typed: rows, edit } = useTyped(config.headers, headerRows, readHeaders, (headers) => onChange(putOptional(config, "headers", headers)));
   const twice = (name: string) => name !== "" && rows.filter((r) => r.name.toLowerCase() === name.toLowerCase()).length > 1;
   return (
     <Group title="Headers" hint="Values may hold variables and secrets: Bearer {{secrets.SHOP_TOKEN}}." error={problemAt("config.headers")}>
@@ -81,7 +60,7 @@ function Headers({ config, onChange }: { config: Config; onChange: (c: Config) =
   );
 }
 
-function Kept({ config, onChange }: { config: Config; onChange: (c: Config) => void }) {
+function Kept({ config, onChange }: EditorProps) {
   const { problemAt } = useEditor();
   const items = arr(config.fields).map(obj);
   const setItems = (list: Fields[]) => onChange(list.length ? put(config, "fields", list) : without(config, "fields"));
@@ -99,7 +78,7 @@ function Kept({ config, onChange }: { config: Config; onChange: (c: Config) => v
                 value={str(f.path)}
                 placeholder="data.items.0.status"
                 onChange={(e) => setItems(replaced(items, i, { ...f, path: e.target.value }))}
-                error={[problemAt(at), problemAt(`${at}.path`)].filter(Boolean).join(" ") || undefined}
+                error={joined(problemAt(at), problemAt(`${at}.path`))}
               />
               <Field
                 compact
@@ -119,8 +98,9 @@ function Kept({ config, onChange }: { config: Config; onChange: (c: Config) => v
   );
 }
 
-export function ApiCallEditor({ config, onChange }: { config: Config; onChange: (c: Config) => void }) {
+export function ApiCallEditor({ config, onChange }: EditorProps) {
   const { doc, problemAt } = useEditor();
+  const keys = useKeys(config, onChange);
   const method = str(config.method) || "GET";
   const hasBody = config.body !== undefined;
   return (
@@ -135,13 +115,11 @@ export function ApiCallEditor({ config, onChange }: { config: Config; onChange: 
       </Select>
       <VarField
         label="URL"
-        value={str(config.url)}
-        onChange={(v) => onChange(put(config, "url", v))}
+        {...keys.text("url")}
         doc={doc}
         placeholder="https://shop.example.com/orders/{{order_number}}"
         className="font-mono text-xs"
         hint="Variables in it are percent-encoded. Only public addresses can be reached."
-        error={problemAt("config.url")}
       />
       <Headers config={config} onChange={onChange} />
       {(!WITHOUT_BODY.has(method) || hasBody) && (
@@ -160,24 +138,28 @@ export function ApiCallEditor({ config, onChange }: { config: Config; onChange: 
       )}
       <NumberField
         label="Give up after (milliseconds)"
-        value={num(config.timeout_ms)}
-        onChange={(v) => onChange(putOptional(config, "timeout_ms", v))}
+        {...keys.number("timeout_ms")}
         placeholder="10000"
         min={100}
         max={30000}
         step={100}
         hint="100 to 30000; then the step takes “error”."
-        error={problemAt("config.timeout_ms")}
       />
       <Field
         compact
         label="Keep the whole answer as"
         className="font-mono text-xs"
-        value={str(config.response_variable)}
+        {...keys.input("response_variable", true)}
         placeholder="order"
-        onChange={(e) => onChange(putOptional(config, "response_variable", e.target.value))}
         hint="Then {{order.status}} reads the field status of the answer."
-        error={problemAt("config.response_variable")}
+      />
+      <Field
+        compact
+        label="Keep the HTTP status as"
+        className="font-mono text-xs"
+        {...keys.input("status_variable", true)}
+        placeholder="order_lookup.status"
+        hint="Kept on success and on error alike (0 when no answer came), so that a condition can tell “not found” (404) from a failure."
       />
       <Kept config={config} onChange={onChange} />
     </Controls>

@@ -6,7 +6,8 @@ import { Field, Select } from "@/components/Form";
 import { listDocuments } from "@/lib/api/knowledge";
 import { listUsers, type TeamUser } from "@/lib/api/team";
 import { VarField } from "../VarField";
-import { Controls, Hint, putOptional, str, useEditor, type Config, type FieldPatterns } from "./shared";
+import { Suggestions } from "./controls";
+import { Controls, Hint, useEditor, useKeys, type EditorProps, type FieldPatterns } from "./shared";
 
 const MAX_TEXT = 4000;
 
@@ -47,39 +48,37 @@ export function aiFields(): FieldPatterns {
 
 const NO_TAGS: string[] = [];
 
-export function AiEditor({ config, onChange }: { config: Config; onChange: (c: Config) => void }) {
-  const { doc, problemAt } = useEditor();
+/** A long text of the step that may name variables; emptied, it is left out. */
+function LongText({ config, onChange, name, label, placeholder, hint }: EditorProps & { name: string; label: string; placeholder: string; hint: string }) {
+  const { doc } = useEditor();
+  const keys = useKeys(config, onChange);
+  return <VarField label={label} multiline {...keys.text(name, true)} doc={doc} limit={MAX_TEXT} placeholder={placeholder} hint={hint} />;
+}
+
+export function AiEditor({ config, onChange }: EditorProps) {
+  const keys = useKeys(config, onChange);
   const tags = useLoaded(documentTags, NO_TAGS);
   const listId = useId();
   return (
     <Controls>
-      <VarField
+      <LongText
+        config={config}
+        onChange={onChange}
+        name="instructions"
         label="Instructions for the AI"
-        multiline
-        value={str(config.instructions)}
-        onChange={(v) => onChange(putOptional(config, "instructions", v))}
-        doc={doc}
-        limit={MAX_TEXT}
         placeholder="The customer booked a {{booking.service}}. Answer in two sentences."
         hint="Added to your AI's prompt for this answer; the flow's variables are given to it as facts."
-        error={problemAt("config.instructions")}
       />
       <Field
         compact
         label="Only documents tagged"
         list={listId}
-        value={str(config.document_tag)}
+        {...keys.input("document_tag", true)}
         placeholder="All documents"
         maxLength={40}
-        onChange={(e) => onChange(putOptional(config, "document_tag", e.target.value))}
         hint="When set, the knowledge search reads only the documents with this tag."
-        error={problemAt("config.document_tag")}
       />
-      <datalist id={listId}>
-        {tags.map((t) => (
-          <option key={t} value={t} />
-        ))}
-      </datalist>
+      <Suggestions id={listId} values={tags} />
       <Hint>When the AI hands over (or has nothing to answer with), the conversation goes to a person and the flow ends.</Hint>
     </Controls>
   );
@@ -108,32 +107,20 @@ function AssignTo({ value, onChange, error }: { value: string; onChange: (id: st
   );
 }
 
-export function HandoffEditor({ config, onChange }: { config: Config; onChange: (c: Config) => void }) {
-  const { doc, problemAt } = useEditor();
+export function HandoffEditor({ config, onChange }: EditorProps) {
+  const keys = useKeys(config, onChange);
   return (
     <Controls>
-      <VarField
+      <LongText
+        config={config}
+        onChange={onChange}
+        name="note"
         label="Note for the team"
-        multiline
-        value={str(config.note)}
-        onChange={(v) => onChange(putOptional(config, "note", v))}
-        doc={doc}
-        limit={MAX_TEXT}
         placeholder="Booking request from {{customer.name}}: please confirm it."
         hint="Shown as the handoff's reason; the conversation's notes also get every variable the flow stored."
-        error={problemAt("config.note")}
       />
-      <Field
-        compact
-        label="Tag"
-        value={str(config.tag)}
-        placeholder="booking"
-        maxLength={50}
-        onChange={(e) => onChange(putOptional(config, "tag", e.target.value))}
-        hint="Added to the conversation."
-        error={problemAt("config.tag")}
-      />
-      <AssignTo value={str(config.assign_to)} onChange={(id) => onChange(putOptional(config, "assign_to", id))} error={problemAt("config.assign_to")} />
+      <Field compact label="Tag" {...keys.input("tag", true)} placeholder="booking" maxLength={50} hint="Added to the conversation." />
+      <AssignTo {...keys.text("assign_to", true)} />
       <Hint>The customer is sent nothing: put a message before this step to tell them a person will answer.</Hint>
     </Controls>
   );

@@ -4,11 +4,10 @@
 import { useId } from "react";
 import { Field, Select } from "@/components/Form";
 import { variablesOf } from "@/lib/flowdoc/variables";
+import { arr, obj, str, type Fields } from "@/lib/flowdoc/json";
 import { VarField } from "../VarField";
 import { AddButton, Group, ItemCard, RequiredNumber, convert } from "./controls";
-import { Controls, Hint, arr, obj, put, removed, replaced, str, useEditor, without, type Config, type FieldPatterns } from "./shared";
-
-type Fields = Record<string, unknown>;
+import { Controls, Hint, joined, put, removed, replaced, useEditor, without, type EditorProps, type FieldPatterns } from "./shared";
 
 const OPS: [string, string][] = [
   ["equals", "is"],
@@ -89,7 +88,7 @@ function RuleCard({ i, rule, listId, onChange, onRemove }: { i: number; rule: Fi
         value={str(rule.variable)}
         placeholder="booking.date"
         onChange={(e) => onChange({ ...rule, variable: e.target.value.replace(/^\{\{\s*|\s*\}\}$/g, "") })}
-        error={[problemAt(at), problemAt(`${at}.variable`)].filter(Boolean).join(" ") || undefined}
+        error={joined(problemAt(at), problemAt(`${at}.variable`))}
       />
       <Select compact label={`Rule ${n} comparison`} value={str(rule.op)} onChange={(e) => onChange(withOp(rule, e.target.value))} error={problemAt(`${at}.op`)}>
         {!OPS.some(([op]) => op === str(rule.op)) && <option value={str(rule.op)}>{str(rule.op) || "Choose…"}</option>}
@@ -104,7 +103,7 @@ function RuleCard({ i, rule, listId, onChange, onRemove }: { i: number; rule: Fi
   );
 }
 
-function Rules({ config, onChange }: { config: Config; onChange: (c: Config) => void }) {
+function Rules({ config, onChange }: EditorProps) {
   const { doc, problemAt } = useEditor();
   const listId = useId();
   const rules = arr(config.rules).map(obj);
@@ -134,7 +133,7 @@ function Rules({ config, onChange }: { config: Config; onChange: (c: Config) => 
   );
 }
 
-export function ConditionEditor({ config, onChange }: { config: Config; onChange: (c: Config) => void }) {
+export function ConditionEditor({ config, onChange }: EditorProps) {
   const { problemAt } = useEditor();
   const hours = str(config.check) === "business_hours";
   return (

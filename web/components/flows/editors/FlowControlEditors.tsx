@@ -4,8 +4,9 @@
 import { useState } from "react";
 import { Select } from "@/components/Form";
 import type { Flow } from "@/lib/api/flowDocs";
+import { num, str } from "@/lib/flowdoc/json";
 import { NumberField } from "./controls";
-import { Controls, FieldError, Hint, num, put, str, useEditor, without, type Config, type FieldPatterns } from "./shared";
+import { Controls, FieldError, Hint, joined, put, useEditor, without, type EditorProps, type FieldPatterns } from "./shared";
 
 const UNITS: [string, number][] = [
   ["seconds", 1],
@@ -32,7 +33,7 @@ function outOfRange(seconds: number | undefined): string | undefined {
   return undefined;
 }
 
-export function WaitEditor({ config, onChange }: { config: Config; onChange: (c: Config) => void }) {
+export function WaitEditor({ config, onChange }: EditorProps) {
   const { problemAt } = useEditor();
   const seconds = num(config.seconds);
   // The unit is the owner's choice while they type: 90 minutes stays in minutes.
@@ -40,7 +41,7 @@ export function WaitEditor({ config, onChange }: { config: Config; onChange: (c:
   const amount = seconds === undefined ? undefined : seconds / unit;
   const set = (value: number | undefined, per: number) =>
     onChange(value === undefined ? without(config, "seconds") : put(config, "seconds", Math.round(value * per)));
-  const error = [outOfRange(seconds), problemAt("config.seconds")].filter(Boolean).join(" ") || undefined;
+  const error = joined(outOfRange(seconds), problemAt("config.seconds"));
   return (
     <Controls>
       <div className="grid grid-cols-2 gap-2">
@@ -75,7 +76,7 @@ export function jumpFields(): FieldPatterns {
   return ["config.flow_id"];
 }
 
-export function JumpEditor({ config, onChange, flows, flowId }: { config: Config; onChange: (c: Config) => void; flows: Flow[]; flowId: string }) {
+export function JumpEditor({ config, onChange, flows, flowId }: EditorProps & { flows: Flow[]; flowId: string }) {
   const { problemAt } = useEditor();
   const target = str(config.flow_id);
   const others = flows.filter((f) => f.id !== flowId);

@@ -5,11 +5,10 @@
 // id follows the title, so the owner rarely has to write one.
 import { Field } from "@/components/Form";
 import { LIMITS } from "@/lib/flowdoc/limits";
+import { arr, obj, str, type Fields } from "@/lib/flowdoc/json";
 import { VarField } from "../VarField";
 import { AddButton, Group, ItemCard } from "./controls";
-import { FieldError, arr, obj, put, putOptional, removed, replaced, str, useEditor } from "./shared";
-
-type Fields = Record<string, unknown>;
+import { FieldError, put, removed, replaced, useEditor, useKeys } from "./shared";
 
 export interface PartProps {
   /** Where the message is in the config: "config.message" or "config.prompt". */
@@ -54,36 +53,13 @@ function useFollowingId(prefix: "button" | "row") {
 
 /** The header, text and footer every interactive message has. */
 export function Framing({ path, message, onChange, bodyLimit }: PartProps & { bodyLimit: number }) {
-  const { doc, problemAt } = useEditor();
+  const { doc } = useEditor();
+  const keys = useKeys(message, onChange, path);
   return (
     <>
-      <VarField
-        label="Header"
-        value={str(message.header)}
-        onChange={(v) => onChange(putOptional(message, "header", v))}
-        doc={doc}
-        limit={LIMITS.header}
-        placeholder="Optional"
-        error={problemAt(`${path}.header`)}
-      />
-      <VarField
-        label="Message text"
-        multiline
-        value={str(message.body)}
-        onChange={(v) => onChange(put(message, "body", v))}
-        doc={doc}
-        limit={bodyLimit}
-        error={problemAt(`${path}.body`)}
-      />
-      <VarField
-        label="Footer"
-        value={str(message.footer)}
-        onChange={(v) => onChange(putOptional(message, "footer", v))}
-        doc={doc}
-        limit={LIMITS.footer}
-        placeholder="Optional, in small grey letters"
-        error={problemAt(`${path}.footer`)}
-      />
+      <VarField label="Header" {...keys.text("header", true)} doc={doc} limit={LIMITS.header} placeholder="Optional" />
+      <VarField label="Message text" multiline {...keys.text("body")} doc={doc} limit={bodyLimit} />
+      <VarField label="Footer" {...keys.text("footer", true)} doc={doc} limit={LIMITS.footer} placeholder="Optional, in small grey letters" />
     </>
   );
 }
@@ -99,28 +75,19 @@ function ChoiceFields({ path, label, item, onTitle, onChange, titleLimit, idLimi
   described?: boolean;
 }) {
   const { doc, problemAt } = useEditor();
+  const keys = useKeys(item, onChange, path);
   return (
     <>
       <VarField label={`${label} title`} value={str(item.title)} onChange={onTitle} doc={doc} limit={titleLimit} error={problemAt(`${path}.title`)} />
       {described && (
-        <VarField
-          label={`${label} description`}
-          value={str(item.description)}
-          onChange={(v) => onChange(putOptional(item, "description", v))}
-          doc={doc}
-          limit={LIMITS.rowDescription}
-          placeholder="Optional"
-          error={problemAt(`${path}.description`)}
-        />
+        <VarField label={`${label} description`} {...keys.text("description", true)} doc={doc} limit={LIMITS.rowDescription} placeholder="Optional" />
       )}
       <Field
         compact
         label={`${label} id`}
         className="font-mono text-xs"
-        value={str(item.id)}
-        onChange={(e) => onChange(put(item, "id", e.target.value))}
+        {...keys.input("id")}
         hint={`Names its arrow in the flow. At most ${idLimit} characters.`}
-        error={problemAt(`${path}.id`)}
       />
     </>
   );
@@ -184,18 +151,17 @@ function SectionCard({ path, s, section, first, total, count, onChange, onRemove
   const { doc, problemAt } = useEditor();
   const follow = useFollowingId("row");
   const at = `${path}.sections[${s}]`;
+  const keys = useKeys(section.fields, onChange, at);
   const setRows = (rows: Fields[]) => onChange(put(section.fields, "rows", rows));
   return (
     <ItemCard title={`Section ${s + 1}`} removeLabel={`Remove section ${s + 1}`} onRemove={onRemove}>
       <FieldError message={problemAt(at)} />
       <VarField
         label={`Section ${s + 1} title`}
-        value={str(section.fields.title)}
-        onChange={(v) => onChange(putOptional(section.fields, "title", v))}
+        {...keys.text("title", true)}
         doc={doc}
         limit={LIMITS.sectionTitle}
         placeholder={count > 1 ? "Needed: the list has several sections" : "Optional with one section"}
-        error={problemAt(`${at}.title`)}
       />
       <ul className="space-y-2">
         {section.rows.map((r, i) => (
@@ -223,6 +189,7 @@ function SectionCard({ path, s, section, first, total, count, onChange, onRemove
 
 export function ListFields({ path, message, onChange }: PartProps) {
   const { doc, problemAt } = useEditor();
+  const keys = useKeys(message, onChange, path);
   const sections = sectionsOf(message);
   const raw = arr(message.sections).map(obj);
   const ids = sections.flatMap((s) => s.rows.map((r) => str(r.id)));
@@ -233,15 +200,7 @@ export function ListFields({ path, message, onChange }: PartProps) {
   return (
     <>
       <Framing path={path} message={message} onChange={onChange} bodyLimit={LIMITS.listBody} />
-      <VarField
-        label="Button that opens the list"
-        value={str(message.button)}
-        onChange={(v) => onChange(put(message, "button", v))}
-        doc={doc}
-        limit={LIMITS.listButton}
-        placeholder="Options"
-        error={problemAt(`${path}.button`)}
-      />
+      <VarField label="Button that opens the list" {...keys.text("button")} doc={doc} limit={LIMITS.listButton} placeholder="Options" />
       <Group title="Sections" hint="1 to 10 sections, 10 rows in all." error={problemAt(`${path}.sections`)}>
         <ul className="space-y-2">
           {sections.map((section, s) => (

@@ -4,13 +4,12 @@
 // what the owner wrote: the text moves to the new type's text, buttons become rows and back.
 import { Field, Select } from "@/components/Form";
 import { LIMITS, type MessageType } from "@/lib/flowdoc/limits";
+import { arr, obj, str, type Fields } from "@/lib/flowdoc/json";
 import { MessagePreview } from "../MessagePreview";
 import { VarField } from "../VarField";
 import { EntryList } from "./controls";
 import { ButtonsFields, ListFields, freshId, type PartProps } from "./InteractiveEditor";
-import { Controls, FieldError, arr, obj, put, putOptional, str, useEditor, without, type FieldPatterns } from "./shared";
-
-type Fields = Record<string, unknown>;
+import { Controls, FieldError, joined, put, useEditor, useKeys, without, type FieldPatterns } from "./shared";
 
 const TYPE_NAMES: Record<MessageType, string> = {
   text: "Text",
@@ -104,19 +103,11 @@ export function messageFields(path: string, message: Fields): FieldPatterns {
 
 function TextFields({ path, message, onChange }: PartProps) {
   const { doc, problemAt } = useEditor();
+  const keys = useKeys(message, onChange, path);
   const preview = typeof message.preview_url === "boolean" ? String(message.preview_url) : "";
   return (
     <>
-      <VarField
-        label="Message text"
-        multiline
-        value={str(message.text)}
-        onChange={(v) => onChange(put(message, "text", v))}
-        doc={doc}
-        limit={LIMITS.text}
-        hint="A longer text is sent as several messages."
-        error={problemAt(`${path}.text`)}
-      />
+      <VarField label="Message text" multiline {...keys.text("text")} doc={doc} limit={LIMITS.text} hint="A longer text is sent as several messages." />
       <Select
         compact
         label="Link preview"
@@ -134,10 +125,11 @@ function TextFields({ path, message, onChange }: PartProps) {
 
 function MediaFields({ path, message, onChange }: PartProps) {
   const { doc, problemAt } = useEditor();
+  const keys = useKeys(message, onChange, path);
   const type = typeOf(message);
   const uploaded = typeof message.media_id === "string";
   // "Give either media_id or link" is about the source, whichever is shown.
-  const sourceError = [problemAt(`${path}.media_id`), problemAt(`${path}.link`)].filter(Boolean).join(" ") || undefined;
+  const sourceError = joined(problemAt(`${path}.media_id`), problemAt(`${path}.link`));
   return (
     <>
       <Select
@@ -172,29 +164,8 @@ function MediaFields({ path, message, onChange }: PartProps) {
           error={sourceError}
         />
       )}
-      {type !== "audio" && (
-        <VarField
-          label="Caption"
-          multiline
-          value={str(message.caption)}
-          onChange={(v) => onChange(putOptional(message, "caption", v))}
-          doc={doc}
-          limit={LIMITS.caption}
-          placeholder="Optional"
-          error={problemAt(`${path}.caption`)}
-        />
-      )}
-      {type === "document" && (
-        <VarField
-          label="File name"
-          value={str(message.filename)}
-          onChange={(v) => onChange(putOptional(message, "filename", v))}
-          doc={doc}
-          limit={LIMITS.filename}
-          placeholder="menu.pdf"
-          error={problemAt(`${path}.filename`)}
-        />
-      )}
+      {type !== "audio" && <VarField label="Caption" multiline {...keys.text("caption", true)} doc={doc} limit={LIMITS.caption} placeholder="Optional" />}
+      {type === "document" && <VarField label="File name" {...keys.text("filename", true)} doc={doc} limit={LIMITS.filename} placeholder="menu.pdf" />}
     </>
   );
 }
@@ -219,26 +190,17 @@ export function withBodyParameters(message: Fields, texts: string[]): Fields {
 
 function TemplateFields({ path, message, onChange }: PartProps) {
   const { problemAt } = useEditor();
+  const keys = useKeys(message, onChange, path);
   return (
     <>
       <Field
         compact
         label="Template name"
         className="font-mono text-xs"
-        value={str(message.name)}
-        onChange={(e) => onChange(put(message, "name", e.target.value))}
+        {...keys.input("name")}
         hint="As approved in WhatsApp Manager. A template can be sent after the 24-hour window has closed."
-        error={problemAt(`${path}.name`)}
       />
-      <Field
-        compact
-        label="Template language"
-        className="font-mono text-xs"
-        value={str(message.language)}
-        placeholder="en_US"
-        onChange={(e) => onChange(put(message, "language", e.target.value))}
-        error={problemAt(`${path}.language`)}
-      />
+      <Field compact label="Template language" className="font-mono text-xs" {...keys.input("language")} placeholder="en_US" />
       <EntryList
         title="Template parameters"
         noun="parameter"
@@ -254,17 +216,11 @@ function TemplateFields({ path, message, onChange }: PartProps) {
 }
 
 function ReactionFields({ path, message, onChange }: PartProps) {
-  const { problemAt } = useEditor();
+  const keys = useKeys(message, onChange, path);
   return (
     <>
-      <Field
-        compact
-        label="Message reacted to (its id)"
-        value={str(message.message_id)}
-        onChange={(e) => onChange(put(message, "message_id", e.target.value))}
-        error={problemAt(`${path}.message_id`)}
-      />
-      <Field compact label="Emoji" value={str(message.emoji)} onChange={(e) => onChange(put(message, "emoji", e.target.value))} error={problemAt(`${path}.emoji`)} />
+      <Field compact label="Message reacted to (its id)" {...keys.input("message_id")} />
+      <Field compact label="Emoji" {...keys.input("emoji")} />
     </>
   );
 }

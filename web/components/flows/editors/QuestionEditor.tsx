@@ -1,12 +1,15 @@
 "use client";
 // A question: the message that asks (text, buttons or a list, with its preview), what the
-// answer must be, where it is kept, and how the question re-asks and how long it waits.
+// answer must be, where it is kept, and how the question re-asks and how long it waits; what
+// the opening hours do to a date or time answer, and the points its choices score.
 import { Checkbox, Field, Select } from "@/components/Form";
 import { LIMITS, PROMPT_TYPES } from "@/lib/flowdoc/limits";
+import { obj, str } from "@/lib/flowdoc/json";
 import { VarField } from "../VarField";
 import { NumberField } from "./controls";
 import { MessageEditor, messageFields, typeOf } from "./MessageEditor";
-import { Controls, Hint, num, obj, put, putOptional, str, useEditor, without, type Config, type FieldPatterns } from "./shared";
+import { HoursOptions, Scoring, carryPoints, questionOptionFields } from "./QuestionOptions";
+import { Controls, Hint, put, useEditor, useKeys, without, type Config, type EditorProps, type FieldPatterns } from "./shared";
 
 const ANSWERS: [string, string][] = [
   ["text", "Any text"],
@@ -38,14 +41,17 @@ const OPTIONS: Record<string, string[]> = {
   text: ["min_length", "max_length"],
   number: ["min", "max", "integer"],
   regex: ["pattern"],
+  date: ["open_days"],
+  datetime: ["open_days"],
+  time: ["slots"],
 };
-const ALL_OPTIONS = Object.values(OPTIONS).flat();
+const ALL_OPTIONS = [...new Set(Object.values(OPTIONS).flat())];
 
 const tappable = (promptType: string) => promptType === "buttons" || promptType === "list";
 
 export function questionFields(config: Config): FieldPatterns {
   const own = ["answer", ...ALL_OPTIONS, "store_as", "reask", "max_attempts", "timeout_minutes"];
-  return [...messageFields("config.prompt", obj(config.prompt)), ...own.map((k) => `config.${k}`)];
+  return [...new Set([...messageFields("config.prompt", obj(config.prompt)), ...own.map((k) => `config.${k}`), ...questionOptionFields(config)])];
 }
 
 function withAnswer(config: Config, answer: string): Config {
@@ -61,10 +67,11 @@ function adaptAnswer(config: Config, promptType: string): Config {
   return config;
 }
 
-function AnswerOptions({ config, onChange, answer }: { config: Config; onChange: (c: Config) => void; answer: string }) {
+function AnswerOptions({ config, onChange, answer }: EditorProps & { answer: string }) {
   const { problemAt } = useEditor();
+  const keys = useKeys(config, onChange);
   const number = (key: string, label: string, extra: { placeholder: string; min?: number; max?: number; step?: number | "any" }) => (
-    <NumberField label={label} value={num(config[key])} onChange={(v) => onChange(putOptional(config, key, v))} error={problemAt(`config.${key}`)} {...extra} />
+    <NumberField label={label} {...keys.number(key)} {...extra} />
   );
   if (answer === "text") {
     return (
@@ -97,11 +104,9 @@ function AnswerOptions({ config, onChange, answer }: { config: Config; onChange:
         compact
         label="Answer pattern"
         className="font-mono text-xs"
-        value={str(config.pattern)}
+        {...keys.input("pattern")}
         placeholder="^[A-Z]-\d{4}$"
-        onChange={(e) => onChange(put(config, "pattern", e.target.value))}
         hint="A regular expression the whole answer must match, with case."
-        error={problemAt("config.pattern")}
       />
     );
   }
@@ -112,12 +117,13 @@ function Heading({ children }: { children: string }) {
   return <h3 className="text-xs font-semibold tracking-wide text-zinc-500 uppercase dark:text-zinc-400">{children}</h3>;
 }
 
-export function QuestionEditor({ config, onChange }: { config: Config; onChange: (c: Config) => void }) {
+export function QuestionEditor({ config, onChange }: EditorProps) {
   const { doc, problemAt } = useEditor();
+  const keys = useKeys(config, onChange);
   const promptType = typeOf(obj(config.prompt));
   const answer = str(config.answer) || (tappable(promptType) ? "choice" : "text");
   function onPrompt(prompt: Config) {
-    const next = put(config, "prompt", prompt);
+    const next = carryPoints(put(config, "prompt", prompt), obj(config.prompt), prompt);
     onChange(typeOf(prompt) === promptType ? next : adaptAnswer(next, typeOf(prompt)));
   }
   return (
@@ -135,47 +141,41 @@ export function QuestionEditor({ config, onChange }: { config: Config; onChange:
         </Select>
         <Hint>{KEEPS[answer] ?? ""}</Hint>
         <AnswerOptions config={config} onChange={onChange} answer={answer} />
+        <HoursOptions config={config} onChange={onChange} answer={answer} />
         <Field
           compact
           label="Save the answer as"
           className="font-mono text-xs"
-          value={str(config.store_as)}
+          {...keys.input("store_as", true)}
           placeholder="booking.date"
-          onChange={(e) => onChange(putOptional(config, "store_as", e.target.value))}
           hint="A variable later steps can name. Leave it empty to check the answer without keeping it."
-          error={problemAt("config.store_as")}
         />
+        {tappable(promptType) && <Scoring config={config} onChange={onChange} />}
         <VarField
           label="Re-ask after a wrong answer"
           multiline
-          value={str(config.reask)}
-          onChange={(v) => onChange(putOptional(config, "reask", v))}
+          {...keys.text("reask", true)}
           doc={doc}
           limit={LIMITS.text}
           placeholder="Sorry, I did not understand that. Could you answer again?"
-          error={problemAt("config.reask")}
         />
         <NumberField
           label="Wrong answers allowed"
-          value={num(config.max_attempts)}
-          onChange={(v) => onChange(putOptional(config, "max_attempts", v))}
+          {...keys.number("max_attempts")}
           placeholder="3"
           min={1}
           max={10}
           step={1}
           hint="1 to 10. The last one takes the “invalid” way instead of the re-ask."
-          error={problemAt("config.max_attempts")}
         />
         <NumberField
           label="Wait for an answer (minutes)"
-          value={num(config.timeout_minutes)}
-          onChange={(v) => onChange(putOptional(config, "timeout_minutes", v))}
+          {...keys.number("timeout_minutes")}
           placeholder="1440"
           min={1}
           max={1440}
           step={1}
           hint="1 to 1440 (24 hours); then the question takes the “timeout” way."
-          error={problemAt("config.timeout_minutes")}
         />
       </Controls>
     </div>

@@ -2,10 +2,9 @@
 // Values the flow stores for later steps: each a name and a value of its own kind, so that a
 // number stays a number and true stays true in the flow's JSON.
 import { Field, Select } from "@/components/Form";
+import { arr, obj, str, type Fields } from "@/lib/flowdoc/json";
 import { AddButton, Group, ItemCard, KIND_NAMES, ValueInput, convert, kindOf, type ValueKind } from "./controls";
-import { Controls, arr, obj, put, removed, replaced, str, useEditor, type Config, type FieldPatterns } from "./shared";
-
-type Fields = Record<string, unknown>;
+import { Controls, joined, put, removed, replaced, useEditor, type EditorProps, type FieldPatterns } from "./shared";
 
 export function setVariableFields(): FieldPatterns {
   return ["config.assignments", "config.assignments[]", "config.assignments[].name", "config.assignments[].value"];
@@ -24,7 +23,7 @@ function AssignmentCard({ i, item, onChange, onRemove }: { i: number; item: Fiel
         value={str(item.name)}
         placeholder="booking.source"
         onChange={(e) => onChange({ ...item, name: e.target.value })}
-        error={[problemAt(at), problemAt(`${at}.name`)].filter(Boolean).join(" ") || undefined}
+        error={joined(problemAt(at), problemAt(`${at}.name`))}
       />
       <Select compact label={`Variable ${n} kind`} value={kindOf(item.value)} onChange={(e) => onChange({ ...item, value: convert(item.value, e.target.value as ValueKind) })}>
         {(Object.keys(KIND_NAMES) as ValueKind[]).map((k) => (
@@ -38,7 +37,7 @@ function AssignmentCard({ i, item, onChange, onRemove }: { i: number; item: Fiel
   );
 }
 
-export function SetVariableEditor({ config, onChange }: { config: Config; onChange: (c: Config) => void }) {
+export function SetVariableEditor({ config, onChange }: EditorProps) {
   const { problemAt } = useEditor();
   const items = arr(config.assignments).map(obj);
   const setItems = (list: Fields[]) => onChange(put(config, "assignments", list));

@@ -4,8 +4,9 @@
 import { useId } from "react";
 import { Field, Select, TextArea } from "@/components/Form";
 import type { FlowDocument } from "@/lib/api/flowDocs";
-import { EntryList, NumberField } from "./controls";
-import { Controls, Hint, arr, num, obj, put, putOptional, str, useEditor, without, type Config, type FieldPatterns } from "./shared";
+import { arr, obj, str } from "@/lib/flowdoc/json";
+import { EntryList, NumberField, Suggestions } from "./controls";
+import { Controls, Hint, put, useEditor, useKeys, without, type Config, type EditorProps, type FieldPatterns } from "./shared";
 
 const KINDS: [string, string, string][] = [
   ["keyword", "The message has a keyword", "Whole words in order, with case and accents ignored: “book a table” matches “Can I BOOK a table?”."],
@@ -29,8 +30,6 @@ export function triggerFields(): FieldPatterns {
   return ["config.kind", ...ALL_READS.map((k) => `config.${k}`)];
 }
 
-const texts = (v: unknown): string[] => arr(v).map((x) => (typeof x === "string" ? x : JSON.stringify(x)));
-
 function withKind(config: Config, kind: string): Config {
   const stale = ALL_READS.filter((k) => !(READS[kind] ?? []).includes(k));
   const next = put(without(config, ...stale), "kind", kind);
@@ -51,34 +50,15 @@ export function tappableIds(doc: FlowDocument): string[] {
   return [...ids];
 }
 
-function KindFields({ kind, config, onChange }: { kind: string; config: Config; onChange: (c: Config) => void }) {
-  const { doc, problemAt } = useEditor();
+function KindFields({ kind, config, onChange }: EditorProps & { kind: string }) {
+  const { doc } = useEditor();
+  const keys = useKeys(config, onChange);
   const listId = useId();
   if (kind === "keyword") {
-    return (
-      <EntryList
-        title="Keywords"
-        noun="keyword"
-        values={texts(config.keywords)}
-        onChange={(v) => onChange(put(config, "keywords", v))}
-        placeholder="book a table"
-        hint="Any one of them starts the flow."
-        error={problemAt("config.keywords")}
-      />
-    );
+    return <EntryList title="Keywords" noun="keyword" {...keys.texts("keywords")} placeholder="book a table" hint="Any one of them starts the flow." />;
   }
   if (kind === "regex") {
-    return (
-      <Field
-        compact
-        label="Pattern"
-        className="font-mono text-xs"
-        value={str(config.pattern)}
-        placeholder="\border\s*#?\d{4,}"
-        onChange={(e) => onChange(put(config, "pattern", e.target.value))}
-        error={problemAt("config.pattern")}
-      />
-    );
+    return <Field compact label="Pattern" className="font-mono text-xs" {...keys.input("pattern")} placeholder="\border\s*#?\d{4,}" />;
   }
   if (kind === "payload") {
     const known = tappableIds(doc);
@@ -87,18 +67,12 @@ function KindFields({ kind, config, onChange }: { kind: string; config: Config; 
         <EntryList
           title="Payloads"
           noun="payload"
-          values={texts(config.payloads)}
-          onChange={(v) => onChange(put(config, "payloads", v))}
+          {...keys.texts("payloads")}
           listId={known.length ? listId : undefined}
           placeholder="book"
           hint="Compared exactly."
-          error={problemAt("config.payloads")}
         />
-        <datalist id={listId}>
-          {known.map((id) => (
-            <option key={id} value={id} />
-          ))}
-        </datalist>
+        <Suggestions id={listId} values={known} />
       </>
     );
   }
@@ -108,22 +82,18 @@ function KindFields({ kind, config, onChange }: { kind: string; config: Config; 
         <TextArea
           compact
           label="What the customer wants"
-          value={str(config.description)}
+          {...keys.input("description")}
           placeholder="The customer wants to book, move or cancel an appointment"
           maxLength={1000}
-          onChange={(e) => onChange(put(config, "description", e.target.value))}
-          error={problemAt("config.description")}
         />
         <NumberField
           label="Least confidence (0 to 1)"
-          value={num(config.threshold)}
-          onChange={(v) => onChange(putOptional(config, "threshold", v))}
+          {...keys.number("threshold")}
           placeholder="0.7"
           min={0}
           max={1}
           step={0.05}
           hint="How sure the AI must be; above 0, at most 1."
-          error={problemAt("config.threshold")}
         />
       </>
     );
@@ -131,7 +101,7 @@ function KindFields({ kind, config, onChange }: { kind: string; config: Config; 
   return null;
 }
 
-export function TriggerEditor({ config, onChange }: { config: Config; onChange: (c: Config) => void }) {
+export function TriggerEditor({ config, onChange }: EditorProps) {
   const { problemAt } = useEditor();
   const kind = str(config.kind);
   const about = KINDS.find(([k]) => k === kind)?.[2];

@@ -4,8 +4,9 @@
 // that may be text, a number, true or false, or any JSON.
 import { useId, useState } from "react";
 import { Field, Select, TextArea } from "@/components/Form";
+import { str } from "@/lib/flowdoc/json";
 import { VarField } from "../VarField";
-import { FieldError, Hint, removed, replaced, str, useEditor } from "./shared";
+import { FieldError, Hint, joined, removed, replaced, useEditor } from "./shared";
 
 const small = "rounded-md px-2 py-1 text-xs font-medium disabled:cursor-not-allowed disabled:opacity-50";
 
@@ -62,6 +63,17 @@ export function Group({ title, hint, error, children, testId }: { title: string;
       {children}
       <FieldError message={error} />
     </div>
+  );
+}
+
+/** What a field suggests as the owner types: a <datalist>, which the field names as its `list`. */
+export function Suggestions({ id, values }: { id: string; values: string[] }) {
+  return (
+    <datalist id={id}>
+      {values.map((v) => (
+        <option key={v} value={v} />
+      ))}
+    </datalist>
   );
 }
 
@@ -137,6 +149,17 @@ export function EntryList({
   );
 }
 
+/** What a control of one value takes: its label, the value and its change, the publishing
+ * check's message for it, a hint and an example. */
+interface ValueProps<T> {
+  label: string;
+  value: T;
+  onChange: (value: T) => void;
+  error?: string;
+  hint?: string;
+  placeholder?: string;
+}
+
 /** A number the config may leave out: empty removes it, and the default shows in its place. */
 export function NumberField({
   label,
@@ -148,17 +171,7 @@ export function NumberField({
   min,
   max,
   step,
-}: {
-  label: string;
-  value: number | undefined;
-  onChange: (value: number | undefined) => void;
-  error?: string;
-  hint?: string;
-  placeholder?: string;
-  min?: number;
-  max?: number;
-  step?: number | "any";
-}) {
+}: ValueProps<number | undefined> & { min?: number; max?: number; step?: number | "any" }) {
   return (
     <Field
       compact
@@ -176,33 +189,33 @@ export function NumberField({
   );
 }
 
-type Parsed<T> = { ok: true; value: T } | { ok: false; error: string };
+export type Parsed<T> = { ok: true; value: T } | { ok: false; error: string };
 
 const keyOf = (v: unknown): string => JSON.stringify(v) ?? "undefined";
 
 /**
- * Text typed for a value that only some texts are (JSON, a number): the text stays as typed,
- * and the value changes only when the text reads as one. A change made elsewhere (an undo, a
- * restored version) replaces the text.
+ * What the owner types for a value that only some of it is (a text for JSON or a number, rows
+ * for headers that may not have a name yet): it stays as typed, and the value changes only
+ * when it reads as one. A change made elsewhere (an undo, a restored version) replaces it.
  */
-export function useTypedText<T>(value: T, format: (v: T) => string, parse: (text: string) => Parsed<T>, onChange: (v: T) => void) {
-  const [text, setText] = useState(() => format(value));
+export function useTyped<T, D = string>(value: T, format: (v: T) => D, parse: (typed: D) => Parsed<T>, onChange: (v: T) => void) {
+  const [typed, setTyped] = useState(() => format(value));
   const [seen, setSeen] = useState(() => keyOf(value));
   const [error, setError] = useState<string | null>(null);
   if (keyOf(value) !== seen) {
     setSeen(keyOf(value));
-    setText(format(value));
+    setTyped(format(value));
     setError(null);
   }
-  function edit(next: string) {
-    setText(next);
+  function edit(next: D) {
+    setTyped(next);
     const r = parse(next);
     if (!r.ok) return setError(r.error);
     setError(null);
     setSeen(keyOf(r.value));
     onChange(r.value);
   }
-  return { text, error, edit };
+  return { typed, error, edit };
 }
 
 const showJson = (v: unknown) => (v === undefined ? "" : JSON.stringify(v, null, 2));
@@ -217,33 +230,18 @@ function parseJson(text: string): Parsed<unknown> {
 }
 
 /** JSON typed by hand; empty is `undefined` (the key is left out). */
-export function JsonField({
-  label,
-  value,
-  onChange,
-  error,
-  hint,
-  placeholder,
-}: {
-  label: string;
-  value: unknown;
-  onChange: (value: unknown) => void;
-  error?: string;
-  hint?: string;
-  placeholder?: string;
-}) {
-  const draft = useTypedText(value, showJson, parseJson, onChange);
-  const shown = [draft.error, error].filter(Boolean).join(" ");
+export function JsonField({ label, value, onChange, error, hint, placeholder }: ValueProps<unknown>) {
+  const draft = useTyped(value, showJson, parseJson, onChange);
   return (
     <TextArea
       compact
       label={label}
       className="min-h-28 font-mono text-xs"
       spellCheck={false}
-      value={draft.text}
+      value={draft.typed}
       placeholder={placeholder}
       hint={hint}
-      error={shown || undefined}
+      error={joined(draft.error, error)}
       onChange={(e) => draft.edit(e.target.value)}
     />
   );
@@ -257,15 +255,15 @@ function parseNumber(text: string): Parsed<number> {
 }
 
 /** A number that must be there (a rule's value): the text stays as typed until it is one. */
-export function RequiredNumber({ label, value, onChange, error }: { label: string; value: number; onChange: (v: number) => void; error?: string }) {
-  const draft = useTypedText(value, String, parseNumber, onChange);
+export function RequiredNumber({ label, value, onChange, error }: Omit<ValueProps<number>, "hint" | "placeholder">) {
+  const draft = useTyped(value, String, parseNumber, onChange);
   return (
     <Field
       compact
       inputMode="decimal"
       label={label}
-      value={draft.text}
-      error={[draft.error, error].filter(Boolean).join(" ") || undefined}
+      value={draft.typed}
+      error={joined(draft.error, error)}
       onChange={(e) => draft.edit(e.target.value)}
     />
   );
@@ -301,7 +299,7 @@ export function convert(v: unknown, kind: ValueKind): unknown {
 }
 
 /** One value of the kind it has: text (with variables), a number, true or false, or JSON. */
-export function ValueInput({ label, value, onChange, error }: { label: string; value: unknown; onChange: (v: unknown) => void; error?: string }) {
+export function ValueInput({ label, value, onChange, error }: Omit<ValueProps<unknown>, "hint" | "placeholder">) {
   const { doc } = useEditor();
   switch (kindOf(value)) {
     case "text":

@@ -1,9 +1,11 @@
 "use client";
 // What every step editor shares: the step being edited, whether it may be changed, the
-// publishing check's problems placed at the field they name, and the small helpers that read a
-// config loosely (an imported flow may hold anything) and write it back without losing keys.
+// publishing check's problems placed at the field they name, and the small helpers that tie a
+// control to a key of the config and write it back without losing the others (lib/flowdoc/json
+// reads it loosely).
 import { createContext, use } from "react";
 import type { Config, FlowDocument, FlowNode, Problem } from "@/lib/api/flowDocs";
+import { arr, num, str, type Fields } from "@/lib/flowdoc/json";
 
 export interface EditorEnv {
   doc: FlowDocument;
@@ -14,6 +16,12 @@ export interface EditorEnv {
 }
 
 export const EditorContext = createContext<EditorEnv | null>(null);
+
+/** What the editor of a step's type takes: the step's config, and its change. */
+export interface EditorProps {
+  config: Config;
+  onChange: (config: Config) => void;
+}
 
 export function useEditor(): EditorEnv {
   const env = use(EditorContext);
@@ -77,26 +85,29 @@ export function Controls({ children }: { children: React.ReactNode }) {
   );
 }
 
-/** A message for a field that has no frame of its own (a list of rows). */
-export function FieldError({ message }: { message?: string }) {
+/** A message under a field that the house's framed fields do not show: a text with variables,
+ * a list of rows. `id`: the field names it as its description. */
+export function FieldError({ message, id }: { message?: string; id?: string }) {
   if (!message) return null;
   return (
-    <p className="text-xs text-red-700 dark:text-red-400" data-testid="field-error">
+    <p id={id} className="text-xs text-red-700 dark:text-red-400" data-testid="field-error">
       {message}
     </p>
   );
 }
 
-export function Hint({ children }: { children: React.ReactNode }) {
-  return <p className="text-xs text-zinc-500 dark:text-zinc-400">{children}</p>;
+export function Hint({ children, id }: { children: React.ReactNode; id?: string }) {
+  return (
+    <p id={id} className="text-xs text-zinc-500 dark:text-zinc-400">
+      {children}
+    </p>
+  );
 }
 
-// Reading a config loosely: a wrong type reads as nothing, and publishing names it.
-type Fields = Record<string, unknown>;
-export const obj = (v: unknown): Fields => (v && typeof v === "object" && !Array.isArray(v) ? (v as Fields) : {});
-export const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
-export const str = (v: unknown): string => (typeof v === "string" ? v : "");
-export const num = (v: unknown): number | undefined => (typeof v === "number" && Number.isFinite(v) ? v : undefined);
+/** Several messages for one field as one, or nothing when there is none. */
+export function joined(...messages: (string | null | undefined)[]): string | undefined {
+  return messages.filter(Boolean).join(" ") || undefined;
+}
 
 /** The config with one key set; the other keys as they were. */
 export function put<T extends Fields>(config: T, key: string, value: unknown): T {
@@ -113,6 +124,44 @@ export function without<T extends Fields>(config: T, ...keys: string[]): T {
   const next = { ...config };
   for (const k of keys) delete next[k];
   return next;
+}
+
+/**
+ * Ties controls to the keys of one object of the config (the config itself, a message, a
+ * button) at `path`: each key's value, its change and the publishing check's message for it,
+ * from its name alone. `optional`: emptied, the key is left out and the engine takes its default.
+ */
+export function useKeys<T extends Fields>(fields: T, onChange: (next: T) => void, path = "config") {
+  const { problemAt } = useEditor();
+  const set = (key: string, value: unknown, optional?: boolean) =>
+    onChange(optional ? putOptional(fields, key, value) : put(fields, key, value));
+  const error = (key: string) => problemAt(`${path}.${key}`);
+  return {
+    /** A text, for a VarField. */
+    text: (key: string, optional?: boolean) => ({
+      value: str(fields[key]),
+      onChange: (v: string) => set(key, v, optional),
+      error: error(key),
+    }),
+    /** A text, for the house's input or text area. */
+    input: (key: string, optional?: boolean) => ({
+      value: str(fields[key]),
+      onChange: (e: { target: { value: string } }) => set(key, e.target.value, optional),
+      error: error(key),
+    }),
+    /** A list of texts, for an EntryList: an item that is not text shows as its JSON. */
+    texts: (key: string) => ({
+      values: arr(fields[key]).map((x) => (typeof x === "string" ? x : JSON.stringify(x))),
+      onChange: (v: string[]) => set(key, v),
+      error: error(key),
+    }),
+    /** A number the config may leave out, for a NumberField. */
+    number: (key: string) => ({
+      value: num(fields[key]),
+      onChange: (v: number | undefined) => set(key, v, true),
+      error: error(key),
+    }),
+  };
 }
 
 /** The list with item `i` replaced. */
