@@ -139,6 +139,21 @@ bool take_answer(pqxx::dbtransaction& tx, Run& run, const Document& doc, const N
     return move_on(tx, run, doc, outcome, std::move(step));
 }
 
+// A tap on one of the waiting question's own buttons or rows is its answer, whatever the
+// button says ("Cancel"): only what the customer writes, or a tap elsewhere, can leave the flow.
+bool taps_the_question(const Run& run, const Document* doc, const CustomerMessage& m) {
+    if (m.tapped_id.empty() || run.status != "waiting" || run.waiting_for != "answer" || !doc) {
+        return false;
+    }
+    const Node* node = doc->node(run.node_id);
+    if (!node || node->type != NodeType::question) return false;
+    Problems ignored;
+    for (const auto& c : read_question(*node, ignored).choices) {
+        if (c.id == m.tapped_id) return true;
+    }
+    return false;
+}
+
 Handled handle_answer(pqxx::dbtransaction& tx, const std::string& conversation,
                       DocumentCache& documents, const config::Config& config) {
     auto run = lock_active_run(tx, conversation);
@@ -153,7 +168,7 @@ Handled handle_answer(pqxx::dbtransaction& tx, const std::string& conversation,
     if (pending.empty())
         return {true, run->status == "running" ? run->id : std::optional<std::string>()};
     const auto& last = pending.back();
-    if (leaves(tx, last.text, config)) {
+    if (!taps_the_question(*run, doc.get(), last) && leaves(tx, last.text, config)) {
         run->consumed_seq = last.seq;
         store::mark_answered(tx, conversation, last.seq);
         StepRecord step;

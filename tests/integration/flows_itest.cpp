@@ -319,4 +319,34 @@ TEST_F(FlowsTest, ASaveStepKeepsWhatTheFlowCollectedOnTheConversation) {
     EXPECT_EQ((*done)["data"]["fields"]["Service"], "Colour");
 }
 
+TEST_F(FlowsTest, ATapOnTheQuestionsOwnCancelButtonIsItsAnswerNotAnEscape) {
+    published({{"name", "Cancellable"},
+               {"nodes",
+                {node("start", "trigger", {{"kind", "keyword"}, {"keywords", {"visit"}}}),
+                 node("sure", "question",
+                      {{"prompt",
+                        {{"type", "buttons"},
+                         {"body", "Keep your visit?"},
+                         {"buttons",
+                          {{{"id", "keep"}, {"title", "Keep it"}},
+                           {{"id", "cancel"}, {"title", "Cancel"}}}}}}}),
+                 node("kept", "message", {{"message", {{"text", "See you then."}}}}),
+                 node("gone", "message", {{"message", {{"text", "Your visit is cancelled."}}}})}},
+               {"edges",
+                {edge("start", "sure"), edge("sure", "kept", "button:keep"),
+                 edge("sure", "gone", "button:cancel")}}});
+    auto conversation = writes("visit");
+    ASSERT_TRUE(texts_are(conversation, 1)) << server_->log();
+    taps(conversation, 0, "cancel");
+    ASSERT_TRUE(run_is(conversation, "completed")) << server_->log();
+    EXPECT_EQ(flow_texts(conversation)[1], "Your visit is cancelled.");
+    auto r = call("GET", "/api/conversations/" + conversation);
+    EXPECT_EQ(json::parse(r.body)["status"], "active") << r.body;
+    // Written, the same word still leaves the flow for a person.
+    writes("visit");
+    ASSERT_TRUE(texts_are(conversation, 3)) << server_->log();
+    writes("cancel");
+    ASSERT_TRUE(run_is(conversation, "handed_off")) << server_->log();
+}
+
 }  // namespace botflow::test

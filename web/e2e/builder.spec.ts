@@ -189,3 +189,18 @@ test("an owner builds, checks, publishes and tries a flow on the canvas, and see
   await dark.screenshot({ path: "e2e/artifacts/screenshots/builder-dark-desktop.png" });
   await dark.context().close();
 });
+
+test("the builder on a tablet: the palette above the canvas, the step's panel over it", async ({ browser }) => {
+  const page = await ownerPage(browser, { viewport: { width: 820, height: 1180 }, hasTouch: true });
+  await page.goto("/flows/");
+  await page.getByRole("link", { name: "Trim booking", exact: true }).click();
+  await expect(step(page, "question_1")).toBeVisible();
+  await expect(page.getByRole("button", { name: "Add a Message step" })).toBeVisible();
+  await step(page, "question_1").click();
+  const panel = page.getByTestId("step-panel");
+  await expect(panel).toBeVisible();
+  await expect(panel.getByLabel("Save the answer as")).toHaveValue("trim");
+  await page.screenshot({ path: "e2e/artifacts/screenshots/builder-light-tablet.png" });
+  await panel.getByRole("button", { name: "Close the step" }).click();
+  await expect(panel).toHaveCount(0);
+});
