@@ -2,7 +2,9 @@
 
 #include <unistd.h>
 
+#include <cstdio>
 #include <pqxx/pqxx>
+#include <random>
 #include <thread>
 #include <unordered_map>
 
@@ -25,6 +27,14 @@ struct Lane {
 };
 
 namespace {
+
+// 16 hex digits from the system's random source: this process's part of every lock it takes.
+std::string random_token_hex() {
+    std::random_device rd;
+    char out[17];
+    std::snprintf(out, sizeof out, "%08x%08x", rd(), rd());
+    return out;
+}
 
 // How a job's run ended, before it is recorded.
 struct Outcome {
@@ -364,9 +374,12 @@ void JobRunner::State::listen() {
 JobRunner::JobRunner(asio::io_context& io, store::Db& db, Secret database_url,
                      RunnerOptions options)
     : state_(std::make_shared<State>(io, db, std::move(database_url), options)) {
+    // Which process holds a job: the host name for people to read, then an id no other process
+    // has. Not the process id: two containers each running the server as PID 1 under the same
+    // host name would give back each other's jobs when one of them stops.
     char host[256] = "host";
     gethostname(host, sizeof host - 1);
-    state_->worker_prefix = std::string(host) + ":" + std::to_string(getpid());
+    state_->worker_prefix = std::string(host) + ":" + random_token_hex();
 }
 
 JobRunner::~JobRunner() {

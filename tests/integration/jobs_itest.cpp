@@ -139,6 +139,36 @@ TEST_F(JobsTest, AJobWhoseWorkerDiedIsTakenAgainAfterItsLease) {
     EXPECT_EQ(calls.load(), 1);
 }
 
+// Holds its job until `go`: a job still running when another replica stops.
+asio::awaitable<void> hold_until(std::atomic<int>* started, std::atomic<bool>* go) {
+    ++*started;
+    auto executor = co_await asio::this_coro::executor;
+    asio::steady_timer timer(executor);
+    while (!*go) {
+        timer.expires_after(20ms);
+        co_await timer.async_wait(asio::use_awaitable);
+    }
+}
+
+TEST_F(JobsTest, AReplicaGivingBackItsJobsLeavesAnotherReplicasAlone) {
+    // Two replicas with the same host name and the same process id (here, one process), as two
+    // containers that each run the server as PID 1 under one name.
+    std::atomic<int> started{0};
+    std::atomic<bool> go{false};
+    handlers_["test.hold"] = [&](const jobs::Job&) { return hold_until(&started, &go); };
+    start({.workers = 1, .sweep = 100ms});
+    auto id = enqueue("test.hold");
+    ASSERT_TRUE(wait_for_state(id, "running:1")) << state_of(id);
+    RunnerHarness other{db_.url()};
+    auto& stopping = other.start({.workers = 0}, [](jobs::JobRunner&) {});
+    EXPECT_EQ(stopping.release(), 0);
+    EXPECT_EQ(state_of(id), "running:1");
+    go = true;
+    EXPECT_TRUE(wait_for_state(id, "done:1")) << state_of(id);
+    EXPECT_EQ(started.load(), 1);
+    other.stop();
+}
+
 TEST_F(JobsTest, FinishingTwiceOrWithoutTheLeaseIsHarmless) {
     auto id = enqueue("test.ok");
     pqxx::connection c(db_.url());
