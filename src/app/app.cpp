@@ -68,9 +68,12 @@ std::string random_instance_id() {
 App::App(config::Config cfg)
     : config(std::move(cfg)),
       io(config.io_threads),
-      cpu(static_cast<std::size_t>(std::max(2, config.io_threads))),
+      cpu(static_cast<std::size_t>(std::max(2, config.io_threads)), 1024,
+          "The server is busy: try again in a moment."),
+      hashing(static_cast<std::size_t>(config.password_hash_threads), config.password_hash_queue,
+              "Too many sign-ins at once: try again in a moment."),
       extraction(2),
-      db(config.database_url, config.db_pool_size),
+      db(config.database_url, config.db_pool_size, config.db_queue_limit),
       jobs_db(config.database_url, config.job_db_pool_size),
       redis(io, util::parse_redis_url(config.redis_url.reveal())),
       // Every AI answer in the making may hold a streaming connection to the LLM at once.
@@ -96,7 +99,7 @@ App::App(config::Config cfg)
           events::BusOptions{.channel = config.redis_prefix + "events",
                              .origin = instance_id,
                              .database_url = config.database_url}),
-      auth_module{config, db, redis, sessions, router, cpu},
+      auth_module{config, db, redis, sessions, router, hashing},
       jobs_module{db, jobs_db, jobs, router},
       ws_module{config, io, router, sessions, auth_module, hub, bus, nullptr},
       knowledge_module{config, db, jobs_db, jobs, router, extraction},
@@ -158,7 +161,7 @@ int App::serve() {
     options.fallback = [files, this](http::Request& req) -> asio::awaitable<http::Response> {
         if (auto cached = files->serve_cached(req)) co_return std::move(*cached);
         auto read = [files, req]() { return files->serve(req); };
-        co_return co_await run_blocking(cpu, std::move(read));
+        co_return co_await cpu.run(std::move(read));
     };
     options.authenticate = [this](http::Request& req, http::Access access) {
         return auth::authenticate(auth_module, req, access);
@@ -269,6 +272,8 @@ void App::shut_down(Drain& drain) {
     jobs_db.shutdown();
     cpu.stop();
     cpu.join();
+    hashing.stop();
+    hashing.join();
     extraction.stop();
     extraction.join();
     spdlog::default_logger()->flush();

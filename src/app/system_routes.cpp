@@ -1,5 +1,8 @@
 // Operational routes: liveness, readiness, Prometheus metrics and the API document.
 
+#include <ctime>
+#include <mutex>
+
 #include "botflow/app/app.hpp"
 #include "botflow/core/embedded.hpp"
 #include "botflow/core/encoding.hpp"
@@ -20,16 +23,36 @@ asio::awaitable<Response> handle_health(App& app, Request&) {
                                    {"uptime_s", uptime.count()}});
 }
 
-asio::awaitable<Response> handle_ready(App& app, Request& req) {
+// Now, as "2026-12-08T03:40:12.345Z".
+std::string iso_now() {
+    auto now = std::chrono::system_clock::now();
+    auto t = std::chrono::system_clock::to_time_t(now);
+    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()) % 1000;
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char out[32];
+    std::strftime(out, sizeof out, "%Y-%m-%dT%H:%M:%S", &tm);
+    return std::string(out) + "." + std::to_string(1000 + ms.count()).substr(1) + "Z";
+}
+
+// What PostgreSQL and Redis answered, by name ("ok" or "unavailable"), and the names of those
+// that did not.
+struct Readiness {
     nlohmann::json checks = nlohmann::json::object();
     std::vector<std::string> down;
+    std::string checked_at;  // ISO 8601, UTC
+    std::chrono::steady_clock::time_point at{};
+};
+
+asio::awaitable<Readiness> check_readiness(App& app, const std::string& request_id) {
+    Readiness r;
     try {
         co_await app.db.ping();
-        checks["postgres"] = "ok";
+        r.checks["postgres"] = "ok";
     } catch (const Error& e) {
-        checks["postgres"] = "unavailable";
-        down.push_back("PostgreSQL");
-        spdlog::warn("ready.postgres_down request_id={} cause=\"{}\"", req.request_id, e.cause());
+        r.checks["postgres"] = "unavailable";
+        r.down.push_back("PostgreSQL");
+        spdlog::warn("ready.postgres_down request_id={} cause=\"{}\"", request_id, e.cause());
     }
     try {
         // Braced lists inside co_await trip g++ 12 ("array used as initializer"): name it.
@@ -37,19 +60,43 @@ asio::awaitable<Response> handle_ready(App& app, Request& req) {
         auto reply = co_await app.redis.command(std::move(ping), std::chrono::milliseconds(1000));
         if (reply.type == util::RedisReply::Type::error)
             throw Error(Errc::unavailable, "", reply.str);
-        checks["redis"] = "ok";
+        r.checks["redis"] = "ok";
     } catch (const Error& e) {
-        checks["redis"] = "unavailable";
-        down.push_back("Redis");
-        spdlog::warn("ready.redis_down request_id={} cause=\"{}\"", req.request_id, e.cause());
+        r.checks["redis"] = "unavailable";
+        r.down.push_back("Redis");
+        spdlog::warn("ready.redis_down request_id={} cause=\"{}\"", request_id, e.cause());
     }
-    if (!down.empty()) {
-        std::string names = down.size() == 2 ? "PostgreSQL and Redis are" : down[0] + " is";
+    r.checked_at = iso_now();
+    r.at = std::chrono::steady_clock::now();
+    co_return r;
+}
+
+// A load balancer or a stranger may ask many times a second: the answer of the last second is
+// given again instead of two more round trips each time.
+constexpr auto kReadyFor = std::chrono::seconds(1);
+
+asio::awaitable<Response> handle_ready(App& app, Request& req) {
+    static std::mutex mutex;
+    static Readiness last;
+    Readiness r;
+    {
+        std::lock_guard lock(mutex);
+        r = last;
+    }
+    if (r.checked_at.empty() || std::chrono::steady_clock::now() - r.at >= kReadyFor) {
+        r = co_await check_readiness(app, req.request_id);
+        std::lock_guard lock(mutex);
+        last = r;
+    }
+    if (!r.down.empty()) {
+        std::string names = r.down.size() == 2 ? "PostgreSQL and Redis are" : r.down[0] + " is";
         throw Error(Errc::unavailable, "Not ready: " + names + " not answering.")
-            .with_extension("checks", checks)
+            .with_extension("checks", r.checks)
+            .with_extension("checked_at", r.checked_at)
             .with_header("Retry-After", "5");
     }
-    co_return Response::json(200, {{"status", "ready"}, {"checks", checks}});
+    co_return Response::json(
+        200, {{"status", "ready"}, {"checks", r.checks}, {"checked_at", r.checked_at}});
 }
 
 asio::awaitable<Response> handle_metrics(App& app, Request& req) {

@@ -71,7 +71,7 @@ inline http::Response signed_in(const Module& mod, int status, const Issued& iss
 
 inline asio::awaitable<std::string> hash_off_thread(Module& mod, std::string password) {
     auto work = [password = std::move(password)]() { return hash_password(password); };
-    co_return co_await run_blocking(mod.cpu, std::move(work));
+    co_return co_await mod.hashing.run(std::move(work));
 }
 
 inline asio::awaitable<void> audit(Module& mod, store::AuditEntry entry) {

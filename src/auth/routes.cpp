@@ -157,7 +157,7 @@ asio::awaitable<Response> handle_login(Module& mod, Request& req) {
         verify_password_dummy(password);  // the same work, so the answer takes as long
         return false;
     };
-    bool ok = co_await run_blocking(mod.cpu, std::move(check));
+    bool ok = co_await mod.hashing.run(std::move(check));
     auto ip = client_ip(mod, req);
     if (!ok) {
         // Named first: braced lists inside co_await trip g++ 12.
@@ -230,7 +230,7 @@ asio::awaitable<Response> handle_change_password(Module& mod, Request& req) {
     auto check = [current, hash = *user->password_hash]() {
         return verify_password(current, hash);
     };
-    if (!co_await run_blocking(mod.cpu, std::move(check))) {
+    if (!co_await mod.hashing.run(std::move(check))) {
         throw Error(Errc::unprocessable, "The current password is wrong.", {},
                     {{"current_password", "is wrong"}});
     }

@@ -178,6 +178,9 @@ void read_database_and_log(Reader& r, Config& c) {
     }
     c.database_url = Secret(db);
     c.db_pool_size = r.integer("DB_POOL_SIZE", 8, 1, 200);
+    c.db_queue_limit = r.integer("DB_QUEUE_LIMIT", 256, 1, 100000);
+    c.password_hash_threads = r.integer("PASSWORD_HASH_THREADS", 2, 1, 16);
+    c.password_hash_queue = r.integer("PASSWORD_HASH_QUEUE", 32, 1, 10000);
     c.job_db_pool_size = r.integer("JOB_DB_POOL_SIZE", 4, 1, 200);
     c.ingest_transactions = r.integer("INGEST_TRANSACTIONS", 1, 1, 16);
     c.log_level = r.one_of("LOG_LEVEL", "info", {"trace", "debug", "info", "warn", "error"});

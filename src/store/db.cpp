@@ -183,11 +183,19 @@ std::string with_connection_defaults(const std::string& url) {
     return out;
 }
 
-Db::Db(Secret url, int pool_size)
+Db::Db(Secret url, int pool_size, int queue_limit)
     : url_(with_connection_defaults(url.reveal())),
       size_(pool_size),
+      queue_limit_(queue_limit),
       pool_(static_cast<std::size_t>(pool_size)) {
     idle_.resize(static_cast<std::size_t>(pool_size));
+}
+
+Error Db::busy() const {
+    spdlog::warn("db.queue_full waiting={} limit={}", waiting_.load(), queue_limit_);
+    return Error(Errc::unavailable, "The server is busy: try again in a moment.",
+                 "database queue full")
+        .with_header("Retry-After", "1");
 }
 
 Db::~Db() { shutdown(); }

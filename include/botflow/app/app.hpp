@@ -16,6 +16,7 @@
 #include "botflow/conversations/inbox.hpp"
 #include "botflow/conversations/module.hpp"
 #include "botflow/core/asio.hpp"
+#include "botflow/core/bounded_pool.hpp"
 #include "botflow/events/bus.hpp"
 #include "botflow/flows/module.hpp"
 #include "botflow/http/metrics.hpp"
@@ -49,7 +50,8 @@ public:
 
     config::Config config;
     asio::io_context io;
-    asio::thread_pool cpu;         // CPU-bound or disk work: hashing, static file reads
+    BoundedPool cpu;               // disk work: static file reads
+    BoundedPool hashing;           // argon2id, apart, so sign-ins cannot starve the rest
     asio::thread_pool extraction;  // waits on document extraction children (up to a minute)
     store::Db db;       // requests: the webhook and the API never wait behind background work
     store::Db jobs_db;  // job handlers and the job queue (JOB_DB_POOL_SIZE connections)

@@ -3,6 +3,7 @@
 #pragma once
 #include "botflow/config/config.hpp"
 #include "botflow/core/asio.hpp"
+#include "botflow/core/bounded_pool.hpp"
 #include "botflow/http/router.hpp"
 #include "botflow/store/db.hpp"
 #include "botflow/util/redis_client.hpp"
@@ -18,7 +19,7 @@ struct Module {
     util::RedisClient& redis;
     Sessions& sessions;
     http::Router& router;
-    asio::thread_pool& cpu;  // argon2id
+    BoundedPool& hashing;  // argon2id
 };
 
 /// /api/auth/..., /api/users/...

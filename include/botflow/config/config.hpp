@@ -24,9 +24,12 @@ struct Config {
     log::Format log_format = log::Format::text;
     std::string web_dir = "web/out";
     int db_pool_size = 8;
-    int job_db_pool_size = 4;     // connections of the background jobs, apart from the requests
-    int ingest_transactions = 1;  // webhook group-commit transactions in flight at once
-    int io_threads = 0;           // 0: one per core
+    int db_queue_limit = 256;       // requests' transactions waiting for a connection; then 503
+    int password_hash_threads = 2;  // argon2id at 64 MiB each: sign-ins hashed at once
+    int password_hash_queue = 32;   // sign-ins waiting for a hashing thread; then 503
+    int job_db_pool_size = 4;       // connections of the background jobs, apart from the requests
+    int ingest_transactions = 1;    // webhook group-commit transactions in flight at once
+    int io_threads = 0;             // 0: one per core
     Secret metrics_token;
     std::chrono::seconds http_idle_timeout{60};
     std::chrono::seconds http_read_timeout{30};

@@ -55,8 +55,10 @@ bool is_busy(const Error& e);
 
 class Db {
 public:
-    /// Does not connect; connections open lazily and are replaced when broken.
-    Db(Secret url, int pool_size);
+    /// Does not connect; connections open lazily and are replaced when broken. With a
+    /// `queue_limit`, run() refuses work past that many transactions waiting for a connection
+    /// (Errc::unavailable with Retry-After: 1) rather than queueing without end; 0: no limit.
+    Db(Secret url, int pool_size, int queue_limit = 0);
     ~Db();
     Db(const Db&) = delete;
     Db& operator=(const Db&) = delete;
@@ -72,7 +74,11 @@ public:
     template <class F>
     auto run(F f) -> asio::awaitable<std::invoke_result_t<F&, pqxx::dbtransaction&>> {
         using R = std::invoke_result_t<F&, pqxx::dbtransaction&>;
-        waiting_.fetch_add(1, std::memory_order_relaxed);  // execute() moves it to in_use_
+        // execute() moves it to in_use_
+        if (waiting_.fetch_add(1, std::memory_order_acq_rel) >= queue_limit_ && queue_limit_ > 0) {
+            waiting_.fetch_sub(1, std::memory_order_acq_rel);
+            throw busy();
+        }
         if constexpr (std::is_void_v<R>) {
             std::function<void(pqxx::dbtransaction&)> work = std::move(f);
             auto task = [this, work = std::move(work)]() { execute(work); };
@@ -104,9 +110,11 @@ public:
 
 private:
     void execute(const std::function<void(pqxx::dbtransaction&)>& work);
+    Error busy() const;
 
     std::string url_;
     int size_;
+    int queue_limit_;
     asio::thread_pool pool_;
     std::mutex mutex_;
     std::vector<std::unique_ptr<PooledConnection>> idle_;  // under mutex_
