@@ -38,8 +38,11 @@ TEST(Resilience, PostgresDownIs503AndServiceResumesWhenItIsBack) {
     }
 
     run_or_fail(env_or_empty("BOTFLOW_TEST_PG_STOP"));
-    // However the pool's connections notice, each answer is a quick 503, never a hang.
+    // Readiness answers from a check at most a second old: past it, however the pool's
+    // connections notice, each answer is a quick 503, never a hang (fresh checks among them).
+    std::this_thread::sleep_for(std::chrono::milliseconds(1100));
     for (int i = 0; i < 5; ++i) {
+        if (i > 0) std::this_thread::sleep_for(std::chrono::milliseconds(300));
         auto started = std::chrono::steady_clock::now();
         auto r = request(port, "GET", "/api/ready");
         auto took = std::chrono::steady_clock::now() - started;
@@ -84,6 +87,8 @@ TEST(Resilience, RedisRestartIsNoticedAndReconnected) {
     ASSERT_TRUE(ready_within(std::chrono::seconds(5)));
 
     run_or_fail(env_or_empty("BOTFLOW_TEST_REDIS_STOP"));
+    // Past the second for which the last check's answer stands.
+    std::this_thread::sleep_for(std::chrono::milliseconds(1100));
     auto r = request(port, "GET", "/api/ready");
     EXPECT_EQ(r.status, 503);
     EXPECT_EQ(nlohmann::json::parse(r.body)["checks"]["redis"], "unavailable");
