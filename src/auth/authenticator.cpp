@@ -39,6 +39,15 @@ constexpr auto kSetupTokenLifetime = std::chrono::hours(24 * 7);
 
 }  // namespace
 
+void refuse_foreign_origin(const Module& mod, const http::Request& req) {
+    auto origin = req.header("origin");
+    if (origin.empty()) return;  // not a browser's page: curl, a script, another server
+    std::string expected = origin_of(mod.config.public_url);
+    if (http::iequals(origin, expected)) return;
+    throw Error(Errc::forbidden,
+                "Cross-site request refused: this form only works from " + expected + ".");
+}
+
 std::string origin_of(const std::string& url) {
     auto scheme_end = url.find("://");
     if (scheme_end == std::string::npos) return {};

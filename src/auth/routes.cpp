@@ -91,6 +91,7 @@ asio::awaitable<std::optional<std::string>> business_name(Module& mod) {
 }
 
 asio::awaitable<Response> handle_register(Module& mod, Request& req) {
+    refuse_foreign_origin(mod, req);
     auto body = http::json_object_body(req);
     co_await limit_by_ip(mod, req, "setup");
     auto has_users = [](pqxx::dbtransaction& tx) { return store::count_users(tx) > 0; };
@@ -135,6 +136,7 @@ asio::awaitable<Response> handle_register(Module& mod, Request& req) {
 }
 
 asio::awaitable<Response> handle_login(Module& mod, Request& req) {
+    refuse_foreign_origin(mod, req);
     auto body = http::json_object_body(req);
     auto raw_email = http::required_string(body, "email", 254);
     auto password = http::required_string(body, "password", kMaxPasswordBytes);
@@ -286,6 +288,7 @@ asio::awaitable<store::User> redeem(Module& mod, Request& req, const std::string
 }
 
 asio::awaitable<Response> handle_accept_invite(Module& mod, Request& req) {
+    refuse_foreign_origin(mod, req);
     auto user = co_await redeem(mod, req, "invite", "user.invite_accepted");
     auto issued = co_await mod.sessions.create(user.id, user.role);
     auto business = co_await business_name(mod);
@@ -293,6 +296,7 @@ asio::awaitable<Response> handle_accept_invite(Module& mod, Request& req) {
 }
 
 asio::awaitable<Response> handle_reset_password(Module& mod, Request& req) {
+    refuse_foreign_origin(mod, req);
     auto user = co_await redeem(mod, req, "reset", "user.password_reset");
     co_await mod.sessions.end_all(user.id);
     co_return Response::json(200, {{"status", "password_changed"}, {"email", user.email}});

@@ -1,5 +1,8 @@
 #include "botflow/http/json_body.hpp"
 
+#include <cctype>
+#include <string>
+
 #include "botflow/core/encoding.hpp"
 #include "botflow/core/error.hpp"
 
@@ -12,9 +15,27 @@ namespace {
 
 }  // namespace
 
+namespace {
+
+// application/json or application/<something>+json, parameters (charset) aside.
+bool is_json_type(std::string_view type) {
+    type = type.substr(0, type.find(';'));
+    while (!type.empty() && (type.back() == ' ' || type.back() == '\t')) type.remove_suffix(1);
+    while (!type.empty() && (type.front() == ' ' || type.front() == '\t')) type.remove_prefix(1);
+    std::string lower(type);
+    for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (lower == "application/json") return true;
+    return lower.rfind("application/", 0) == 0 && lower.size() > 17 &&
+           lower.compare(lower.size() - 5, 5, "+json") == 0;
+}
+
+}  // namespace
+
 nlohmann::json json_object_body(const Request& req) {
+    // A body without its type is refused too: a page of another site can send one without the
+    // browser asking this server first, as it can text/plain.
     auto type = req.header("content-type");
-    if (!type.empty() && type.find("json") == std::string_view::npos) {
+    if (type.empty() ? !req.body.empty() : !is_json_type(type)) {
         throw Error(Errc::unsupported_media_type,
                     "Send the body as JSON with Content-Type: application/json.");
     }

@@ -138,6 +138,39 @@ TEST_F(AuthTest, UnknownEmailAndWrongPasswordGetTheSameAnswer) {
     expect_problem(malformed, 400);
 }
 
+TEST_F(AuthTest, SignInFromAnotherSitesPageIsRefused) {
+    start_with_owner();
+    auto port = server_.port();
+    auto body = json{{"email", kOwnerEmail}, {"password", kOwnerPassword}}.dump();
+    auto from = [&](const std::string& origin, const std::string& path, const std::string& b) {
+        return request(port, "POST", path,
+                       {{"Content-Type", "application/json"}, {"Origin", origin}}, b);
+    };
+    auto foreign = from("https://evil.example", "/api/auth/login", body);
+    expect_problem(foreign, 403);
+    EXPECT_EQ(foreign.header("set-cookie"), "");
+    EXPECT_NE(foreign.body.find(kPublicUrl), std::string::npos) << foreign.body;
+    auto reset = json{{"token", "whatever"}, {"password", "a new long password"}}.dump();
+    expect_problem(from("https://evil.example", "/api/auth/reset-password", reset), 403);
+    expect_problem(from("https://evil.example", "/api/auth/accept-invite", reset), 403);
+    // Our own pages, and a client that is no page at all (curl sends no Origin), sign in.
+    EXPECT_EQ(from(kPublicUrl, "/api/auth/login", body).status, 200);
+    EXPECT_EQ(login_response(kOwnerEmail, kOwnerPassword).status, 200);
+}
+
+TEST_F(AuthTest, AJsonBodyWithoutItsTypeIsRefused) {
+    start_with_owner();
+    auto port = server_.port();
+    auto body = json{{"email", kOwnerEmail}, {"password", kOwnerPassword}}.dump();
+    expect_problem(request(port, "POST", "/api/auth/login", {}, body), 415);
+    expect_problem(
+        request(port, "POST", "/api/auth/login", {{"Content-Type", "text/plain; a=json"}}, body),
+        415);
+    auto charset = request(port, "POST", "/api/auth/login",
+                           {{"Content-Type", "application/json; charset=utf-8"}}, body);
+    EXPECT_EQ(charset.status, 200) << charset.body;
+}
+
 TEST_F(AuthTest, HostileStringsAreRefusedNotCrashed) {
     start_with_owner();
     // A NUL after a real address must neither find that account nor escape its limits.

@@ -18,6 +18,11 @@ inline constexpr const char* kSessionCookie = "botflow_session";
 /// req.principal. Throws Errc::unauthorized, forbidden, or unavailable (Redis down).
 asio::awaitable<void> authenticate(Module& mod, http::Request& req, http::Access access);
 
+/// For the routes that need no session (sign-in, registration, invitations, password resets):
+/// a request a browser sent from another site's page (its Origin is not PUBLIC_URL's) is
+/// refused with Errc::forbidden; one without Origin (curl, a script) is not a page's.
+void refuse_foreign_origin(const Module& mod, const http::Request& req);
+
 /// The scheme://host[:port] of a URL.
 std::string origin_of(const std::string& url);
 
