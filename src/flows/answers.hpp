@@ -35,6 +35,11 @@ Checked check_answer(const QuestionConfig& question, const Reply& reply, const L
 /// "today", "tomorrow", "day after tomorrow", a weekday ("friday", "next friday"), in English,
 /// Spanish, Portuguese, French and German. nullopt when there is none.
 std::optional<std::string> parse_date(const std::string& text, const LocalNow& now);
+/// Days since 1970-01-01 of a civil date. Pure.
+long days_from_civil(int y, int m, int d);
+/// "2026-12-08". Pure.
+std::string iso(int y, int m, int d);
+
 /// A time ("15:30") from "15:30", "3pm", "3:30 pm", "15h", "15h30", "noon". nullopt when none.
 std::optional<std::string> parse_time(const std::string& text);
 

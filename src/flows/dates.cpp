@@ -8,9 +8,8 @@
 #include "flows/text.hpp"
 
 namespace botflow::flows {
-namespace {
 
-// Days since 1970-01-01 of a civil date, and back (H. Hinnant's algorithms).
+// Days since 1970-01-01 of a civil date, by H. Hinnant's algorithm.
 long days_from_civil(int y, int m, int d) {
     y -= m <= 2;
     long era = (y >= 0 ? y : y - 399) / 400;
@@ -20,6 +19,15 @@ long days_from_civil(int y, int m, int d) {
     return era * 146097 + doe - 719468;
 }
 
+std::string iso(int y, int m, int d) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", y, m, d);
+    return buf;
+}
+
+namespace {
+
+// Back from days since 1970-01-01 to a civil date (H. Hinnant's algorithm).
 void civil_from_days(long z, int& y, int& m, int& d) {
     z += 719468;
     long era = (z >= 0 ? z : z - 146096) / 146097;
@@ -36,12 +44,6 @@ int days_in_month(int y, int m) {
     static constexpr std::array<int, 12> kDays{31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
     bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
     return m == 2 && leap ? 29 : kDays[m - 1];
-}
-
-std::string iso(int y, int m, int d) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", y, m, d);
-    return buf;
 }
 
 std::string iso_days(long days) {

@@ -17,12 +17,13 @@ int minutes_of(const std::string& s) {
         if (s[static_cast<std::size_t>(i)] < '0' || s[static_cast<std::size_t>(i)] > '9') return -1;
     }
     int h = std::stoi(s.substr(0, 2)), m = std::stoi(s.substr(3, 2));
-    if (h > 24 || m > 59) return -1;
+    // 24:00 closes a day; nothing is later.
+    if (m > 59 || h > 24 || (h == 24 && m > 0)) return -1;
     return h * 60 + m;
 }
 
 std::string hhmm(int minutes) {
-    char out[6];
+    char out[8];
     std::snprintf(out, sizeof out, "%02d:%02d", minutes / 60 % 100, minutes % 60);
     return out;
 }
@@ -47,13 +48,6 @@ std::vector<std::pair<int, int>> intervals_on(const json& hours, const std::stri
     return out;
 }
 
-std::string today(const LocalNow& now) {
-    char out[11];
-    std::snprintf(out, sizeof out, "%04d-%02d-%02d", now.year % 10000, now.month % 100,
-                  now.day % 100);
-    return out;
-}
-
 }  // namespace
 
 bool has_hours(const json& hours) {
@@ -66,14 +60,8 @@ int iso_weekday(const std::string& date) {
         m > 12 || d < 1 || d > 31) {
         return 0;
     }
-    // Days since 1970-01-01 (Howard Hinnant's days_from_civil); that day was a Thursday.
-    y -= m <= 2;
-    long era = (y >= 0 ? y : y - 399) / 400;
-    long yoe = y - era * 400;
-    long doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    long days = era * 146097 + doe - 719468;
-    return static_cast<int>(((days + 3) % 7 + 7) % 7) + 1;
+    // 1970-01-01 was a Thursday.
+    return static_cast<int>(((days_from_civil(y, m, d) + 3) % 7 + 7) % 7) + 1;
 }
 
 bool open_on(const json& hours, const std::string& date) {
@@ -94,7 +82,7 @@ std::vector<std::string> open_slots(const json& hours, const std::string& date, 
                                     const LocalNow& now, std::size_t most) {
     std::vector<int> starts;
     if (!has_hours(hours) || minutes <= 0) return {};
-    int after = date == today(now) ? now.hour * 60 + now.minute : -1;
+    int after = date == iso(now.year, now.month, now.day) ? now.hour * 60 + now.minute : -1;
     for (const auto& [open, close] : intervals_on(hours, date)) {
         for (int s = open; s + minutes <= close; s += minutes) {
             if (s > after) starts.push_back(s);

@@ -189,7 +189,8 @@ void read_tags(Reader& in, SaveConfig& s) {
     for (std::size_t i = 0; i < list.size(); ++i) {
         auto at = "tags[" + std::to_string(i) + "]";
         if (!list[i].is_string() || list[i].get<std::string>().empty() ||
-            list[i].get<std::string>().size() > 50) {
+            list[i].get<std::string>().size() > 50 ||
+            list[i].get<std::string>().find('\0') != std::string::npos) {
             in.problem(at, "must be a tag of 1 to 50 bytes");
             continue;
         }

@@ -366,12 +366,16 @@ asio::awaitable<Response> handle_copy_template(Module& mod, Request& req) {
     if (!found) http::not_found("pre-built bot", key);
     auto body = req.body.empty() ? json::object() : http::json_object_body(req);
     auto file = found->file;
-    if (auto name = http::optional_string(body, "name", 100)) file["name"] = *name;
+    // A name the owner chose is kept as it is (409 when taken, as POST /api/flows answers);
+    // the bot's own name gets " 2", " 3"... when a flow has it.
+    auto chosen = http::optional_string(body, "name", 100);
+    if (chosen) file["name"] = *chosen;
     auto change = read_change(file, true);
     auto by = req.principal->user_id;
-    auto create = [change, by, key](pqxx::dbtransaction& tx) {
-        auto f = insert_flow(tx, free_name(tx, *change.name), change.description.value_or(""),
-                             *change.draft, change.priority.value_or(100), by);
+    auto create = [change, by, key, chosen](pqxx::dbtransaction& tx) {
+        auto name = chosen ? *change.name : free_name(tx, *change.name);
+        auto f = insert_flow(tx, name, change.description.value_or(""), *change.draft,
+                             change.priority.value_or(100), by);
         store::insert_audit(
             tx, {by, "flow.created", "flow", f.id, "", {{"name", f.name}, {"template", key}}});
         return flow_json(f, true);

@@ -56,6 +56,29 @@ std::string answers_note(const json& vars) {
     return out;
 }
 
+// The conversation's tags and notes as the API keeps them: 20 tags at most (a flow's tag past the
+// twentieth is not added), and 10,000 bytes of notes (the oldest give way to the newest).
+constexpr std::size_t kMaxConversationTags = 20;
+constexpr std::size_t kMaxConversationNotes = 10000;
+
+std::vector<std::string> with_tags(std::vector<std::string> tags,
+                                   const std::vector<std::string>& more) {
+    for (const auto& t : more) {
+        if (tags.size() >= kMaxConversationTags) break;
+        if (std::find(tags.begin(), tags.end(), t) == tags.end()) tags.push_back(t);
+    }
+    return tags;
+}
+
+std::string with_note(const std::string& notes, const std::string& paragraph) {
+    auto out = (notes.empty() ? "" : notes + "\n\n") + paragraph;
+    if (out.size() <= kMaxConversationNotes) return out;
+    auto from = out.size() - kMaxConversationNotes;
+    // Not in the middle of a character: UTF-8 continuation bytes are 10xxxxxx.
+    while (from < out.size() && (static_cast<unsigned char>(out[from]) & 0xC0) == 0x80) ++from;
+    return out.substr(from);
+}
+
 void hand_over(pqxx::dbtransaction& tx, const Run& run, const std::string& reason) {
     store::hand_off(tx, run.conversation_id, reason);
     events::stage(tx, events::conversation_handoff(run.conversation_id, reason));
@@ -69,19 +92,15 @@ void run_handoff(pqxx::dbtransaction& tx, Run& run, const Document& doc, const N
     auto note = render(h.note, lookup_in(scope));
     auto conversation = store::find_conversation(tx, run.conversation_id);
     store::ConversationChange change;
-    if (!h.tag.empty() && conversation) {
-        auto tags = conversation->tags;
-        if (std::find(tags.begin(), tags.end(), h.tag) == tags.end()) tags.push_back(h.tag);
-        change.tags = tags;
-    }
+    if (!h.tag.empty() && conversation) change.tags = with_tags(conversation->tags, {h.tag});
     // An assignee who left the team: the handoff still happens, to nobody in particular.
     if (!h.assign_to.empty() && user_exists(tx, h.assign_to)) {
         change.set_assigned = true;
         change.assigned_to = h.assign_to;
     }
     auto header = "[" + run.flow_name + "] " + (note.empty() ? "handed over" : note);
-    auto notes = conversation ? conversation->notes : std::string();
-    change.notes = (notes.empty() ? "" : notes + "\n\n") + header + answers_note(run.vars);
+    change.notes = with_note(conversation ? conversation->notes : std::string(),
+                             header + answers_note(run.vars));
     store::update_conversation(tx, run.conversation_id, change);
     auto reason = "The flow " + run.flow_name + " handed over" + (note.empty() ? "." : ": " + note);
     StepRecord line;
@@ -102,18 +121,10 @@ StepRecord run_save(pqxx::dbtransaction& tx, const Run& run, const Node& node, S
     auto conversation = store::find_conversation(tx, run.conversation_id);
     if (!conversation) return step;
     store::ConversationChange change;
-    if (!s.tags.empty()) {
-        auto tags = conversation->tags;
-        for (const auto& t : s.tags) {
-            if (std::find(tags.begin(), tags.end(), t) == tags.end()) tags.push_back(t);
-        }
-        change.tags = tags;
-    }
+    if (!s.tags.empty()) change.tags = with_tags(conversation->tags, s.tags);
     auto note = render(s.note, lookup_in(scope));
-    if (!note.empty()) {
-        const auto& notes = conversation->notes;
-        change.notes = (notes.empty() ? "" : notes + "\n\n") + "[" + run.flow_name + "] " + note;
-    }
+    if (!note.empty())
+        change.notes = with_note(conversation->notes, "[" + run.flow_name + "] " + note);
     store::update_conversation(tx, run.conversation_id, change);
     if (auto updated = store::find_conversation(tx, run.conversation_id)) {
         events::stage(tx, events::conversation_updated(events::to_json(*updated)));

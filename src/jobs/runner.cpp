@@ -28,8 +28,8 @@ struct Lane {
 
 namespace {
 
-// 16 hex digits from the system's random source: this process's part of every lock it takes.
-std::string random_token_hex() {
+// 16 hex digits from the system's random source, for a runner given no instance id.
+std::string made_up_id() {
     std::random_device rd;
     char out[17];
     std::snprintf(out, sizeof out, "%08x%08x", rd(), rd());
@@ -379,7 +379,8 @@ JobRunner::JobRunner(asio::io_context& io, store::Db& db, Secret database_url,
     // host name would give back each other's jobs when one of them stops.
     char host[256] = "host";
     gethostname(host, sizeof host - 1);
-    state_->worker_prefix = std::string(host) + ":" + random_token_hex();
+    state_->worker_prefix = std::string(host) + ":" +
+                            (options.instance_id.empty() ? made_up_id() : options.instance_id);
 }
 
 JobRunner::~JobRunner() {

@@ -192,7 +192,15 @@ Db::Db(Secret url, int pool_size, int queue_limit)
 }
 
 Error Db::busy() const {
-    spdlog::warn("db.queue_full waiting={} limit={}", waiting_.load(), queue_limit_);
+    // Once a second at most: the log must not flood just when the server is overloaded.
+    static std::atomic<long long> last_logged{0};
+    auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                   std::chrono::steady_clock::now().time_since_epoch())
+                   .count();
+    auto before = last_logged.load();
+    if (now != before && last_logged.compare_exchange_strong(before, now)) {
+        spdlog::warn("db.queue_full waiting={} limit={}", waiting_.load(), queue_limit_);
+    }
     return Error(Errc::unavailable, "The server is busy: try again in a moment.",
                  "database queue full")
         .with_header("Retry-After", "1");

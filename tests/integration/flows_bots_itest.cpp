@@ -174,6 +174,9 @@ TEST_F(FlowBotsTest, TheFourBotsAreListedAndEachCopyIsADraftThatPassesTheCheck) 
     // Names stay unique: a second copy is numbered, and the owner may name it.
     EXPECT_EQ(copied("booking")["name"], "Book an appointment 2");
     EXPECT_EQ(copied("booking", {{"name", "Salon bookings"}})["name"], "Salon bookings");
+    // A name the owner chose is theirs as given: taken, it is a conflict, not renumbered.
+    EXPECT_EQ(call("POST", "/api/flow-templates/booking/copy", {{"name", "Salon bookings"}}).status,
+              409);
     EXPECT_EQ(call("POST", "/api/flow-templates/no-such-bot/copy", json::object()).status, 404);
 
     // Every bot passes publishing's check as it comes, with nothing set up first.

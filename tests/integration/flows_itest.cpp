@@ -349,4 +349,28 @@ TEST_F(FlowsTest, ATapOnTheQuestionsOwnCancelButtonIsItsAnswerNotAnEscape) {
     ASSERT_TRUE(run_is(conversation, "handed_off")) << server_->log();
 }
 
+TEST_F(FlowsTest, ASaveStepKeepsTheConversationWithinTheApisLimits) {
+    published(saving_booking({{"tags", {"booking", "new"}}, {"note", "Wants a {{service}}."}}));
+    auto conversation = writes("book");
+    ASSERT_TRUE(texts_are(conversation, 1)) << server_->log();
+    // Nineteen tags and nearly 10,000 bytes of notes already, while the flow asks.
+    json tags = json::array();
+    for (int i = 0; i < 19; ++i) tags.push_back("t" + std::to_string(i));
+    auto prefilled = call("PATCH", "/api/conversations/" + conversation,
+                          {{"tags", tags}, {"notes", std::string(9990, 'n')}});
+    ASSERT_EQ(prefilled.status, 200) << prefilled.body;
+    taps(conversation, 0, "cut");
+    ASSERT_TRUE(run_is(conversation, "completed")) << server_->log();
+    auto c = json::parse(call("GET", "/api/conversations/" + conversation).body);
+    ASSERT_EQ(c["tags"].size(), 20u) << c.dump();
+    EXPECT_EQ(c["tags"][19], "booking");
+    auto notes = c["notes"].get<std::string>();
+    EXPECT_LE(notes.size(), 10000u);
+    EXPECT_NE(notes.find("[Saving booking] Wants a Haircut."), std::string::npos);
+    // What the flow left can be sent back as it is.
+    auto again = call("PATCH", "/api/conversations/" + conversation,
+                      {{"tags", c["tags"]}, {"notes", notes}});
+    EXPECT_EQ(again.status, 200) << again.body;
+}
+
 }  // namespace botflow::test

@@ -63,10 +63,10 @@ public:
     auth::Sessions sessions;
     ai::LlmClient llm;
     conversations::Inbox inbox;
+    std::string instance_id;  // tells this replica's events and job locks from the others'
     jobs::JobRunner jobs;
     conversations::Dispatcher turns;  // who answers a customer's turn
     ws::Hub hub;                      // this replica's live-feed sockets
-    std::string instance_id;          // tells this replica's events from the others' on Redis
     events::Bus bus;                  // events to the live feed, the other replicas and subscribers
     http::Router router;
     http::Metrics metrics;

@@ -32,6 +32,8 @@ struct RunnerOptions {
     std::chrono::milliseconds max_backoff{15 * 60 * 1000};
     std::chrono::seconds reclaim_every{15};  // how often expired leases are looked for
     bool schedule_maintenance = true;        // enqueue jobs.prune every hour
+    /// This process's id among the replicas, in every lock it takes; empty: one is made up.
+    std::string instance_id;
 };
 
 /// How the runner treats a kind, registered with its handler.

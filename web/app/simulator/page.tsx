@@ -7,13 +7,9 @@ import { SignedIn } from "@/lib/session";
 import { Shell } from "@/components/Shell";
 import { Field } from "@/components/Form";
 import { Phone } from "@/components/simulator/Phone";
-import { useSimulation } from "@/components/simulator/useSimulation";
+import { randomPhone, useSimulation } from "@/components/simulator/useSimulation";
 
 const KEY = "botflow-simulator";
-
-function randomPhone() {
-  return "+1555" + String(Math.floor(1000000 + Math.random() * 8999999));
-}
 
 function Simulator() {
   const [phone, setPhone] = useState("");

@@ -20,6 +20,8 @@ export function useFlowRuns(conversationId: string, changed: string) {
   const latest = useRef(0);
 
   const load = useCallback(async () => {
+    // No conversation yet (a test not started): nothing to ask for.
+    if (!conversationId) return;
     const ticket = ++latest.current;
     try {
       const items = await listFlowRuns(conversationId);

@@ -73,32 +73,53 @@ function useViewing(flowId: string) {
 
 function useStats(flowId: string, days: number | null, version: number | null) {
   const [stats, setStats] = useState<FlowStats | null>(null);
+  const [error, setError] = useState<string | null>(null);
   useEffect(() => {
+    setError(null);
     if (days === null) return setStats(null);
     let live = true;
     flowStats(flowId, days)
       .then((s) => live && setStats(s))
-      .catch(() => live && setStats(null));
+      .catch((e) => {
+        if (!live) return;
+        setStats(null);
+        setError(`The drop-off counts could not be loaded: ${errorText(e)}`);
+      });
     return () => {
       live = false;
     };
   }, [flowId, days, version]);
-  return stats;
+  return { stats, error };
 }
+
+/** The other flows, for the jump steps' names and their flow picker. */
+function useOtherFlows(id: string) {
+  const [flows, setFlows] = useState<Flow[]>([]);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    listFlows()
+      .then((all) => setFlows(all.filter((f) => f.id !== id)))
+      .catch((e) => setError(`The other flows could not be loaded (for jump steps): ${errorText(e)}`));
+  }, [id]);
+  return { flows, error };
+}
+
+// While an older version is on the canvas, no problem is shown on it.
+const NO_PROBLEMS = new Map<string, Problem[]>();
 
 /** Everything the builder keeps: the draft, the selection, the open panel, a test's run. */
 function useBuilder(id: string) {
   const me = useMe();
   const draft = useDraft(id);
   const { flow, doc, change } = draft;
-  const [flows, setFlows] = useState<Flow[]>([]);
+  const { flows, error: flowsError } = useOtherFlows(id);
   const [selected, setSelected] = useState<string | null>(null);
   const [panel, setPanel] = useState<PanelKind>("step");
   const [days, setDays] = useState<number | null>(null);
   const [run, setRun] = useState<FlowRun | null>(null);
   const { viewing, view, error: viewError } = useViewing(id);
   const { publishing, publish, unpublish, restore, notice, error } = useBuilderActions(id, draft, view);
-  const stats = useStats(id, days, flow?.published_version ?? null);
+  const { stats, error: statsError } = useStats(id, days, flow?.published_version ?? null);
   const adder = useRef<((type: NodeType) => void) | null>(null);
   const sizes = useRef<() => Map<string, { width: number; height: number }>>(() => new Map());
   const fit = useRef<() => void>(() => undefined);
@@ -107,27 +128,24 @@ function useBuilder(id: string) {
   const readOnly = !canEdit || viewing !== null;
   const shown = viewing?.doc ?? doc;
   const problems = useMemo(() => problemsByNode(draft.problems ?? []), [draft.problems]);
-  const visited = useMemo(() => new Set(run?.steps.map((s) => s.node_id) ?? []), [run]);
+  // Each poll brings a new run object: the set changes only when the steps it went through do.
+  const stepIds = run?.steps.map((s) => s.node_id).join(" ") ?? "";
+  const visited = useMemo(() => new Set(stepIds ? stepIds.split(" ") : []), [stepIds]);
   const current = run && isActive(run) ? run.node_id : null;
   useUndoKeys(draft.undo, draft.redo, !readOnly);
-
-  useEffect(() => {
-    listFlows()
-      .then((all) => setFlows(all.filter((f) => f.id !== id)))
-      .catch(() => setFlows([]));
-  }, [id]);
 
   const onSelect = useCallback((nodeId: string | null) => {
     setSelected(nodeId);
     if (nodeId) setPanel((p) => (p === "versions" ? p : "step"));
   }, []);
 
-  const onProblems = useCallback((p: Problem[]) => draft.setProblems(p.length ? p : null), [draft]);
+  const { setProblems } = draft;
+  const onProblems = useCallback((p: Problem[]) => setProblems(p.length ? p : null), [setProblems]);
   const onRun = useCallback((r: FlowRun | null) => setRun(r), []);
 
   return {
     me, draft, flow, doc, change, flows, selected, panel, setPanel, days, setDays, viewing, view, viewError,
-    publishing, publish, unpublish, restore, notice, error, stats, adder, sizes, fit, canEdit, readOnly, shown,
+    publishing, publish, unpublish, restore, notice, error: error ?? statsError ?? flowsError, stats, adder, sizes, fit, canEdit, readOnly, shown,
     problems, visited, current, onSelect, onProblems, onRun,
   };
 }
@@ -193,7 +211,7 @@ export function Builder({ id }: { id: string }) {
       <div className="relative flex min-h-0 flex-1 flex-col lg:flex-row">
         {!readOnly && (
           <div className="border-b border-zinc-200 lg:w-52 lg:border-b-0 lg:border-r dark:border-zinc-800">
-            <Palette onAdd={(t) => adder.current?.(t)} disabled={readOnly} />
+            <Palette onAdd={(t) => adder.current?.(t)} />
           </div>
         )}
         <div className="relative min-h-[360px] flex-1">
@@ -202,7 +220,7 @@ export function Builder({ id }: { id: string }) {
               doc={b.shown}
               change={change}
               readOnly={readOnly}
-              problems={viewing ? new Map() : problems}
+              problems={viewing ? NO_PROBLEMS : problems}
               stats={b.stats}
               current={b.current}
               visited={b.visited}

@@ -11,11 +11,7 @@ import { runWhere } from "@/lib/flows";
 import { FlowStepLine } from "@/components/conversations/FlowStepLine";
 import { useFlowRuns } from "@/components/conversations/useFlowRuns";
 import { Phone } from "@/components/simulator/Phone";
-import { useSimulation } from "@/components/simulator/useSimulation";
-
-function randomPhone() {
-  return "+1555" + String(Math.floor(1000000 + Math.random() * 8999999));
-}
+import { randomPhone, useSimulation } from "@/components/simulator/useSimulation";
 
 const STATUS_TEXT: Record<FlowRun["status"], string> = {
   running: "Running",
@@ -63,7 +59,9 @@ export function TestPanel({ flowId, flush, onProblems, onRun, onClose }: TestPro
   const [starting, setStarting] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const last = sim.messages[sim.messages.length - 1];
-  const { runs } = useFlowRuns(sim.conversationId ?? "", `${sim.messages.length}:${last?.id ?? ""}:${last?.status ?? ""}:${runId}`);
+  // A run moves on when a message comes (its question, the customer's answer), not when one is
+  // delivered or read.
+  const { runs, error: runsError } = useFlowRuns(sim.conversationId ?? "", `${sim.messages.length}:${last?.id ?? ""}:${runId}`);
   const run = useMemo(() => runs.find((r) => r.id === runId) ?? null, [runs, runId]);
 
   useEffect(() => onRun(run), [run, onRun]);
@@ -115,11 +113,16 @@ export function TestPanel({ flowId, flush, onProblems, onRun, onClose }: TestPro
             streaming={sim.streaming}
             error={sim.error}
             sending={sim.sending}
-            canWrite={phone !== ""}
+            canWrite
             onWrite={sim.write}
             onChoose={sim.tap}
           />
         </div>
+      )}
+      {runsError && (
+        <p role="alert" className="text-xs text-red-700 dark:text-red-400">
+          The run log could not be loaded: {runsError}
+        </p>
       )}
       {run && <RunLog run={run} />}
     </section>

@@ -5,6 +5,7 @@ import Link from "next/link";
 import { useEffect, useState } from "react";
 import { errorText } from "@/lib/api/client";
 import { updateFlow, type Flow } from "@/lib/api/flowDocs";
+import { statusLabel } from "@/lib/flowdoc/summary";
 import type { SaveState } from "./useDraft";
 
 const SAVE_TEXT: Record<SaveState, string> = {
@@ -56,8 +57,7 @@ function Name({ flow, canEdit, onRenamed }: { flow: Flow; canEdit: boolean; onRe
 }
 
 function StatusBadge({ flow }: { flow: Flow }) {
-  const text =
-    flow.status === "draft" ? "Draft" : flow.status === "changed" ? `Published v${flow.published_version} · draft changed` : `Published v${flow.published_version}`;
+  const text = statusLabel(flow);
   const tone =
     flow.status === "published"
       ? "bg-brand-50 text-brand-700 dark:bg-brand-700/20 dark:text-brand-100"

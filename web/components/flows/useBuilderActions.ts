@@ -18,7 +18,9 @@ export function useBuilderActions(id: string, draft: ReturnType<typeof useDraft>
     setError(null);
     try {
       const found = await draft.publish();
-      if (found.length) {
+      if (found === null) {
+        setError("Nothing was published: the draft could not be saved (see above).");
+      } else if (found.length) {
         setError(`The flow has ${found.length} problem${found.length === 1 ? "" : "s"} to fix before it can be published: they are marked on the steps.`);
       } else {
         setNotice("Published: new conversations run this version now.");
@@ -33,6 +35,7 @@ export function useBuilderActions(id: string, draft: ReturnType<typeof useDraft>
   async function unpublish() {
     if (!confirm("Unpublish this flow? It stops starting for customers; runs in progress finish.")) return;
     setError(null);
+    setNotice(null);
     try {
       draft.setFlow(await unpublishFlow(id));
       setNotice("Unpublished: the flow no longer starts.");

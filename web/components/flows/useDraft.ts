@@ -76,8 +76,9 @@ function useAutosave(
   { saved, setSave, flush }: Pick<ReturnType<typeof useSave>, "saved" | "setSave" | "flush">,
   { problems, check }: Pick<ReturnType<typeof useCheck>, "problems" | "check">,
 ) {
+  const loaded = flow !== null;
   useEffect(() => {
-    if (!flow || doc === saved.current) return;
+    if (!loaded || doc === saved.current) return;
     setSave("unsaved");
     const timer = setTimeout(() => {
       void flush().then((ok) => {
@@ -87,7 +88,7 @@ function useAutosave(
     return () => clearTimeout(timer);
     // `problems` is read, not watched: a new check is not a change to save.
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [doc, flow, flush, check]);
+  }, [doc, loaded, flush, check]);
 }
 
 export function useDraft(id: string) {
@@ -118,8 +119,10 @@ export function useDraft(id: string) {
   const change = useCallback((next: FlowDocument, merge?: string) => setHistory((h) => commit(h, next, merge)), []);
 
   /** Saves, checks, and publishes when the check finds nothing; answers the problems. */
-  const publish = useCallback(async (): Promise<Problem[]> => {
-    if (!(await flush())) return [];
+  /** Saves, checks and publishes; answers the problems that stopped it, or null when the draft
+   * could not be saved (the save's error says why). */
+  const publish = useCallback(async (): Promise<Problem[] | null> => {
+    if (!(await flush())) return null;
     const r = await check();
     if (!r.valid) return r.problems;
     setFlow(withCounts(await publishFlow(id)));

@@ -8,6 +8,11 @@ import { simulateTap, simulateText, type Simulated } from "@/lib/api/simulator";
 import { getFeed, useFeedEvents } from "@/lib/feed";
 import { mergeMessages } from "@/lib/format";
 
+/** A number for a new simulated customer: +1 555, no real one's. */
+export function randomPhone() {
+  return "+1555" + String(Math.floor(1000000 + Math.random() * 8999999));
+}
+
 export function useSimulation(customer: { phone: string; name: string }) {
   const [conversationId, setConversationId] = useState<string | null>(null);
   // Set the moment the first send returns, before React renders: the AI may answer at once.
